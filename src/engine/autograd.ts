@@ -1,0 +1,202 @@
+/**
+ * Reverse-mode autograd on a tape.
+ *
+ * While a tape is active (inside `grad`, `valueAndGrad`, `vjp` or `gradientTape`) and not inside
+ * `noGrad`, every differentiable op appends a node (its inputs, outputs and backward rule).
+ * `tape.gradient(y, xs, dy)` then walks the nodes in reverse, visiting only nodes on a path from
+ * some x to y, and asks each rule only for the input gradients that lead back to an x: so the
+ * gradient with respect to an input never computes weight gradients, and gradients with respect
+ * to intermediate tensors (a layer's activation, for Grad-CAM and TCAV) come from the same walk.
+ * Backward rules are themselves written with differentiable ops, so they run on either backend.
+ */
+import { DTypeError, ShapeError, ValueError } from './errors.js';
+import { tidy } from './scope.js';
+import { fmt, shapesEqual } from './shape.js';
+import { Tensor } from './tensor.js';
+import { add } from './ops/elementwise.js';
+
+/**
+ * A backward rule: given the gradients of the outputs (same shapes as the outputs), returns the
+ * gradient of each input (same shape as that input), or null where `needs[i]` is false or the
+ * input is not differentiable.
+ */
+export type BackwardRule = (
+  gys: readonly Tensor[],
+  inputs: readonly Tensor[],
+  outputs: readonly Tensor[],
+  needs: readonly boolean[],
+) => (Tensor | null)[];
+
+interface TapeNode {
+  op: string;
+  inputs: readonly Tensor[];
+  outputs: readonly Tensor[];
+  backward: BackwardRule;
+}
+
+const activeTapes: Tape[] = [];
+let noGradDepth = 0;
+const overrides: Map<string, BackwardRule>[] = [];
+
+/** True when ops should be recorded (some tape active and not inside noGrad). */
+export function isRecording(): boolean {
+  return activeTapes.length > 0 && noGradDepth === 0;
+}
+
+/** @internal Records an op on every active tape. Called by the op layer. */
+export function recordOp(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardRule): void {
+  if (!isRecording()) return;
+  const node = { op, inputs, outputs, backward };
+  for (const t of activeTapes) t.nodes.push(node);
+}
+
+/** Runs fn without recording any op (inference: no tape memory, no backward bookkeeping). */
+export function noGrad<T>(fn: () => T): T {
+  noGradDepth++;
+  try {
+    return fn();
+  } finally {
+    noGradDepth--;
+  }
+}
+
+/**
+ * Runs fn with some ops' backward rules replaced, e.g. `{ relu: guidedReluRule }` for Guided
+ * Backprop. The replacement applies to gradients computed inside fn (whenever the op was recorded).
+ */
+export function withBackwardOverride<T>(rules: Record<string, BackwardRule>, fn: () => T): T {
+  overrides.push(new Map(Object.entries(rules)));
+  try {
+    return fn();
+  } finally {
+    overrides.pop();
+  }
+}
+
+function ruleFor(node: TapeNode): BackwardRule {
+  for (let i = overrides.length - 1; i >= 0; i--) {
+    const r = overrides[i].get(node.op);
+    if (r) return r;
+  }
+  return node.backward;
+}
+
+/** A recording of ops from which gradients with respect to any recorded tensor can be taken. */
+export class Tape {
+  /** @internal */ nodes: TapeNode[] = [];
+
+  /**
+   * Gradients of y with respect to each of xs (inputs or intermediate tensors recorded on this
+   * tape). dy is the output gradient (vector-Jacobian product); when omitted y must hold one
+   * element and dy = 1. Tensors of xs that y does not depend on get zero gradients.
+   */
+  gradient(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor[] {
+    y.assertLive('y');
+    xs.forEach((x, i) => x.assertLive(`xs[${i}]`));
+    if (y.dtype !== 'float32') throw new DTypeError(`y: expected a float32 tensor, got ${y.dtype}`);
+    if (dy) {
+      dy.assertLive('dy');
+      if (!shapesEqual(dy.shape, y.shape)) throw new ShapeError(`dy: expected shape ${fmt(y.shape)} (the shape of y), got ${fmt(dy.shape)}`);
+    } else if (y.size !== 1) {
+      throw new ShapeError(`y: gradient without dy needs a tensor of one element, got ${fmt(y.shape)}; pass dy for a vector-Jacobian product`);
+    }
+    const engine = y.engine;
+    return noGrad(() =>
+      tidy(() => {
+        // Forward sweep: which tensors depend on some x.
+        const fromX = new Set<number>(xs.map((x) => x.id));
+        const relevant: boolean[] = this.nodes.map((node) => {
+          const hit = node.inputs.some((t) => fromX.has(t.id));
+          if (hit) for (const o of node.outputs) fromX.add(o.id);
+          return hit;
+        });
+        const grads = new Map<number, Tensor>();
+        grads.set(y.id, dy ?? engine.ones(y.shape));
+        for (let n = this.nodes.length - 1; n >= 0; n--) {
+          if (!relevant[n]) continue;
+          const node = this.nodes[n];
+          if (!node.outputs.some((o) => grads.has(o.id))) continue;
+          node.inputs.forEach((t, i) => t.assertLive(`${node.op} input ${i} (needed for its gradient)`));
+          const gys = node.outputs.map((o) => grads.get(o.id) ?? engine.zeros(o.shape));
+          const needs = node.inputs.map((t) => fromX.has(t.id) && t.dtype === 'float32');
+          const gxs = ruleFor(node)(gys, node.inputs, node.outputs, needs);
+          node.inputs.forEach((t, i) => {
+            const g = gxs[i];
+            if (!needs[i] || !g) return;
+            if (!shapesEqual(g.shape, t.shape)) {
+              throw new ShapeError(`backward of ${node.op}: gradient of input ${i} has shape ${fmt(g.shape)}, expected ${fmt(t.shape)}`);
+            }
+            const prev = grads.get(t.id);
+            grads.set(t.id, prev ? add(prev, g) : g);
+          });
+        }
+        return xs.map((x) => grads.get(x.id) ?? engine.zeros(x.shape));
+      }),
+    );
+  }
+}
+
+/**
+ * Runs fn with a new tape and returns what it returns. Inside, `tape.gradient(y, xs, dy)` gives
+ * gradients with respect to any tensor recorded so far, intermediate ones included. Every tensor
+ * created inside is disposed at the end except those fn returns.
+ */
+export function gradientTape<T>(fn: (tape: Tape) => T): T {
+  const tape = new Tape();
+  return tidy(() => {
+    activeTapes.push(tape);
+    try {
+      return fn(tape);
+    } finally {
+      activeTapes.splice(activeTapes.indexOf(tape), 1);
+      tape.nodes = [];
+    }
+  });
+}
+
+function tensorArgs(args: readonly unknown[], argnums: readonly number[] | undefined, fname: string): Tensor[] {
+  const idx = argnums ?? args.map((_, i) => i);
+  return idx.map((i) => {
+    const a = args[i];
+    if (!(a instanceof Tensor)) throw new ValueError(`${fname}: argument ${i} must be a Tensor to differentiate with respect to it`);
+    return a;
+  });
+}
+
+/**
+ * valueAndGrad(f)(...args): evaluates the scalar function f and its gradient with respect to
+ * each tensor argument (or those listed in argnums). Returns { value, grads }.
+ */
+export function valueAndGrad<A extends unknown[]>(
+  f: (...args: A) => Tensor,
+  argnums?: readonly number[],
+): (...args: A) => { value: Tensor; grads: Tensor[] } {
+  return (...args: A) => {
+    const xs = tensorArgs(args, argnums, 'valueAndGrad');
+    return gradientTape((tape) => {
+      const value = f(...args);
+      return { value, grads: tape.gradient(value, xs) };
+    });
+  };
+}
+
+/** grad(f)(...args): the gradient of the scalar f with respect to each tensor argument. */
+export function grad<A extends unknown[]>(f: (...args: A) => Tensor, argnums?: readonly number[]): (...args: A) => Tensor[] {
+  const vg = valueAndGrad(f, argnums);
+  return (...args: A) => {
+    const { value, grads } = vg(...args);
+    value.dispose();
+    return grads;
+  };
+}
+
+/**
+ * Vector-Jacobian product: value = f(...inputs) and grads[i] = dy^T * d value / d inputs[i].
+ * With one-hot rows as dy, a batch of per-example gradients costs one backward pass.
+ */
+export function vjp(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], dy: Tensor): { value: Tensor; grads: Tensor[] } {
+  return gradientTape((tape) => {
+    const value = f(...inputs);
+    return { value, grads: tape.gradient(value, inputs, dy) };
+  });
+}

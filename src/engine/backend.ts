@@ -1,0 +1,122 @@
+/**
+ * The backend contract: the small set of primitive kernels that both the WebGPU backend and the
+ * plain-TypeScript CPU reference implement. Differentiable ops (src/engine/ops) are written once
+ * on top of these primitives, so every op and its backward rule run on either backend.
+ *
+ * Conventions for every primitive:
+ * - inputs are contiguous row-major buffers described by a `Buf` (storage + shape + dtype);
+ * - the primitive returns a new storage holding a contiguous row-major result, owned by the
+ *   caller (freed with `free`), never aliasing an input;
+ * - the caller has already validated shapes, dtypes and arguments (the op layer does that and
+ *   names the user's arguments in its errors); primitives may assume valid input.
+ * - float32 tensors hold IEEE float32 on the GPU; the CPU reference holds them in float64 and
+ *   accumulates in float64 (it is the tests' oracle).
+ */
+import type { Shape } from './shape.js';
+
+export type DType = 'float32' | 'int32';
+
+/** An opaque backend buffer handle. */
+export type Storage = object;
+
+/** A primitive's view of a tensor. */
+export interface Buf {
+  readonly storage: Storage;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/**
+ * Elementwise unary float ops. Parameters a and b:
+ * clamp: y = min(max(x, a), b); powScalar: y = x^a; affine: y = a*x + b; step: y = x > 0 ? 1 : 0;
+ * reluGrad is not a primitive (it is mul(gy, step(x))).
+ */
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'step'
+  | 'square' | 'reciprocal' | 'sin' | 'cos' | 'clamp' | 'powScalar' | 'affine';
+
+/** Elementwise binary float ops with numpy broadcasting; comparisons give 1 or 0. */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
+
+/** Reductions of the middle axis of an [outer, reduce, inner] view. argmax/argmin give int32. */
+export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+
+export interface MatmulParams {
+  /** Number of matrices in the output batch. */
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  /** a is stored [.., k, m] (true) or [.., m, k] (false). */
+  transA: boolean;
+  /** b is stored [.., n, k] (true) or [.., k, n] (false). */
+  transB: boolean;
+  /** Elements between consecutive matrices of a (0 to reuse one matrix for the whole batch). */
+  aBatchStride: number;
+  bBatchStride: number;
+}
+
+export interface MemoryInfo {
+  /** Bytes held by live storages. */
+  bytesInUse: number;
+  /** Bytes held in the reuse pool (free, not yet returned to the driver). */
+  bytesPooled: number;
+}
+
+export interface Backend {
+  readonly name: 'webgpu' | 'cpu';
+
+  /** Copies host data into a new storage. Float data is stored as float32 (GPU) / float64 (CPU). */
+  upload(data: ArrayLike<number>, dtype: DType): Storage;
+  /** A new storage of `size` elements all equal to `value`. */
+  fill(size: number, value: number, dtype: DType): Storage;
+  /** Reads a storage back to the host (float32 as Float32Array, int32 as Int32Array). */
+  read(storage: Storage, size: number, dtype: DType): Promise<Float32Array | Int32Array>;
+  /** Releases a storage (to the pool: it may be reused once the work that uses it is submitted). */
+  free(storage: Storage): void;
+  memory(): MemoryInfo;
+  /** Submits recorded work (no-op on the CPU). */
+  flush(): void;
+  /** Releases every resource; further calls throw. */
+  dispose(): void;
+
+  unary(op: UnaryOp, x: Buf, a?: number, b?: number): Storage;
+  binary(op: BinaryOp, a: Buf, b: Buf, outShape: Shape): Storage;
+  /** out = cond != 0 ? a : b, all three broadcast to outShape. */
+  where(cond: Buf, a: Buf, b: Buf, outShape: Shape): Storage;
+  /** float32 <-> int32 conversion (float to int truncates toward zero). */
+  cast(x: Buf, to: DType): Storage;
+  /** Reduces the middle axis of x viewed as [outer, reduce, inner]; result [outer, inner]. */
+  reduce(op: ReduceOp, x: Buf, outer: number, reduce: number, inner: number): Storage;
+  /** Batched matrix product, result [batch, m, n]. */
+  matmul(a: Buf, b: Buf, p: MatmulParams): Storage;
+  /**
+   * General strided gather: out (contiguous, outShape) at multi-index i reads
+   * x[offset + sum_k i_k * strides[k]]. Strides may be 0 (broadcast) or negative (flip).
+   * Implements permute, slice with steps, flip and broadcastTo.
+   */
+  stridedCopy(x: Buf, outShape: Shape, strides: readonly number[], offset: number): Storage;
+  /** Concatenates contiguous inputs along `axis`; result has shape outShape. */
+  concat(xs: readonly Buf[], axis: number, outShape: Shape): Storage;
+  /** Pads each axis by [before, after] with a constant or by reflection (numpy 'reflect'). */
+  pad(x: Buf, pads: readonly (readonly [number, number])[], mode: 'constant' | 'reflect', value: number): Storage;
+  /**
+   * Gathers along `axis` with int32 indices (any shape): out shape is
+   * x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:]. Indices are in range (checked by caller).
+   */
+  gather(x: Buf, indices: Buf, axis: number): Storage;
+  /**
+   * The adjoint of gather: g has shape x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:];
+   * result has x's shape with dimSize at `axis`, summing g into the gathered positions.
+   */
+  scatterAdd(g: Buf, indices: Buf, axis: number, dimSize: number): Storage;
+  /** One-hot float32 rows: out shape [...indices.shape, depth]. */
+  oneHot(indices: Buf, depth: number): Storage;
+  /**
+   * Counter-based random numbers: element i depends only on (seed, i), identically on both
+   * backends. 'uniform' draws in [a, b); 'normal' draws with mean a and standard deviation b.
+   */
+  random(size: number, seed: number, dist: 'uniform' | 'normal', a: number, b: number): Storage;
+}

@@ -1,0 +1,162 @@
+/**
+ * The plain-TypeScript CPU reference backend: the tests' oracle and the fallback where no GPU
+ * exists. float32 tensors are held (and accumulated) in float64; int32 tensors in Int32Array.
+ * Kernels live in small files next to this one; this class owns storages and their lifetime.
+ */
+import type { Backend, BinaryOp, Buf, DType, MatmulParams, MemoryInfo, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import { DisposedError } from '../errors.js';
+import { normalAt, seedKey, uniformAt } from '../random.js';
+import type { Shape } from '../shape.js';
+import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwise.js';
+import { concatKernel, gatherKernel, oneHotKernel, padKernel, scatterAddKernel, stridedCopyKernel } from './indexing.js';
+import { matmulKernel } from './matmul.js';
+import { reduceKernel } from './reduce.js';
+import { CpuStorage, floatsToInt32, toInt32, type CpuArray } from './storage.js';
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+
+  private readonly live = new Set<CpuStorage>();
+  private bytesInUse = 0;
+  private disposed = false;
+
+  // ---- storage lifetime -------------------------------------------------------------------
+
+  private checkAlive(): void {
+    if (this.disposed) throw new DisposedError('cpu backend: used after dispose()');
+  }
+
+  /** The typed array behind a storage this backend created and has not freed. */
+  private data(s: Storage): CpuArray {
+    this.checkAlive();
+    if (!(s instanceof CpuStorage) || s.owner !== this) {
+      throw new Error('cpu backend: storage does not belong to this backend');
+    }
+    if (s.freed) throw new DisposedError('cpu backend: storage used after free()');
+    return s.data;
+  }
+
+  private wrap(data: CpuArray): CpuStorage {
+    const s = new CpuStorage(data, this);
+    this.live.add(s);
+    this.bytesInUse += s.bytes;
+    return s;
+  }
+
+  upload(data: ArrayLike<number>, dtype: DType): Storage {
+    this.checkAlive();
+    if (dtype === 'int32') return this.wrap(data instanceof Int32Array ? data.slice() : floatsToInt32(data));
+    const out = new Float64Array(data.length);
+    for (let i = 0; i < out.length; i++) out[i] = data[i];
+    return this.wrap(out);
+  }
+
+  fill(size: number, value: number, dtype: DType): Storage {
+    this.checkAlive();
+    if (dtype === 'int32') return this.wrap(new Int32Array(size).fill(toInt32(value)));
+    return this.wrap(new Float64Array(size).fill(value));
+  }
+
+  read(storage: Storage, size: number, dtype: DType): Promise<Float32Array | Int32Array> {
+    // Throw synchronously on misuse, like the other calls.
+    const d = this.data(storage);
+    const src = d.subarray(0, size);
+    const out = dtype === 'int32' ? (src instanceof Int32Array ? src.slice() : floatsToInt32(src)) : new Float32Array(src);
+    return Promise.resolve(out);
+  }
+
+  free(storage: Storage): void {
+    this.data(storage);
+    const s = storage as CpuStorage;
+    s.freed = true;
+    this.live.delete(s);
+    this.bytesInUse -= s.bytes;
+  }
+
+  memory(): MemoryInfo {
+    this.checkAlive();
+    return { bytesInUse: this.bytesInUse, bytesPooled: 0 };
+  }
+
+  flush(): void {
+    this.checkAlive();
+  }
+
+  /** Frees every storage; later calls throw. A second dispose() is a no-op. */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const s of this.live) s.freed = true;
+    this.live.clear();
+    this.bytesInUse = 0;
+    this.disposed = true;
+  }
+
+  // ---- primitives ---------------------------------------------------------------------------
+
+  unary(op: UnaryOp, x: Buf, a?: number, b?: number): Storage {
+    return this.wrap(unaryKernel(op, this.data(x.storage), a, b));
+  }
+
+  binary(op: BinaryOp, a: Buf, b: Buf, outShape: Shape): Storage {
+    return this.wrap(binaryKernel(op, this.data(a.storage), a.shape, this.data(b.storage), b.shape, outShape));
+  }
+
+  where(cond: Buf, a: Buf, b: Buf, outShape: Shape): Storage {
+    return this.wrap(
+      whereKernel(this.data(cond.storage), cond.shape, this.data(a.storage), a.shape, this.data(b.storage), b.shape, outShape),
+    );
+  }
+
+  cast(x: Buf, to: DType): Storage {
+    return this.wrap(castKernel(this.data(x.storage), to));
+  }
+
+  reduce(op: ReduceOp, x: Buf, outer: number, reduce: number, inner: number): Storage {
+    return this.wrap(reduceKernel(op, this.data(x.storage), outer, reduce, inner));
+  }
+
+  matmul(a: Buf, b: Buf, p: MatmulParams): Storage {
+    return this.wrap(matmulKernel(this.data(a.storage), this.data(b.storage), p));
+  }
+
+  stridedCopy(x: Buf, outShape: Shape, strides: readonly number[], offset: number): Storage {
+    return this.wrap(stridedCopyKernel(this.data(x.storage), outShape, strides, offset));
+  }
+
+  concat(xs: readonly Buf[], axis: number, outShape: Shape): Storage {
+    const arrays = xs.map((x) => this.data(x.storage));
+    const dtype: DType = xs.length > 0 ? xs[0].dtype : 'float32';
+    return this.wrap(concatKernel(arrays, xs.map((x) => x.shape), axis, outShape, dtype));
+  }
+
+  pad(x: Buf, pads: readonly (readonly [number, number])[], mode: 'constant' | 'reflect', value: number): Storage {
+    return this.wrap(padKernel(this.data(x.storage), x.shape, pads, mode, value));
+  }
+
+  gather(x: Buf, indices: Buf, axis: number): Storage {
+    return this.wrap(gatherKernel(this.data(x.storage), x.shape, this.data(indices.storage), axis));
+  }
+
+  scatterAdd(g: Buf, indices: Buf, axis: number, dimSize: number): Storage {
+    return this.wrap(
+      scatterAddKernel(this.data(g.storage), g.shape, this.data(indices.storage), indices.shape.length, axis, dimSize),
+    );
+  }
+
+  oneHot(indices: Buf, depth: number): Storage {
+    return this.wrap(oneHotKernel(this.data(indices.storage), depth));
+  }
+
+  random(size: number, seed: number, dist: 'uniform' | 'normal', a: number, b: number): Storage {
+    this.checkAlive();
+    const key = seedKey(seed);
+    const out = new Float64Array(size);
+    if (dist === 'uniform') {
+      const w = b - a;
+      for (let i = 0; i < size; i++) out[i] = a + w * uniformAt(key, i);
+    } else {
+      for (let i = 0; i < size; i++) out[i] = a + b * normalAt(key, i);
+    }
+    return this.wrap(out);
+  }
+}

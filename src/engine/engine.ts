@@ -1,0 +1,198 @@
+/**
+ * Engine: one backend (WebGPU or the CPU reference) plus tensor creation and memory accounting.
+ * Ops are free functions (see ops/) that take tensors and run on the tensors' engine.
+ */
+import type { Backend, DType } from './backend.js';
+import { CpuBackend } from './cpu/cpuBackend.js';
+import { DTypeError, NoAdapterError, ShapeError, ValueError } from './errors.js';
+import { tidy, trackTensor, untrackTensor } from './scope.js';
+import { checkShape, fmt, sizeOf, type Shape } from './shape.js';
+import { DataRef, Tensor } from './tensor.js';
+import { acquireDevice, DRIVER_HELP } from './webgpu/gpu.js';
+
+export interface EngineOptions {
+  /** 'auto' (default) uses WebGPU when an adapter exists, else the CPU reference with a warning. */
+  backend?: 'webgpu' | 'cpu' | 'auto';
+  /** Use this device instead of requesting one (the engine then does not destroy it on dispose). */
+  device?: GPUDevice;
+  /** Called instead of console.warn for the one-line fallback warning. */
+  warn?: (message: string) => void;
+}
+
+export interface EngineMemory {
+  /** Tensors created on this engine and not yet disposed. */
+  liveTensors: number;
+  /** Bytes held by live tensors' storage. */
+  bytesInUse: number;
+  /** Bytes kept in the buffer pool for reuse. */
+  bytesPooled: number;
+}
+
+export type TensorData = ArrayLike<number> | number;
+
+export class Engine {
+  private live = new Set<Tensor>();
+  private disposed = false;
+
+  /** @internal Use createEngine(). `impl` is the backend that runs the primitives. */
+  constructor(readonly impl: Backend) {}
+
+  /** Which backend runs this engine's ops: 'webgpu' or 'cpu'. */
+  get backend(): 'webgpu' | 'cpu' {
+    return this.impl.name;
+  }
+
+  /** @internal */
+  _register(t: Tensor): void {
+    this.live.add(t);
+    trackTensor(t);
+  }
+
+  /** @internal */
+  _unregister(t: Tensor): void {
+    this.live.delete(t);
+    untrackTensor(t);
+  }
+
+  /** @internal Wraps a new storage in a tensor. */
+  _wrap(storage: object, shape: Shape, dtype: DType, intRange?: readonly [number, number]): Tensor {
+    return new Tensor(this, new DataRef(storage, sizeOf(shape) * 4), shape.slice(), dtype, intRange);
+  }
+
+  /** @internal A tensor sharing `t`'s storage with another shape of the same size. */
+  _view(t: Tensor, shape: Shape): Tensor {
+    t.data.refs++;
+    return new Tensor(this, t.data, shape.slice(), t.dtype, t.intRange);
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new ValueError('engine: this engine was disposed');
+  }
+
+  /**
+   * A tensor from host data (row-major; copied, never aliased). `shape` defaults to [data.length]
+   * (or [] for a number). int32 data must hold integers.
+   */
+  tensor(data: TensorData, shape?: readonly number[], dtype: DType = 'float32'): Tensor {
+    this.checkLive();
+    const arr: ArrayLike<number> = typeof data === 'number' ? [data] : data;
+    if (arr === null || typeof arr !== 'object' || typeof arr.length !== 'number') {
+      throw new ValueError(`data: expected an array or typed array of numbers, got ${typeof data}`);
+    }
+    const sh = shape === undefined ? (typeof data === 'number' ? [] : [arr.length]) : checkShape(shape, 'shape');
+    if (sizeOf(sh) !== arr.length) throw new ShapeError(`data: ${arr.length} values do not fill shape ${fmt(sh)} (${sizeOf(sh)} elements)`);
+    if (dtype !== 'float32' && dtype !== 'int32') throw new DTypeError(`dtype: expected 'float32' or 'int32', got ${String(dtype)}`);
+    let range: [number, number] | undefined;
+    if (dtype === 'int32') {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < arr.length; i++) {
+        const v = arr[i];
+        if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw new ValueError(`data: int32 tensors need integer values, got ${v} at index ${i}`);
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      range = [lo, hi];
+    }
+    return this._wrap(this.impl.upload(arr, dtype), sh, dtype, range);
+  }
+
+  /** A tensor of the given shape filled with `value`. */
+  full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
+    this.checkLive();
+    const sh = checkShape(shape, 'shape');
+    if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`value: expected a number, got ${String(value)}`);
+    if (dtype === 'int32' && !Number.isInteger(value)) throw new ValueError(`value: int32 tensors need an integer, got ${value}`);
+    return this._wrap(this.impl.fill(sizeOf(sh), value, dtype), sh, dtype, dtype === 'int32' ? [value, value] : undefined);
+  }
+
+  zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+    return this.full(shape, 0, dtype);
+  }
+
+  ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+    return this.full(shape, 1, dtype);
+  }
+
+  /** [start, start+step, ...) up to but excluding stop, like numpy.arange. arange(n) = 0..n-1. */
+  arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
+    if (stop === undefined) {
+      stop = start;
+      start = 0;
+    }
+    for (const [k, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
+      if (!Number.isFinite(v)) throw new ValueError(`${k}: expected a finite number, got ${v}`);
+    }
+    if (step === 0) throw new ValueError('step: must not be 0');
+    const n = Math.max(0, Math.ceil((stop - start) / step));
+    const data = new Float64Array(n);
+    for (let i = 0; i < n; i++) data[i] = start + i * step;
+    return this.tensor(data, [n], dtype);
+  }
+
+  /** Uniform random numbers in [low, high), reproducible from `seed` on either backend. */
+  rand(shape: readonly number[], opts: { seed: number; low?: number; high?: number }): Tensor {
+    return this.random(shape, 'uniform', opts.seed, opts.low ?? 0, opts.high ?? 1, 'rand');
+  }
+
+  /** Normal random numbers (default mean 0, std 1), reproducible from `seed` on either backend. */
+  randn(shape: readonly number[], opts: { seed: number; mean?: number; std?: number }): Tensor {
+    return this.random(shape, 'normal', opts.seed, opts.mean ?? 0, opts.std ?? 1, 'randn');
+  }
+
+  private random(shape: readonly number[], dist: 'uniform' | 'normal', seed: number, a: number, b: number, fname: string): Tensor {
+    this.checkLive();
+    const sh = checkShape(shape, 'shape');
+    if (!Number.isSafeInteger(seed)) throw new ValueError(`${fname}: seed must be an integer, got ${String(seed)}`);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) throw new ValueError(`${fname}: distribution parameters must be finite, got ${a}, ${b}`);
+    return this._wrap(this.impl.random(sizeOf(sh), seed, dist, a, b), sh, 'float32');
+  }
+
+  /** Runs fn and disposes every tensor it created except those it returns. */
+  tidy<T>(fn: () => T): T {
+    return tidy(fn);
+  }
+
+  /** Live tensor count and bytes in use / pooled on this engine. */
+  memory(): EngineMemory {
+    const m = this.impl.memory();
+    return { liveTensors: this.live.size, bytesInUse: m.bytesInUse, bytesPooled: m.bytesPooled };
+  }
+
+  /** Submits recorded GPU work now (reads do this by themselves). */
+  flush(): void {
+    this.impl.flush();
+  }
+
+  /** Disposes every live tensor and releases the device. The engine cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const t of [...this.live]) t.dispose();
+    this.impl.dispose();
+    this.disposed = true;
+  }
+}
+
+/**
+ * Creates an engine. backend 'auto' (default) picks WebGPU when an adapter is found (Node: the
+ * `webgpu` package; browser: navigator.gpu) and otherwise falls back to the CPU reference with a
+ * one-line warning; 'webgpu' throws NoAdapterError (explaining how to install a driver) instead.
+ */
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const want = options.backend ?? 'auto';
+  if (!['webgpu', 'cpu', 'auto'].includes(want)) throw new ValueError(`backend: expected 'webgpu', 'cpu' or 'auto', got ${String(want)}`);
+  if (want === 'cpu') return new Engine(new CpuBackend());
+  // Loaded on demand: a CPU-only engine never loads the kernels or wgsl_reflect.
+  const { GpuContext } = await import('./webgpu/context.js');
+  const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
+  if (options.device) {
+    return new Engine(new WebGpuBackend(new GpuContext(options.device, null, false), 'user device'));
+  }
+  const acq = await acquireDevice();
+  if (!acq) {
+    if (want === 'webgpu') throw new NoAdapterError(DRIVER_HELP);
+    (options.warn ?? console.warn)('auralens: no WebGPU adapter found, using the CPU reference backend (slow).');
+    return new Engine(new CpuBackend());
+  }
+  return new Engine(new WebGpuBackend(new GpuContext(acq.device, acq.owner), acq.adapterInfo));
+}

@@ -1,0 +1,289 @@
+/**
+ * Ops that move data without arithmetic: reshape (free view), permute/transpose, broadcastTo,
+ * slice, flip, concat, stack, pad, gather, oneHot, cast — with their backward rules.
+ */
+import type { DType } from '../backend.js';
+import { DTypeError, ShapeError, ValueError } from '../errors.js';
+import { broadcastShapes, broadcastStrides, checkShape, fmt, normAxes, normAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { checkInt, checkNumber, checkTensor, engineOf, record, wrap } from './core.js';
+import { add, affine } from './elementwise.js';
+import { sum } from './reduce.js';
+
+/** Same data, new shape (no copy). One dimension may be -1 (inferred). */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor(x, 'x', 'reshape');
+  if (!Array.isArray(shape)) throw new ShapeError(`reshape: shape must be an array, got ${String(shape)}`);
+  const infer = shape.filter((d) => d === -1).length;
+  if (infer > 1) throw new ShapeError(`reshape: shape ${fmt(shape)} has more than one -1`);
+  const known = sizeOf(shape.filter((d) => d !== -1));
+  const sh = shape.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
+  checkShape(sh, 'reshape: shape');
+  if (sizeOf(sh) !== x.size) throw new ShapeError(`reshape: cannot view x ${fmt(x.shape)} (${x.size} elements) as ${fmt(shape)}`);
+  const y = x.engine._view(x, sh);
+  return record('reshape', [x], y, ([g], [v]) => [reshape(g, v.shape)]);
+}
+
+/** Inserts a dimension of size 1 at `axis`. */
+export function expandDims(x: Tensor, axis: number): Tensor {
+  const ax = normAxis(axis, x.rank + 1, 'expandDims: axis');
+  const sh = x.shape.slice();
+  sh.splice(ax, 0, 1);
+  return reshape(x, sh);
+}
+
+/** Removes size-1 dimensions (all, or the given axes, which must have size 1). */
+export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
+  checkTensor(x, 'x', 'squeeze');
+  const ax = axes === undefined ? x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0) : normAxes(axes, x.rank, 'squeeze: axes');
+  for (const a of ax) if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of x ${fmt(x.shape)} has size ${x.shape[a]}, expected 1`);
+  return reshape(x, x.shape.filter((_, i) => !ax.includes(i)));
+}
+
+/** Flattens dimensions startAxis..endAxis (inclusive) into one, like torch.flatten. */
+export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
+  checkTensor(x, 'x', 'flatten');
+  if (x.rank === 0) return reshape(x, [1]);
+  const s = normAxis(startAxis, x.rank, 'flatten: startAxis');
+  const e = normAxis(endAxis, x.rank, 'flatten: endAxis');
+  if (e < s) throw new ValueError(`flatten: endAxis (${endAxis}) is before startAxis (${startAxis})`);
+  return reshape(x, [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
+}
+
+/** @internal A strided gather (no tape record): out[i] = x[offset + Σ i_k strides_k]. */
+export function stridedCopyRaw(x: Tensor, outShape: Shape, strides: readonly number[], offset: number): Tensor {
+  return wrap(x.engine, x.engine.impl.stridedCopy(x, outShape, strides, offset), outShape, x.dtype, x.intRange);
+}
+
+/** Reorders dimensions: output dimension i is input dimension perm[i]. */
+export function permute(x: Tensor, perm: readonly number[]): Tensor {
+  checkTensor(x, 'x', 'permute');
+  if (!Array.isArray(perm) || perm.length !== x.rank) throw new ShapeError(`permute: perm must list ${x.rank} axes for x ${fmt(x.shape)}, got ${String(perm)}`);
+  const p = perm.map((a) => normAxis(a, x.rank, 'permute: perm'));
+  if (new Set(p).size !== p.length) throw new ValueError(`permute: perm [${perm.join(', ')}] repeats an axis`);
+  if (p.every((a, i) => a === i)) return reshape(x, x.shape);
+  const st = stridesOf(x.shape);
+  const y = stridedCopyRaw(x, p.map((a) => x.shape[a]), p.map((a) => st[a]), 0);
+  const inv = new Array<number>(p.length);
+  p.forEach((a, i) => (inv[a] = i));
+  return record('permute', [x], y, ([g]) => [permute(g, inv)]);
+}
+
+/** Permutes dimensions; without perm reverses them (matrix transpose for rank 2). */
+export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  checkTensor(x, 'x', 'transpose');
+  return permute(x, perm ?? x.shape.map((_, i) => x.rank - 1 - i));
+}
+
+/** Broadcasts x to `shape` (numpy rules), materialised. Gradient sums back over broadcast axes. */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor(x, 'x', 'broadcastTo');
+  const sh = checkShape(shape, 'broadcastTo: shape');
+  const b = broadcastShapes(x.shape, sh, 'broadcastTo: x', 'shape');
+  if (!shapesEqual(b, sh)) throw new ShapeError(`broadcastTo: x ${fmt(x.shape)} cannot be broadcast to ${fmt(sh)}`);
+  if (shapesEqual(x.shape, sh)) return reshape(x, sh);
+  const y = stridedCopyRaw(x, sh, broadcastStrides(x.shape, sh), 0);
+  return record('broadcastTo', [x], y, ([g], [v]) => [sumTo(g, v.shape)]);
+}
+
+/**
+ * Sums g over the axes along which a tensor of `shape` was broadcast to g's shape, giving a
+ * tensor of `shape` (the gradient of broadcasting).
+ */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  if (lead < 0) throw new ShapeError(`sumTo: cannot reduce ${fmt(g.shape)} to ${fmt(shape)}`);
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  const s = axes.length ? sum(g, axes, true) : g;
+  return reshape(s, shape);
+}
+
+/**
+ * A block of x: begin[i] .. begin[i] + size[i] on each axis (size -1 = to the end). begin and
+ * size may be shorter than the rank (the remaining axes are taken whole).
+ */
+export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  checkTensor(x, 'x', 'slice');
+  if (!Array.isArray(begin) || begin.length > x.rank) throw new ShapeError(`slice: begin must have at most ${x.rank} entries for x ${fmt(x.shape)}`);
+  const b = x.shape.map((d, i) => {
+    const v = begin[i] ?? 0;
+    if (!Number.isInteger(v) || v < 0 || v > d) throw new ShapeError(`slice: begin[${i}] = ${v} is outside [0, ${d}] for x ${fmt(x.shape)}`);
+    return v;
+  });
+  const sz = x.shape.map((d, i) => {
+    const v = size?.[i] ?? -1;
+    const s = v === -1 ? d - b[i] : v;
+    if (!Number.isInteger(s) || s < 0 || b[i] + s > d) throw new ShapeError(`slice: size[${i}] = ${v} overruns axis ${i} (begin ${b[i]}, length ${d}) of x ${fmt(x.shape)}`);
+    return s;
+  });
+  if (shapesEqual(sz, x.shape)) return reshape(x, x.shape);
+  const st = stridesOf(x.shape);
+  const offset = b.reduce((acc, v, i) => acc + v * st[i], 0);
+  const y = stridedCopyRaw(x, sz, st, offset);
+  return record('slice', [x], y, ([g], [v]) => [pad(g, v.shape.map((d, i) => [b[i], d - b[i] - sz[i]] as [number, number]))]);
+}
+
+/** Reverses the order of elements along the given axes. */
+export function flip(x: Tensor, axes: number | readonly number[]): Tensor {
+  checkTensor(x, 'x', 'flip');
+  const ax = normAxes(axes, x.rank, 'flip: axes');
+  const st = stridesOf(x.shape);
+  let offset = 0;
+  const strides = st.map((s, i) => {
+    if (!ax.includes(i)) return s;
+    offset += (x.shape[i] - 1) * s;
+    return -s;
+  });
+  const y = x.size === 0 ? reshape(x, x.shape) : stridedCopyRaw(x, x.shape, strides, offset);
+  return record('flip', [x], y, ([g]) => [flip(g, ax)]);
+}
+
+/** Joins tensors of equal shape except on `axis`. */
+export function concat(xs: readonly Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(xs) || xs.length === 0) throw new ValueError('concat: xs must be a non-empty array of tensors');
+  xs.forEach((t, i) => checkTensor(t, `xs[${i}]`, 'concat'));
+  const e = engineOf('concat', ...xs);
+  const first = xs[0];
+  const ax = normAxis(axis, first.rank, 'concat: axis');
+  xs.forEach((t, i) => {
+    if (t.dtype !== first.dtype) throw new DTypeError(`concat: xs[${i}] is ${t.dtype}, xs[0] is ${first.dtype}`);
+    if (t.rank !== first.rank || t.shape.some((d: number, k: number) => k !== ax && d !== first.shape[k])) {
+      throw new ShapeError(`concat: xs[${i}] has shape ${fmt(t.shape)}, incompatible with xs[0] ${fmt(first.shape)} along axis ${ax}`);
+    }
+  });
+  const outShape = first.shape.slice();
+  outShape[ax] = xs.reduce((acc, t) => acc + t.shape[ax], 0);
+  const y = wrap(e, e.impl.concat(xs, ax, outShape), outShape, first.dtype);
+  return record('concat', xs, y, ([g], ins, _o, needs) => {
+    let at = 0;
+    return ins.map((t, i) => {
+      const begin = new Array<number>(t.rank).fill(0);
+      begin[ax] = at;
+      at += t.shape[ax];
+      return needs[i] ? slice(g, begin, t.shape) : null;
+    });
+  });
+}
+
+/** Stacks tensors of one shape along a new axis. */
+export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(xs) || xs.length === 0) throw new ValueError('stack: xs must be a non-empty array of tensors');
+  xs.forEach((t, i) => {
+    checkTensor(t, `xs[${i}]`, 'stack');
+    if (!shapesEqual(t.shape, xs[0].shape)) throw new ShapeError(`stack: xs[${i}] has shape ${fmt(t.shape)}, expected ${fmt(xs[0].shape)} like xs[0]`);
+  });
+  const ax = normAxis(axis, xs[0].rank + 1, 'stack: axis');
+  return concat(xs.map((t) => expandDims(t, ax)), ax);
+}
+
+export interface PadOptions {
+  /** 'constant' (default) or 'reflect' (mirror without repeating the edge, as numpy/PyTorch). */
+  mode?: 'constant' | 'reflect';
+  /** Fill value for 'constant' (default 0). */
+  value?: number;
+}
+
+/**
+ * Pads each axis by [before, after] elements. `pads` may be shorter than the rank: it then
+ * applies to the leading axes. Reflect padding needs before, after < the axis length.
+ */
+export function pad(x: Tensor, pads: readonly (readonly [number, number])[], options: PadOptions = {}): Tensor {
+  checkTensor(x, 'x', 'pad');
+  const mode = options.mode ?? 'constant';
+  if (mode !== 'constant' && mode !== 'reflect') throw new ValueError(`pad: mode must be 'constant' or 'reflect', got ${String(mode)}`);
+  const value = checkNumber(options.value ?? 0, 'value', 'pad', true);
+  if (!Array.isArray(pads) || pads.length > x.rank) throw new ShapeError(`pad: pads must have at most ${x.rank} [before, after] pairs for x ${fmt(x.shape)}`);
+  const p = x.shape.map((d, i): [number, number] => {
+    const pr = pads[i] ?? [0, 0];
+    if (!Array.isArray(pr) || pr.length !== 2 || !pr.every((v) => Number.isInteger(v) && v >= 0)) {
+      throw new ShapeError(`pad: pads[${i}] must be [before, after] non-negative integers, got ${JSON.stringify(pr)}`);
+    }
+    if (mode === 'reflect' && (pr[0] > 0 || pr[1] > 0) && (pr[0] >= d || pr[1] >= d)) {
+      throw new ShapeError(`pad: reflect padding [${pr[0]}, ${pr[1]}] on axis ${i} needs both below the axis length ${d}`);
+    }
+    return [pr[0], pr[1]];
+  });
+  if (p.every(([a, b]) => a === 0 && b === 0)) return reshape(x, x.shape);
+  const outShape = x.shape.map((d, i) => d + p[i][0] + p[i][1]);
+  const y = wrap(x.engine, x.engine.impl.pad(x, p, mode, value), outShape, x.dtype);
+  return record('pad', [x], y, ([g], [v]) => [mode === 'constant' ? slice(g, p.map((q) => q[0]), v.shape) : reflectPadGrad(g, v.shape, p)]);
+}
+
+/**
+ * Gradient of reflect padding, one padded axis at a time: the centre block plus the mirrored
+ * edge blocks folded back onto the positions they were copied from.
+ */
+function reflectPadGrad(g: Tensor, shape: Shape, p: readonly [number, number][]): Tensor {
+  let cur = g;
+  for (let ax = 0; ax < shape.length; ax++) {
+    const [a, b] = p[ax];
+    if (a === 0 && b === 0) continue;
+    const n = shape[ax];
+    const len = (begin: number, size: number) => {
+      const bg = new Array<number>(cur.rank).fill(0);
+      const sz = cur.shape.slice();
+      bg[ax] = begin;
+      sz[ax] = size;
+      return slice(cur, bg, sz);
+    };
+    const padAx = (t: Tensor, before: number, after: number) => pad(t, cur.shape.map((_, i): [number, number] => (i === ax ? [before, after] : [0, 0])));
+    let acc = len(a, n);
+    // Left edge: padded position j < a copies x[a - j]; flipped it lands on x[1 .. a].
+    if (a > 0) acc = add(acc, padAx(flip(len(0, a), ax), 1, n - 1 - a));
+    // Right edge: position a + n + j copies x[n - 2 - j]; flipped it lands on x[n-1-b .. n-2].
+    if (b > 0) acc = add(acc, padAx(flip(len(a + n, b), ax), n - 1 - b, 1));
+    cur = acc;
+  }
+  return cur;
+}
+
+function checkIndices(indices: Tensor, bound: number, arg: string, fname: string): void {
+  checkInt(indices, arg, fname);
+  const r = indices.intRange;
+  if (r && indices.size > 0 && (r[0] < 0 || r[1] >= bound)) {
+    throw new ValueError(`${fname}: ${arg} must lie in [0, ${bound - 1}], got values in [${r[0]}, ${r[1]}]`);
+  }
+}
+
+/**
+ * Picks entries along `axis` with int32 indices of any shape: the result has shape
+ * x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:]. Gradient scatters back (adding repeats).
+ */
+export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+  checkTensor(x, 'x', 'gather');
+  const ax = normAxis(axis, x.rank, 'gather: axis');
+  checkIndices(indices, x.shape[ax], 'indices', 'gather');
+  engineOf('gather', x, indices);
+  const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
+  const y = wrap(x.engine, x.engine.impl.gather(x, indices, ax), outShape, x.dtype);
+  return record('gather', [x, indices], y, ([g], [v, idx]) => [wrap(v.engine, v.engine.impl.scatterAdd(g, idx, ax, v.shape[ax]), v.shape), null]);
+}
+
+/** One-hot rows: float32 [...indices.shape, depth] with a 1 at each index. */
+export function oneHot(indices: Tensor, depth: number): Tensor {
+  if (!Number.isInteger(depth) || depth < 1) throw new ValueError(`oneHot: depth must be a positive integer, got ${String(depth)}`);
+  checkIndices(indices, depth, 'indices', 'oneHot');
+  return wrap(indices.engine, indices.engine.impl.oneHot(indices, depth), [...indices.shape, depth]);
+}
+
+/** Converts between float32 and int32 (float to int truncates toward zero). No gradient. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  checkTensor(x, 'x', 'cast');
+  if (dtype !== 'float32' && dtype !== 'int32') throw new ValueError(`cast: dtype must be 'float32' or 'int32', got ${String(dtype)}`);
+  if (dtype === x.dtype) return reshape(x, x.shape);
+  return wrap(x.engine, x.engine.impl.cast(x, dtype), x.shape, dtype);
+}
+
+/** The same values, cut off from the tape: no gradient flows through. */
+export function detach(x: Tensor): Tensor {
+  checkTensor(x, 'x', 'detach');
+  return x.engine._view(x, x.shape);
+}
+
+/** A copy of x scaled by 1 (a new tensor with its own storage). */
+export function clone(x: Tensor): Tensor {
+  checkTensor(x, 'x', 'clone');
+  return x.dtype === 'float32' ? affine(x, 1, 0) : stridedCopyRaw(x, x.shape, stridesOf(x.shape), 0);
+}

@@ -1,0 +1,92 @@
+/**
+ * Tensor: an immutable, contiguous, row-major array of float32 (or int32) on one engine.
+ * Several tensors may share one storage (reshape is free); the storage goes back to the backend
+ * when the last of them is disposed.
+ */
+import type { Buf, DType, Storage } from './backend.js';
+import { DisposedError, DTypeError } from './errors.js';
+import { fmt, sizeOf, type Shape } from './shape.js';
+import type { Engine } from './engine.js';
+
+/** Storage plus a count of the tensors that share it. */
+export class DataRef {
+  refs = 1;
+  constructor(readonly storage: Storage, readonly bytes: number) {}
+}
+
+let nextId = 1;
+
+export class Tensor implements Buf {
+  /** Unique id (stable for the tensor's life). */
+  readonly id = nextId++;
+  readonly size: number;
+  private disposedFlag = false;
+  /**
+   * For int32 tensors: the [min, max] of the values, known without reading the GPU (host data,
+   * argmax output). Ops that index with the tensor check it; undefined when not known.
+   */
+  readonly intRange?: readonly [number, number];
+
+  /** @internal Use engine.tensor / engine.zeros / ops to make tensors. */
+  constructor(
+    readonly engine: Engine,
+    /** @internal */ readonly data: DataRef,
+    readonly shape: Shape,
+    readonly dtype: DType,
+    intRange?: readonly [number, number],
+  ) {
+    this.size = sizeOf(shape);
+    this.intRange = intRange;
+    engine._register(this);
+  }
+
+  /** @internal The backend storage (throws if disposed). */
+  get storage(): Storage {
+    if (this.disposedFlag) throw new DisposedError(`tensor #${this.id} ${fmt(this.shape)} was used after dispose()`);
+    return this.data.storage;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** Copies the values to the host: a Float32Array (float32) or Int32Array (int32), row-major. */
+  async read(): Promise<Float32Array | Int32Array> {
+    this.assertLive('tensor');
+    return this.engine.impl.read(this.data.storage, this.size, this.dtype);
+  }
+
+  /** Reads a float32 tensor (throws for int32). Convenience for typed code. */
+  async readFloat(): Promise<Float32Array> {
+    const v = await this.read();
+    if (!(v instanceof Float32Array)) throw new DTypeError('readFloat: tensor is int32; use read()');
+    return v;
+  }
+
+  /** Reads a tensor holding exactly one element as a number. */
+  async item(): Promise<number> {
+    const v = await this.read();
+    return v[0];
+  }
+
+  /** Releases the tensor now. Idempotent. */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    this.engine._unregister(this);
+    if (--this.data.refs === 0) this.engine.impl.free(this.data.storage);
+  }
+
+  /** Throws a DisposedError naming `arg` if this tensor was disposed. */
+  assertLive(arg: string): void {
+    if (this.disposedFlag) throw new DisposedError(`${arg}: tensor #${this.id} ${fmt(this.shape)} was used after dispose()`);
+  }
+
+  toString(): string {
+    return `Tensor(${fmt(this.shape)}, ${this.dtype})`;
+  }
+}

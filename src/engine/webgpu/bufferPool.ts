@@ -1,0 +1,94 @@
+/**
+ * Size-bucketed pool of GPU storage buffers. A released buffer is parked as "pending" until the
+ * work recorded so far is submitted (`afterSubmit`): only then may a later queue.writeBuffer
+ * overwrite it without racing commands that still read it. Sizes are rounded up to one of four
+ * classes per power of two (at most 25% waste) so that buffers are reused across shapes.
+ */
+import { OutOfMemoryError } from '../errors.js';
+
+/** A pooled GPU buffer; `bytes` is the rounded size class, `used` the bytes asked for. */
+export interface GpuStorage {
+  readonly buffer: GPUBuffer;
+  readonly bytes: number;
+  used: number;
+  freed: boolean;
+}
+
+const MIN_BYTES = 256;
+
+/** Rounds a byte count up to its size class. */
+export function sizeClass(bytes: number): number {
+  const n = Math.max(MIN_BYTES, Math.ceil(bytes / 4) * 4);
+  const p = 2 ** Math.floor(Math.log2(n));
+  const quarter = p / 4;
+  return Math.ceil(n / quarter) * quarter;
+}
+
+export class BufferPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private pending: GpuStorage[] = [];
+  bytesInUse = 0;
+  bytesPooled = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly maxBufferSize: number,
+    /** Pooled bytes above this are destroyed instead of kept. */
+    private readonly maxPooledBytes = 512 * 1024 * 1024,
+  ) {}
+
+  acquire(bytes: number): GpuStorage {
+    const size = sizeClass(bytes);
+    if (size > this.maxBufferSize) {
+      throw new OutOfMemoryError(`cannot allocate a GPU buffer of ${bytes} bytes: the device's maxBufferSize is ${this.maxBufferSize}`, bytes);
+    }
+    const list = this.free.get(size);
+    let buffer = list?.pop();
+    if (buffer) {
+      this.bytesPooled -= size;
+    } else {
+      buffer = this.device.createBuffer({
+        size,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
+    }
+    this.bytesInUse += size;
+    return { buffer, bytes: size, used: bytes, freed: false };
+  }
+
+  /** Parks a buffer until the next submit. */
+  release(s: GpuStorage): void {
+    if (s.freed) return;
+    s.freed = true;
+    this.bytesInUse -= s.bytes;
+    this.pending.push(s);
+  }
+
+  /** Called once recorded work is submitted: pending buffers become reusable. */
+  afterSubmit(): void {
+    for (const s of this.pending) {
+      if (this.bytesPooled + s.bytes > this.maxPooledBytes) {
+        s.buffer.destroy();
+        continue;
+      }
+      let list = this.free.get(s.bytes);
+      if (!list) this.free.set(s.bytes, (list = []));
+      list.push(s.buffer);
+      this.bytesPooled += s.bytes;
+    }
+    this.pending = [];
+  }
+
+  /** Destroys every pooled buffer (live ones stay). */
+  trim(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.bytesPooled = 0;
+  }
+
+  destroy(): void {
+    this.trim();
+    for (const s of this.pending) s.buffer.destroy();
+    this.pending = [];
+  }
+}

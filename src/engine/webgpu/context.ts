@@ -1,0 +1,240 @@
+/**
+ * GpuContext: owns the device, the buffer pool, the pipeline cache and the open command encoder.
+ *
+ * Dispatches are recorded into one compute pass of one command encoder; the batch is submitted
+ * when a result is read, when the uniform arena is full (a bounded count of dispatches), or on
+ * flush(). A forward pass of a model therefore costs one submit, not one per op.
+ *
+ * Errors: device loss rejects pending and later work with DeviceLostError; out-of-memory and
+ * validation errors raised by the driver for a batch are reported by the next read of that
+ * batch (as OutOfMemoryError or an AuralensError with the driver's message), never as a hang or
+ * a silently wrong result.
+ */
+import { AuralensError, DeviceLostError, OutOfMemoryError } from '../errors.js';
+import { BufferPool, type GpuStorage } from './bufferPool.js';
+import { PipelineCache } from './pipelines.js';
+import { packUniforms, type UniformValues } from './uniforms.js';
+
+export interface DispatchOptions {
+  entry?: string;
+  /** Pipeline-overridable constants (`override` declarations), part of the pipeline key. */
+  constants?: Record<string, number>;
+  /** Values of the entry point's uniform struct, by member name. */
+  uniforms?: UniformValues;
+  /** Storage buffers by the WGSL variable name. */
+  buffers: Record<string, GpuStorage>;
+  /**
+   * Number of workgroups. A single number is a 1-D count that is folded into
+   * (min(n, 65535), ceil(n / 65535)) when it exceeds the per-dimension limit: shaders compute
+   * their linear workgroup index as wid.x + wid.y * nwg.x and bound-check it.
+   */
+  workgroups: number | [number, number, number];
+}
+
+/** Bytes of uniform data per batch; at 256-byte alignment this bounds a batch to 256 dispatches. */
+const UNIFORM_ARENA_BYTES = 64 * 1024;
+
+export class GpuContext {
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private arena = new ArrayBuffer(UNIFORM_ARENA_BYTES);
+  private arenaView = new DataView(this.arena);
+  private arenaUsed = 0;
+  private uniformBuffers: GPUBuffer[] = [];
+  private uniformBuffer: GPUBuffer;
+  private readonly align: number;
+  private lostError: DeviceLostError | null = null;
+  /** Errors the driver reported for submitted batches, delivered to the next read. */
+  private pendingErrors: Promise<GPUError | null>[] = [];
+  /** Dispatches recorded since the last submit (for tests and stats). */
+  dispatchesInBatch = 0;
+  /** Total submits (for tests: one forward pass should be one submit). */
+  submitCount = 0;
+  private disposed = false;
+
+  constructor(
+    readonly device: GPUDevice,
+    /** The GPU object the device came from; Dawn aborts the process if it is collected. */
+    readonly gpuOwner: unknown,
+    /** Destroy the device on dispose (false for a device the user passed in). */
+    private readonly ownsDevice = true,
+  ) {
+    this.align = device.limits.minUniformBufferOffsetAlignment;
+    this.pool = new BufferPool(device, Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize));
+    this.pipelines = new PipelineCache(device);
+    this.uniformBuffer = this.newUniformBuffer();
+    // Errors outside a batch's error scopes (e.g. a buffer created between batches) land here.
+    device.addEventListener('uncapturederror', (ev) => {
+      this.pendingErrors.push(Promise.resolve((ev as GPUUncapturedErrorEvent).error));
+    });
+    device.lost.then((info) => {
+      this.lostError = new DeviceLostError(`the GPU device was lost (${info.reason}): ${info.message}`, info.reason);
+    });
+  }
+
+  private newUniformBuffer(): GPUBuffer {
+    return this.device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  }
+
+  /** Throws if the device is lost or the context disposed. */
+  check(): void {
+    if (this.lostError) throw this.lostError;
+    if (this.disposed) throw new DeviceLostError('the engine was disposed');
+  }
+
+  alloc(bytes: number): GpuStorage {
+    this.check();
+    return this.pool.acquire(bytes);
+  }
+
+  free(s: GpuStorage): void {
+    if (this.disposed) return;
+    this.pool.release(s);
+  }
+
+  /** Uploads host data into a new buffer (queue.writeBuffer: ordered before the next submit). */
+  upload(data: ArrayBufferView, bytes: number): GpuStorage {
+    const s = this.alloc(bytes);
+    if (bytes > 0) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, bytes);
+    return s;
+  }
+
+  private beginPass(): GPUComputePassEncoder {
+    if (!this.encoder) {
+      this.encoder = this.device.createCommandEncoder();
+      this.device.pushErrorScope('out-of-memory');
+      this.device.pushErrorScope('validation');
+    }
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  /** Records one dispatch. */
+  dispatch(shader: string, o: DispatchOptions): void {
+    this.check();
+    const p = this.pipelines.get(shader, o.entry, o.constants);
+    let wg: [number, number, number];
+    if (typeof o.workgroups === 'number') {
+      const n = Math.max(0, Math.ceil(o.workgroups));
+      if (n === 0) return;
+      const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
+      wg = n <= maxDim ? [n, 1, 1] : [maxDim, Math.ceil(n / maxDim), 1];
+      if (wg[1] > maxDim) throw new OutOfMemoryError(`kernel ${shader}: ${n} workgroups exceed the device's dispatch limit`);
+    } else {
+      wg = o.workgroups;
+      if (wg.some((v) => v === 0)) return;
+    }
+    let uniformSize = 0;
+    if (p.uniform) {
+      uniformSize = Math.ceil(p.uniform.layout.size / 16) * 16;
+      if (this.arenaUsed + uniformSize > UNIFORM_ARENA_BYTES) this.flush();
+    }
+    const pass = this.beginPass();
+    const entries: GPUBindGroupEntry[] = [];
+    if (p.uniform) {
+      const offset = this.arenaUsed;
+      new Uint8Array(this.arena, offset, uniformSize).fill(0);
+      packUniforms(p.uniform.layout, o.uniforms ?? {}, this.arenaView, offset, shader);
+      this.arenaUsed = Math.ceil((offset + uniformSize) / this.align) * this.align;
+      entries.push({ binding: p.uniform.binding, resource: { buffer: this.uniformBuffer, offset, size: uniformSize } });
+    }
+    for (const [name, binding] of p.storage) {
+      const s = o.buffers[name];
+      if (!s) throw new Error(`kernel ${shader}/${o.entry ?? 'main'}: no buffer given for '${name}'`);
+      if (s.freed) throw new Error(`kernel ${shader}: buffer '${name}' was freed`);
+      entries.push({ binding, resource: { buffer: s.buffer } });
+    }
+    const bindGroup = this.device.createBindGroup({ layout: p.layout, entries });
+    pass.setPipeline(p.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(wg[0], wg[1], wg[2]);
+    this.dispatchesInBatch++;
+  }
+
+  /** Records a buffer-to-buffer copy (ends the open compute pass). */
+  copy(src: GpuStorage, srcOffset: number, dst: GPUBuffer | GpuStorage, dstOffset: number, bytes: number): void {
+    this.check();
+    this.beginPass();
+    this.pass!.end();
+    this.pass = null;
+    const d = 'buffer' in dst ? dst.buffer : dst;
+    if (bytes > 0) this.encoder!.copyBufferToBuffer(src.buffer, srcOffset, d, dstOffset, bytes);
+  }
+
+  /** Submits the recorded batch (if any); pooled releases become reusable. */
+  flush(): void {
+    if (this.disposed) return;
+    if (this.encoder) {
+      if (this.pass) this.pass.end();
+      this.pass = null;
+      if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.uniformBuffer, 0, this.arena, 0, this.arenaUsed);
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      // The uniform buffer keeps its bytes for the submitted commands: rotate to a fresh one so the
+      // next batch's writeBuffer cannot be observed by this batch (cheap: buffers are recycled).
+      this.uniformBuffers.push(this.uniformBuffer);
+      this.uniformBuffer = this.uniformBuffers.length > 8 ? this.uniformBuffers.shift()! : this.newUniformBuffer();
+      this.pendingErrors.push(this.device.popErrorScope(), this.device.popErrorScope());
+      this.arenaUsed = 0;
+      this.submitCount++;
+      this.dispatchesInBatch = 0;
+    }
+    this.pool.afterSubmit();
+  }
+
+  /** Reads `bytes` from a storage: submits pending work, copies to a staging buffer, maps it. */
+  async read(s: GpuStorage, bytes: number): Promise<ArrayBuffer> {
+    this.check();
+    if (s.freed) throw new Error('read of a freed buffer');
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      this.copy(s, 0, staging, 0, size);
+      this.flush();
+      await this.raisePendingErrors();
+      await Promise.race([staging.mapAsync(GPUMapMode.READ), this.device.lost.then(() => Promise.reject(this.lostError ?? new DeviceLostError('the GPU device was lost')))]);
+      const out = staging.getMappedRange(0, size).slice(0, bytes);
+      staging.unmap();
+      return out;
+    } catch (e) {
+      if (this.lostError) throw this.lostError;
+      throw e;
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Waits for all submitted work and surfaces any driver error it raised. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.raisePendingErrors();
+    await this.device.queue.onSubmittedWorkDone();
+    this.check();
+  }
+
+  private async raisePendingErrors(): Promise<void> {
+    const errs = await Promise.all(this.pendingErrors);
+    this.pendingErrors = [];
+    for (const e of errs) {
+      if (!e) continue;
+      if (this.lostError) throw this.lostError;
+      if (e.constructor.name === 'GPUOutOfMemoryError' || /out of memory|OutOfMemory/i.test(e.message)) {
+        this.pool.trim();
+        throw new OutOfMemoryError(`the GPU ran out of memory: ${e.message}`);
+      }
+      throw new AuralensError(`the GPU rejected a kernel (an auralens bug; please report it): ${e.message}`);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.flush();
+    this.disposed = true;
+    this.pool.destroy();
+    for (const b of this.uniformBuffers) b.destroy();
+    this.uniformBuffer.destroy();
+    if (this.ownsDevice) this.device.destroy();
+  }
+}

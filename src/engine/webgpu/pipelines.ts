@@ -1,0 +1,83 @@
+/**
+ * Compute pipeline cache. Each shader family (shaders/NAME.wgsl, bundled as a string) is reflected
+ * once with wgsl_reflect; each (shader, entry point, override constants) gets one pipeline whose
+ * bind-group layout is derived from the resources that entry point uses. Shapes travel as
+ * uniforms, so the cache does not grow with the shapes seen.
+ */
+import { WgslReflect, ResourceType } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { shaderSources } from '../../kernels/shaderSources.generated.js';
+import { uniformLayoutFromReflect, type UniformLayout } from './uniforms.js';
+
+export interface PipelineInfo {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  /** The uniform binding (at most one per entry point), if any. */
+  uniform?: { binding: number; layout: UniformLayout };
+  /** Storage bindings by variable name. */
+  storage: Map<string, number>;
+  workgroupSize: [number, number, number];
+}
+
+interface ShaderInfo {
+  module: GPUShaderModule;
+  reflect: WgslReflect;
+}
+
+export class PipelineCache {
+  private shaders = new Map<string, ShaderInfo>();
+  private pipelines = new Map<string, PipelineInfo>();
+
+  constructor(private readonly device: GPUDevice) {}
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+
+  private shader(name: string): ShaderInfo {
+    let s = this.shaders.get(name);
+    if (!s) {
+      const code = shaderSources[name];
+      if (code === undefined) throw new Error(`unknown shader '${name}' (expected shaders/${name}.wgsl)`);
+      s = { module: this.device.createShaderModule({ code, label: name }), reflect: new WgslReflect(code) };
+      this.shaders.set(name, s);
+    }
+    return s;
+  }
+
+  get(name: string, entry = 'main', constants: Record<string, number> = {}): PipelineInfo {
+    const key = `${name}:${entry}:${JSON.stringify(constants)}`;
+    let p = this.pipelines.get(key);
+    if (p) return p;
+    const s = this.shader(name);
+    const ep = s.reflect.entry.compute.find((e) => e.name === entry);
+    if (!ep) throw new Error(`shader '${name}' has no compute entry point '${entry}'`);
+    const entries: GPUBindGroupLayoutEntry[] = [];
+    const storage = new Map<string, number>();
+    let uniform: PipelineInfo['uniform'];
+    for (const r of ep.resources) {
+      if (r.group !== 0) throw new Error(`shader '${name}': only @group(0) is supported (${r.name})`);
+      if (r.resourceType === ResourceType.Uniform) {
+        uniform = { binding: r.binding, layout: uniformLayoutFromReflect(r.type) };
+        entries.push({ binding: r.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+      } else if (r.resourceType === ResourceType.Storage) {
+        storage.set(r.name, r.binding);
+        const type = r.access === 'read' ? 'read-only-storage' : 'storage';
+        entries.push({ binding: r.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
+      } else {
+        throw new Error(`shader '${name}': unsupported resource ${r.name}`);
+      }
+    }
+    entries.sort((a, b) => a.binding - b.binding);
+    const layout = this.device.createBindGroupLayout({ entries, label: key });
+    const pipeline = this.device.createComputePipeline({
+      label: key,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module: s.module, entryPoint: entry, constants },
+    });
+    // Note: wgsl_reflect reports `override` defaults, not the constants passed here.
+    const wg = (ep.workgroupSize ?? [1, 1, 1]).map((v) => Number(v)) as [number, number, number];
+    p = { pipeline, layout, uniform, storage, workgroupSize: wg };
+    this.pipelines.set(key, p);
+    return p;
+  }
+}

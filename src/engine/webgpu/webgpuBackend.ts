@@ -1,0 +1,109 @@
+/**
+ * The WebGPU backend: implements the Backend contract by recording WGSL kernels (src/kernels/,
+ * one wrapper per shader family) into the GpuContext's open command encoder.
+ */
+import type { Backend, Buf, DType, MatmulParams, ReduceOp, Storage, UnaryOp, BinaryOp, MemoryInfo } from '../backend.js';
+import type { Shape } from '../shape.js';
+import { GpuContext } from './context.js';
+import type { GpuStorage } from './bufferPool.js';
+import * as elementwise from '../../kernels/elementwise.js';
+import * as reduceK from '../../kernels/reduce.js';
+import * as matmulK from '../../kernels/matmul.js';
+import * as copyK from '../../kernels/copy.js';
+import * as indexing from '../../kernels/indexing.js';
+import * as randomK from '../../kernels/random.js';
+
+/** A Buf whose storage is a GPU buffer. */
+export interface GBuf extends Buf {
+  readonly storage: GpuStorage;
+}
+
+const g = (b: Buf) => b as GBuf;
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu' as const;
+
+  constructor(readonly ctx: GpuContext, readonly adapterInfo: string) {}
+
+  upload(data: ArrayLike<number>, dtype: DType): Storage {
+    const arr = dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data, (v) => Math.trunc(v));
+    return this.ctx.upload(arr, arr.byteLength);
+  }
+
+  fill(size: number, value: number, dtype: DType): Storage {
+    return elementwise.fill(this.ctx, size, value, dtype);
+  }
+
+  async read(storage: Storage, size: number, dtype: DType): Promise<Float32Array | Int32Array> {
+    const bytes = await this.ctx.read(storage as GpuStorage, size * 4);
+    return dtype === 'float32' ? new Float32Array(bytes) : new Int32Array(bytes);
+  }
+
+  free(storage: Storage): void {
+    this.ctx.free(storage as GpuStorage);
+  }
+
+  memory(): MemoryInfo {
+    return { bytesInUse: this.ctx.pool.bytesInUse, bytesPooled: this.ctx.pool.bytesPooled };
+  }
+
+  flush(): void {
+    this.ctx.flush();
+  }
+
+  dispose(): void {
+    this.ctx.dispose();
+  }
+
+  unary(op: UnaryOp, x: Buf, a = 0, b = 0): Storage {
+    return elementwise.unary(this.ctx, op, g(x), a, b);
+  }
+
+  binary(op: BinaryOp, a: Buf, b: Buf, outShape: Shape): Storage {
+    return elementwise.binary(this.ctx, op, g(a), g(b), outShape);
+  }
+
+  where(cond: Buf, a: Buf, b: Buf, outShape: Shape): Storage {
+    return elementwise.where(this.ctx, g(cond), g(a), g(b), outShape);
+  }
+
+  cast(x: Buf, to: DType): Storage {
+    return elementwise.cast(this.ctx, g(x), to);
+  }
+
+  reduce(op: ReduceOp, x: Buf, outer: number, reduce: number, inner: number): Storage {
+    return reduceK.reduce(this.ctx, op, g(x), outer, reduce, inner);
+  }
+
+  matmul(a: Buf, b: Buf, p: MatmulParams): Storage {
+    return matmulK.matmul(this.ctx, g(a), g(b), p);
+  }
+
+  stridedCopy(x: Buf, outShape: Shape, strides: readonly number[], offset: number): Storage {
+    return copyK.stridedCopy(this.ctx, g(x), outShape, strides, offset);
+  }
+
+  concat(xs: readonly Buf[], axis: number, outShape: Shape): Storage {
+    return copyK.concat(this.ctx, xs.map(g), axis, outShape);
+  }
+
+  pad(x: Buf, pads: readonly (readonly [number, number])[], mode: 'constant' | 'reflect', value: number): Storage {
+    return copyK.pad(this.ctx, g(x), pads, mode, value);
+  }
+
+  gather(x: Buf, indices: Buf, axis: number): Storage {
+    return indexing.gather(this.ctx, g(x), g(indices), axis);
+  }
+
+  scatterAdd(gr: Buf, indices: Buf, axis: number, dimSize: number): Storage {
+    return indexing.scatterAdd(this.ctx, g(gr), g(indices), axis, dimSize);
+  }
+
+  oneHot(indices: Buf, depth: number): Storage {
+    return indexing.oneHot(this.ctx, g(indices), depth);
+  }
+
+  random(size: number, seed: number, dist: 'uniform' | 'normal', a: number, b: number): Storage {
+    return randomK.random(this.ctx, size, seed, dist, a, b);
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * auralens: a WebGPU compute engine with reverse-mode autograd, for explaining audio classifiers.
+ *
+ * import { createEngine, matmul, grad } from 'auralens';
+ */
+export { createEngine, Engine, type EngineOptions, type EngineMemory, type TensorData } from './engine/engine.js';
+export { Tensor } from './engine/tensor.js';
+export type { DType } from './engine/backend.js';
+export { tidy, keep } from './engine/scope.js';
+export { grad, valueAndGrad, vjp, gradientTape, noGrad, withBackwardOverride, Tape, type BackwardRule } from './engine/autograd.js';
+export * from './engine/ops/index.js';
+export {
+  AuralensError,
+  ShapeError,
+  DTypeError,
+  ValueError,
+  DisposedError,
+  DeviceLostError,
+  OutOfMemoryError,
+  NoAdapterError,
+} from './engine/errors.js';
