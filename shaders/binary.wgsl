@@ -1,0 +1,123 @@
+// Elementwise binary float ops and `where`, with numpy broadcasting. Each operand k is read at
+// offsets(i)[k]: with BCAST off every operand either has the output's shape (index i) or is one
+// element (index 0), given by p.step; with BCAST on, the output index is split into coordinates
+// over p.shape (axes merged on the host) and dotted with the operand's strides (0 on broadcast
+// axes). Buffers hold raw 32-bit words so `where` copies int32 and float32 alike.
+struct Params {
+  n: u32,
+  rank: u32,
+  step: vec3<u32>,
+  shape: array<vec4<u32>, 2>,
+  sa: array<vec4<u32>, 2>,
+  sb: array<vec4<u32>, 2>,
+  sc: array<vec4<u32>, 2>,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<u32>;
+@group(0) @binding(2) var<storage, read> b: array<u32>;
+@group(0) @binding(3) var<storage, read> c: array<u32>;
+@group(0) @binding(4) var<storage, read_write> out: array<u32>;
+
+// The binary op (ids match BINARY_OPS in src/kernels/elementwise.ts).
+override OP: u32 = 0;
+override BCAST: bool = false;
+// `where`: the condition is int32 (true when nonzero bits) rather than float32 (true when != 0.0).
+override COND_INT: bool = false;
+override WG: u32 = 64;
+
+// ---- JS-semantics helpers (kept identical in unary.wgsl) -----------------------------------
+// NaN is detected from the bits: drivers may fold `v != v` to false.
+fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+// NaN and +inf built at run time (a NaN or inf constant is a shader-creation error in WGSL).
+fn qnan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
+fn inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
+fn jsMax(u: f32, v: f32) -> f32 { return select(max(u, v), qnan(), isNan(u) || isNan(v)); }
+fn jsMin(u: f32, v: f32) -> f32 { return select(min(u, v), qnan(), isNan(u) || isNan(v)); }
+
+// Math.pow: x^0 = 1 (even for NaN x); NaN for a finite x < 0 with a non-integer y; for x < 0 (or
+// -0) the sign comes from the parity of an integer y. Small integer powers multiply by squaring
+// (a few roundings, more accurate than WGSL's exp2(y * log2(x))).
+fn jsPow(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  if (isNan(x) || isNan(y)) { return qnan(); }
+  let ax = abs(x);
+  let isInt = floor(y) == y; // true for +-inf too
+  let negX = (bitcast<u32>(x) >> 31u) == 1u;
+  if (negX && !isInt && ax != 0.0 && ax != inf()) { return qnan(); }
+  var m: f32;
+  if (ax == 0.0) {
+    m = select(inf(), 0.0, y > 0.0);
+  } else if (isInt && abs(y) <= 64.0) {
+    m = 1.0;
+    var base = ax;
+    for (var e = u32(abs(y)); e != 0u; e >>= 1u) {
+      if ((e & 1u) == 1u) { m *= base; }
+      base *= base;
+    }
+    if (y < 0.0) { m = 1.0 / m; }
+  } else {
+    m = pow(ax, y);
+  }
+  let odd = isInt && abs(y) < 16777216.0 && (u32(abs(y)) & 1u) == 1u;
+  return select(m, -m, negX && odd);
+}
+// -----------------------------------------------------------------------------------------------
+
+const ADD = 0u; const SUB = 1u; const MUL = 2u; const DIV = 3u; const POW = 4u; const MAXIMUM = 5u;
+const MINIMUM = 6u; const GT = 7u; const GE = 8u; const LT = 9u; const LE = 10u; const EQ = 11u;
+const NE = 12u;
+
+fn apply(u: f32, v: f32) -> f32 {
+  // Comparisons with NaN are false (ne: true), as in JS; checked from the bits (see isNan).
+  let unordered = isNan(u) || isNan(v);
+  switch OP {
+    case ADD: { return u + v; }
+    case SUB: { return u - v; }
+    case MUL: { return u * v; }
+    case DIV: { return u / v; }
+    case POW: { return jsPow(u, v); }
+    case MAXIMUM: { return jsMax(u, v); }
+    case MINIMUM: { return jsMin(u, v); }
+    case GT: { return select(0.0, 1.0, u > v && !unordered); }
+    case GE: { return select(0.0, 1.0, u >= v && !unordered); }
+    case LT: { return select(0.0, 1.0, u < v && !unordered); }
+    case LE: { return select(0.0, 1.0, u <= v && !unordered); }
+    case EQ: { return select(0.0, 1.0, u == v && !unordered); }
+    case NE, default: { return select(0.0, 1.0, u != v || unordered); }
+  }
+}
+
+// Element offsets of operands a, b, c for output element i.
+fn offsets(i: u32) -> vec3<u32> {
+  if (!BCAST) { return i * p.step; }
+  var o = vec3<u32>(0u);
+  var rem = i;
+  for (var d = p.rank; d > 0u; d--) {
+    let k = d - 1u;
+    let extent = p.shape[k / 4u][k % 4u];
+    let coord = rem % extent;
+    rem /= extent;
+    o += coord * vec3<u32>(p.sa[k / 4u][k % 4u], p.sb[k / 4u][k % 4u], p.sc[k / 4u][k % 4u]);
+  }
+  return o;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.n) { return; }
+  let o = offsets(i);
+  out[i] = bitcast<u32>(apply(bitcast<f32>(a[o.x]), bitcast<f32>(b[o.y])));
+}
+
+// out = c != 0 ? a : b (c is the condition).
+@compute @workgroup_size(WG)
+fn choose(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.n) { return; }
+  let o = offsets(i);
+  let cv = c[o.z];
+  // A float32 condition is false only for +-0 (NaN counts as true, as `c !== 0` in JS).
+  let take = select((cv & 0x7fffffffu) != 0u, cv != 0u, COND_INT);
+  out[i] = select(b[o.y], a[o.x], take);
+}

@@ -1,0 +1,119 @@
+/**
+ * Elementwise kernels: fill (shaders/fill.wgsl), unary (unary.wgsl), broadcasting binary and
+ * where (binary.wgsl), cast (cast.wgsl). The op is a pipeline-overridable constant, so each op
+ * compiles once into its own kernel without a per-element switch; shapes travel as uniforms.
+ */
+import type { BinaryOp, DType, UnaryOp } from '../engine/backend.js';
+import { collapseAxes } from '../engine/cpu/strided.js';
+import { broadcastStrides, sizeOf, type Shape } from '../engine/shape.js';
+import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
+import type { GpuContext } from '../engine/webgpu/context.js';
+import type { UniformValues } from '../engine/webgpu/uniforms.js';
+import type { GBuf } from '../engine/webgpu/webgpuBackend.js';
+import { groups, output, pad8 } from './common.js';
+
+/** Op ids of shaders/unary.wgsl. */
+const UNARY_OPS: Record<UnaryOp, number> = {
+  neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, relu: 5, sigmoid: 6, tanh: 7, sign: 8, step: 9,
+  square: 10, reciprocal: 11, sin: 12, cos: 13, clamp: 14, powScalar: 15, affine: 16,
+};
+
+/** Op ids of shaders/binary.wgsl. */
+const BINARY_OPS: Record<BinaryOp, number> = {
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6,
+  gt: 7, ge: 8, lt: 9, le: 10, eq: 11, ne: 12,
+};
+
+/** A number as int32 the way the CPU reference stores it: truncated, saturated, NaN -> 0. */
+export function int32Of(v: number): number {
+  if (v !== v) return 0;
+  return Math.max(-2147483648, Math.min(2147483647, Math.trunc(v)));
+}
+
+/** The 32-bit pattern of `value` stored as `dtype` (float32 bits or int32), as a u32. */
+export function bitsOf(value: number, dtype: DType): number {
+  if (dtype === 'int32') return int32Of(value) >>> 0;
+  const f = new Float32Array([value]);
+  return new Uint32Array(f.buffer)[0];
+}
+
+/** A new storage of `size` elements equal to `value`. */
+export function fill(ctx: GpuContext, size: number, value: number, dtype: DType): GpuStorage {
+  const out = output(ctx, size);
+  ctx.dispatch('fill', { uniforms: { n: size, bits: bitsOf(value, dtype) }, buffers: { out }, workgroups: groups(size) });
+  return out;
+}
+
+/**
+ * y = op(x) elementwise (float32). Unset parameters default to the op's identity, as on the CPU:
+ * clamp a = -Infinity, b = +Infinity; powScalar a = 1; affine a = 1, b = 0.
+ */
+export function unary(ctx: GpuContext, op: UnaryOp, x: GBuf, a?: number, b?: number): GpuStorage {
+  const n = sizeOf(x.shape);
+  const out = output(ctx, n);
+  const pa = a ?? (op === 'clamp' ? -Infinity : op === 'powScalar' || op === 'affine' ? 1 : 0);
+  const pb = b ?? (op === 'clamp' ? Infinity : 0);
+  ctx.dispatch('unary', {
+    constants: { OP: UNARY_OPS[op] },
+    uniforms: { n, a: pa, b: pb },
+    buffers: { x: x.storage, out },
+    workgroups: groups(n),
+  });
+  return out;
+}
+
+/**
+ * How binary.wgsl indexes operands broadcast to outShape: when each operand has the output's
+ * size or is one element, index i * step (no coordinate arithmetic); otherwise per-operand
+ * strides over the output shape with axes merged where every operand allows it.
+ */
+function broadcastLayout(operands: readonly Shape[], outShape: Shape): { constants: Record<string, number>; uniforms: UniformValues } {
+  const n = sizeOf(outShape);
+  const sizes = operands.map(sizeOf);
+  if (sizes.every((s) => s === n || s === 1)) {
+    return { constants: { BCAST: 0 }, uniforms: { n, step: sizes.map((s) => (s === n ? 1 : 0)) } };
+  }
+  const c = collapseAxes(outShape, operands.map((s) => broadcastStrides(s, outShape)));
+  const [sa, sb, sc = []] = c.strides.map((s) => pad8(s)); // binary has no third operand
+  return { constants: { BCAST: 1 }, uniforms: { n, rank: c.shape.length, shape: pad8(c.shape), sa, sb, sc } };
+}
+
+/** op(a, b) elementwise with a and b broadcast to outShape (float32; comparisons give 1 or 0). */
+export function binary(ctx: GpuContext, op: BinaryOp, a: GBuf, b: GBuf, outShape: Shape): GpuStorage {
+  const n = sizeOf(outShape);
+  const out = output(ctx, n);
+  if (n === 0) return out;
+  const l = broadcastLayout([a.shape, b.shape], outShape);
+  ctx.dispatch('binary', {
+    constants: { OP: BINARY_OPS[op], ...l.constants },
+    uniforms: l.uniforms,
+    buffers: { a: a.storage, b: b.storage, out },
+    workgroups: groups(n),
+  });
+  return out;
+}
+
+/** out = cond != 0 ? a : b, all three broadcast to outShape; the result has a's dtype. */
+export function where(ctx: GpuContext, cond: GBuf, a: GBuf, b: GBuf, outShape: Shape): GpuStorage {
+  const n = sizeOf(outShape);
+  const out = output(ctx, n);
+  if (n === 0) return out;
+  const l = broadcastLayout([a.shape, b.shape, cond.shape], outShape);
+  ctx.dispatch('binary', {
+    entry: 'choose',
+    constants: { COND_INT: cond.dtype === 'int32' ? 1 : 0, ...l.constants },
+    uniforms: l.uniforms,
+    buffers: { a: a.storage, b: b.storage, c: cond.storage, out },
+    workgroups: groups(n),
+  });
+  return out;
+}
+
+/** float32 <-> int32 (float to int truncates toward zero and saturates; NaN gives 0). */
+export function cast(ctx: GpuContext, x: GBuf, to: DType): GpuStorage {
+  const n = sizeOf(x.shape);
+  const out = output(ctx, n);
+  const mode = x.dtype === to ? 2 : to === 'int32' ? 0 : 1;
+  ctx.dispatch('cast', { constants: { MODE: mode }, uniforms: { n }, buffers: { x: x.storage, out }, workgroups: groups(n) });
+  return out;
+}
