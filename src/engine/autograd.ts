@@ -29,9 +29,21 @@ export type BackwardRule = (
 
 interface TapeNode {
   op: string;
+  /** Ids of the op's tensors (gradients are keyed by them). */
+  inputIds: readonly number[];
+  outputIds: readonly number[];
+  /** Private aliases of the op's tensors, alive as long as the node. */
   inputs: readonly Tensor[];
   outputs: readonly Tensor[];
   backward: BackwardRule;
+  /** Tapes holding this node; the aliases are released when the last one ends. */
+  holders: number;
+}
+
+function releaseNode(node: TapeNode): void {
+  if (--node.holders > 0) return;
+  for (const t of node.inputs) t.dispose();
+  for (const t of node.outputs) t.dispose();
 }
 
 const activeTapes: Tape[] = [];
@@ -46,7 +58,15 @@ export function isRecording(): boolean {
 /** @internal Records an op on every active tape. Called by the op layer. */
 export function recordOp(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardRule): void {
   if (!isRecording()) return;
-  const node = { op, inputs, outputs, backward };
+  const node: TapeNode = {
+    op,
+    inputIds: inputs.map((t) => t.id),
+    outputIds: outputs.map((t) => t.id),
+    inputs: inputs.map((t) => t._retain()),
+    outputs: outputs.map((t) => t._retain()),
+    backward,
+    holders: activeTapes.length,
+  };
   for (const t of activeTapes) t.nodes.push(node);
 }
 
@@ -106,8 +126,8 @@ export class Tape {
         // Forward sweep: which tensors depend on some x.
         const fromX = new Set<number>(xs.map((x) => x.id));
         const relevant: boolean[] = this.nodes.map((node) => {
-          const hit = node.inputs.some((t) => fromX.has(t.id));
-          if (hit) for (const o of node.outputs) fromX.add(o.id);
+          const hit = node.inputIds.some((id) => fromX.has(id));
+          if (hit) for (const id of node.outputIds) fromX.add(id);
           return hit;
         });
         const grads = new Map<number, Tensor>();
@@ -115,10 +135,9 @@ export class Tape {
         for (let n = this.nodes.length - 1; n >= 0; n--) {
           if (!relevant[n]) continue;
           const node = this.nodes[n];
-          if (!node.outputs.some((o) => grads.has(o.id))) continue;
-          node.inputs.forEach((t, i) => t.assertLive(`${node.op} input ${i} (needed for its gradient)`));
-          const gys = node.outputs.map((o) => grads.get(o.id) ?? engine.zeros(o.shape));
-          const needs = node.inputs.map((t) => fromX.has(t.id) && t.dtype === 'float32');
+          if (!node.outputIds.some((id) => grads.has(id))) continue;
+          const gys = node.outputs.map((o, i) => grads.get(node.outputIds[i]) ?? engine.zeros(o.shape));
+          const needs = node.inputs.map((t, i) => fromX.has(node.inputIds[i]) && t.dtype === 'float32');
           const gxs = ruleFor(node)(gys, node.inputs, node.outputs, needs);
           node.inputs.forEach((t, i) => {
             const g = gxs[i];
@@ -126,8 +145,9 @@ export class Tape {
             if (!shapesEqual(g.shape, t.shape)) {
               throw new ShapeError(`backward of ${node.op}: gradient of input ${i} has shape ${fmt(g.shape)}, expected ${fmt(t.shape)}`);
             }
-            const prev = grads.get(t.id);
-            grads.set(t.id, prev ? add(prev, g) : g);
+            const id = node.inputIds[i];
+            const prev = grads.get(id);
+            grads.set(id, prev ? add(prev, g) : g);
           });
         }
         return xs.map((x) => grads.get(x.id) ?? engine.zeros(x.shape));
@@ -149,6 +169,7 @@ export function gradientTape<T>(fn: (tape: Tape) => T): T {
       return fn(tape);
     } finally {
       activeTapes.splice(activeTapes.indexOf(tape), 1);
+      for (const node of tape.nodes) releaseNode(node);
       tape.nodes = [];
     }
   });

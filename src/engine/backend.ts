@@ -58,6 +58,27 @@ export interface MatmulParams {
   bBatchStride: number;
 }
 
+/** 2-D convolution geometry (PyTorch Conv2d semantics, NCHW, weights [O, C/groups, kh, kw]). */
+export interface Conv2dParams {
+  stride: readonly [number, number];
+  padding: readonly [number, number];
+  dilation: readonly [number, number];
+  groups: number;
+}
+
+/** 2-D pooling geometry (PyTorch MaxPool2d / AvgPool2d semantics). */
+export interface Pool2dParams {
+  kernel: readonly [number, number];
+  stride: readonly [number, number];
+  padding: readonly [number, number];
+  dilation: readonly [number, number];
+  ceilMode: boolean;
+  /** avgPool2d only: divide by the full window (true, PyTorch's default) or by its in-bounds part. */
+  countIncludePad: boolean;
+}
+
+export type UpsampleMode = 'nearest' | 'bilinear';
+
 export interface MemoryInfo {
   /** Bytes held by live storages. */
   bytesInUse: number;
@@ -119,4 +140,29 @@ export interface Backend {
    * backends. 'uniform' draws in [a, b); 'normal' draws with mean a and standard deviation b.
    */
   random(size: number, seed: number, dist: 'uniform' | 'normal', a: number, b: number): Storage;
+
+  // ---- layers (output shapes: see src/engine/nnShapes.ts) ----
+
+  /** x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or null → [N, O, Ho, Wo]. */
+  conv2d(x: Buf, w: Buf, bias: Buf | null, p: Conv2dParams): Storage;
+  /** d loss / d x of conv2d, from gy [N, O, Ho, Wo]; result has xShape. */
+  conv2dBackwardInput(gy: Buf, w: Buf, xShape: Shape, p: Conv2dParams): Storage;
+  /** d loss / d w of conv2d, from x and gy; result has wShape. */
+  conv2dBackwardWeight(x: Buf, gy: Buf, wShape: Shape, p: Conv2dParams): Storage;
+  /**
+   * Max pooling: returns [values [N, C, Ho, Wo], argmax int32 [N, C, Ho, Wo]], the argmax being
+   * the flat index h * W + w inside the input plane of the first maximum in row-major window
+   * order (PyTorch's tie rule; NaN counts as the maximum). Padding never wins.
+   */
+  maxPool2d(x: Buf, p: Pool2dParams): [Storage, Storage];
+  /** Routes gy back to the argmax positions (adding where windows overlap); result has xShape. */
+  maxPool2dBackward(gy: Buf, argmax: Buf, xShape: Shape, p: Pool2dParams): Storage;
+  avgPool2d(x: Buf, p: Pool2dParams): Storage;
+  avgPool2dBackward(gy: Buf, xShape: Shape, p: Pool2dParams): Storage;
+  /** PyTorch AdaptiveAvgPool2d: window i spans [floor(i*H/oh), ceil((i+1)*H/oh)). */
+  adaptiveAvgPool2d(x: Buf, outH: number, outW: number): Storage;
+  adaptiveAvgPool2dBackward(gy: Buf, xShape: Shape): Storage;
+  /** PyTorch F.interpolate on NCHW: 'nearest' (src = floor(dst * in / out)) or 'bilinear'. */
+  upsample2d(x: Buf, outH: number, outW: number, mode: UpsampleMode, alignCorners: boolean): Storage;
+  upsample2dBackward(gy: Buf, xShape: Shape, mode: UpsampleMode, alignCorners: boolean): Storage;
 }

@@ -34,10 +34,23 @@ export class Tensor implements Buf {
     readonly shape: Shape,
     readonly dtype: DType,
     intRange?: readonly [number, number],
+    /** false for the tape's private aliases: not counted as live, not owned by tidy scopes. */
+    private readonly tracked = true,
   ) {
     this.size = sizeOf(shape);
     this.intRange = intRange;
-    engine._register(this);
+    if (tracked) engine._register(this);
+  }
+
+  /**
+   * @internal An untracked alias sharing this tensor's storage (its reference count keeps the
+   * storage alive). The autograd tape holds aliases of the tensors a backward rule needs, so ops
+   * may dispose their intermediates while a gradient is still to be taken.
+   */
+  _retain(): Tensor {
+    this.assertLive('tensor');
+    this.data.refs++;
+    return new Tensor(this.engine, this.data, this.shape, this.dtype, this.intRange, false);
   }
 
   /** @internal The backend storage (throws if disposed). */
@@ -77,7 +90,7 @@ export class Tensor implements Buf {
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
-    this.engine._unregister(this);
+    if (this.tracked) this.engine._unregister(this);
     if (--this.data.refs === 0) this.engine.impl.free(this.data.storage);
   }
 

@@ -3,7 +3,7 @@
  * exists. float32 tensors are held (and accumulated) in float64; int32 tensors in Int32Array.
  * Kernels live in small files next to this one; this class owns storages and their lifetime.
  */
-import type { Backend, BinaryOp, Buf, DType, MatmulParams, MemoryInfo, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, Buf, Conv2dParams, DType, MatmulParams, MemoryInfo, Pool2dParams, ReduceOp, Storage, UnaryOp, UpsampleMode } from '../backend.js';
 import { DisposedError } from '../errors.js';
 import { normalAt, seedKey, uniformAt } from '../random.js';
 import type { Shape } from '../shape.js';
@@ -11,6 +11,8 @@ import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwis
 import { concatKernel, gatherKernel, oneHotKernel, padKernel, scatterAddKernel, stridedCopyKernel } from './indexing.js';
 import { matmulKernel } from './matmul.js';
 import { reduceKernel } from './reduce.js';
+import * as conv from './conv.js';
+import * as pool from './pool.js';
 import { CpuStorage, floatsToInt32, toInt32, type CpuArray } from './storage.js';
 
 export class CpuBackend implements Backend {
@@ -158,5 +160,52 @@ export class CpuBackend implements Backend {
       for (let i = 0; i < size; i++) out[i] = a + b * normalAt(key, i);
     }
     return this.wrap(out);
+  }
+
+  // ---- layers: kernels in conv.ts and pool.ts take typed arrays and shapes ----------------
+
+  conv2d(x: Buf, w: Buf, bias: Buf | null, p: Conv2dParams): Storage {
+    return this.wrap(conv.conv2d(this.data(x.storage), x.shape, this.data(w.storage), w.shape, bias ? this.data(bias.storage) : null, p));
+  }
+
+  conv2dBackwardInput(gy: Buf, w: Buf, xShape: Shape, p: Conv2dParams): Storage {
+    return this.wrap(conv.conv2dBackwardInput(this.data(gy.storage), gy.shape, this.data(w.storage), w.shape, xShape, p));
+  }
+
+  conv2dBackwardWeight(x: Buf, gy: Buf, wShape: Shape, p: Conv2dParams): Storage {
+    return this.wrap(conv.conv2dBackwardWeight(this.data(x.storage), x.shape, this.data(gy.storage), gy.shape, wShape, p));
+  }
+
+  maxPool2d(x: Buf, p: Pool2dParams): [Storage, Storage] {
+    const [v, i] = pool.maxPool2d(this.data(x.storage), x.shape, p);
+    return [this.wrap(v), this.wrap(i)];
+  }
+
+  maxPool2dBackward(gy: Buf, argmax: Buf, xShape: Shape, p: Pool2dParams): Storage {
+    return this.wrap(pool.maxPool2dBackward(this.data(gy.storage), gy.shape, this.data(argmax.storage), xShape, p));
+  }
+
+  avgPool2d(x: Buf, p: Pool2dParams): Storage {
+    return this.wrap(pool.avgPool2d(this.data(x.storage), x.shape, p));
+  }
+
+  avgPool2dBackward(gy: Buf, xShape: Shape, p: Pool2dParams): Storage {
+    return this.wrap(pool.avgPool2dBackward(this.data(gy.storage), gy.shape, xShape, p));
+  }
+
+  adaptiveAvgPool2d(x: Buf, outH: number, outW: number): Storage {
+    return this.wrap(pool.adaptiveAvgPool2d(this.data(x.storage), x.shape, outH, outW));
+  }
+
+  adaptiveAvgPool2dBackward(gy: Buf, xShape: Shape): Storage {
+    return this.wrap(pool.adaptiveAvgPool2dBackward(this.data(gy.storage), gy.shape, xShape));
+  }
+
+  upsample2d(x: Buf, outH: number, outW: number, mode: UpsampleMode, alignCorners: boolean): Storage {
+    return this.wrap(pool.upsample2d(this.data(x.storage), x.shape, outH, outW, mode, alignCorners));
+  }
+
+  upsample2dBackward(gy: Buf, xShape: Shape, mode: UpsampleMode, alignCorners: boolean): Storage {
+    return this.wrap(pool.upsample2dBackward(this.data(gy.storage), gy.shape, xShape, mode, alignCorners));
   }
 }

@@ -36,7 +36,11 @@ function binary(fname: string, op: BinaryOp, a: TensorLike, b: TensorLike, rule:
   const ta = typeof a === 'number' ? toTensor(a, b as Tensor, 'a', fname) : checkFloat(a, 'a', fname);
   const tb = typeof b === 'number' ? toTensor(b, ta, 'b', fname) : checkFloat(b, 'b', fname);
   const y = binaryRaw(op, ta, tb, fname);
-  return rule ? record(fname, [ta, tb], y, rule) : y;
+  if (rule) record(fname, [ta, tb], y, rule);
+  // Constants made from numbers are ours to free (the tape keeps its own reference).
+  if (typeof a === 'number') ta.dispose();
+  if (typeof b === 'number') tb.dispose();
+  return y;
 }
 
 /** a + b (broadcasting). */
@@ -228,8 +232,12 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   engineOf(fname, cond, ta, tb);
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, `${fname}: cond`, 'a'), tb.shape, `${fname}: cond/a`, 'b');
   const y = wrap(cond.engine, cond.engine.impl.where(cond, ta, tb, shape), shape);
-  return record(fname, [cond, ta, tb], y, ([g], [c, x, z], _o, n) => {
-    const zero = cond.engine.zeros([]);
-    return [null, n[1] ? sumTo(where(c, g, zero), x.shape) : null, n[2] ? sumTo(where(c, zero, g), z.shape) : null];
-  });
+  record(fname, [cond, ta, tb], y, ([g], [c, x, z], _o, n) => [
+    null,
+    n[1] ? sumTo(where(c, g, 0), x.shape) : null,
+    n[2] ? sumTo(where(c, 0, g), z.shape) : null,
+  ]);
+  if (typeof a === 'number') ta.dispose();
+  if (typeof b === 'number') tb.dispose();
+  return y;
 }

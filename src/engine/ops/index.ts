@@ -4,4 +4,5 @@ export * from './reduce.js';
 export * from './shape_ops.js';
 export * from './matmul.js';
 export * from './nn.js';
+export * from './layers.js';
 export type { TensorLike } from './core.js';

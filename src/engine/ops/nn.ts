@@ -5,6 +5,7 @@
  */
 import { noGrad } from '../autograd.js';
 import { ShapeError, ValueError } from '../errors.js';
+import { tidy } from '../scope.js';
 import { fmt, normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkFloat, checkTensor, engineOf } from './core.js';
@@ -13,26 +14,27 @@ import { max, mean, sum } from './reduce.js';
 import { oneHot } from './shape_ops.js';
 
 function shifted(x: Tensor, axis: number): Tensor {
-  const m = noGrad(() => max(x, axis, true));
-  const y = sub(x, m);
-  m.dispose();
-  return y;
+  return sub(x, noGrad(() => max(x, axis, true)));
 }
 
 /** exp(x) / sum(exp(x)) along `axis` (default last). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   checkFloat(x, 'x', 'softmax');
   const ax = normAxis(axis, x.rank, 'softmax: axis');
-  const e = exp(shifted(x, ax));
-  return div(e, sum(e, ax, true));
+  return tidy(() => {
+    const e = exp(shifted(x, ax));
+    return div(e, sum(e, ax, true));
+  });
 }
 
 /** x - log(sum(exp(x))) along `axis` (default last), computed stably. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   checkFloat(x, 'x', 'logSoftmax');
   const ax = normAxis(axis, x.rank, 'logSoftmax: axis');
-  const z = shifted(x, ax);
-  return sub(z, log(sum(exp(z), ax, true)));
+  return tidy(() => {
+    const z = shifted(x, ax);
+    return sub(z, log(sum(exp(z), ax, true)));
+  });
 }
 
 export interface CrossEntropyOptions {
@@ -52,6 +54,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   if (!['mean', 'sum', 'none'].includes(reduction)) throw new ValueError(`crossEntropy: reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
   if (logits.rank !== 2) throw new ShapeError(`crossEntropy: logits must be [N, C], got ${fmt(logits.shape)}`);
   const [n, c] = logits.shape;
+  return tidy(() => {
   let probs: Tensor;
   if (targets.dtype === 'int32') {
     if (targets.rank !== 1 || targets.shape[0] !== n) throw new ShapeError(`crossEntropy: int32 targets must be [${n}] (one class per row of logits), got ${fmt(targets.shape)}`);
@@ -65,4 +68,5 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   const perExample = neg(sum(mul(probs, logSoftmax(logits, 1)), 1));
   if (reduction === 'none') return perExample;
   return reduction === 'sum' ? sum(perExample) : mean(perExample);
+  });
 }

@@ -6,6 +6,7 @@
 import type { ReduceOp } from '../backend.js';
 import { normAxes, sizeOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { tidy } from '../scope.js';
 import { checkFloat, checkTensor, record, wrap } from './core.js';
 import { affine, div, equal, mul } from './elementwise.js';
 import { broadcastTo, reshape, stridedCopyRaw } from './shape_ops.js';
@@ -71,7 +72,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   checkFloat(x, 'x', 'mean');
   const p = plan(x, axes, 'mean');
-  return affine(sum(x, axes, keepDims), p.r === 0 ? NaN : 1 / p.r, 0);
+  return tidy(() => affine(sum(x, axes, keepDims), p.r === 0 ? NaN : 1 / p.r, 0));
 }
 
 /** Gradient of max/min: split equally among the positions that attain the extreme (as torch.amax). */

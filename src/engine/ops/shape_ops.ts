@@ -6,6 +6,7 @@ import type { DType } from '../backend.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, normAxes, normAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { tidy } from '../scope.js';
 import { checkInt, checkNumber, checkTensor, engineOf, record, wrap } from './core.js';
 import { add, affine } from './elementwise.js';
 import { sum } from './reduce.js';
@@ -175,7 +176,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
     if (!shapesEqual(t.shape, xs[0].shape)) throw new ShapeError(`stack: xs[${i}] has shape ${fmt(t.shape)}, expected ${fmt(xs[0].shape)} like xs[0]`);
   });
   const ax = normAxis(axis, xs[0].rank + 1, 'stack: axis');
-  return concat(xs.map((t) => expandDims(t, ax)), ax);
+  return tidy(() => concat(xs.map((t) => expandDims(t, ax)), ax));
 }
 
 export interface PadOptions {

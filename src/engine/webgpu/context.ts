@@ -200,6 +200,10 @@ export class GpuContext {
       return out;
     } catch (e) {
       if (this.lostError) throw this.lostError;
+      // A map aborted by device.destroy() can reject before device.lost resolves.
+      if (e instanceof Error && (e.name === 'AbortError' || /destroy|lost/i.test(e.message))) {
+        throw new DeviceLostError(`the GPU device was lost while reading: ${e.message}`);
+      }
       throw e;
     } finally {
       staging.destroy();

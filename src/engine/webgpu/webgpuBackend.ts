@@ -2,7 +2,7 @@
  * The WebGPU backend: implements the Backend contract by recording WGSL kernels (src/kernels/,
  * one wrapper per shader family) into the GpuContext's open command encoder.
  */
-import type { Backend, Buf, DType, MatmulParams, ReduceOp, Storage, UnaryOp, BinaryOp, MemoryInfo } from '../backend.js';
+import type { Backend, Buf, Conv2dParams, DType, MatmulParams, Pool2dParams, ReduceOp, Storage, UnaryOp, UpsampleMode, BinaryOp, MemoryInfo } from '../backend.js';
 import type { Shape } from '../shape.js';
 import { GpuContext } from './context.js';
 import type { GpuStorage } from './bufferPool.js';
@@ -12,6 +12,8 @@ import * as matmulK from '../../kernels/matmul.js';
 import * as copyK from '../../kernels/copy.js';
 import * as indexing from '../../kernels/indexing.js';
 import * as randomK from '../../kernels/random.js';
+import * as convK from '../../kernels/conv.js';
+import * as poolK from '../../kernels/pool.js';
 
 /** A Buf whose storage is a GPU buffer. */
 export interface GBuf extends Buf {
@@ -55,7 +57,7 @@ export class WebGpuBackend implements Backend {
     this.ctx.dispose();
   }
 
-  unary(op: UnaryOp, x: Buf, a = 0, b = 0): Storage {
+  unary(op: UnaryOp, x: Buf, a?: number, b?: number): Storage {
     return elementwise.unary(this.ctx, op, g(x), a, b);
   }
 
@@ -105,5 +107,49 @@ export class WebGpuBackend implements Backend {
 
   random(size: number, seed: number, dist: 'uniform' | 'normal', a: number, b: number): Storage {
     return randomK.random(this.ctx, size, seed, dist, a, b);
+  }
+
+  conv2d(x: Buf, w: Buf, bias: Buf | null, p: Conv2dParams): Storage {
+    return convK.conv2d(this.ctx, g(x), g(w), bias ? g(bias) : null, p);
+  }
+
+  conv2dBackwardInput(gy: Buf, w: Buf, xShape: Shape, p: Conv2dParams): Storage {
+    return convK.conv2dBackwardInput(this.ctx, g(gy), g(w), xShape, p);
+  }
+
+  conv2dBackwardWeight(x: Buf, gy: Buf, wShape: Shape, p: Conv2dParams): Storage {
+    return convK.conv2dBackwardWeight(this.ctx, g(x), g(gy), wShape, p);
+  }
+
+  maxPool2d(x: Buf, p: Pool2dParams): [Storage, Storage] {
+    return poolK.maxPool2d(this.ctx, g(x), p);
+  }
+
+  maxPool2dBackward(gy: Buf, argmax: Buf, xShape: Shape, p: Pool2dParams): Storage {
+    return poolK.maxPool2dBackward(this.ctx, g(gy), g(argmax), xShape, p);
+  }
+
+  avgPool2d(x: Buf, p: Pool2dParams): Storage {
+    return poolK.avgPool2d(this.ctx, g(x), p);
+  }
+
+  avgPool2dBackward(gy: Buf, xShape: Shape, p: Pool2dParams): Storage {
+    return poolK.avgPool2dBackward(this.ctx, g(gy), xShape, p);
+  }
+
+  adaptiveAvgPool2d(x: Buf, outH: number, outW: number): Storage {
+    return poolK.adaptiveAvgPool2d(this.ctx, g(x), outH, outW);
+  }
+
+  adaptiveAvgPool2dBackward(gy: Buf, xShape: Shape): Storage {
+    return poolK.adaptiveAvgPool2dBackward(this.ctx, g(gy), xShape);
+  }
+
+  upsample2d(x: Buf, outH: number, outW: number, mode: UpsampleMode, alignCorners: boolean): Storage {
+    return poolK.upsample2d(this.ctx, g(x), outH, outW, mode, alignCorners);
+  }
+
+  upsample2dBackward(gy: Buf, xShape: Shape, mode: UpsampleMode, alignCorners: boolean): Storage {
+    return poolK.upsample2dBackward(this.ctx, g(gy), xShape, mode, alignCorners);
   }
 }

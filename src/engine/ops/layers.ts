@@ -1,0 +1,301 @@
+/**
+ * Layer ops with PyTorch's functional semantics (torch.nn.functional): conv2d, conv1d, pooling,
+ * batch norm, dropout, linear, upsampling. Convolution and pooling run as backend kernels with
+ * their own backward kernels; batch norm and dropout are composed from differentiable ops.
+ */
+import type { Conv2dParams, Pool2dParams, UpsampleMode } from '../backend.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { conv2dOutHW, pool2dOutHW } from '../nnShapes.js';
+import { fmt } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { isRecording, noGrad } from '../autograd.js';
+import { tidy } from '../scope.js';
+import { checkFloat, engineOf, record, wrap } from './core.js';
+import { add, affine, mul, sub, div, sqrt, greaterEqual } from './elementwise.js';
+import { matmul } from './matmul.js';
+import { mean, sum } from './reduce.js';
+import { reshape } from './shape_ops.js';
+
+type Pair = number | readonly [number, number];
+
+function pair(v: Pair | undefined, dflt: number, arg: string, fname: string, min = 1): [number, number] {
+  const p: readonly number[] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) && typeof v !== 'number' && v !== undefined) throw new ValueError(`${fname}: ${arg} must be a number or [h, w]`);
+  if (p.length !== 2 || !p.every((x) => Number.isInteger(x) && x >= min)) {
+    throw new ValueError(`${fname}: ${arg} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return [p[0], p[1]];
+}
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as PyTorch): x [N, C, H, W], weight [O, C/groups, kh, kw],
+ * bias [O] (optional) → [N, O, Ho, Wo] with Ho = floor((H + 2p - d(kh-1) - 1)/s) + 1.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  const fname = 'conv2d';
+  checkFloat(x, 'x', fname);
+  checkFloat(weight, 'weight', fname);
+  if (bias) checkFloat(bias, 'bias', fname);
+  engineOf(fname, x, weight, bias);
+  if (x.rank !== 4) throw new ShapeError(`${fname}: x must be [N, C, H, W], got ${fmt(x.shape)}`);
+  if (weight.rank !== 4) throw new ShapeError(`${fname}: weight must be [O, C/groups, kh, kw], got ${fmt(weight.shape)}`);
+  const groups = options.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${fname}: groups must be a positive integer, got ${groups}`);
+  const p: Conv2dParams = {
+    stride: pair(options.stride, 1, 'stride', fname),
+    padding: pair(options.padding, 0, 'padding', fname, 0),
+    dilation: pair(options.dilation, 1, 'dilation', fname),
+    groups,
+  };
+  const [n, c, h, w] = x.shape;
+  const [o, cg, kh, kw] = weight.shape;
+  if (c % groups !== 0 || o % groups !== 0) throw new ShapeError(`${fname}: channels ${c} (x) and ${o} (weight) must both divide by groups = ${groups}`);
+  if (cg !== c / groups) throw new ShapeError(`${fname}: weight ${fmt(weight.shape)} expects ${cg * groups} input channels, x ${fmt(x.shape)} has ${c}`);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== o)) throw new ShapeError(`${fname}: bias must be [${o}], got ${fmt(bias.shape)}`);
+  const [ho, wo] = conv2dOutHW(h, w, kh, kw, p);
+  if (ho < 1 || wo < 1) throw new ShapeError(`${fname}: input ${h}x${w} is too small for kernel ${kh}x${kw} with the given padding/dilation`);
+  const e = x.engine;
+  const y = wrap(e, e.impl.conv2d(x, weight, bias, p), [n, o, ho, wo]);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(fname, inputs, y, ([g], [xi, wi], _o, needs) => [
+    needs[0] ? wrap(e, e.impl.conv2dBackwardInput(g, wi, xi.shape, p), xi.shape) : null,
+    needs[1] ? wrap(e, e.impl.conv2dBackwardWeight(xi, g, wi.shape, p), wi.shape) : null,
+    ...(bias ? [needs[2] ? sum(g, [0, 2, 3]) : null] : []),
+  ]);
+}
+
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: number;
+  dilation?: number;
+  groups?: number;
+}
+
+/** 1-D convolution: x [N, C, L], weight [O, C/groups, k], bias [O] → [N, O, Lo]. Runs as a conv2d of height 1. */
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
+  checkFloat(x, 'x', 'conv1d');
+  checkFloat(weight, 'weight', 'conv1d');
+  if (x.rank !== 3) throw new ShapeError(`conv1d: x must be [N, C, L], got ${fmt(x.shape)}`);
+  if (weight.rank !== 3) throw new ShapeError(`conv1d: weight must be [O, C/groups, k], got ${fmt(weight.shape)}`);
+  return tidy(() => {
+    const y = conv2d(reshape(x, [x.shape[0], x.shape[1], 1, x.shape[2]]), reshape(weight, [weight.shape[0], weight.shape[1], 1, weight.shape[2]]), bias, {
+      stride: [1, options.stride ?? 1],
+      padding: [0, options.padding ?? 0],
+      dilation: [1, options.dilation ?? 1],
+      groups: options.groups,
+    });
+    return reshape(y, [y.shape[0], y.shape[1], y.shape[3]]);
+  });
+}
+
+export interface Pool2dOptions {
+  /** Defaults to the kernel size (as PyTorch). */
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  ceilMode?: boolean;
+  /** avgPool2d only (default true, as PyTorch). */
+  countIncludePad?: boolean;
+}
+
+function poolParams(fname: string, x: Tensor, kernel: Pair, o: Pool2dOptions): Pool2dParams {
+  checkFloat(x, 'x', fname);
+  if (x.rank !== 4) throw new ShapeError(`${fname}: x must be [N, C, H, W], got ${fmt(x.shape)}`);
+  const k = pair(kernel, 1, 'kernel', fname);
+  const p: Pool2dParams = {
+    kernel: k,
+    stride: o.stride === undefined ? k : pair(o.stride, 1, 'stride', fname),
+    padding: pair(o.padding, 0, 'padding', fname, 0),
+    dilation: pair(o.dilation, 1, 'dilation', fname),
+    ceilMode: !!o.ceilMode,
+    countIncludePad: o.countIncludePad ?? true,
+  };
+  if (p.padding[0] * 2 > k[0] || p.padding[1] * 2 > k[1]) throw new ValueError(`${fname}: padding ${fmt(p.padding)} must be at most half the kernel ${fmt(k)}`);
+  const [ho, wo] = pool2dOutHW(x.shape[2], x.shape[3], p);
+  if (ho < 1 || wo < 1) throw new ShapeError(`${fname}: input ${x.shape[2]}x${x.shape[3]} is smaller than the pooling window ${fmt(k)}`);
+  return p;
+}
+
+/** Max pooling over [N, C, H, W]; the gradient goes to the first maximum of each window (as PyTorch). */
+export function maxPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}): Tensor {
+  const p = poolParams('maxPool2d', x, kernel, options);
+  const e = x.engine;
+  const [ho, wo] = pool2dOutHW(x.shape[2], x.shape[3], p);
+  const outShape = [x.shape[0], x.shape[1], ho, wo];
+  const [vs, is] = e.impl.maxPool2d(x, p);
+  const y = wrap(e, vs, outShape);
+  const argmax = wrap(e, is, outShape, 'int32');
+  if (!isRecording()) {
+    // The argmax only serves the backward pass.
+    argmax.dispose();
+    return y;
+  }
+  // Owned by the tape's scope, which disposes it with the other intermediates.
+  return record('maxPool2d', [x, argmax], y, ([g], [xi, am]) => [wrap(e, e.impl.maxPool2dBackward(g, am, xi.shape, p), xi.shape), null]);
+}
+
+/** Average pooling over [N, C, H, W] (zero padding; countIncludePad as PyTorch). */
+export function avgPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}): Tensor {
+  const p = poolParams('avgPool2d', x, kernel, options);
+  const e = x.engine;
+  const [ho, wo] = pool2dOutHW(x.shape[2], x.shape[3], p);
+  const y = wrap(e, e.impl.avgPool2d(x, p), [x.shape[0], x.shape[1], ho, wo]);
+  return record('avgPool2d', [x], y, ([g], [xi]) => [wrap(e, e.impl.avgPool2dBackward(g, xi.shape, p), xi.shape)]);
+}
+
+/** Adaptive average pooling of [N, C, H, W] to [N, C, outH, outW] (PyTorch's window rule). */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
+  checkFloat(x, 'x', 'adaptiveAvgPool2d');
+  if (x.rank !== 4) throw new ShapeError(`adaptiveAvgPool2d: x must be [N, C, H, W], got ${fmt(x.shape)}`);
+  const [oh, ow] = pair(outputSize, 1, 'outputSize', 'adaptiveAvgPool2d');
+  const e = x.engine;
+  const y = wrap(e, e.impl.adaptiveAvgPool2d(x, oh, ow), [x.shape[0], x.shape[1], oh, ow]);
+  return record('adaptiveAvgPool2d', [x], y, ([g], [xi]) => [wrap(e, e.impl.adaptiveAvgPool2dBackward(g, xi.shape), xi.shape)]);
+}
+
+export interface UpsampleOptions {
+  /** Output [H, W]; or give scaleFactor. */
+  size?: readonly [number, number];
+  scaleFactor?: number | readonly [number, number];
+  /** 'nearest' (default) or 'bilinear'. */
+  mode?: UpsampleMode;
+  /** bilinear only (default false, as PyTorch). */
+  alignCorners?: boolean;
+}
+
+/** Resizes [N, C, H, W] maps like F.interpolate (nearest, or bilinear with alignCorners). Grad-CAM maps a layer onto the input with it. */
+export function upsample2d(x: Tensor, options: UpsampleOptions): Tensor {
+  const fname = 'upsample2d';
+  checkFloat(x, 'x', fname);
+  if (x.rank !== 4) throw new ShapeError(`${fname}: x must be [N, C, H, W], got ${fmt(x.shape)}`);
+  const mode = options.mode ?? 'nearest';
+  if (mode !== 'nearest' && mode !== 'bilinear') throw new ValueError(`${fname}: mode must be 'nearest' or 'bilinear', got ${String(mode)}`);
+  let oh: number;
+  let ow: number;
+  if (options.size) {
+    [oh, ow] = pair(options.size, 1, 'size', fname);
+  } else if (options.scaleFactor !== undefined) {
+    const sf = typeof options.scaleFactor === 'number' ? [options.scaleFactor, options.scaleFactor] : options.scaleFactor;
+    if (!sf.every((v) => Number.isFinite(v) && v > 0)) throw new ValueError(`${fname}: scaleFactor must be positive, got ${JSON.stringify(options.scaleFactor)}`);
+    oh = Math.floor(x.shape[2] * sf[0]);
+    ow = Math.floor(x.shape[3] * sf[1]);
+  } else {
+    throw new ValueError(`${fname}: give options.size or options.scaleFactor`);
+  }
+  const align = mode === 'bilinear' && !!options.alignCorners;
+  const e = x.engine;
+  const y = wrap(e, e.impl.upsample2d(x, oh, ow, mode, align), [x.shape[0], x.shape[1], oh, ow]);
+  return record(fname, [x], y, ([g], [xi]) => [wrap(e, e.impl.upsample2dBackward(g, xi.shape, mode, align), xi.shape)]);
+}
+
+/** x @ weight^T + bias, with weight [out, in] as PyTorch's Linear; x [..., in]. */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  checkFloat(x, 'x', 'linear');
+  checkFloat(weight, 'weight', 'linear');
+  if (weight.rank !== 2) throw new ShapeError(`linear: weight must be [out, in], got ${fmt(weight.shape)}`);
+  if (x.shape[x.rank - 1] !== weight.shape[1]) throw new ShapeError(`linear: x ${fmt(x.shape)} has ${x.shape[x.rank - 1]} features, weight ${fmt(weight.shape)} expects ${weight.shape[1]}`);
+  if (bias) {
+    checkFloat(bias, 'bias', 'linear');
+    if (bias.rank !== 1 || bias.shape[0] !== weight.shape[0]) throw new ShapeError(`linear: bias must be [${weight.shape[0]}], got ${fmt(bias.shape)}`);
+  }
+  if (!bias) return matmul(x, weight, { transB: true });
+  return tidy(() => add(matmul(x, weight, { transB: true }), bias));
+}
+
+export interface BatchNormOptions {
+  /** Use batch statistics (training) or the running ones (eval). */
+  training: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Batch normalisation of [N, C, H, W] (or [N, C]) over all axes but C. In training it normalises
+ * with the batch mean and biased variance and returns the updated running statistics
+ * (running = (1 - momentum) * running + momentum * batch, with the unbiased batch variance, as
+ * PyTorch); the caller stores them. In eval it uses runningMean / runningVar.
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor,
+  runningVar: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  options: BatchNormOptions,
+): { y: Tensor; runningMean?: Tensor; runningVar?: Tensor } {
+  const fname = 'batchNorm';
+  checkFloat(x, 'x', fname);
+  if (x.rank < 2) throw new ShapeError(`${fname}: x must be [N, C, ...], got ${fmt(x.shape)}`);
+  const c = x.shape[1];
+  for (const [t, name] of [[runningMean, 'runningMean'], [runningVar, 'runningVar'], [weight, 'weight'], [bias, 'bias']] as const) {
+    if (!t) continue;
+    checkFloat(t, name, fname);
+    if (t.rank !== 1 || t.shape[0] !== c) throw new ShapeError(`${fname}: ${name} must be [${c}], got ${fmt(t.shape)}`);
+  }
+  return tidy(() => batchNormBody(x, runningMean, runningVar, weight, bias, options));
+}
+
+function batchNormBody(
+  x: Tensor,
+  runningMean: Tensor,
+  runningVar: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  options: BatchNormOptions,
+): { y: Tensor; runningMean?: Tensor; runningVar?: Tensor } {
+  const fname = 'batchNorm';
+  const c = x.shape[1];
+  const eps = options.eps ?? 1e-5;
+  const momentum = options.momentum ?? 0.1;
+  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
+  const per = (t: Tensor) => reshape(t, bshape);
+  let y: Tensor;
+  let out: { runningMean?: Tensor; runningVar?: Tensor } = {};
+  if (options.training) {
+    const count = x.size / c;
+    if (count < 2) throw new ShapeError(`${fname}: training needs more than one value per channel, got x ${fmt(x.shape)}`);
+    const mu = mean(x, axes, true);
+    const centred = sub(x, mu);
+    const varB = mean(mul(centred, centred), axes, true);
+    y = div(centred, sqrt(affine(varB, 1, eps)));
+    const muFlat = reshape(mu, [c]);
+    const varUnbiased = affine(reshape(varB, [c]), count / (count - 1), 0);
+    // Running statistics are state, not part of the differentiated function.
+    out = noGrad(() => ({
+      runningMean: add(affine(runningMean, 1 - momentum, 0), affine(muFlat, momentum, 0)),
+      runningVar: add(affine(runningVar, 1 - momentum, 0), affine(varUnbiased, momentum, 0)),
+    }));
+  } else {
+    y = div(sub(x, per(runningMean)), sqrt(affine(per(runningVar), 1, eps)));
+  }
+  if (weight) y = mul(y, per(weight));
+  if (bias) y = add(y, per(bias));
+  return { y, ...out };
+}
+
+export interface DropoutOptions {
+  /** Probability of zeroing an element. */
+  p?: number;
+  training: boolean;
+  seed: number;
+}
+
+/** Inverted dropout: zeroes elements with probability p and scales the rest by 1/(1-p); identity in eval. */
+export function dropout(x: Tensor, options: DropoutOptions): Tensor {
+  checkFloat(x, 'x', 'dropout');
+  const p = options.p ?? 0.5;
+  if (!(p >= 0 && p < 1)) throw new ValueError(`dropout: p must be in [0, 1), got ${p}`);
+  if (!options.training || p === 0) return affine(x, 1, 0);
+  return tidy(() => {
+    const u = x.engine.rand(x.shape, { seed: options.seed });
+    return mul(x, affine(greaterEqual(u, p), 1 / (1 - p), 0));
+  });
+}
