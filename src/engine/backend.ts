@@ -100,6 +100,8 @@ export interface Backend {
   memory(): MemoryInfo;
   /** Submits recorded work (no-op on the CPU). */
   flush(): void;
+  /** Submits recorded work and waits until the device finished it (resolves at once on the CPU). */
+  sync(): Promise<void>;
   /** Releases every resource; further calls throw. */
   dispose(): void;
 

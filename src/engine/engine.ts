@@ -164,6 +164,12 @@ export class Engine {
     this.impl.flush();
   }
 
+  /** Waits until all recorded work has run on the device (for timing; reads wait by themselves). */
+  async sync(): Promise<void> {
+    this.checkLive();
+    await this.impl.sync();
+  }
+
   /** Disposes every live tensor and releases the device. The engine cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;

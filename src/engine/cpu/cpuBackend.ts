@@ -80,6 +80,11 @@ export class CpuBackend implements Backend {
     return { bytesInUse: this.bytesInUse, bytesPooled: 0 };
   }
 
+  sync(): Promise<void> {
+    this.checkAlive();
+    return Promise.resolve();
+  }
+
   flush(): void {
     this.checkAlive();
   }

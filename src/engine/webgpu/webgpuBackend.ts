@@ -53,6 +53,10 @@ export class WebGpuBackend implements Backend {
     this.ctx.flush();
   }
 
+  sync(): Promise<void> {
+    return this.ctx.sync();
+  }
+
   dispose(): void {
     this.ctx.dispose();
   }

@@ -1,0 +1,35 @@
+// Shared bench plumbing: runs benny suites whose cases are async (each iteration waits for the
+// device), converts ops/s into ms and GFLOP/s, adds ratios against a baseline case measured in
+// the same run, prints a table and writes bench/results/<suite>.json.
+import b from 'benny';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+
+/**
+ * @param {string} name suite name (file name of the JSON)
+ * @param {{ name: string, flops?: number, fn: () => Promise<void>, options?: object }[]} cases
+ * @param {{ baseline?: string, context?: object }} opts baseline: the case others are compared with
+ */
+export async function runSuite(name, cases, opts = {}) {
+  const summary = await b.suite(
+    name,
+    ...cases.map((c) => b.add(c.name, async () => c.fn(), { minSamples: 3, maxTime: 4, ...(c.options ?? {}) })),
+    b.cycle(),
+    b.complete(),
+  );
+  const rows = summary.results.map((r) => {
+    const c = cases.find((x) => x.name === r.name);
+    const ms = 1000 / r.ops;
+    return { name: r.name, ms: +ms.toFixed(3), margin: r.margin, gflops: c?.flops ? +((c.flops / 1e9) * r.ops).toFixed(3) : null };
+  });
+  const base = rows.find((r) => r.name === opts.baseline);
+  for (const r of rows) r.speedupVsBaseline = base ? +(base.ms / r.ms).toFixed(2) : null;
+  console.table(rows);
+  mkdirSync(resultsDir, { recursive: true });
+  const out = { suite: name, date: new Date().toISOString(), baseline: opts.baseline ?? null, context: opts.context ?? {}, results: rows };
+  writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(out, null, 2));
+  return out;
+}
