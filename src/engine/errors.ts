@@ -39,3 +39,6 @@ export class OutOfMemoryError extends AuralensError {
 
 /** No WebGPU adapter could be found where `backend: 'webgpu'` was required. */
 export class NoAdapterError extends AuralensError {}
+
+/** A safetensors file was malformed (truncated, bad header JSON, bad dtype/shape/offsets). */
+export class SafetensorsError extends AuralensError {}
