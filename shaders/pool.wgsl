@@ -1,0 +1,264 @@
+// Pooling kernels on NCHW planes (see src/kernels/pool.ts and the CPU reference
+// src/engine/cpu/pool.ts for the semantics, which are PyTorch's).
+//
+// x is viewed as `planes` (N * C) planes of H x W, the pooled output as planes of OH x OW. The
+// forwards run one invocation per output element; the backwards one per INPUT element, each
+// gathering the few output windows that contain it (no float atomics in WGSL, and the result is
+// deterministic).
+
+struct Params {
+  // Invocations: outputs (forwards) or inputs (backwards).
+  n: u32,
+  H: u32,
+  W: u32,
+  OH: u32,
+  OW: u32,
+  kH: i32,
+  kW: i32,
+  sH: i32,
+  sW: i32,
+  pH: i32,
+  pW: i32,
+  dH: i32,
+  dW: i32,
+  // avgPool: 1 to divide by the window clipped to the padded input, 0 by its in-bounds part.
+  includePad: u32,
+  // -inf (a uniform: WGSL const-expressions cannot hold infinities).
+  negInf: f32,
+  // Always 0 (see kadd).
+  zero: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<storage, read_write> outIdx: array<i32>;
+@group(0) @binding(4) var<storage, read> gy: array<f32>;
+@group(0) @binding(5) var<storage, read> idx: array<i32>;
+
+override WG: u32 = 64;
+
+// From the bits: `v != v` may be folded away by a compiler that assumes no NaN.
+fn isNan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// Kahan-compensated running sum k = (sum, compensation) plus v; the total is k.x - k.y. The new
+// sum is laundered through its bits (p.zero is always 0) so that the driver's compiler cannot
+// simplify (s - k.x) - y to 0 (Mesa's default fast-math rules would). The compensation is reset
+// once the sum is infinite or NaN, so infinities survive (inf - inf would poison it with NaN).
+fn kadd(k: vec2f, v: f32) -> vec2f {
+  let y = v - k.y;
+  let s = bitcast<f32>(bitcast<u32>(k.x + y) ^ p.zero);
+  let finite = (bitcast<u32>(s) & 0x7f800000u) != 0x7f800000u;
+  return vec2f(s, select(0.0, (s - k.x) - y, finite));
+}
+
+fn ceilDiv(a: i32, b: i32) -> i32 {
+  return (a + b - 1) / b;
+}
+
+// [k0, k1): the taps k of a window starting at s (stride d, k taps) whose position s + k*d lies in
+// [0, size).
+fn inRange(s: i32, k: i32, d: i32, size: i32) -> vec2i {
+  var k0 = 0;
+  if (s < 0) { k0 = ceilDiv(-s, d); }
+  var k1 = 0;
+  if (size > s) { k1 = min(k, ceilDiv(size - s, d)); }
+  return vec2i(k0, max(k0, k1));
+}
+
+// Taps of a window starting at s inside [-pad, size + pad) (PyTorch's count_include_pad factor).
+fn paddedCount(s: i32, k: i32, d: i32, size: i32, pad: i32) -> i32 {
+  if (size + pad <= s) { return 0; }
+  return min(k, ceilDiv(size + pad - s, d));
+}
+
+// (plane, oh, ow) of output element i.
+fn outPos(i: u32) -> vec3u {
+  let per = p.OH * p.OW;
+  let r = i % per;
+  return vec3u(i / per, r / p.OW, r % p.OW);
+}
+
+// (plane, ih, iw) of input element i.
+fn inPos(i: u32) -> vec3u {
+  let per = p.H * p.W;
+  let r = i % per;
+  return vec3u(i / per, r / p.W, r % p.W);
+}
+
+// out, outIdx [planes, OH, OW]: PyTorch's max pooling. The loop runs over the in-bounds taps
+// starting from (-inf, first in-bounds position); a tap replaces the running maximum when it is
+// greater or NaN (so ties keep the first, and the last NaN wins, as in PyTorch).
+@compute @workgroup_size(WG)
+fn maxPool(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.n) { return; }
+  let q = outPos(i);
+  let H = i32(p.H);
+  let W = i32(p.W);
+  var h0 = i32(q.y) * p.sH - p.pH;
+  var w0 = i32(q.z) * p.sW - p.pW;
+  let h1 = min(h0 + (p.kH - 1) * p.dH + 1, H);
+  let w1 = min(w0 + (p.kW - 1) * p.dW + 1, W);
+  if (h0 < 0) { h0 += ceilDiv(-h0, p.dH) * p.dH; }
+  if (w0 < 0) { w0 += ceilDiv(-w0, p.dW) * p.dW; }
+  let base = q.x * p.H * p.W;
+  var best = p.negInf;
+  // An all-padding window: -inf with index -1 (see src/engine/cpu/pool.ts).
+  var bestIdx = select(-1, h0 * W + w0, h0 < h1 && w0 < w1);
+  var bestNan = false;
+  for (var h = h0; h < h1; h += p.dH) {
+    for (var w = w0; w < w1; w += p.dW) {
+      let k = h * W + w;
+      let v = x[base + u32(k)];
+      let vn = isNan(v);
+      if (vn || (!bestNan && v > best)) {
+        best = v;
+        bestIdx = k;
+        bestNan = vn;
+      }
+    }
+  }
+  out[i] = best;
+  outIdx[i] = bestIdx;
+}
+
+// out [planes, H, W]: sum of gy over the windows that contain the element and chose it.
+@compute @workgroup_size(WG)
+fn maxPoolBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.n) { return; }
+  let q = inPos(i);
+  let ih = i32(q.y);
+  let iw = i32(q.z);
+  let want = ih * i32(p.W) + iw;
+  let gbase = q.x * p.OH * p.OW;
+  var s = 0.0;
+  // Taps from last to first: the windows come in increasing (oh, ow) order, as the CPU adds them.
+  for (var a = p.kH - 1; a >= 0; a--) {
+    let th = ih + p.pH - a * p.dH;
+    if (th < 0 || th % p.sH != 0 || th / p.sH >= i32(p.OH)) { continue; }
+    let row = gbase + u32(th / p.sH) * p.OW;
+    for (var b = p.kW - 1; b >= 0; b--) {
+      let tw = iw + p.pW - b * p.dW;
+      if (tw < 0 || tw % p.sW != 0 || tw / p.sW >= i32(p.OW)) { continue; }
+      let o = row + u32(tw / p.sW);
+      if (idx[o] == want) { s += gy[o]; }
+    }
+  }
+  out[i] = s;
+}
+
+// Divisor of the average window starting at (hs, ws); 0 when it holds no in-bounds tap.
+fn avgDivisor(hs: i32, ws: i32) -> f32 {
+  let H = i32(p.H);
+  let W = i32(p.W);
+  let rh = inRange(hs, p.kH, p.dH, H);
+  let rw = inRange(ws, p.kW, p.dW, W);
+  let inCount = (rh.y - rh.x) * (rw.y - rw.x);
+  if (inCount == 0 || p.includePad == 0u) { return f32(inCount); }
+  return f32(paddedCount(hs, p.kH, p.dH, H, p.pH) * paddedCount(ws, p.kW, p.dW, W, p.pW));
+}
+
+// out [planes, OH, OW]: mean over the window (zero padding), PyTorch's divisor.
+@compute @workgroup_size(WG)
+fn avgPool(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.n) { return; }
+  let q = outPos(i);
+  let H = i32(p.H);
+  let W = i32(p.W);
+  let hs = i32(q.y) * p.sH - p.pH;
+  let ws = i32(q.z) * p.sW - p.pW;
+  let rh = inRange(hs, p.kH, p.dH, H);
+  let rw = inRange(ws, p.kW, p.dW, W);
+  let div = avgDivisor(hs, ws);
+  if (div == 0.0) {
+    out[i] = 0.0;
+    return;
+  }
+  let base = i32(q.x * p.H * p.W);
+  var s = vec2f(0.0);
+  for (var a = rh.x; a < rh.y; a++) {
+    let row = base + (hs + a * p.dH) * W + ws;
+    for (var b = rw.x; b < rw.y; b++) {
+      s = kadd(s, x[u32(row + b * p.dW)]);
+    }
+  }
+  out[i] = (s.x - s.y) / div;
+}
+
+// out [planes, H, W]: sum of gy / divisor over the windows that contain the element.
+@compute @workgroup_size(WG)
+fn avgPoolBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.n) { return; }
+  let q = inPos(i);
+  let ih = i32(q.y);
+  let iw = i32(q.z);
+  let gbase = q.x * p.OH * p.OW;
+  var s = vec2f(0.0);
+  for (var a = p.kH - 1; a >= 0; a--) {
+    let th = ih + p.pH - a * p.dH;
+    if (th < 0 || th % p.sH != 0 || th / p.sH >= i32(p.OH)) { continue; }
+    let oh = th / p.sH;
+    let row = gbase + u32(oh) * p.OW;
+    for (var b = p.kW - 1; b >= 0; b--) {
+      let tw = iw + p.pW - b * p.dW;
+      if (tw < 0 || tw % p.sW != 0 || tw / p.sW >= i32(p.OW)) { continue; }
+      let ow = tw / p.sW;
+      // The window contains this in-bounds element, so its divisor is not 0.
+      s = kadd(s, gy[row + u32(ow)] / avgDivisor(oh * p.sH - p.pH, ow * p.sW - p.pW));
+    }
+  }
+  out[i] = s.x - s.y;
+}
+
+// Adaptive window [start, end) of output i of n over an axis of `size`: [floor(i*size/n), ceil((i+1)*size/n)).
+fn adaptiveWindow(i: u32, n: u32, size: u32) -> vec2u {
+  return vec2u((i * size) / n, ((i + 1u) * size + n - 1u) / n);
+}
+
+// out [planes, OH, OW]: mean over the adaptive window.
+@compute @workgroup_size(WG)
+fn adaptiveAvg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.n) { return; }
+  let q = outPos(i);
+  let wh = adaptiveWindow(q.y, p.OH, p.H);
+  let ww = adaptiveWindow(q.z, p.OW, p.W);
+  let base = q.x * p.H * p.W;
+  var s = vec2f(0.0);
+  for (var h = wh.x; h < wh.y; h++) {
+    for (var w = ww.x; w < ww.y; w++) {
+      s = kadd(s, x[base + h * p.W + w]);
+    }
+  }
+  out[i] = (s.x - s.y) / f32((wh.y - wh.x) * (ww.y - ww.x));
+}
+
+// out [planes, H, W]: sum of gy / window size over the adaptive windows that contain the element.
+// Window o contains i iff floor(o*size/n) <= i < ceil((o+1)*size/n), which holds only for o in
+// [floor(i*n/size), ceil((i+1)*n/size)); each candidate is still checked.
+@compute @workgroup_size(WG)
+fn adaptiveAvgBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.n) { return; }
+  let q = inPos(i);
+  let rh = vec2u((q.y * p.OH) / p.H, ((q.y + 1u) * p.OH + p.H - 1u) / p.H);
+  let rw = vec2u((q.z * p.OW) / p.W, ((q.z + 1u) * p.OW + p.W - 1u) / p.W);
+  let gbase = q.x * p.OH * p.OW;
+  var s = vec2f(0.0);
+  for (var oh = rh.x; oh < rh.y; oh++) {
+    let wh = adaptiveWindow(oh, p.OH, p.H);
+    if (q.y < wh.x || q.y >= wh.y) { continue; }
+    for (var ow = rw.x; ow < rw.y; ow++) {
+      let ww = adaptiveWindow(ow, p.OW, p.W);
+      if (q.z < ww.x || q.z >= ww.y) { continue; }
+      s = kadd(s, gy[gbase + oh * p.OW + ow] / f32((wh.y - wh.x) * (ww.y - ww.x)));
+    }
+  }
+  out[i] = s.x - s.y;
+}

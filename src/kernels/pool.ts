@@ -1,0 +1,187 @@
+/**
+ * Pooling and upsampling on the GPU (shaders/pool.wgsl, shaders/upsample.wgsl), PyTorch
+ * semantics as the CPU reference src/engine/cpu/pool.ts documents them: max pooling (argmax int32,
+ * the flat index h * W + w in the input plane), average pooling, adaptive average pooling, and
+ * F.interpolate 'nearest' / 'bilinear' on NCHW tensors.
+ *
+ * Forwards run one invocation per output element. Backwards run one invocation per input element
+ * that gathers the few output elements reading it (the windows that can contain it, or the
+ * upsampled rows/cols that can tap it), so no float atomics are needed and results are
+ * deterministic. Sums are Kahan-compensated (adaptive pooling over a whole plane adds many terms).
+ * Shapes and geometry travel as uniforms (one pipeline per entry point).
+ *
+ * Bilinear source positions are computed exactly as integer rationals (64-bit products emulated
+ * where 32 bits overflow); 'nearest' reproduces PyTorch's float32 position rounding bit for bit.
+ */
+import type { Pool2dParams, UpsampleMode } from '../engine/backend.js';
+import { pool2dOutHW } from '../engine/nnShapes.js';
+import type { Shape } from '../engine/shape.js';
+import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
+import type { GpuContext } from '../engine/webgpu/context.js';
+import { groups, output } from './common.js';
+
+/** What the pool kernels need of a tensor. */
+interface Input {
+  readonly storage: GpuStorage;
+  readonly shape: Shape;
+}
+
+/** The pooling geometry uniforms of shaders/pool.wgsl. */
+function poolUniforms(n: number, xShape: Shape, OH: number, OW: number, p?: Pool2dParams) {
+  return {
+    n,
+    H: xShape[2],
+    W: xShape[3],
+    OH,
+    OW,
+    kH: p?.kernel[0] ?? 1,
+    kW: p?.kernel[1] ?? 1,
+    sH: p?.stride[0] ?? 1,
+    sW: p?.stride[1] ?? 1,
+    pH: p?.padding[0] ?? 0,
+    pW: p?.padding[1] ?? 0,
+    dH: p?.dilation[0] ?? 1,
+    dW: p?.dilation[1] ?? 1,
+    includePad: p?.countIncludePad ? 1 : 0,
+    negInf: -Infinity,
+  };
+}
+
+const planes = (s: Shape) => s[0] * s[1];
+
+/** x [N, C, H, W] → [values, argmax int32], both [N, C, Ho, Wo]. */
+export function maxPool2d(ctx: GpuContext, x: Input, p: Pool2dParams): [GpuStorage, GpuStorage] {
+  const [OH, OW] = pool2dOutHW(x.shape[2], x.shape[3], p);
+  const n = planes(x.shape) * OH * OW;
+  const out = output(ctx, n);
+  const outIdx = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'maxPool',
+      uniforms: poolUniforms(n, x.shape, OH, OW, p),
+      buffers: { x: x.storage, out, outIdx },
+      workgroups: groups(n),
+    });
+  }
+  return [out, outIdx];
+}
+
+/** gy [N, C, Ho, Wo] routed to the argmax positions (summed where windows overlap) → xShape. */
+export function maxPool2dBackward(ctx: GpuContext, gy: Input, argmax: Input, xShape: Shape, p: Pool2dParams): GpuStorage {
+  const n = planes(xShape) * xShape[2] * xShape[3];
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'maxPoolBackward',
+      uniforms: poolUniforms(n, xShape, gy.shape[2], gy.shape[3], p),
+      buffers: { gy: gy.storage, idx: argmax.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+export function avgPool2d(ctx: GpuContext, x: Input, p: Pool2dParams): GpuStorage {
+  const [OH, OW] = pool2dOutHW(x.shape[2], x.shape[3], p);
+  const n = planes(x.shape) * OH * OW;
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'avgPool',
+      uniforms: poolUniforms(n, x.shape, OH, OW, p),
+      buffers: { x: x.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+export function avgPool2dBackward(ctx: GpuContext, gy: Input, xShape: Shape, p: Pool2dParams): GpuStorage {
+  const n = planes(xShape) * xShape[2] * xShape[3];
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'avgPoolBackward',
+      uniforms: poolUniforms(n, xShape, gy.shape[2], gy.shape[3], p),
+      buffers: { gy: gy.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+export function adaptiveAvgPool2d(ctx: GpuContext, x: Input, outH: number, outW: number): GpuStorage {
+  const n = planes(x.shape) * outH * outW;
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'adaptiveAvg',
+      uniforms: poolUniforms(n, x.shape, outH, outW),
+      buffers: { x: x.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+export function adaptiveAvgPool2dBackward(ctx: GpuContext, gy: Input, xShape: Shape): GpuStorage {
+  const n = planes(xShape) * xShape[2] * xShape[3];
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'adaptiveAvgBackward',
+      uniforms: poolUniforms(n, xShape, gy.shape[2], gy.shape[3]),
+      buffers: { gy: gy.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+/** The uniforms of shaders/upsample.wgsl. */
+function upsampleUniforms(n: number, xShape: Shape, OH: number, OW: number, mode: UpsampleMode, alignCorners: boolean) {
+  const H = xShape[2];
+  const W = xShape[3];
+  return {
+    n,
+    H,
+    W,
+    OH,
+    OW,
+    bilinear: mode === 'bilinear' ? 1 : 0,
+    alignCorners: alignCorners ? 1 : 0,
+    // PyTorch's float32 scale for legacy 'nearest' (packed as float32: the same rounding).
+    scaleH: OH > 0 ? H / OH : 0,
+    scaleW: OW > 0 ? W / OW : 0,
+  };
+}
+
+/** F.interpolate(x, size=[outH, outW], mode, align_corners) on x [N, C, H, W]. */
+export function upsample2d(ctx: GpuContext, x: Input, outH: number, outW: number, mode: UpsampleMode, alignCorners: boolean): GpuStorage {
+  const n = planes(x.shape) * outH * outW;
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('upsample', {
+      entry: 'upsample',
+      uniforms: upsampleUniforms(n, x.shape, outH, outW, mode, alignCorners),
+      buffers: { x: x.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+/** The adjoint of upsample2d: gy [N, C, outH, outW] → xShape. */
+export function upsample2dBackward(ctx: GpuContext, gy: Input, xShape: Shape, mode: UpsampleMode, alignCorners: boolean): GpuStorage {
+  const n = planes(xShape) * xShape[2] * xShape[3];
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('upsample', {
+      entry: 'upsampleBackward',
+      uniforms: upsampleUniforms(n, xShape, gy.shape[2], gy.shape[3], mode, alignCorners),
+      buffers: { gy: gy.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
