@@ -150,7 +150,19 @@ export class Tape {
             grads.set(id, prev ? add(prev, g) : g);
           });
         }
-        return xs.map((x) => grads.get(x.id) ?? engine.zeros(x.shape));
+        // A gradient may be shared (add hands its incoming gradient to both inputs; xs may list a
+        // tensor twice) or be a tensor the caller owns (dy, a recorded tensor): hand back distinct
+        // tensors, as views where needed, so that disposing one never disposes another.
+        const borrowed = new Set<Tensor>(dy ? [dy, ...xs] : xs);
+        for (const node of this.nodes) for (const t of [...node.inputs, ...node.outputs]) borrowed.add(t);
+        return xs.map((x) => {
+          const g = grads.get(x.id) ?? engine.zeros(x.shape);
+          if (!borrowed.has(g)) {
+            borrowed.add(g);
+            return g;
+          }
+          return engine._view(g, g.shape);
+        });
       }),
     );
   }
@@ -206,7 +218,8 @@ export function grad<A extends unknown[]>(f: (...args: A) => Tensor, argnums?: r
   const vg = valueAndGrad(f, argnums);
   return (...args: A) => {
     const { value, grads } = vg(...args);
-    value.dispose();
+    // f may return one of its arguments (the identity): that tensor is the caller's.
+    if (!args.includes(value)) value.dispose();
     return grads;
   };
 }

@@ -20,6 +20,7 @@ function shifted(x: Tensor, axis: number): Tensor {
 /** exp(x) / sum(exp(x)) along `axis` (default last). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   checkFloat(x, 'x', 'softmax');
+  if (x.rank === 0) throw new ShapeError(`softmax: x must have at least one axis, got a scalar`);
   const ax = normAxis(axis, x.rank, 'softmax: axis');
   return tidy(() => {
     const e = exp(shifted(x, ax));
@@ -30,6 +31,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 /** x - log(sum(exp(x))) along `axis` (default last), computed stably. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   checkFloat(x, 'x', 'logSoftmax');
+  if (x.rank === 0) throw new ShapeError(`logSoftmax: x must have at least one axis, got a scalar`);
   const ax = normAxis(axis, x.rank, 'logSoftmax: axis');
   return tidy(() => {
     const z = shifted(x, ax);

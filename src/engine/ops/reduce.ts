@@ -72,7 +72,12 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   checkFloat(x, 'x', 'mean');
   const p = plan(x, axes, 'mean');
-  return tidy(() => affine(sum(x, axes, keepDims), p.r === 0 ? NaN : 1 / p.r, 0));
+  if (p.r === 0) {
+    // The mean over no elements is NaN (as numpy); affine refuses a NaN scale. No gradient: x is empty.
+    const shape = keepDims ? p.kept : p.dropped;
+    return wrap(x.engine, x.engine.impl.fill(sizeOf(shape), NaN, 'float32'), shape);
+  }
+  return tidy(() => affine(sum(x, axes, keepDims), 1 / p.r, 0));
 }
 
 /** Gradient of max/min: split equally among the positions that attain the extreme (as torch.amax). */
@@ -108,7 +113,9 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined,
   const p = plan(src, flat ? 0 : axis, op);
   const y = reduceRaw(op, src, p, [0, Math.max(0, p.r - 1)]);
   if (flat) src.dispose();
-  return keepDims && !flat ? finish(y, p, true) : y;
+  if (!keepDims) return y;
+  // Over the flattened tensor keepDims keeps every axis as size 1 (as numpy).
+  return flat ? finish(y, { ...p, kept: x.shape.map(() => 1) }, true) : finish(y, p, true);
 }
 
 /** Index of the (first) maximum along `axis`, int32; over the flattened tensor when axis is omitted. */
