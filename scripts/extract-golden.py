@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Extracts the golden references the model tests use into test/fixtures/golden/.
+
+Reads ../shared/golden (or the directory given as the first argument) and writes:
+  - genre_cnn.safetensors, digit_cnn.safetensors: the model weights, copied unchanged;
+  - genre_cnn.ref.safetensors, digit_cnn.ref.safetensors: the input (float32, as stored) and the
+    references the tests check (logits, every activation, the input gradient of the target logits,
+    the train-step parameter gradients and BatchNorm running statistics), float64 rounded to float32
+    (relative rounding <= 6e-8, far below the 1e-5 / 1e-4 tolerances); the Adam-step entries are
+    left out (the optimiser tests check them);
+  - models.json: per model the targets, labels, train-step dropout, the cross-entropy value and
+    {measure, tolerance} of every checked entry (the entry's `primary` measure, as README explains).
+
+Needs only numpy. Run from the repository root: python3 scripts/extract-golden.py [GOLDEN_DIR]
+"""
+import json
+import os
+import shutil
+import struct
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, '..', 'shared', 'golden')
+DST = os.path.join(ROOT, 'test', 'fixtures', 'golden')
+DTYPES = {'F64': np.float64, 'F32': np.float32, 'I64': np.int64, 'I32': np.int32}
+NAMES = {np.dtype(v): k for k, v in DTYPES.items()}
+
+
+def read_safetensors(path):
+    with open(path, 'rb') as f:
+        b = f.read()
+    n = struct.unpack('<Q', b[:8])[0]
+    header = json.loads(b[8:8 + n])
+    out = {}
+    for k, v in header.items():
+        if k == '__metadata__':
+            continue
+        s, e = v['data_offsets']
+        out[k] = np.frombuffer(b[8 + n + s:8 + n + e], dtype=DTYPES[v['dtype']]).reshape(v['shape'])
+    return out
+
+
+def write_safetensors(path, tensors):
+    header, chunks, off = {}, [], 0
+    for k in sorted(tensors):
+        a = np.ascontiguousarray(tensors[k])
+        data = a.astype(a.dtype.newbyteorder('<')).tobytes()
+        header[k] = {'dtype': NAMES[a.dtype], 'shape': list(a.shape), 'data_offsets': [off, off + len(data)]}
+        chunks.append(data)
+        off += len(data)
+    h = json.dumps(header, separators=(',', ':')).encode()
+    h += b' ' * (-len(h) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(h)) + h + b''.join(chunks))
+
+
+def stubs(node, out):
+    """Collects the tensor stubs {"tensor": KEY, ...} of a golden JSON tree."""
+    if isinstance(node, dict):
+        if 'tensor' in node and 'shape' in node:
+            out.append(node['tensor'])
+        else:
+            for v in node.values():
+                stubs(v, out)
+    return out
+
+
+def main():
+    os.makedirs(DST, exist_ok=True)
+    meta = {}
+    for model in ('genre_cnn', 'digit_cnn'):
+        with open(os.path.join(SRC, model + '.json')) as f:
+            g = json.load(f)
+        shutil.copyfile(os.path.join(SRC, model + '.safetensors'), os.path.join(DST, model + '.safetensors'))
+        data = read_safetensors(os.path.join(SRC, model + '.tensors.safetensors'))
+        keys = [k for k in stubs({k: v for k, v in g.items() if k != 'tolerances'}, []) if 'adam_step' not in k]
+        refs = {}
+        for k in keys:
+            a = data[k]
+            refs[k] = a.astype(np.float32) if a.dtype == np.float64 else a
+        write_safetensors(os.path.join(DST, model + '.ref.safetensors'), refs)
+        tol = {}
+        for k in [k for k in keys if k != 'input'] + ['train.cross_entropy']:
+            t = g['tolerances'][k]
+            tol[k] = {'measure': t['primary'], 'tolerance': t[t['primary']]}
+        meta[model] = {
+            'source': model + '.json',
+            'target': g['target'],
+            'labels': g['train']['labels'],
+            'dropout': g['train']['dropout'],
+            'cross_entropy': g['train']['cross_entropy'],
+            'activations': list(g['activations'].keys()),
+            'tolerances': tol,
+        }
+    with open(os.path.join(DST, 'models.json'), 'w') as f:
+        json.dump(meta, f, indent=1)
+        f.write('\n')
+
+
+if __name__ == '__main__':
+    main()
