@@ -42,3 +42,9 @@ export class NoAdapterError extends AuralensError {}
 
 /** A safetensors file was malformed (truncated, bad header JSON, bad dtype/shape/offsets). */
 export class SafetensorsError extends AuralensError {}
+
+/**
+ * An audio file could not be decoded: truncated, not a RIFF/WAVE file, no or empty data chunk,
+ * an unsupported codec (the message names the format tag), or a bad header field.
+ */
+export class AudioDecodeError extends AuralensError {}
