@@ -18,4 +18,19 @@ export {
   DeviceLostError,
   OutOfMemoryError,
   NoAdapterError,
+  SafetensorsError,
 } from './engine/errors.js';
+export {
+  readSafetensors,
+  writeSafetensors,
+  tensorsToSafetensors,
+  hostToTensor,
+  toFloat32,
+  toInt32,
+  type HostTensor,
+  type SafetensorsDType,
+} from './engine/safetensors.js';
+export * as nn from './nn/index.js';
+export * as models from './models/index.js';
+export { Adam, SGD, type AdamOptions, type SGDOptions } from './optim/index.js';
+export { fit, saveCheckpoint, loadCheckpoint, type FitOptions, type FitProgress, type FitData, type FitModel } from './train/fit.js';
