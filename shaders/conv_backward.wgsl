@@ -17,7 +17,9 @@
 //
 // `backWeight`: gw[g*Og + m, c, ki, kj] = sum_{n, ho, wo} gy[n, g*Og + m, ho, wo] * x[n, g*Cg + c, hi, wi].
 //   Per group: M = Og output channels, N = Cg*kh*kw weight columns, reduced over the n*Ho rows of
-//   Wo output pixels. The rows are split into `splits` chunks of `rowsPerSplit`; chunk s writes
+//   Wo output pixels. Along a row, the output columns at which every column of the invocation
+//   reads inside the input run without bounds checks; only the edges are checked. The rows are
+//   split into `splits` chunks of `rowsPerSplit`; chunk s writes
 //   out[s * O*Cg*kh*kw + ...] and, when splits > 1, `sumPartials` adds the chunks in a second
 //   dispatch. Workgroups: (split, group, channel tile, column tile), column tile fastest.
 
