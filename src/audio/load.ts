@@ -269,16 +269,26 @@ function assignSplits(items: Item[], seed: number, valFraction: number, testFrac
   return out;
 }
 
+/**
+ * Maps with at most `limit` calls in flight. On failure it stops starting new calls and throws
+ * the error of the first failing item in list order, so the error is the same from run to run.
+ */
 async function mapPool<T, R>(xs: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(xs.length);
+  const errors = new Map<number, unknown>();
   let next = 0;
   const worker = async () => {
-    while (next < xs.length) {
+    while (next < xs.length && errors.size === 0) {
       const i = next++;
-      out[i] = await fn(xs[i]);
+      try {
+        out[i] = await fn(xs[i]);
+      } catch (e) {
+        errors.set(i, e);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, worker));
+  if (errors.size) throw errors.get(Math.min(...errors.keys()));
   return out;
 }
 
