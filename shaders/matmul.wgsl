@@ -81,8 +81,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
 // ---- transpose -------------------------------------------------------------------------------
 // tout[bt, c, r] = tin[bt * inStride + r * cols + c] for bt < batch: the wrapper uses it to turn a
-// large transposed operand into the row-major layout the main kernel streams best (on lavapipe,
-// reading a transposed operand in place runs 2-7x slower for large power-of-two strides).
+// large transposed b into the row-major layout the main kernel streams best (on lavapipe, reading
+// it in place runs about 2x slower at 1024^3, its rows colliding in the caches).
 struct TParams {
   rows: u32,
   cols: u32,

@@ -80,13 +80,15 @@ describe.skipIf(!gpu)('webgpu matmul kernel', () => {
     }
   });
 
-  it('large transposed operands (copied to row-major first) in batches, shared or strided', async () => {
-    expect(130 * 128).toBeGreaterThanOrEqual(TRANSPOSE_COPY_MIN);
-    for (const [ta, tb] of TRANS) await check(mm(130, 128, 129, ta, tb));
-    for (const [ta, tb] of TRANS.slice(1)) {
-      await check(mm(20, 1000, 17, ta, tb, 2));
-      await check(mm(20, 1000, 17, ta, tb, 2, 0, 1000 * 17 + 5));
-      await check(mm(20, 1000, 17, ta, tb, 3, 20 * 1000 + 3, 0));
+  it('a large transposed b (copied to row-major first), single, batched, shared or strided', async () => {
+    expect(300 * 230).toBeGreaterThanOrEqual(TRANSPOSE_COPY_MIN);
+    const rows = 4 * DEFAULT_TILES.WGY * DEFAULT_TILES.TM; // fewest rows of a for the copy
+    for (const [ta, tb] of TRANS) await check(mm(rows + 3, 300, 230, ta, tb));
+    for (const ta of [false, true]) {
+      await check(mm(rows, 1000, 70, ta, true, 2));
+      await check(mm(rows, 1000, 70, ta, true, 3, rows * 1000 + 3, 0));
+      await check(mm(rows + 1, 1000, 70, ta, true, 2, 0, 1000 * 70 + 5));
+      await check(mm(3, 1000, 70, ta, true, 2)); // read in place: too few rows
     }
   });
 
