@@ -22,8 +22,16 @@ export async function runSuite(name, cases, opts = {}) {
   );
   const rows = summary.results.map((r) => {
     const c = cases.find((x) => x.name === r.name);
-    const ms = 1000 / r.ops;
-    return { name: r.name, ms: +ms.toFixed(3), margin: r.margin, gflops: c?.flops ? +((c.flops / 1e9) * r.ops).toFixed(3) : null };
+    // benny rounds ops/s to an integer (0 for cases slower than 1 s): use the mean sample time.
+    const seconds = r.details.mean;
+    const ms = 1000 * seconds;
+    return {
+      name: r.name,
+      ms: +ms.toFixed(3),
+      margin: r.margin,
+      samples: r.samples,
+      gflops: c?.flops ? +(c.flops / 1e9 / seconds).toFixed(3) : null,
+    };
   });
   const base = rows.find((r) => r.name === opts.baseline);
   for (const r of rows) r.speedupVsBaseline = base ? +(base.ms / r.ms).toFixed(2) : null;

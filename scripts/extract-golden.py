@@ -9,7 +9,14 @@ Reads ../shared/golden (or the directory given as the first argument) and writes
     (relative rounding <= 6e-8, far below the 1e-5 / 1e-4 tolerances); the Adam-step entries are
     left out (the optimiser tests check them);
   - models.json: per model the targets, labels, train-step dropout, the cross-entropy value and
-    {measure, tolerance} of every checked entry (the entry's `primary` measure, as README explains).
+    {measure, tolerance} of every checked entry (the entry's `primary` measure, as README explains);
+  - genre_attributions.ref.safetensors, digit_attributions.ref.safetensors: every entry of the
+    Captum attribution files (saliency, input x gradient, every IG variant and its convergence
+    delta, guided backprop, Grad-CAM, guided Grad-CAM, occlusion), float64 rounded to float32; the
+    attributions are of the `input` of the model's ref file (the same float32 input);
+  - attributions.json: per model the targets, the `about` line and {measure, tolerance} of every
+    entry (its `primary` measure), plus `max_abs_over_sum_abs_attr` (IG deltas: max|got - ref| over
+    the largest per-example sum |attribution| of the matching IG entry) and `note` where given.
 
 Needs only numpy. Run from the repository root: python3 scripts/extract-golden.py [GOLDEN_DIR]
 """
@@ -95,6 +102,41 @@ def main():
             'tolerances': tol,
         }
     with open(os.path.join(DST, 'models.json'), 'w') as f:
+        json.dump(meta, f, indent=1)
+        f.write('\n')
+    attributions()
+
+
+def attributions():
+    """Extracts every entry of {genre,digit}_attributions.json (see the module docstring)."""
+    meta = {}
+    for model, name in (('genre_cnn', 'genre_attributions'), ('digit_cnn', 'digit_attributions')):
+        with open(os.path.join(SRC, name + '.json')) as f:
+            g = json.load(f)
+        data = read_safetensors(os.path.join(SRC, name + '.tensors.safetensors'))
+        keys = stubs(g['attributions'], [])
+        refs = {}
+        for k in keys:
+            a = data[k]
+            refs[k] = a.astype(np.float32) if a.dtype == np.float64 else a
+        write_safetensors(os.path.join(DST, name + '.ref.safetensors'), refs)
+        tol = {}
+        for k in keys:
+            t = g['tolerances'][k]
+            e = {'measure': t['primary'], 'tolerance': t[t['primary']]}
+            if 'max_abs_over_sum_abs_attr' in t:
+                e['max_abs_over_sum_abs_attr'] = t['max_abs_over_sum_abs_attr']
+            if 'note' in t:
+                e['note'] = t['note']
+            tol[k] = e
+        meta[model] = {
+            'source': name + '.json',
+            'inputs': model + '.ref.safetensors#input',
+            'about': g['about'],
+            'target': g['target'],
+            'tolerances': tol,
+        }
+    with open(os.path.join(DST, 'attributions.json'), 'w') as f:
         json.dump(meta, f, indent=1)
         f.write('\n')
 

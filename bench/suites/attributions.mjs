@@ -1,0 +1,167 @@
+// Attributions on the genre CNN (models.genreCNN, seeded weights, eval mode) at the issue's bench
+// size, 64 mels x 301 frames: Integrated Gradients (50 steps, 16 clips), Grad-CAM on the last conv
+// (64 clips) and saliency (16 clips), on WebGPU and on the CPU reference, as ms, GFLOP/s and the
+// WebGPU speed-up over the CPU.
+//
+// FLOPs: 2 x the multiply-adds of every Conv2d and Linear the pass runs, from the layers' output
+// shapes. A backward pass to the input (saliency, each IG step) computes only input gradients (the
+// tape skips weight gradients), which cost what the forward costs: fwd + bwd = 2 x forward, the
+// convention of peer-figures.md (saliency batch 16 = 11.68 GFLOP there). Grad-CAM's backward stops
+// at the last conv's output, so it adds only the layers after it (fc1, fc2). (With weight gradients,
+// as in training, a backward would be ~2 x the forward.)
+//
+// Full sizes take minutes to hours on lavapipe and on the CPU reference, so by default each row is
+// timed on a prefix (fewer clips, fewer IG steps) and scaled linearly to the full workload (marked
+// scaled, as peer-figures.md did); AURALENS_BENCH_FULL=1 times the full workloads. Each row: one
+// warm-up run (pipeline compilation), then the median of AURALENS_BENCH_RUNS runs (default 2).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createEngine, gradCam, integratedGradients, models, nn, noGrad, saliency } from '../../dist/index.js';
+
+const N_MELS = 64;
+const FRAMES = 301;
+const FULL = process.env.AURALENS_BENCH_FULL === '1';
+const RUNS = Math.max(1, Number(process.env.AURALENS_BENCH_RUNS ?? 2));
+const LAST_CONV = 'conv3';
+
+/** Multiply-adds per clip of each Conv2d / Linear, in forward order, from one clip's activation shapes. */
+function layerMacs(model, e) {
+  const layers = model.namedModules().filter(([, m]) => m instanceof nn.Conv2d || m instanceof nn.Linear);
+  const x = e.zeros([1, 1, N_MELS, FRAMES]);
+  const out = noGrad(() => model.forwardWithActivations(x, layers.map(([n]) => n)));
+  const macs = layers.map(([name, m]) => {
+    const w = m.getParameter('weight');
+    const perOutput = w.shape.slice(1).reduce((a, b) => a * b, 1); // Cin/groups*kh*kw, or in features
+    const outputs = out.activations[name].shape.slice(1).reduce((a, b) => a * b, 1);
+    return { name, macs: perOutput * outputs };
+  });
+  for (const t of [x, out.output, ...Object.values(out.activations)]) t.dispose();
+  return macs;
+}
+
+function median(v) {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function time(e, fn) {
+  const t0 = performance.now();
+  const out = fn();
+  const ts = Array.isArray(out) ? out : [out];
+  await e.sync();
+  // A read waits for everything the result depends on (sync alone may not on every backend).
+  await ts[0].read();
+  const ms = performance.now() - t0;
+  for (const t of ts) t.dispose();
+  return ms;
+}
+
+export async function run() {
+  const gpu = await createEngine({ backend: 'auto' });
+  const cpu = await createEngine({ backend: 'cpu' });
+  const engines = gpu.backend === 'webgpu' ? [gpu, cpu] : [cpu];
+
+  const probe = models.genreCNN(cpu, { seed: 0 }).eval();
+  const macs = layerMacs(probe, cpu);
+  probe.dispose();
+  const fwdFlopsPerClip = 2 * macs.reduce((a, l) => a + l.macs, 0);
+  const afterConv = macs.slice(macs.findIndex((l) => l.name === LAST_CONV) + 1);
+  const camBackwardPerClip = 2 * afterConv.reduce((a, l) => a + l.macs, 0);
+
+  // size: the full workload; prefix: what is timed by default (scaled linearly to size).
+  const workloads = [
+    {
+      key: 'ig',
+      label: 'Integrated Gradients, 16 clips x 50 steps',
+      size: { clips: 16, steps: 50 },
+      prefix: { clips: 1, steps: 2 },
+      flops: (s) => s.clips * s.steps * 2 * fwdFlopsPerClip,
+      work: (s) => s.clips * s.steps,
+      fn: (model, x, s) => integratedGradients(model, x, { target: 3, steps: s.steps, method: 'gausslegendre' }),
+    },
+    {
+      key: 'gradcam',
+      label: `Grad-CAM on the last conv (${LAST_CONV}), 64 clips`,
+      size: { clips: 64 },
+      prefix: { clips: 4 },
+      flops: (s) => s.clips * (fwdFlopsPerClip + camBackwardPerClip),
+      work: (s) => s.clips,
+      fn: (model, x) => {
+        const r = gradCam(model, x, { target: 3, layer: LAST_CONV });
+        return [r.map, r.layerMap];
+      },
+    },
+    {
+      key: 'saliency',
+      label: 'saliency (input gradient), 16 clips',
+      size: { clips: 16 },
+      prefix: { clips: 2 },
+      flops: (s) => s.clips * 2 * fwdFlopsPerClip,
+      work: (s) => s.clips,
+      fn: (model, x) => saliency(model, x, { target: 3 }),
+    },
+  ];
+
+  const rows = [];
+  for (const w of workloads) {
+    for (const e of engines) {
+      const s = FULL ? w.size : w.prefix;
+      const model = models.genreCNN(e, { seed: 0 }).eval();
+      const x = e.randn([s.clips, 1, N_MELS, FRAMES], { seed: 11 });
+      let row;
+      try {
+        await time(e, () => w.fn(model, x, s)); // warm-up: pipelines, buffer pool
+        const runs = [];
+        for (let i = 0; i < RUNS; i++) runs.push(await time(e, () => w.fn(model, x, s)));
+        const measured = median(runs);
+        const scale = w.work(w.size) / w.work(s);
+        const ms = measured * scale;
+        row = {
+          name: `${w.label} (${e.backend})`,
+          workload: w.key,
+          backend: e.backend,
+          ms: +ms.toFixed(1),
+          gflop: +(w.flops(w.size) / 1e9).toFixed(2),
+          gflops: +(w.flops(w.size) / 1e9 / (ms / 1000)).toFixed(3),
+          scaled: scale !== 1,
+          timed: s.steps ? `${s.clips} clip(s) x ${s.steps} steps` : `${s.clips} clip(s)`,
+          timedMs: +measured.toFixed(1),
+          runsMs: runs.map((r) => +r.toFixed(1)),
+        };
+      } catch (err) {
+        row = { name: `${w.label} (${e.backend})`, workload: w.key, backend: e.backend, error: String(err?.message ?? err) };
+      }
+      rows.push(row);
+      console.log(JSON.stringify(row));
+      x.dispose();
+      model.dispose();
+    }
+  }
+  for (const r of rows) {
+    const c = rows.find((o) => o.workload === r.workload && o.backend === 'cpu');
+    r.speedupVsCpu = c && c.ms && r.ms ? +(c.ms / r.ms).toFixed(2) : null;
+  }
+  console.table(rows.map(({ name, ms, gflop, gflops, scaled, timed, speedupVsCpu, error }) => ({ name, ms, gflop, gflops, scaled: scaled ? `* (${timed})` : '', speedupVsCpu, error })));
+  const out = {
+    suite: 'attributions',
+    date: new Date().toISOString(),
+    baseline: 'cpu',
+    context: {
+      model: 'models.genreCNN({ seed: 0 }), eval',
+      input: [1, N_MELS, FRAMES],
+      device: gpu.backend === 'webgpu' ? 'webgpu (first adapter; lavapipe here)' : 'no adapter: CPU only',
+      flopsPerClipForward: fwdFlopsPerClip,
+      flops: 'conv/linear only, 2 x multiply-adds; backward to the input = 1 x forward (no weight gradients), Grad-CAM backward = the layers after the last conv',
+      scaled: FULL ? 'none: full workloads timed' : 'every row timed on a prefix (see timed) and scaled linearly to the full workload',
+      runs: RUNS,
+    },
+    results: rows,
+  };
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'attributions.json'), JSON.stringify(out, null, 2));
+  gpu.dispose();
+  cpu.dispose();
+  return out;
+}

@@ -1,0 +1,311 @@
+/**
+ * Layer and perturbation attributions (gradCam, guidedGradCam, occlusion, featureAblation) against
+ * Captum 0.8 (float64) on the golden genre and digit CNNs, on the CPU reference and on WebGPU.
+ * Fixtures: test/fixtures/golden/{genre,digit}_attributions.ref.safetensors and attributions.json
+ * (scripts/extract-golden.py); each entry is judged by its primary measure and tolerance.
+ *
+ * Layers as the goldens name them: last_conv = the last Conv2d (genre conv3, digit conv2),
+ * last_relu = the ReLU after it (genre relu3, after bn3; digit relu2).
+ *
+ * Test time: the genre occlusion golden (1×8×12 windows at stride 1×4×6 on [3, 1, 64, 100]: 240
+ * windows × 3 examples = 720 forward passes) runs on WebGPU only, where it is batched on the device;
+ * on the CPU reference it would take minutes. The digit occlusion golden runs on both backends.
+ * featureAblation is checked against a direct per-feature loop on the CPU, and against occlusion
+ * with non-overlapping windows on both backends.
+ *
+ * In CI a missing WebGPU adapter fails this file (gpuBackend() throws); elsewhere the WebGPU suite
+ * is skipped.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../src/engine/engine.js';
+import { hostToTensor, readSafetensors, toFloat32, type HostTensor } from '../src/engine/safetensors.js';
+import type { Tensor } from '../src/engine/tensor.js';
+import { digitCNN, genreCNN } from '../src/models/index.js';
+import type { Module } from '../src/nn/index.js';
+import { featureAblation } from '../src/xai/featureAblation.js';
+import { gradCam, guidedGradCam } from '../src/xai/gradCam.js';
+import { occlusion } from '../src/xai/occlusion.js';
+import { gpuBackend } from './helpers/gpu.js';
+
+type ModelName = 'genre_cnn' | 'digit_cnn';
+type Measure = 'max_abs_rel' | 'rel_l2' | 'max_abs';
+
+interface Meta {
+  target: number[];
+  tolerances: Record<string, { measure: Measure; tolerance: number }>;
+}
+
+const FIXTURES = new URL('./fixtures/golden/', import.meta.url);
+const META = JSON.parse(readFileSync(new URL('attributions.json', FIXTURES), 'utf8')) as Record<ModelName, Meta>;
+const fixture = (file: string) => readSafetensors(readFileSync(new URL(file, FIXTURES))).tensors;
+const WEIGHTS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: fixture('genre_cnn.safetensors'), digit_cnn: fixture('digit_cnn.safetensors') };
+const INPUTS: Record<ModelName, HostTensor> = { genre_cnn: fixture('genre_cnn.ref.safetensors').input, digit_cnn: fixture('digit_cnn.ref.safetensors').input };
+const REFS: Record<ModelName, Record<string, HostTensor>> = {
+  genre_cnn: fixture('genre_attributions.ref.safetensors'),
+  digit_cnn: fixture('digit_attributions.ref.safetensors'),
+};
+const LAYERS: Record<ModelName, Record<'last_conv' | 'last_relu', string>> = {
+  genre_cnn: { last_conv: 'conv3', last_relu: 'relu3' },
+  digit_cnn: { last_conv: 'conv2', last_relu: 'relu2' },
+};
+
+const gpuAvailable = (await gpuBackend()) !== null;
+const cpu = await createEngine({ backend: 'cpu' });
+const gpu: Engine | null = gpuAvailable ? await createEngine({ backend: 'webgpu' }) : null;
+
+const report: { where: string; key: string; measure: Measure; value: number; tolerance: number }[] = [];
+
+afterAll(() => {
+  cpu.dispose();
+  gpu?.dispose();
+  if (!report.length) return;
+  const lines = report.map((r) => `${r.where.padEnd(14)} ${r.key.padEnd(50)} ${r.measure.padEnd(11)} ${r.value.toExponential(2)} / ${r.tolerance.toExponential(1)}  (${(r.value / r.tolerance).toFixed(3)})`);
+  console.log(`golden layer/perturbation attributions (measure: got / tolerance (ratio)):\n${lines.join('\n')}`);
+});
+
+function measure(m: Measure, got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let maxDiff = 0;
+  let maxRef = 0;
+  let d2 = 0;
+  let r2 = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const d = Math.abs(got[i] - ref[i]);
+    if (!(d <= maxDiff)) maxDiff = Number.isNaN(d) ? Infinity : d;
+    maxRef = Math.max(maxRef, Math.abs(ref[i]));
+    d2 += d * d;
+    r2 += ref[i] * ref[i];
+  }
+  if (m === 'max_abs') return maxDiff;
+  if (m === 'rel_l2') return Math.sqrt(d2) / Math.sqrt(r2);
+  return maxDiff / maxRef;
+}
+
+function buildModel(engine: Engine, name: ModelName): Module {
+  const model = name === 'genre_cnn' ? genreCNN(engine, { seed: 7 }) : digitCNN(engine, { seed: 7 });
+  model.loadStateDict(WEIGHTS[name]);
+  return model.eval();
+}
+
+/** Checks t against the reference entry (its first `examples` examples when given) with the entry's measure and tolerance. */
+async function check(where: string, name: ModelName, entry: string, t: Tensor, examples?: number): Promise<void> {
+  const key = `attributions.${entry}`;
+  const ref = REFS[name][key];
+  const tol = META[name].tolerances[key];
+  expect(ref, `${key}: no reference in the fixture`).toBeDefined();
+  expect(tol, `${key}: no tolerance in the fixture`).toBeDefined();
+  const n = examples ?? ref.shape[0];
+  const per = ref.shape.slice(1).reduce((a, b) => a * b, 1);
+  expect.soft(t.shape, `${where} ${key}: shape`).toEqual([n, ...ref.shape.slice(1)]);
+  const value = measure(tol.measure, await t.read(), toFloat32(ref).subarray(0, n * per));
+  report.push({ where, key: n === ref.shape[0] ? entry : `${entry} (examples 0..${n - 1})`, measure: tol.measure, value, tolerance: tol.tolerance });
+  expect.soft(value, `${where} ${key}: ${tol.measure}`).toBeLessThanOrEqual(tol.tolerance);
+}
+
+/** max|a − b| / max|b|. */
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return d / m;
+}
+
+const backends: [string, () => Engine | null][] = [
+  ['cpu', () => cpu],
+  ['webgpu', () => gpu],
+];
+
+for (const [backend, engineOf] of backends) {
+  describe.skipIf(backend === 'webgpu' && !gpuAvailable)(`layer and perturbation attributions on ${backend}`, () => {
+    for (const name of ['genre_cnn', 'digit_cnn'] as const) {
+      const where = `${backend}/${name.replace('_cnn', '')}`;
+      const target = META[name].target;
+
+      it(`${name}: gradCam (bilinear / nearest, relu / no relu) and guidedGradCam on the last conv and the ReLU after it`, async () => {
+        const e = engineOf()!;
+        const live = e.memory().liveTensors;
+        const model = buildModel(e, name);
+        const x = hostToTensor(e, INPUTS[name]);
+        for (const [tag, layer] of Object.entries(LAYERS[name])) {
+          // The golden gradcam_<layer>* entries are Captum's LayerGradCam default (relu_attributions=False):
+          // gradcam_<layer> equals gradcam_<layer>_no_relu, and the upsampled entries resize that map.
+          const bil = gradCam(model, x, { target, layer, relu: false });
+          await check(where, name, `gradcam_${tag}`, bil.layerMap);
+          await check(where, name, `gradcam_${tag}_no_relu`, bil.layerMap);
+          await check(where, name, `gradcam_${tag}_upsampled_bilinear`, bil.map);
+          const near = gradCam(model, x, { target, layer, relu: false, upsample: 'nearest' });
+          await check(where, name, `gradcam_${tag}_upsampled_nearest`, near.map);
+          // relu: true (the default) against max(reference, 0), with the same tolerance.
+          const pos = gradCam(model, x, { target, layer, upsample: false });
+          expect(pos.map.shape).toEqual(pos.layerMap.shape);
+          expect(Array.from(await pos.map.read())).toEqual(Array.from(await pos.layerMap.read()));
+          const ref = toFloat32(REFS[name][`attributions.gradcam_${tag}_no_relu`]).map((v) => Math.max(v, 0));
+          const value = measure('max_abs_rel', await pos.layerMap.read(), ref);
+          report.push({ where, key: `gradcam_${tag} relu=true vs relu(ref)`, measure: 'max_abs_rel', value, tolerance: 1e-4 });
+          expect.soft(value, `${where} gradcam_${tag} with relu`).toBeLessThanOrEqual(1e-4);
+          const ggc = guidedGradCam(model, x, { target, layer });
+          await check(where, name, `guided_gradcam_${tag}`, ggc);
+          for (const t of [bil.layerMap, bil.map, near.layerMap, near.map, pos.layerMap, pos.map, ggc]) t.dispose();
+        }
+        x.dispose();
+        model.dispose();
+        expect(e.memory().liveTensors, 'tensors leaked').toBe(live);
+      });
+
+      // Genre: 240 windows per example, so WebGPU only, and example 0 only unless AURALENS_FULL_GOLDEN=1.
+      const occlusionHere = name === 'digit_cnn' || backend === 'webgpu';
+      const nOcc = name === 'digit_cnn' || process.env.AURALENS_FULL_GOLDEN === '1' ? target.length : 1;
+      it.skipIf(!occlusionHere)(`${name}: occlusion, window 1x8x12, strides 1x4x6 (${nOcc === target.length ? 'all examples' : `example 0 of ${target.length}`})`, async () => {
+        const e = engineOf()!;
+        const live = e.memory().liveTensors;
+        const model = buildModel(e, name);
+        const input = INPUTS[name];
+        const per = input.shape.slice(1).reduce((a, b) => a * b, 1);
+        const x = e.tensor(toFloat32(input).subarray(0, nOcc * per), [nOcc, ...input.shape.slice(1)]);
+        const occ = occlusion(model, x, { target: target.slice(0, nOcc), window: [1, 8, 12], strides: [1, 4, 6] });
+        await check(where, name, 'occlusion_1x8x12_stride_1x4x6', occ, nOcc);
+        for (const t of [occ, x]) t.dispose();
+        model.dispose();
+        expect(e.memory().liveTensors, 'tensors leaked').toBe(live);
+      }, 600_000);
+    }
+
+    it('featureAblation with a mask of non-overlapping windows equals occlusion with those windows (digit)', async () => {
+      const e = engineOf()!;
+      const live = e.memory().liveTensors;
+      const model = buildModel(e, 'digit_cnn');
+      const x = hostToTensor(e, INPUTS.digit_cnn);
+      const ids = new Int32Array(32 * 48);
+      for (let h = 0; h < 32; h++) for (let w = 0; w < 48; w++) ids[h * 48 + w] = Math.floor(h / 8) * 4 + Math.floor(w / 12);
+      const featureMask = e.tensor(ids, [1, 1, 32, 48], 'int32');
+      const target = META.digit_cnn.target;
+      const fa = featureAblation(model, x, { target, featureMask, baseline: 0.25, maxBatch: 10 });
+      const occ = occlusion(model, x, { target, window: [1, 8, 12], strides: [1, 8, 12], baseline: 0.25 });
+      expect(fa.shape).toEqual(x.shape);
+      expect(relDiff(await fa.read(), await occ.read())).toBeLessThan(1e-6);
+      for (const t of [fa, occ, featureMask, x]) t.dispose();
+      model.dispose();
+      expect(e.memory().liveTensors, 'tensors leaked').toBe(live);
+    });
+  });
+}
+
+describe('featureAblation against a direct per-feature loop (CPU)', () => {
+  it('per-example masks, a tensor baseline and chunked forwards match ablating one feature at a time', async () => {
+    const e = cpu;
+    const live = e.memory().liveTensors;
+    const model = buildModel(e, 'digit_cnn');
+    const xHost = toFloat32(INPUTS.digit_cnn);
+    const [b, h, w] = [3, 32, 48];
+    const x = e.tensor(xHost, [b, 1, h, w]);
+    // Per-example masks: example i cuts the spectrogram into bands of (4 + 2i) rows x 16 columns; ids 0..(n_i - 1).
+    const ids = new Int32Array(b * h * w);
+    for (let i = 0; i < b; i++) for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) ids[(i * h + r) * w + c] = Math.floor(r / (4 + 2 * i)) * 3 + Math.floor(c / 16);
+    const baseHost = new Float32Array(h * w).map((_, k) => Math.sin(k) * 0.5);
+    const featureMask = e.tensor(ids, [b, 1, h, w], 'int32');
+    const baseline = e.tensor(baseHost, [1, h, w]);
+    const target = [2, 5, 7];
+    const faT = featureAblation(model, x, { target, featureMask, baseline, maxBatch: 7 });
+    const fa = await faT.read();
+    faT.dispose();
+
+    // Direct: one forward per (example, feature).
+    const logitsOf = async (data: Float32Array) => {
+      const t = e.tensor(data, [1, 1, h, w]);
+      const y = model.call(t);
+      const v = await y.read();
+      t.dispose();
+      y.dispose();
+      return v;
+    };
+    const expected = new Float32Array(b * h * w);
+    for (let i = 0; i < b; i++) {
+      const xi = xHost.slice(i * h * w, (i + 1) * h * w);
+      const f0 = (await logitsOf(xi))[target[i]];
+      const idsI = ids.slice(i * h * w, (i + 1) * h * w);
+      const nFeatures = Math.max(...idsI) + 1;
+      for (let f = 0; f < nFeatures; f++) {
+        const ablated = xi.map((v, k) => (idsI[k] === f ? baseHost[k] : v));
+        const d = f0 - (await logitsOf(ablated))[target[i]];
+        idsI.forEach((id, k) => {
+          if (id === f) expected[i * h * w + k] = d;
+        });
+      }
+    }
+    expect(relDiff(fa, expected)).toBeLessThan(1e-5);
+
+    for (const t of [featureMask, baseline, x]) t.dispose();
+    model.dispose();
+    expect(e.memory().liveTensors, 'tensors leaked').toBe(live);
+  });
+
+  it('without a mask every element is its own feature (equal to occlusion with a 1x1x1 window)', async () => {
+    const e = cpu;
+    const live = e.memory().liveTensors;
+    // A small function model: logits = [sum(x * w1), sum(relu(x) * w2)] on [B, 1, 4, 5].
+    const w1 = e.randn([1, 1, 4, 5], { seed: 1 });
+    const w2 = e.randn([1, 1, 4, 5], { seed: 2 });
+    const { mul, relu, sum, stack, square } = await import('../src/engine/ops/index.js');
+    const model = (x: Tensor) => stack([sum(mul(square(x), w1), [1, 2, 3]), sum(mul(relu(x), w2), [1, 2, 3])], 1);
+    const x = e.randn([2, 1, 4, 5], { seed: 3 });
+    const fa = featureAblation(model, x, { target: [0, 1], baseline: 0.5 });
+    const occ = occlusion(model, x, { target: [0, 1], window: [1, 1, 1], baseline: 0.5 });
+    expect(relDiff(await fa.read(), await occ.read())).toBeLessThan(1e-6);
+    for (const t of [fa, occ, x, w1, w2]) t.dispose();
+    expect(e.memory().liveTensors, 'tensors leaked').toBe(live);
+  });
+});
+
+describe('option errors', () => {
+  const model = buildModel(cpu, 'digit_cnn');
+  const x = hostToTensor(cpu, INPUTS.digit_cnn);
+  const target = [1, 4, 8];
+
+  it('gradCam / guidedGradCam: unknown layer names list the valid ones; targets out of range; bad upsample', () => {
+    expect(() => gradCam(model, x, { target, layer: 'conv9' })).toThrow(/options\.layer "conv9" is not a module of the model; valid names: conv1, relu1, pool1, conv2, relu2/);
+    expect(() => guidedGradCam(model, x, { target, layer: 'nope' })).toThrow(/guidedGradCam: options\.layer "nope".*valid names: conv1/);
+    expect(() => gradCam(model, x, { target, layer: '' })).toThrow(/options\.layer must be the name/);
+    expect(() => gradCam(model, x, { target: 10, layer: 'conv2' })).toThrow(/options\.target = 10 is out of range: the model has 10 classes/);
+    expect(() => gradCam(model, x, { target: [1, 2], layer: 'conv2' })).toThrow(/lists 2 classes for a batch of 3/);
+    expect(() => gradCam(model, x, { target, layer: 'conv2', upsample: 'bicubic' as never })).toThrow(/options\.upsample must be 'bilinear' or 'nearest' or false/);
+    expect(() => gradCam(model, x, { target, layer: 'fc1' })).toThrow(/cannot upsample the map of layer 'fc1'/);
+    expect(() => gradCam((t: Tensor) => model.call(t), x, { target, layer: 'conv2' })).toThrow(/must be an nn Module/);
+  });
+
+  it('gradCam on a layer without spatial dims gives [B, 1] (Captum), with upsample false', async () => {
+    const r = gradCam(model, x, { target, layer: 'fc1', upsample: false, relu: false });
+    expect(r.layerMap.shape).toEqual([3, 1]);
+    r.layerMap.dispose();
+    r.map.dispose();
+  });
+
+  it('occlusion: window and strides of the wrong length or size, baseline of the wrong shape', () => {
+    expect(() => occlusion(model, x, { target, window: [8, 12] })).toThrow(/options\.window must be an array of 3 positive integers \(one per non-batch dim of the input \[B, 1, 32, 48\]\)/);
+    expect(() => occlusion(model, x, { target, window: [1, 40, 12] })).toThrow(/options\.window \[1, 40, 12\] exceeds the input's non-batch dims \[1, 32, 48\]/);
+    expect(() => occlusion(model, x, { target, window: [1, 8, 12], strides: [4, 6] })).toThrow(/options\.strides must be a positive integer or an array of 3/);
+    expect(() => occlusion(model, x, { target, window: [1, 8, 12], strides: 0 })).toThrow(/options\.strides/);
+    const bad = cpu.zeros([2, 32, 48]);
+    expect(() => occlusion(model, x, { target, window: [1, 8, 12], baseline: bad })).toThrow(/options\.baseline has shape \[2, 32, 48\], expected a shape broadcastable to the input \[3, 1, 32, 48\]/);
+    bad.dispose();
+    expect(() => occlusion(model, x, { target: 12, window: [1, 8, 12] })).toThrow(/options\.target = 12 is out of range/);
+    expect(() => occlusion(model, x, { target, window: [1, 8, 12], maxBatch: 0 })).toThrow(/options\.maxBatch must be a positive integer/);
+  });
+
+  it('featureAblation: masks of the wrong shape or dtype, unknown id range', () => {
+    const m1 = cpu.zeros([1, 1, 32, 47], 'int32');
+    expect(() => featureAblation(model, x, { target, featureMask: m1 })).toThrow(/options\.featureMask has shape \[1, 1, 32, 47\], expected a shape broadcastable to the input \[3, 1, 32, 48\]/);
+    const m2 = cpu.zeros([1, 1, 32, 48]);
+    expect(() => featureAblation(model, x, { target, featureMask: m2 })).toThrow(/options\.featureMask must be an int32 tensor/);
+    const m3 = cpu.tensor([-1, 0], [1, 1, 1, 2], 'int32');
+    expect(() => featureAblation(model, x, { target, featureMask: m3 })).toThrow(/expected a shape broadcastable/);
+    const m4 = cpu.tensor(new Int32Array(48).fill(-2), [48], 'int32');
+    expect(() => featureAblation(model, x, { target, featureMask: m4 })).toThrow(/negative ids/);
+    const base = cpu.zeros([3, 1, 32, 1]);
+    const m5 = cpu.zeros([48], 'int32');
+    expect(() => featureAblation(model, x, { target, featureMask: m5, numFeatures: 0 })).toThrow(/options\.numFeatures must be a positive integer/);
+    for (const t of [m1, m2, m3, m4, m5, base]) t.dispose();
+  });
+});
