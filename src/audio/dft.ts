@@ -1,0 +1,235 @@
+/**
+ * Real DFTs of the last axis, two interchangeable implementations:
+ * - 'fft': the backend's rfft primitive (WebGPU: a mixed-radix Stockham FFT in WGSL; CPU:
+ *   fft.js), with its own backward rule, rfftAdjoint (the same kernels run the other way);
+ * - 'matmul': a product with a cos / -sin basis [n, bins] computed once per (engine, n, bins,
+ *   window) in float64 and cached; its gradient is matmul's.
+ * Both compute X[k] = sum_j x[j] e^(-2 pi i j k / n) for k < bins, unnormalised.
+ */
+import { isRecording, recordOp } from '../engine/autograd.js';
+import type { Engine } from '../engine/engine.js';
+import { ShapeError, ValueError } from '../engine/errors.js';
+import { checkFloat, engineOf, wrap } from '../engine/ops/core.js';
+import { add, affine, mul, square } from '../engine/ops/elementwise.js';
+import { sum } from '../engine/ops/reduce.js';
+import { tidy } from '../engine/scope.js';
+import { matmul } from '../engine/ops/matmul.js';
+import { fmt, shapesEqual } from '../engine/shape.js';
+import type { Tensor } from '../engine/tensor.js';
+import { cachedConstant } from './cache.js';
+
+/** How a DFT is computed: the FFT primitive, or a matmul with a cached basis. */
+export type DftMethod = 'fft' | 'matmul';
+
+/**
+ * The default DFT method of stft / logMel / istft: 'fft'. Measured with bench/suites/frontend.mjs
+ * on lavapipe (2 shared cores), log-mel of 30 s at 16 kHz: FFT 51 ms, DFT-matmul 148 ms (6.5
+ * GFLOP/s, near the WGSL matmul ceiling); 64 clips of 3 s: FFT 302 ms, DFT-matmul 865 ms.
+ */
+export const DEFAULT_DFT_METHOD: DftMethod = 'fft';
+
+export function checkMethod(m: unknown, fname: string): DftMethod {
+  const v = m ?? DEFAULT_DFT_METHOD;
+  if (v !== 'fft' && v !== 'matmul') throw new ValueError(`${fname}: method must be 'fft' or 'matmul', got ${String(m)}`);
+  return v;
+}
+
+/** cos(2 pi j k / n) and sin(2 pi j k / n), with j k reduced modulo n first (exact angles). */
+function cosSin(n: number): [Float64Array, Float64Array] {
+  const c = new Float64Array(n);
+  const s = new Float64Array(n);
+  for (let m = 0; m < n; m++) {
+    c[m] = Math.cos((2 * Math.PI * m) / n);
+    s[m] = Math.sin((2 * Math.PI * m) / n);
+  }
+  return [c, s];
+}
+
+/**
+ * A DFT basis, cached per engine and key. Forward ('cos' / 'msin'): [n, bins] with
+ * B[j, k] = rowScale[j] * colScale[k] * (cos | -sin)(2 pi j k / n). Transposed (kind ending in 'T'):
+ * [bins, n] with the same entries. rowScale folds a window (forward) or colScale per-bin weights
+ * (inverse) into the basis; both default to 1. 'cs' is [n, 2 bins]: the cos columns then the -sin
+ * columns.
+ */
+export function dftBasis(
+  engine: Engine,
+  kind: 'cos' | 'msin' | 'cs' | 'cosT' | 'msinT',
+  n: number,
+  bins: number,
+  scales: { key: string; row?: ArrayLike<number>; col?: ArrayLike<number>; colIm?: ArrayLike<number> } = { key: '' },
+): Tensor {
+  const key = `dft:${kind}:${n}:${bins}:${scales.key}`;
+  const cols = kind === 'cs' ? 2 * bins : bins;
+  const transposed = kind.endsWith('T');
+  const shape = transposed ? [bins, n] : [n, cols];
+  return cachedConstant(engine, key, shape, () => {
+    const [c, s] = cosSin(n);
+    const out = new Float64Array(n * cols);
+    for (let j = 0; j < n; j++) {
+      const rs = scales.row ? scales.row[j] : 1;
+      for (let k = 0; k < bins; k++) {
+        const m = (j * k) % n;
+        const cv = rs * c[m] * (scales.col ? scales.col[k] : 1);
+        const sv = -rs * s[m] * (scales.colIm ? scales.colIm[k] : scales.col ? scales.col[k] : 1);
+        if (transposed) out[k * n + j] = kind === 'cosT' ? cv : sv;
+        else if (kind === 'cs') {
+          out[j * cols + k] = cv;
+          out[j * cols + bins + k] = sv;
+        } else out[j * cols + k] = kind === 'cos' ? cv : sv;
+      }
+    }
+    return out;
+  });
+}
+
+function checkBins(bins: number, n: number, fname: string): void {
+  if (!Number.isInteger(bins) || bins < 1 || bins > n) throw new ValueError(`${fname}: bins must be an integer in [1, ${n}], got ${String(bins)}`);
+}
+
+/** Buf view of a tensor as [rows, last]. */
+function rowsView(t: Tensor) {
+  const last = t.shape[t.rank - 1];
+  return { storage: t.storage, shape: [last === 0 ? 0 : t.size / last, last], dtype: 'float32' as const };
+}
+
+/** Sums a [..., n] tensor over its leading axes → [n] (the gradient of a per-column window). */
+function sumRows(t: Tensor): Tensor {
+  return t.rank === 1 ? t : sum(t, Array.from({ length: t.rank - 1 }, (_, i) => i));
+}
+
+/** The FFT primitive as an op: x [..., n] (times window [n]) → re, im [..., bins]. */
+function rfftPrimitive(x: Tensor, bins: number, window: Tensor | null): { re: Tensor; im: Tensor } {
+  const n = x.shape[x.rank - 1];
+  const lead = x.shape.slice(0, -1);
+  const e = x.engine;
+  const [sr, si] = e.impl.rfft(rowsView(x), n, bins, window ? rowsView(window) : null);
+  const re = wrap(e, sr, [...lead, bins]);
+  const im = wrap(e, si, [...lead, bins]);
+  if (isRecording()) {
+    recordOp('rfft', window ? [x, window] : [x], [re, im], ([gr, gi], [xi, wi], _o, needs) => [
+      needs[0] ? rfftAdjoint(gr, gi, n, { method: 'fft', window: wi ?? undefined }) : null,
+      wi && needs[1] ? sumRows(mul(xi, rfftAdjoint(gr, gi, n, { method: 'fft' }))) : null,
+    ]);
+  }
+  return { re, im };
+}
+
+/** The adjoint primitive as an op: re, im [..., bins] → [..., n] (times window [n]). */
+function rfftAdjointPrimitive(re: Tensor, im: Tensor, n: number, window: Tensor | null): Tensor {
+  const bins = re.shape[re.rank - 1];
+  const lead = re.shape.slice(0, -1);
+  const e = re.engine;
+  const y = wrap(e, e.impl.rfftAdjoint(rowsView(re), rowsView(im), n, window ? rowsView(window) : null), [...lead, n]);
+  if (isRecording()) {
+    recordOp('rfftAdjoint', window ? [re, im, window] : [re, im], [y], ([g], [ri, ii, wi], _o, needs) => {
+      const r = needs[0] || needs[1] ? rfft(g, { bins, method: 'fft', window: wi ?? undefined }) : null;
+      return [
+        needs[0] ? r!.re : null,
+        needs[1] ? r!.im : null,
+        wi && needs[2] ? sumRows(mul(g, rfftAdjoint(ri, ii, n, { method: 'fft' }))) : null,
+      ];
+    });
+  }
+  return y;
+}
+
+/**
+ * The power spectrum |rfft(x)|^2 [..., bins] in one kernel ('fft'; the FFT primitive's rfftPower)
+ * or as re^2 + im^2 ('matmul'). Its backward rule recomputes re and im (one more FFT) and applies
+ * the adjoint to (2 re g, 2 im g).
+ */
+export function rfftPower(x: Tensor, options: RfftOptions = {}): Tensor {
+  const fname = 'rfftPower';
+  checkFloat(x, 'x', fname);
+  if (x.rank < 1) throw new ShapeError(`${fname}: x must have at least one axis, got a scalar`);
+  const n = x.shape[x.rank - 1];
+  if (n < 1) throw new ShapeError(`${fname}: the last axis of x ${fmt(x.shape)} is empty`);
+  const bins = options.bins ?? Math.floor(n / 2) + 1;
+  checkBins(bins, n, fname);
+  const method = checkMethod(options.method, fname);
+  const w = checkWindow(options.window, n, x, fname);
+  if (method === 'matmul') {
+    return tidy(() => {
+      const r = rfft(x, { bins, method, window: w ?? undefined });
+      return add(square(r.re), square(r.im));
+    });
+  }
+  const e = x.engine;
+  const p = wrap(e, e.impl.rfftPower(rowsView(x), n, bins, w ? rowsView(w) : null), [...x.shape.slice(0, -1), bins]);
+  if (isRecording()) {
+    recordOp('rfftPower', w ? [x, w] : [x], [p], ([g], [xi, wi], _o, needs) => {
+      const { re, im } = rfftPrimitive(xi, bins, wi ?? null);
+      const g2 = affine(g, 2, 0);
+      const gr = mul(re, g2);
+      const gi = mul(im, g2);
+      return [
+        needs[0] ? rfftAdjoint(gr, gi, n, { method: 'fft', window: wi ?? undefined }) : null,
+        wi && needs[1] ? sumRows(mul(xi, rfftAdjoint(gr, gi, n, { method: 'fft' }))) : null,
+      ];
+    });
+  }
+  return p;
+}
+
+function checkWindow(w: Tensor | undefined, n: number, like: Tensor, fname: string): Tensor | null {
+  if (w === undefined) return null;
+  checkFloat(w, 'window', fname);
+  engineOf(fname, like, w);
+  if (w.rank !== 1 || w.shape[0] !== n) throw new ShapeError(`${fname}: window must be [${n}], got ${fmt(w.shape)}`);
+  return w;
+}
+
+export interface RfftOptions {
+  /** Bins to keep (default n/2 + 1, the onesided spectrum; at most n). */
+  bins?: number;
+  method?: DftMethod;
+  /** A window [n] multiplied into every row first (fused into the FFT kernel; differentiable). */
+  window?: Tensor;
+}
+
+/**
+ * Real DFT of the last axis: x [..., n] → { re, im } [..., bins], X[k] = sum_j x[j] e^(-2 pi i j k / n),
+ * unnormalised. Differentiable with respect to x by either method.
+ */
+export function rfft(x: Tensor, options: RfftOptions = {}): { re: Tensor; im: Tensor } {
+  const fname = 'rfft';
+  checkFloat(x, 'x', fname);
+  if (x.rank < 1) throw new ShapeError(`${fname}: x must have at least one axis, got a scalar`);
+  const n = x.shape[x.rank - 1];
+  if (n < 1) throw new ShapeError(`${fname}: the last axis of x ${fmt(x.shape)} is empty`);
+  const bins = options.bins ?? Math.floor(n / 2) + 1;
+  checkBins(bins, n, fname);
+  const method = checkMethod(options.method, fname);
+  const w = checkWindow(options.window, n, x, fname);
+  if (method === 'fft') return rfftPrimitive(x, bins, w);
+  return tidy(() => {
+    const xw = w ? mul(x, w) : x;
+    return { re: matmul(xw, dftBasis(x.engine, 'cos', n, bins)), im: matmul(xw, dftBasis(x.engine, 'msin', n, bins)) };
+  });
+}
+
+/**
+ * The adjoint of rfft (the transpose of the real DFT): re, im [..., bins] → y [..., n] with
+ * y[j] = w[j] sum_{k < bins} re[k] cos(2 pi j k / n) - im[k] sin(2 pi j k / n) (w: options.window,
+ * else 1; fused into the FFT kernel). With the onesided
+ * weights of an inverse real DFT folded into re and im it is irfft (see istft).
+ */
+export function rfftAdjoint(re: Tensor, im: Tensor, n: number, options: { method?: DftMethod; window?: Tensor } = {}): Tensor {
+  const fname = 'rfftAdjoint';
+  checkFloat(re, 're', fname);
+  checkFloat(im, 'im', fname);
+  engineOf(fname, re, im);
+  if (!shapesEqual(re.shape, im.shape)) throw new ShapeError(`${fname}: re ${fmt(re.shape)} and im ${fmt(im.shape)} must have the same shape`);
+  if (re.rank < 1) throw new ShapeError(`${fname}: re must have at least one axis, got a scalar`);
+  if (!Number.isInteger(n) || n < 1) throw new ValueError(`${fname}: n must be a positive integer, got ${String(n)}`);
+  const bins = re.shape[re.rank - 1];
+  checkBins(bins, n, fname);
+  const method = checkMethod(options.method, fname);
+  const w = checkWindow(options.window, n, re, fname);
+  if (method === 'fft') return rfftAdjointPrimitive(re, im, n, w);
+  return tidy(() => {
+    const y = add(matmul(re, dftBasis(re.engine, 'cosT', n, bins)), matmul(im, dftBasis(re.engine, 'msinT', n, bins)));
+    return w ? mul(y, w) : y;
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * The log-mel front end in one differentiable pass on the wave's engine (torchaudio
+ * MelSpectrogram + AmplitudeToDB defaults of the genre model): centre reflect padding, one frame
+ * gather, the windowed real DFT, power, the mel matmul, decibels, and optionally topDb clipping
+ * and per-clip normalisation. No host round trip: only constants (window, basis, filterbank)
+ * are uploaded, once per engine.
+ *
+ * With 'fft' the window, the FFT and |X|^2 are one kernel (rfftPower). With 'matmul' and power 2
+ * the spectrum is never split: Y = frames @ [cos | -sin] (window folded in), P = Y^2,
+ * mel^T = P @ [fb; fb], so re^2 + im^2 is summed by the mel matmul.
+ */
+import { ValueError } from '../engine/errors.js';
+import { square } from '../engine/ops/elementwise.js';
+import { matmul } from '../engine/ops/matmul.js';
+import { permute, reshape } from '../engine/ops/shape_ops.js';
+import { tidy } from '../engine/scope.js';
+import type { Tensor } from '../engine/tensor.js';
+import { amplitudeToDb, normalizePerClip, type NormalizeOptions } from './db.js';
+import { dftBasis, type DftMethod } from './dft.js';
+import { melTensor, type MelFilterbankOptions, type MelScale } from './mel.js';
+import { framesPower, resolveStft, stftFrames, type StftOptions } from './stft.js';
+import type { WindowSpec } from './windows.js';
+
+export interface LogMelOptions {
+  sampleRate?: number;
+  /** Default 400. */
+  nFft?: number;
+  /** Default 160. */
+  hop?: number;
+  winLength?: number;
+  window?: WindowSpec;
+  periodic?: boolean;
+  center?: boolean;
+  padMode?: 'reflect' | 'constant';
+  /** Default 64. */
+  nMels?: number;
+  fMin?: number;
+  fMax?: number;
+  /** Default 'htk' (torchaudio). */
+  melScale?: MelScale;
+  /** Default null (torchaudio). */
+  melNorm?: null | 'slaney';
+  /** 2 (power, default) or 1 (magnitude; decibels then use multiplier 20). */
+  power?: 1 | 2;
+  /** Convert to decibels (default true); false returns the mel spectrogram. */
+  db?: boolean;
+  amin?: number;
+  ref?: number;
+  topDb?: number;
+  topDbPerExample?: boolean;
+  /** Per-clip (x - mean) / (std + eps) after the decibels (default false). */
+  normalize?: boolean | NormalizeOptions;
+  method?: DftMethod;
+}
+
+/** The defaults: 16 kHz, nFft 400, hop 160, 64 htk mels, periodic Hann, power 2, dB. */
+export const LOG_MEL_DEFAULTS = { sampleRate: 16000, nFft: 400, hop: 160, nMels: 64 } as const;
+
+/** STFT options of a log-mel / mask call. */
+export function stftOptionsOf(o: LogMelOptions): StftOptions {
+  return {
+    nFft: o.nFft ?? LOG_MEL_DEFAULTS.nFft,
+    hop: o.hop ?? LOG_MEL_DEFAULTS.hop,
+    winLength: o.winLength,
+    window: o.window,
+    periodic: o.periodic,
+    center: o.center,
+    padMode: o.padMode,
+    method: o.method,
+  };
+}
+
+/** Filterbank options of a log-mel / mask call with nFreqs bins. */
+export function melOptionsOf(o: LogMelOptions, nFreqs: number): MelFilterbankOptions {
+  const sampleRate = o.sampleRate ?? LOG_MEL_DEFAULTS.sampleRate;
+  return { nFreqs, nMels: o.nMels ?? LOG_MEL_DEFAULTS.nMels, sampleRate, fMin: o.fMin ?? 0, fMax: o.fMax ?? sampleRate / 2, scale: o.melScale ?? 'htk', norm: o.melNorm ?? null };
+}
+
+/**
+ * Log-mel spectrogram of wave [..., L] → [..., nMels, frames] (a 1-D wave gives [nMels, frames]),
+ * differentiable with respect to the wave. Defaults: see LOG_MEL_DEFAULTS and LogMelOptions.
+ */
+export function logMel(wave: Tensor, options: LogMelOptions = {}): Tensor {
+  const fname = 'logMel';
+  const power = options.power ?? 2;
+  if (power !== 1 && power !== 2) throw new ValueError(`${fname}: power must be 1 or 2, got ${String(power)}`);
+  const plan = resolveStft(fname, stftOptionsOf(options));
+  const melOpts = melOptionsOf(options, plan.bins);
+  return tidy(() => {
+    const { frames, lead } = stftFrames(wave, plan, fname);
+    const e = frames.engine;
+    // Mel^T [B, F, nMels] = power [B, F, bins] @ fb [bins, nMels], then one transpose of the small result.
+    let melT: Tensor;
+    if (plan.method === 'matmul' && power === 2 && plan.windowKey) {
+      const y = matmul(frames, dftBasis(e, 'cs', plan.nFft, plan.bins, { key: plan.windowKey, row: plan.hostWindow! }));
+      melT = matmul(square(y), melTensor(e, melOpts, 'fb2'));
+    } else {
+      melT = matmul(framesPower(frames, plan, power), melTensor(e, melOpts, 'fb'));
+    }
+    const mel = reshape(permute(melT, [0, 2, 1]), [...lead, melT.shape[2], melT.shape[1]]);
+    let out = options.db === false ? mel : amplitudeToDb(mel, {
+      stype: power === 2 ? 'power' : 'magnitude',
+      amin: options.amin,
+      ref: options.ref,
+      topDb: options.topDb,
+      topDbPerExample: options.topDbPerExample,
+    });
+    if (options.normalize) out = normalizePerClip(out, options.normalize === true ? {} : options.normalize);
+    return out;
+  });
+}
