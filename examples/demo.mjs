@@ -32,7 +32,7 @@ function makeData(seed) {
   return { x, y };
 }
 
-const engine = await createEngine();
+const engine = await createEngine({ backend: process.env.AURALENS_BACKEND ?? 'auto' }); // 'cpu' forces the reference
 console.log(`auralens demo on the ${engine.backend} backend`);
 
 const data = makeData(7);
