@@ -19,6 +19,7 @@ export {
   OutOfMemoryError,
   NoAdapterError,
   SafetensorsError,
+  AudioDecodeError,
 } from './engine/errors.js';
 export {
   readSafetensors,
@@ -34,3 +35,6 @@ export * as nn from './nn/index.js';
 export * as models from './models/index.js';
 export { Adam, SGD, type AdamOptions, type SGDOptions } from './optim/index.js';
 export { fit, saveCheckpoint, loadCheckpoint, type FitOptions, type FitProgress, type FitData, type FitModel } from './train/fit.js';
+export * as audio from './audio/index.js';
+export * from './xai/index.js';
+export * as data from './data/index.js';
