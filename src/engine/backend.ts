@@ -109,6 +109,12 @@ export interface Backend {
   binary(op: BinaryOp, a: Buf, b: Buf, outShape: Shape): Storage;
   /** out = cond != 0 ? a : b, all three broadcast to outShape. */
   where(cond: Buf, a: Buf, b: Buf, outShape: Shape): Storage;
+  /**
+   * Per-channel affine map: x (float32, any shape) viewed as [outer, channels, inner] gives
+   * y[i] = x[i] * scale[c] + shift[c] with c = floor(i / inner) % channels; scale and shift are
+   * [channels]. Batch norm (eval and train) runs as one of these.
+   */
+  channelAffine(x: Buf, scale: Buf, shift: Buf, channels: number, inner: number): Storage;
   /** float32 <-> int32 conversion (float to int truncates toward zero). */
   cast(x: Buf, to: DType): Storage;
   /** Reduces the middle axis of x viewed as [outer, reduce, inner]; result [outer, inner]. */
@@ -167,4 +173,33 @@ export interface Backend {
   /** PyTorch F.interpolate on NCHW: 'nearest' (src = floor(dst * in / out)) or 'bilinear'. */
   upsample2d(x: Buf, outH: number, outW: number, mode: UpsampleMode, alignCorners: boolean): Storage;
   upsample2dBackward(gy: Buf, xShape: Shape, mode: UpsampleMode, alignCorners: boolean): Storage;
+
+  // ---- audio front end (src/audio; kernels: src/engine/cpu/frames.ts, shaders/frames.wgsl, shaders/fft.wgsl) ----
+
+  /**
+   * Overlapping frames of rows: x [B, L] → [B, nFrames, frameLength] with
+   * out[b, f, j] = x[b, f * hop + j] and nFrames = floor((L - frameLength) / hop) + 1
+   * (the caller ensures L >= frameLength, hop >= 1).
+   */
+  frame(x: Buf, frameLength: number, hop: number): Storage;
+  /**
+   * The adjoint of `frame`: frames [B, nFrames, frameLength] → [B, length] with
+   * out[b, t] = sum over the frames f with 0 <= t - f * hop < frameLength of frames[b, f, t - f * hop]
+   * (a gather: each output sums the frames covering it). Samples no frame covers are 0; frame
+   * samples at or past `length` are dropped.
+   */
+  overlapAdd(frames: Buf, hop: number, length: number): Storage;
+  /**
+   * Real DFT of windowed rows: x [rows, n], window [n] or null (all ones) → [re, im], each
+   * [rows, bins] (1 <= bins <= n), with re[k] + i im[k] = sum_j w[j] x[j] e^(-2 pi i j k / n),
+   * unnormalised (a mixed-radix FFT).
+   */
+  rfft(x: Buf, n: number, bins: number, window: Buf | null): [Storage, Storage];
+  /** The power spectrum of `rfft` in one kernel: [rows, bins] with re[k]^2 + im[k]^2. */
+  rfftPower(x: Buf, n: number, bins: number, window: Buf | null): Storage;
+  /**
+   * The adjoint of `rfft` (its backward rule): re, im [rows, bins], window [n] or null → y [rows, n]
+   * with y[j] = w[j] sum_{k < bins} re[k] cos(2 pi j k / n) - im[k] sin(2 pi j k / n).
+   */
+  rfftAdjoint(re: Buf, im: Buf, n: number, window: Buf | null): Storage;
 }

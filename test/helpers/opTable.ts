@@ -431,6 +431,20 @@ export const OP_CASES: OpCase[] = [
   c('matmul [2,0]@[0,3] (k = 0)', [u([2, 0]), u([0, 3])], (_e, a, b) => op.matmul(a, b), { expected: [0, 0, 0, 0, 0, 0] }),
   c('concat with a size-0 part', [u([2, 0]), u([2, 3])], (_e, a, b) => op.concat([a, b], 1)),
 
+  // -- per-channel affine and batch norm (channelAffine kernel: row and flat entry points) --
+  c('channelAffine [2,3,4] axis 1', [u([2, 3, 4]), u([3]), u([3])], (_e, x, s, t) => op.channelAffine(x, s, t)),
+  c('channelAffine [5,7] axis 1 (inner 1)', [u([5, 7]), u([7]), u([7])], (_e, x, s, t) => op.channelAffine(x, s, t)),
+  c('channelAffine [7] axis 0', [u([7]), u([7]), u([7])], (_e, x, s, t) => op.channelAffine(x, s, t, 0)),
+  c('channelAffine [3,5,2,3] axis -2', [u([3, 5, 2, 3]), u([2]), u([2])], (_e, x, s, t) => op.channelAffine(x, s, t, -2)),
+  c('channelAffine [5,3,33] axis 0', [u([5, 3, 33]), u([5]), u([5])], (_e, x, s, t) => op.channelAffine(x, s, t, 0)),
+  c('channelAffine [2,5,301] large', [u([2, 5, 301]), u([5]), u([5])], (_e, x, s, t) => op.channelAffine(x, s, t), L),
+  c('channelAffine [3,7,2,300] large', [u([3, 7, 2, 300]), u([7]), u([7])], (_e, x, s, t) => op.channelAffine(x, s, t), L),
+  c('channelAffine [67,131] axis 1 large', [u([67, 131]), u([131]), u([131])], (_e, x, s, t) => op.channelAffine(x, s, t), L),
+  c('batchNorm eval [2,3,4,5]', [u([2, 3, 4, 5]), u([3]), pos([3]), u([3]), u([3])], (_e, x, m, v, w, b) => op.batchNorm(x, m, v, w, b, { training: false }).y),
+  c('batchNorm train [2,3,4,5]', [u([2, 3, 4, 5]), u([3]), pos([3]), u([3]), u([3])], (_e, x, m, v, w, b) => op.batchNorm(x, m, v, w, b, { training: true }).y),
+  c('batchNorm train [6,5] no affine', [u([6, 5]), u([5]), pos([5])], (_e, x, m, v) => op.batchNorm(x, m, v, null, null, { training: true }).y),
+  c('batchNorm train [3,5,70] large', [u([3, 5, 70]), u([5]), pos([5]), u([5]), u([5])], (_e, x, m, v, w, b) => op.batchNorm(x, m, v, w, b, { training: true }).y, L),
+
   // -- compositions (gradients through several ops, fan-out) --
   c('mlp tanh(x@w^T+b)@v', [u([3, 7]), u([13, 7]), u([13]), u([13, 2])], (_e, x, w, b, v) => op.matmul(op.tanh(op.add(op.matmul(x, w, { transB: true }), b)), v), T),
   c('fan-out x*x+exp(x)', [u([2, 5])], (_e, x) => op.add(op.mul(x, x), op.exp(x)), T),

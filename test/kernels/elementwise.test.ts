@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, BinaryOp, Buf, DType, Storage, UnaryOp } from '../../src/engine/backend.js';
 import { CpuBackend } from '../../src/engine/cpu/cpuBackend.js';
+import { broadcastLayout } from '../../src/kernels/elementwise.js';
 import { sizeOf, broadcastShapes } from '../../src/engine/shape.js';
 import { gpuBackend } from '../helpers/gpu.js';
 import { randArray, rng } from '../helpers/random.js';
@@ -189,6 +190,76 @@ describe.skipIf(!gpu)('webgpu elementwise kernels', () => {
         }
       }
     }
+  });
+
+  // Layouts the row entry points (binary.wgsl rows / chooseRows) take: per-row, per-column,
+  // per-channel and outer-product broadcasts with a last merged axis of >= 32, rows past one
+  // workgroup's chunk (256) and ragged ends; plus layouts that stay on the general path.
+  const rowPairs: [number[], number[], 'rows' | 'strided'][] = [
+    [[5, 300], [5, 1], 'rows'], [[5, 1], [5, 300], 'rows'], [[7, 33], [33], 'rows'], [[33], [7, 33], 'rows'],
+    [[3, 5, 257], [5, 1], 'rows'], [[1, 5, 1], [3, 5, 257], 'rows'], [[2, 3, 4, 67], [1, 3, 1, 1], 'rows'],
+    [[2, 3, 600], [2, 1, 600], 'rows'], [[7, 1], [1, 40], 'rows'], [[4, 1, 31], [1, 5, 31], 'strided'],
+    [[2, 3, 4, 40], [2, 1, 4, 1], 'strided'], [[3, 1, 2, 1, 2, 40], [2, 1, 1, 1, 40], 'strided'],
+  ];
+
+  it('binary broadcast layouts: row entry points and the general path', async () => {
+    for (const [as, bs, kind] of rowPairs) {
+      const out = broadcastShapes(as, bs);
+      expect(broadcastLayout([as, bs], out).kind, `[${as}] vs [${bs}]`).toBe(kind);
+      for (const op of ['add', 'sub', 'div', 'maximum', 'lt'] as BinaryOp[]) {
+        const a = randArray(sizeOf(as), 11, -3, 3);
+        const b = randArray(sizeOf(bs), 12, 0.5, 3);
+        const [g, c] = await both([{ data: a, shape: as }, { data: b, shape: bs }], (be, [ab, bb]) => be.binary(op, ab, bb, out), sizeOf(out));
+        expectClose(g, c, 1e-6, `${op} [${as}] vs [${bs}]`);
+      }
+    }
+  });
+
+  it('binary row layout with more rows than one dispatch dimension holds', async () => {
+    const as = [70000, 32];
+    const bs = [70000, 1];
+    expect(broadcastLayout([as, bs], as).kind).toBe('rows');
+    const a = randArray(sizeOf(as), 13);
+    const b = randArray(sizeOf(bs), 14);
+    const [g, c] = await both([{ data: a, shape: as }, { data: b, shape: bs }], (be, [ab, bb]) => be.binary('mul', ab, bb, as), sizeOf(as));
+    expectClose(g, c, 1e-6, 'mul [70000,32] [70000,1]');
+  });
+
+  it('where on row layouts (float32 and int32 conditions)', async () => {
+    const cases: [number[], number[], number[]][] = [[[5, 1], [5, 300], [300]], [[1, 3, 1], [2, 3, 257], []], [[2, 1, 40], [3, 1], [2, 3, 40]]];
+    for (const [cs, as, bs] of cases) {
+      const out = broadcastShapes(broadcastShapes(cs, as), bs);
+      expect(broadcastLayout([as, bs, cs], out).kind).toBe('rows');
+      for (const condType of ['float32', 'int32'] as const) {
+        const cond = Array.from(randArray(sizeOf(cs), 15), (v, i) => (v < 0 ? 0 : i % 3 === 0 && condType === 'float32' ? -0 : 1));
+        const a = randArray(sizeOf(as), 16, -100, 100);
+        const b = randArray(sizeOf(bs), 17, -100, 100);
+        const [g, c] = await both(
+          [{ data: cond, shape: cs, dtype: condType }, { data: a, shape: as }, { data: b, shape: bs }],
+          (be, [cb, ab, bb]) => be.where(cb, ab, bb, out), sizeOf(out),
+        );
+        expect(Array.from(g), `where ${condType} [${cs}] [${as}] [${bs}]`).toEqual(Array.from(c));
+      }
+    }
+  });
+
+  it('channelAffine: row and flat entry points, odd channel counts, rows past one workgroup', async () => {
+    const cases: [number, number, number][] = [[1, 1, 1], [3, 5, 1], [2, 7, 13], [1, 3, 31], [2, 5, 32], [3, 7, 301], [4, 1, 1000], [2, 33, 257], [70000, 1, 32]];
+    for (const [outer, ch, inner] of cases) {
+      const n = outer * ch * inner;
+      const x = randArray(n, 18, -3, 3);
+      const sc = randArray(ch, 19, -2, 2);
+      const sh = randArray(ch, 20, -2, 2);
+      const [g, c] = await both(
+        [{ data: x, shape: [outer, ch, inner] }, { data: sc, shape: [ch] }, { data: sh, shape: [ch] }],
+        (be, [xb, sb, tb]) => be.channelAffine(xb, sb, tb, ch, inner), n,
+      );
+      expectClose(g, c, 2e-6, `channelAffine [${outer},${ch},${inner}]`);
+    }
+    // NaN and infinities propagate as in x * s + t.
+    const x = [NaN, Infinity, -Infinity, 0, 1, 2];
+    const [g, c] = await both([{ data: x, shape: [2, 3] }, { data: [1, 0, -1], shape: [3] }, { data: [0, 1, Infinity], shape: [3] }], (be, [xb, sb, tb]) => be.channelAffine(xb, sb, tb, 3, 1), 6);
+    expectClose(g, c, 0, 'channelAffine special values');
   });
 
   it('cast float32 <-> int32 (truncation, saturation, NaN -> 0) exactly', async () => {

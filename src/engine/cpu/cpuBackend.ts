@@ -7,12 +7,14 @@ import type { Backend, BinaryOp, Buf, Conv2dParams, DType, MatmulParams, MemoryI
 import { DisposedError } from '../errors.js';
 import { normalAt, seedKey, uniformAt } from '../random.js';
 import type { Shape } from '../shape.js';
-import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwise.js';
+import { binaryKernel, castKernel, channelAffineKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { concatKernel, gatherKernel, oneHotKernel, padKernel, scatterAddKernel, stridedCopyKernel } from './indexing.js';
 import { matmulKernel } from './matmul.js';
 import { reduceKernel } from './reduce.js';
 import * as conv from './conv.js';
 import * as pool from './pool.js';
+import { frameKernel, overlapAddKernel } from './frames.js';
+import { rfftAdjointKernel, rfftKernel } from './fft.js';
 import { CpuStorage, floatsToInt32, toInt32, type CpuArray } from './storage.js';
 
 export class CpuBackend implements Backend {
@@ -114,6 +116,10 @@ export class CpuBackend implements Backend {
     );
   }
 
+  channelAffine(x: Buf, scale: Buf, shift: Buf, channels: number, inner: number): Storage {
+    return this.wrap(channelAffineKernel(this.data(x.storage), this.data(scale.storage), this.data(shift.storage), channels, inner));
+  }
+
   cast(x: Buf, to: DType): Storage {
     return this.wrap(castKernel(this.data(x.storage), to));
   }
@@ -212,5 +218,32 @@ export class CpuBackend implements Backend {
 
   upsample2dBackward(gy: Buf, xShape: Shape, mode: UpsampleMode, alignCorners: boolean): Storage {
     return this.wrap(pool.upsample2dBackward(this.data(gy.storage), gy.shape, xShape, mode, alignCorners));
+  }
+
+  // ---- audio front end: frames.ts (framing) and fft.ts (fft.js) ----------------------------
+
+  frame(x: Buf, frameLength: number, hop: number): Storage {
+    return this.wrap(frameKernel(this.data(x.storage), x.shape[0], x.shape[1], frameLength, hop));
+  }
+
+  overlapAdd(frames: Buf, hop: number, length: number): Storage {
+    const [b, f, n] = frames.shape;
+    return this.wrap(overlapAddKernel(this.data(frames.storage), b, f, n, hop, length));
+  }
+
+  rfft(x: Buf, n: number, bins: number, window: Buf | null): [Storage, Storage] {
+    const [re, im] = rfftKernel(this.data(x.storage), n, bins, window ? this.data(window.storage) : null);
+    return [this.wrap(re), this.wrap(im)];
+  }
+
+  rfftPower(x: Buf, n: number, bins: number, window: Buf | null): Storage {
+    const [re, im] = rfftKernel(this.data(x.storage), n, bins, window ? this.data(window.storage) : null);
+    for (let i = 0; i < re.length; i++) re[i] = re[i] * re[i] + im[i] * im[i];
+    return this.wrap(re);
+  }
+
+  rfftAdjoint(re: Buf, im: Buf, n: number, window: Buf | null): Storage {
+    const bins = re.shape[re.shape.length - 1];
+    return this.wrap(rfftAdjointKernel(this.data(re.storage), this.data(im.storage), n, bins, window ? this.data(window.storage) : null));
   }
 }

@@ -97,6 +97,20 @@ export function binaryKernel(
   return out;
 }
 
+/** y[i] = x[i] * scale[c] + shift[c], x viewed as [outer, channels, inner] and c the middle index. */
+export function channelAffineKernel(x: CpuArray, scale: CpuArray, shift: CpuArray, channels: number, inner: number): Float64Array {
+  const n = x.length;
+  const y = new Float64Array(n);
+  for (let row = 0, o = 0; o < n; row++, o += inner) {
+    const c = row % channels;
+    const s = scale[c];
+    const t = shift[c];
+    const end = Math.min(n, o + inner);
+    for (let i = o; i < end; i++) y[i] = x[i] * s + t;
+  }
+  return y;
+}
+
 /** out = cond != 0 ? a : b, all broadcast to outShape; the result has a's dtype. */
 export function whereKernel(
   cond: CpuArray, condShape: Shape, a: CpuArray, aShape: Shape, b: CpuArray, bShape: Shape, outShape: Shape,

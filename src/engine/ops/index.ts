@@ -5,4 +5,5 @@ export * from './shape_ops.js';
 export * from './matmul.js';
 export * from './nn.js';
 export * from './layers.js';
+export * from './channel.js';
 export type { TensorLike } from './core.js';

@@ -1,7 +1,8 @@
 /**
  * Layer ops with PyTorch's functional semantics (torch.nn.functional): conv2d, conv1d, pooling,
  * batch norm, dropout, linear, upsampling. Convolution and pooling run as backend kernels with
- * their own backward kernels; batch norm and dropout are composed from differentiable ops.
+ * their own backward kernels; batch norm is one per-channel affine kernel (channelAffine, see
+ * ./channel.ts) over statistics computed on [C] vectors; dropout is composed from differentiable ops.
  */
 import type { Conv2dParams, Pool2dParams, UpsampleMode } from '../backend.js';
 import { ShapeError, ValueError } from '../errors.js';
@@ -11,9 +12,10 @@ import type { Tensor } from '../tensor.js';
 import { isRecording, noGrad } from '../autograd.js';
 import { tidy } from '../scope.js';
 import { checkFloat, engineOf, record, wrap } from './core.js';
-import { add, affine, mul, sub, div, sqrt, greaterEqual } from './elementwise.js';
+import { add, affine, mul, neg, reciprocal, sub, sqrt, square, greaterEqual } from './elementwise.js';
+import { channelAffine, sumPerChannel } from './channel.js';
 import { matmul } from './matmul.js';
-import { mean, sum } from './reduce.js';
+import { sum } from './reduce.js';
 import { reshape } from './shape_ops.js';
 
 type Pair = number | readonly [number, number];
@@ -254,31 +256,34 @@ function batchNormBody(
   const c = x.shape[1];
   const eps = options.eps ?? 1e-5;
   const momentum = options.momentum ?? 0.1;
-  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
-  const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
-  const per = (t: Tensor) => reshape(t, bshape);
-  let y: Tensor;
+  // Both modes end in one per-channel affine map y = x * scale + shift, with (on [C] vectors)
+  // scale = weight / sqrt(var + eps) and shift = bias - mean * scale; in training mean and var
+  // are the batch statistics, differentiable functions of x.
+  let mu: Tensor;
+  let varB: Tensor;
   let out: { runningMean?: Tensor; runningVar?: Tensor } = {};
   if (options.training) {
     const count = x.size / c;
     if (count < 2) throw new ShapeError(`${fname}: training needs more than one value per channel, got x ${fmt(x.shape)}`);
-    const mu = mean(x, axes, true);
-    const centred = sub(x, mu);
-    const varB = mean(mul(centred, centred), axes, true);
-    y = div(centred, sqrt(affine(varB, 1, eps)));
-    const muFlat = reshape(mu, [c]);
-    const varUnbiased = affine(reshape(varB, [c]), count / (count - 1), 0);
+    mu = affine(sumPerChannel(x, 1), 1 / count, 0);
+    // The centred (two-pass) biased variance.
+    const centred = channelAffine(x, x.engine.ones([c]), neg(mu), 1);
+    varB = affine(sumPerChannel(square(centred), 1), 1 / count, 0);
+    const varUnbiased = affine(varB, count / (count - 1), 0);
+    const batchMean = mu;
     // Running statistics are state, not part of the differentiated function.
     out = noGrad(() => ({
-      runningMean: add(affine(runningMean, 1 - momentum, 0), affine(muFlat, momentum, 0)),
+      runningMean: add(affine(runningMean, 1 - momentum, 0), affine(batchMean, momentum, 0)),
       runningVar: add(affine(runningVar, 1 - momentum, 0), affine(varUnbiased, momentum, 0)),
     }));
   } else {
-    y = div(sub(x, per(runningMean)), sqrt(affine(per(runningVar), 1, eps)));
+    mu = runningMean;
+    varB = runningVar;
   }
-  if (weight) y = mul(y, per(weight));
-  if (bias) y = add(y, per(bias));
-  return { y, ...out };
+  const invStd = reciprocal(sqrt(affine(varB, 1, eps)));
+  const scale = weight ? mul(weight, invStd) : invStd;
+  const shift = bias ? sub(bias, mul(mu, scale)) : neg(mul(mu, scale));
+  return { y: channelAffine(x, scale, shift, 1), ...out };
 }
 
 export interface DropoutOptions {

@@ -14,6 +14,8 @@ import * as indexing from '../../kernels/indexing.js';
 import * as randomK from '../../kernels/random.js';
 import * as convK from '../../kernels/conv.js';
 import * as poolK from '../../kernels/pool.js';
+import * as framesK from '../../kernels/frames.js';
+import * as fftK from '../../kernels/fft.js';
 
 /** A Buf whose storage is a GPU buffer. */
 export interface GBuf extends Buf {
@@ -71,6 +73,10 @@ export class WebGpuBackend implements Backend {
 
   where(cond: Buf, a: Buf, b: Buf, outShape: Shape): Storage {
     return elementwise.where(this.ctx, g(cond), g(a), g(b), outShape);
+  }
+
+  channelAffine(x: Buf, scale: Buf, shift: Buf, channels: number, inner: number): Storage {
+    return elementwise.channelAffine(this.ctx, g(x), g(scale), g(shift), channels, inner);
   }
 
   cast(x: Buf, to: DType): Storage {
@@ -155,5 +161,25 @@ export class WebGpuBackend implements Backend {
 
   upsample2dBackward(gy: Buf, xShape: Shape, mode: UpsampleMode, alignCorners: boolean): Storage {
     return poolK.upsample2dBackward(this.ctx, g(gy), xShape, mode, alignCorners);
+  }
+
+  frame(x: Buf, frameLength: number, hop: number): Storage {
+    return framesK.frame(this.ctx, g(x), frameLength, hop);
+  }
+
+  overlapAdd(frames: Buf, hop: number, length: number): Storage {
+    return framesK.overlapAdd(this.ctx, g(frames), hop, length);
+  }
+
+  rfft(x: Buf, n: number, bins: number, window: Buf | null): [Storage, Storage] {
+    return fftK.rfft(this.ctx, g(x), n, bins, window ? g(window) : null);
+  }
+
+  rfftPower(x: Buf, n: number, bins: number, window: Buf | null): Storage {
+    return fftK.rfftPower(this.ctx, g(x), n, bins, window ? g(window) : null);
+  }
+
+  rfftAdjoint(re: Buf, im: Buf, n: number, window: Buf | null): Storage {
+    return fftK.rfftAdjoint(this.ctx, g(re), g(im), n, window ? g(window) : null);
   }
 }
