@@ -10,7 +10,8 @@ const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
 /**
  * @param {string} name suite name (file name of the JSON)
- * @param {{ name: string, flops?: number, fn: () => Promise<void>, options?: object }[]} cases
+ * @param {{ name: string, flops?: number, scale?: number, fn: () => Promise<void>, options?: object }[]} cases
+ *   flops: of the full workload; scale: full workload / timed prefix (default 1)
  * @param {{ baseline?: string, context?: object }} opts baseline: the case others are compared with
  */
 export async function runSuite(name, cases, opts = {}) {
@@ -23,7 +24,9 @@ export async function runSuite(name, cases, opts = {}) {
   const rows = summary.results.map((r) => {
     const c = cases.find((x) => x.name === r.name);
     // benny rounds ops/s to an integer (0 for cases slower than 1 s): use the mean sample time.
-    const seconds = r.details.mean;
+    // A case timed on a prefix of its workload (scale > 1) is scaled linearly to the full size.
+    const scale = c?.scale ?? 1;
+    const seconds = r.details.mean * scale;
     const ms = 1000 * seconds;
     return {
       name: r.name,
@@ -31,6 +34,7 @@ export async function runSuite(name, cases, opts = {}) {
       margin: r.margin,
       samples: r.samples,
       gflops: c?.flops ? +(c.flops / 1e9 / seconds).toFixed(3) : null,
+      scaledFrom: scale === 1 ? null : `timed on 1/${scale} of the workload`,
     };
   });
   const base = rows.find((r) => r.name === opts.baseline);

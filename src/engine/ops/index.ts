@@ -1,7 +1,27 @@
 /** The differentiable ops, as free functions. */
 export * from './elementwise.js';
 export * from './reduce.js';
-export * from './shape_ops.js';
+// Shape ops, less the internal helpers (stridedCopyRaw, sumTo) the other ops build on.
+export {
+  reshape,
+  expandDims,
+  squeeze,
+  flatten,
+  permute,
+  transpose,
+  broadcastTo,
+  slice,
+  flip,
+  concat,
+  stack,
+  pad,
+  gather,
+  oneHot,
+  cast,
+  detach,
+  clone,
+  type PadOptions,
+} from './shape_ops.js';
 export * from './matmul.js';
 export * from './nn.js';
 export * from './layers.js';

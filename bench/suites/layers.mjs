@@ -1,0 +1,93 @@
+// Layers and the genre CNN: conv2d (the genre CNN's conv2 shape) in GFLOP/s against the CPU
+// reference and against the 1024^3 matmul of the same run (the WGSL ceiling on this machine), and
+// the genre CNN forward (batch 64, 64 mels x 301 frames) and forward+backward (training step
+// gradients), WebGPU against the CPU. The CPU reference is timed on a prefix of the batch and
+// scaled linearly (marked in the results): at full size it takes minutes per sample.
+import { createEngine, models, conv2d, matmul, crossEntropy, gradientTape, noGrad } from '../../dist/index.js';
+import { runSuite } from '../harness.mjs';
+
+export async function run() {
+  const gpu = await createEngine({ backend: 'auto' });
+  const cpu = await createEngine({ backend: 'cpu' });
+  const engines = gpu.backend === 'webgpu' ? [gpu, cpu] : [cpu];
+
+  // conv2 of the genre CNN at batch 16: x [16, 32, 32, 150], w [64, 32, 3, 3], padding 1.
+  const convFlops = (n) => 2 * n * 64 * 32 * 150 * 32 * 9;
+  const convCases = engines.map((e) => {
+    const n = e.backend === 'cpu' ? 2 : 16;
+    const x = e.randn([n, 32, 32, 150], { seed: 1 });
+    const w = e.randn([64, 32, 3, 3], { seed: 2, std: 0.1 });
+    return {
+      name: `conv2d 3x3 [16,32,32,150] -> 64 (${e.backend})`,
+      flops: convFlops(16),
+      scale: 16 / n,
+      fn: async () => {
+        const y = conv2d(x, w, null, { padding: 1 });
+        await e.sync();
+        y.dispose();
+      },
+      options: e.backend === 'cpu' ? { minSamples: 2, maxTime: 2 } : {},
+    };
+  });
+  const mm = engines.filter((e) => e.backend === 'webgpu').map((e) => {
+    const a = e.randn([1024, 1024], { seed: 3 });
+    const b = e.randn([1024, 1024], { seed: 4 });
+    return {
+      name: 'matmul 1024^3 (webgpu, the ceiling)',
+      flops: 2 * 1024 ** 3,
+      fn: async () => {
+        const y = matmul(a, b);
+        await e.sync();
+        y.dispose();
+      },
+    };
+  });
+  await runSuite('layers-conv', [...convCases, ...mm], { baseline: `conv2d 3x3 [16,32,32,150] -> 64 (cpu)` });
+
+  // The genre CNN at batch 64 on [1, 64, 301]: forward (eval) and a training step's gradients.
+  const batch = 64;
+  const cnn = engines.map((e) => {
+    const n = e.backend === 'cpu' ? 2 : batch;
+    const model = models.genreCNN(e, { seed: 0 });
+    const x = e.randn([n, 1, 64, 301], { seed: 5 });
+    const y = e.tensor(Array.from({ length: n }, (_, i) => i % 10), [n], 'int32');
+    return { e, n, model, x, y };
+  });
+  await runSuite(
+    'layers-genre-forward',
+    cnn.map(({ e, n, model, x }) => ({
+      name: `genre CNN forward, batch ${batch} (${e.backend})`,
+      // 2 x multiply-adds of every conv and linear layer: 23.36 GFLOP (as peer-figures.md).
+      flops: 23.36e9,
+      scale: batch / n,
+      fn: async () => {
+        model.eval();
+        const out = noGrad(() => model.call(x));
+        await e.sync();
+        out.dispose();
+      },
+      options: e.backend === 'cpu' ? { minSamples: 2, maxTime: 2 } : { minSamples: 2, maxTime: 4 },
+    })),
+    { baseline: `genre CNN forward, batch ${batch} (cpu)` },
+  );
+  await runSuite(
+    'layers-genre-train-step',
+    cnn.map(({ e, n, model, x, y }) => ({
+      name: `genre CNN forward+backward, batch ${batch} (${e.backend})`,
+      // Forward plus input and weight gradients: about 3 x the forward's FLOPs.
+      flops: 3 * 23.36e9,
+      scale: batch / n,
+      fn: async () => {
+        model.train();
+        const params = model.parameters();
+        const grads = gradientTape((tape) => tape.gradient(crossEntropy(model.call(x), y), params));
+        await e.sync();
+        for (const g of grads) g.dispose();
+      },
+      options: e.backend === 'cpu' ? { minSamples: 2, maxTime: 2 } : { minSamples: 2, maxTime: 4 },
+    })),
+    { baseline: `genre CNN forward+backward, batch ${batch} (cpu)` },
+  );
+  gpu.dispose();
+  cpu.dispose();
+}
