@@ -8,56 +8,23 @@ with float32 tensors, for every trainable parameter NAME:
   grad.NAME      train.param_grads.NAME (float64 rounded to float32)
   expected.NAME  train.params_after_one_adam_step_lr_1e-3.NAME (float64 rounded to float32)
 and __metadata__ {"lr": "0.001", "tolerances": JSON of each NAME's tolerance entry (without
-float32_measured), "source": ...}. Needs only numpy (safetensors is parsed by hand).
+float32_measured), "source": ...}. Needs only numpy (safetensors is
+parsed by hand, in scripts/golden_io.py).
 
 Usage (from the repository root): python3 scripts/extract-golden-adam.py [GOLDEN_DIR]
 """
 import json
 import os
-import struct
 import sys
 
 import numpy as np
 
+from golden_io import read_safetensors, write_safetensors
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLDEN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, '..', 'shared', 'golden')
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'golden')
-DTYPES = {'F64': np.float64, 'F32': np.float32, 'I64': np.int64, 'I32': np.int32}
 KEY = 'params_after_one_adam_step_lr_1e-3'
-
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        b = f.read()
-    n = struct.unpack('<Q', b[:8])[0]
-    header = json.loads(b[8:8 + n])
-    base = 8 + n
-    out = {}
-    for name, h in header.items():
-        if name == '__metadata__':
-            continue
-        lo, hi = h['data_offsets']
-        out[name] = np.frombuffer(b[base + lo:base + hi], dtype=DTYPES[h['dtype']]).reshape(h['shape'])
-    return out
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {'__metadata__': metadata}
-    chunks = []
-    at = 0
-    for name, arr in tensors.items():
-        a = np.ascontiguousarray(arr, dtype=np.float32)
-        raw = a.astype('<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(a.shape), 'data_offsets': [at, at + len(raw)]}
-        chunks.append(raw)
-        at += len(raw)
-    h = json.dumps(header, separators=(',', ':')).encode('utf-8')
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for c in chunks:
-            f.write(c)
 
 
 def main():
@@ -85,7 +52,7 @@ def main():
             'lr': '0.001',
             'tolerances': json.dumps(tolerances, separators=(',', ':')),
             'source': f'../shared/golden/{model}_cnn.json train.{KEY} (PyTorch float64 Adam, defaults but lr)',
-        })
+        }, dtype=np.float32)
         print(f'{path}: {len(tensors) // 3} parameters, {os.path.getsize(path)} bytes')
 
 

@@ -7,55 +7,21 @@ power, mel_fbanks_htk, mel_fbanks_librosa_slaney/htk, mel, log_mel_db, log_mel_d
 grad_wave_of_weighted_db_sum, istft), float64 rounded to float32, and __metadata__
 {"params": JSON of the STFT/mel parameters, "tolerances": JSON of each tensor's tolerance entry
 (without float32_measured), "db_weights": how the gradient's weights are made, "about", "source"}.
-Needs only numpy (safetensors is parsed by hand).
+Needs only numpy (safetensors is parsed by hand, in scripts/golden_io.py).
 
 Usage (from the repository root): python3 scripts/extract-golden-frontend.py [GOLDEN_DIR]
 """
 import json
 import os
-import struct
 import sys
 
 import numpy as np
 
+from golden_io import read_safetensors, write_safetensors
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLDEN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, '..', 'shared', 'golden')
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'golden')
-DTYPES = {'F64': np.float64, 'F32': np.float32, 'I64': np.int64, 'I32': np.int32}
-
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        b = f.read()
-    n = struct.unpack('<Q', b[:8])[0]
-    header = json.loads(b[8:8 + n])
-    base = 8 + n
-    out = {}
-    for name, h in header.items():
-        if name == '__metadata__':
-            continue
-        lo, hi = h['data_offsets']
-        out[name] = np.frombuffer(b[base + lo:base + hi], dtype=DTYPES[h['dtype']]).reshape(h['shape'])
-    return out
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {'__metadata__': metadata}
-    chunks = []
-    at = 0
-    for name, arr in tensors.items():
-        a = np.ascontiguousarray(arr, dtype=np.float32)
-        raw = a.astype('<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(a.shape), 'data_offsets': [at, at + len(raw)]}
-        chunks.append(raw)
-        at += len(raw)
-    h = json.dumps(header, separators=(',', ':')).encode('utf-8')
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for c in chunks:
-            f.write(c)
 
 
 def main():
@@ -82,7 +48,7 @@ def main():
         'db_weights': desc.get('db_weights', ''),
         'about': desc.get('about', ''),
         'source': '../shared/golden/frontend.json (float64 reference, rounded to float32 here)',
-    })
+    }, dtype=np.float32)
     print(f'{path}: {len(tensors)} tensors, {os.path.getsize(path)} bytes')
 
 

@@ -18,49 +18,21 @@ Reads ../shared/golden (or the directory given as the first argument) and writes
     entry (its `primary` measure), plus `max_abs_over_sum_abs_attr` (IG deltas: max|got - ref| over
     the largest per-example sum |attribution| of the matching IG entry) and `note` where given.
 
-Needs only numpy. Run from the repository root: python3 scripts/extract-golden.py [GOLDEN_DIR]
+Needs only numpy (safetensors is parsed by hand, in scripts/golden_io.py). Run from the repository
+root: python3 scripts/extract-golden.py [GOLDEN_DIR]
 """
 import json
 import os
 import shutil
-import struct
 import sys
 
 import numpy as np
 
+from golden_io import read_safetensors, write_safetensors
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, '..', 'shared', 'golden')
 DST = os.path.join(ROOT, 'test', 'fixtures', 'golden')
-DTYPES = {'F64': np.float64, 'F32': np.float32, 'I64': np.int64, 'I32': np.int32}
-NAMES = {np.dtype(v): k for k, v in DTYPES.items()}
-
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        b = f.read()
-    n = struct.unpack('<Q', b[:8])[0]
-    header = json.loads(b[8:8 + n])
-    out = {}
-    for k, v in header.items():
-        if k == '__metadata__':
-            continue
-        s, e = v['data_offsets']
-        out[k] = np.frombuffer(b[8 + n + s:8 + n + e], dtype=DTYPES[v['dtype']]).reshape(v['shape'])
-    return out
-
-
-def write_safetensors(path, tensors):
-    header, chunks, off = {}, [], 0
-    for k in sorted(tensors):
-        a = np.ascontiguousarray(tensors[k])
-        data = a.astype(a.dtype.newbyteorder('<')).tobytes()
-        header[k] = {'dtype': NAMES[a.dtype], 'shape': list(a.shape), 'data_offsets': [off, off + len(data)]}
-        chunks.append(data)
-        off += len(data)
-    h = json.dumps(header, separators=(',', ':')).encode()
-    h += b' ' * (-len(h) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)) + h + b''.join(chunks))
 
 
 def stubs(node, out):
@@ -74,6 +46,15 @@ def stubs(node, out):
     return out
 
 
+def write_refs(path, data, keys):
+    """Writes the tensors `keys` of `data`, float64 rounded to float32 (others as stored), sorted."""
+    refs = {}
+    for k in keys:
+        a = data[k]
+        refs[k] = a.astype(np.float32) if a.dtype == np.float64 else a
+    write_safetensors(path, refs, sort_keys=True)
+
+
 def main():
     os.makedirs(DST, exist_ok=True)
     meta = {}
@@ -83,11 +64,7 @@ def main():
         shutil.copyfile(os.path.join(SRC, model + '.safetensors'), os.path.join(DST, model + '.safetensors'))
         data = read_safetensors(os.path.join(SRC, model + '.tensors.safetensors'))
         keys = [k for k in stubs({k: v for k, v in g.items() if k != 'tolerances'}, []) if 'adam_step' not in k]
-        refs = {}
-        for k in keys:
-            a = data[k]
-            refs[k] = a.astype(np.float32) if a.dtype == np.float64 else a
-        write_safetensors(os.path.join(DST, model + '.ref.safetensors'), refs)
+        write_refs(os.path.join(DST, model + '.ref.safetensors'), data, keys)
         tol = {}
         for k in [k for k in keys if k != 'input'] + ['train.cross_entropy']:
             t = g['tolerances'][k]
@@ -115,11 +92,7 @@ def attributions():
             g = json.load(f)
         data = read_safetensors(os.path.join(SRC, name + '.tensors.safetensors'))
         keys = stubs(g['attributions'], [])
-        refs = {}
-        for k in keys:
-            a = data[k]
-            refs[k] = a.astype(np.float32) if a.dtype == np.float64 else a
-        write_safetensors(os.path.join(DST, name + '.ref.safetensors'), refs)
+        write_refs(os.path.join(DST, name + '.ref.safetensors'), data, keys)
         tol = {}
         for k in keys:
             t = g['tolerances'][k]

@@ -34,43 +34,8 @@ override COND_INT: bool = false;
 override WG: u32 = 64;
 override EPT: u32 = 4;
 
-// ---- JS-semantics helpers (kept identical in unary.wgsl) -----------------------------------
-// NaN is detected from the bits: drivers may fold `v != v` to false.
-fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
-// NaN and +inf built at run time (a NaN or inf constant is a shader-creation error in WGSL).
-fn qnan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
-fn inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
-fn jsMax(u: f32, v: f32) -> f32 { return select(max(u, v), qnan(), isNan(u) || isNan(v)); }
-fn jsMin(u: f32, v: f32) -> f32 { return select(min(u, v), qnan(), isNan(u) || isNan(v)); }
-
-// Math.pow: x^0 = 1 (even for NaN x); NaN for a finite x < 0 with a non-integer y; for x < 0 (or
-// -0) the sign comes from the parity of an integer y. Small integer powers multiply by squaring
-// (a few roundings, more accurate than WGSL's exp2(y * log2(x))).
-fn jsPow(x: f32, y: f32) -> f32 {
-  if (y == 0.0) { return 1.0; }
-  if (isNan(x) || isNan(y)) { return qnan(); }
-  let ax = abs(x);
-  let isInt = floor(y) == y; // true for +-inf too
-  let negX = (bitcast<u32>(x) >> 31u) == 1u;
-  if (negX && !isInt && ax != 0.0 && ax != inf()) { return qnan(); }
-  var m: f32;
-  if (ax == 0.0) {
-    m = select(inf(), 0.0, y > 0.0);
-  } else if (isInt && abs(y) <= 64.0) {
-    m = 1.0;
-    var base = ax;
-    for (var e = u32(abs(y)); e != 0u; e >>= 1u) {
-      if ((e & 1u) == 1u) { m *= base; }
-      base *= base;
-    }
-    if (y < 0.0) { m = 1.0 / m; }
-  } else {
-    m = pow(ax, y);
-  }
-  let odd = isInt && abs(y) < 16777216.0 && (u32(abs(y)) & 1u) == 1u;
-  return select(m, -m, negX && odd);
-}
-// -----------------------------------------------------------------------------------------------
+// JS-semantics helpers (isNan, qnan, inf, jsMax, jsMin, jsPow), shared with unary.wgsl.
+//!include js_math
 
 const ADD = 0u; const SUB = 1u; const MUL = 2u; const DIV = 3u; const POW = 4u; const MAXIMUM = 5u;
 const MINIMUM = 6u; const GT = 7u; const GE = 8u; const LT = 9u; const LE = 10u; const EQ = 11u;

@@ -38,21 +38,9 @@ struct Params {
 
 override WG: u32 = 64;
 
-// From the bits: `v != v` may be folded away by a compiler that assumes no NaN.
-fn isNan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-// Kahan-compensated running sum k = (sum, compensation) plus v; the total is k.x - k.y. The new
-// sum is laundered through its bits (p.zero is always 0) so that the driver's compiler cannot
-// simplify (s - k.x) - y to 0 (Mesa's default fast-math rules would). The compensation is reset
-// once the sum is infinite or NaN, so infinities survive (inf - inf would poison it with NaN).
-fn kadd(k: vec2f, v: f32) -> vec2f {
-  let y = v - k.y;
-  let s = bitcast<f32>(bitcast<u32>(k.x + y) ^ p.zero);
-  let finite = (bitcast<u32>(s) & 0x7f800000u) != 0x7f800000u;
-  return vec2f(s, select(0.0, (s - k.x) - y, finite));
-}
+//!include nan
+// kadd: Kahan-compensated running sum (uses p.zero).
+//!include kahan
 
 fn ceilDiv(a: i32, b: i32) -> i32 {
   return (a + b - 1) / b;

@@ -41,9 +41,7 @@ override WG: u32 = 64;
 // 0: max/argmax, 1: min/argmin (ignored by the sums).
 override IS_MIN: bool = false;
 
-fn isNan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
+//!include nan
 
 // `v` is strictly more extreme than `b` (neither NaN).
 fn beats(v: f32, b: f32) -> bool {

@@ -67,16 +67,8 @@ fn mulDivMod(a: u32, b: u32, d: u32) -> vec2u {
   return vec2u(qt, r);
 }
 
-// Kahan-compensated running sum k = (sum, compensation) plus v; the total is k.x - k.y. The new
-// sum is laundered through its bits (p.zero is always 0) so that the driver's compiler cannot
-// simplify (s - k.x) - y to 0 (Mesa's default fast-math rules would). The compensation is reset
-// once the sum is infinite or NaN, so infinities survive (inf - inf would poison it with NaN).
-fn kadd(k: vec2f, v: f32) -> vec2f {
-  let y = v - k.y;
-  let s = bitcast<f32>(bitcast<u32>(k.x + y) ^ p.zero);
-  let finite = (bitcast<u32>(s) & 0x7f800000u) != 0x7f800000u;
-  return vec2f(s, select(0.0, (s - k.x) - y, finite));
-}
+// kadd: Kahan-compensated running sum (uses p.zero).
+//!include kahan
 
 struct Taps {
   i0: u32,

@@ -6,20 +6,19 @@
  * masks back to audio, batching and topDb semantics, no GPU submits inside logMel, and a
  * finite-difference gradient check of logMel on the CPU engine.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as audio from '../src/audio/index.js';
 import { grad } from '../src/engine/autograd.js';
 import { createEngine, type Engine } from '../src/engine/engine.js';
 import { mul, sub, sum } from '../src/engine/ops/index.js';
-import { readSafetensors } from '../src/engine/safetensors.js';
 import type { Tensor } from '../src/engine/tensor.js';
 import type { WebGpuBackend } from '../src/engine/webgpu/webgpuBackend.js';
+import { goldenFile, measures } from './helpers/golden.js';
 import { gpuBackend } from './helpers/gpu.js';
 import { maxAbsRel, randArray, rng } from './helpers/random.js';
 
 
-const fixture = readSafetensors(readFileSync(new URL('./fixtures/golden/frontend.safetensors', import.meta.url)));
+const fixture = goldenFile('frontend.safetensors');
 const G = Object.fromEntries(Object.entries(fixture.tensors).map(([k, v]) => [k, { shape: v.shape, data: Float64Array.from(v.data as Float32Array) }]));
 const TOL: Record<string, { max_abs_rel: number; rel_l2: number; primary: 'max_abs_rel' | 'rel_l2' }> = JSON.parse(fixture.metadata.tolerances);
 const P = JSON.parse(fixture.metadata.params) as { sample_rate: number; n_fft: number; hop_length: number; win_length: number; n_mels: number; f_min: number; f_max: number };
@@ -31,22 +30,6 @@ afterAll(() => {
   cpu.dispose();
   gpu?.dispose();
 });
-
-function measures(got: ArrayLike<number>, ref: ArrayLike<number>) {
-  expect(got.length).toBe(ref.length);
-  let d2 = 0;
-  let r2 = 0;
-  let dmax = 0;
-  let rmax = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = got[i] - ref[i];
-    d2 += d * d;
-    r2 += ref[i] * ref[i];
-    dmax = Math.max(dmax, Math.abs(d));
-    rmax = Math.max(rmax, Math.abs(ref[i]));
-  }
-  return { max_abs_rel: dmax / rmax, rel_l2: Math.sqrt(d2 / r2) };
-}
 
 /** Results table printed at the end: entry, engine/method, primary measure, tolerance. */
 const report: string[] = [];

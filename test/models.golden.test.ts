@@ -14,7 +14,6 @@
  * In CI a missing WebGPU adapter fails this file (gpuBackend() throws); elsewhere the WebGPU
  * suite is skipped.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gradientTape } from '../src/engine/autograd.js';
 import { createEngine, type Engine } from '../src/engine/engine.js';
@@ -22,14 +21,12 @@ import { crossEntropy } from '../src/engine/ops/nn.js';
 import { mul } from '../src/engine/ops/elementwise.js';
 import { sum } from '../src/engine/ops/reduce.js';
 import { oneHot } from '../src/engine/ops/shape_ops.js';
-import { hostToTensor, readSafetensors, toFloat32, type HostTensor } from '../src/engine/safetensors.js';
+import { hostToTensor, toFloat32, type HostTensor } from '../src/engine/safetensors.js';
 import type { Tensor } from '../src/engine/tensor.js';
 import { digitCNN, genreCNN } from '../src/models/index.js';
-import { Dropout, StateDictError, type Module } from '../src/nn/index.js';
+import { Dropout, StateDictError } from '../src/nn/index.js';
+import { expectWithin, goldenJson, goldenModel, goldenTensors, goldenWeights, measure, printReport, type Measure, type ModelName, type ReportEntry } from './helpers/golden.js';
 import { gpuBackend } from './helpers/gpu.js';
-
-type ModelName = 'genre_cnn' | 'digit_cnn';
-type Measure = 'max_abs_rel' | 'rel_l2' | 'max_abs';
 
 interface Meta {
   target: number[];
@@ -40,50 +37,22 @@ interface Meta {
   tolerances: Record<string, { measure: Measure; tolerance: number }>;
 }
 
-const FIXTURES = new URL('./fixtures/golden/', import.meta.url);
-const META = JSON.parse(readFileSync(new URL('models.json', FIXTURES), 'utf8')) as Record<ModelName, Meta>;
-const fixture = (file: string) => readSafetensors(readFileSync(new URL(file, FIXTURES))).tensors;
-const WEIGHTS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: fixture('genre_cnn.safetensors'), digit_cnn: fixture('digit_cnn.safetensors') };
-const REFS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: fixture('genre_cnn.ref.safetensors'), digit_cnn: fixture('digit_cnn.ref.safetensors') };
+const META = goldenJson<Record<ModelName, Meta>>('models.json');
+const WEIGHTS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: goldenWeights('genre_cnn'), digit_cnn: goldenWeights('digit_cnn') };
+const REFS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: goldenTensors('genre_cnn.ref.safetensors'), digit_cnn: goldenTensors('digit_cnn.ref.safetensors') };
 
 const gpuAvailable = (await gpuBackend()) !== null;
 const cpu = await createEngine({ backend: 'cpu' });
 const gpu: Engine | null = gpuAvailable ? await createEngine({ backend: 'webgpu' }) : null;
 
 /** Every checked entry: backend, model, key, measure, value, tolerance (printed at the end). */
-const report: { where: string; key: string; measure: Measure; value: number; tolerance: number }[] = [];
+const report: ReportEntry[] = [];
 
 afterAll(() => {
   cpu.dispose();
   gpu?.dispose();
-  if (!report.length) return;
-  const lines = report.map((r) => `${r.where.padEnd(20)} ${r.key.padEnd(58)} ${r.measure.padEnd(11)} ${r.value.toExponential(2)} / ${r.tolerance.toExponential(1)}  (${(r.value / r.tolerance).toFixed(3)})`);
-  console.log(`golden model entries (measure: got / tolerance (ratio)):\n${lines.join('\n')}`);
+  printReport('golden model entries (measure: got / tolerance (ratio))', report, { where: 20, key: 58, measure: 11 });
 });
-
-function measure(m: Measure, got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  let d2 = 0;
-  let r2 = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(got[i] - ref[i]);
-    // NaN must fail every measure.
-    if (!(d <= maxDiff)) maxDiff = Number.isNaN(d) ? Infinity : d;
-    maxRef = Math.max(maxRef, Math.abs(ref[i]));
-    d2 += d * d;
-    r2 += ref[i] * ref[i];
-  }
-  if (m === 'max_abs') return maxDiff;
-  if (m === 'rel_l2') return Math.sqrt(d2) / Math.sqrt(r2);
-  return maxDiff / maxRef;
-}
-
-function buildModel(engine: Engine, name: ModelName): Module {
-  const model = name === 'genre_cnn' ? genreCNN(engine, { seed: 7 }) : digitCNN(engine, { seed: 7 });
-  model.loadStateDict(WEIGHTS[name]);
-  return model;
-}
 
 /** Checks a tensor against the reference entry `key` with that entry's measure and tolerance. */
 async function check(where: string, name: ModelName, key: string, t: Tensor): Promise<void> {
@@ -91,9 +60,7 @@ async function check(where: string, name: ModelName, key: string, t: Tensor): Pr
   const tol = META[name].tolerances[key];
   expect(tol, `${key}: no tolerance in the fixture`).toBeDefined();
   expect.soft(t.shape, `${where} ${key}: shape`).toEqual(ref.shape);
-  const value = measure(tol.measure, await t.read(), toFloat32(ref));
-  report.push({ where, key, measure: tol.measure, value, tolerance: tol.tolerance });
-  expect.soft(value, `${where} ${key}: ${tol.measure}`).toBeLessThanOrEqual(tol.tolerance);
+  expectWithin(report, where, key, tol, await t.read(), toFloat32(ref));
 }
 
 const backends: [string, () => Engine | null][] = [
@@ -110,7 +77,7 @@ for (const [backend, engineOf] of backends) {
       it(`${name}: eval logits and every named activation`, async () => {
         const e = engineOf()!;
         const live = e.memory().liveTensors;
-        const model = buildModel(e, name).eval();
+        const model = goldenModel(e, name).eval();
         const x = hostToTensor(e, REFS[name].input);
         const { output, activations } = model.forwardWithActivations(x, meta.activations);
         expect(Object.keys(activations).sort()).toEqual([...meta.activations].sort());
@@ -124,7 +91,7 @@ for (const [backend, engineOf] of backends) {
       it(`${name}: eval input gradient of the target logit sum`, async () => {
         const e = engineOf()!;
         const live = e.memory().liveTensors;
-        const model = buildModel(e, name).eval();
+        const model = goldenModel(e, name).eval();
         const x = hostToTensor(e, REFS[name].input);
         const targets = e.tensor(meta.target, [meta.target.length], 'int32');
         const gx = gradientTape((tape) => {
@@ -141,7 +108,7 @@ for (const [backend, engineOf] of backends) {
       it(`${name}: train step (cross-entropy, parameter gradients, BatchNorm running statistics)`, async () => {
         const e = engineOf()!;
         const live = e.memory().liveTensors;
-        const model = buildModel(e, name).train();
+        const model = goldenModel(e, name).train();
         for (const m of model.modules()) if (m instanceof Dropout) m.p = meta.dropout;
         const x = hostToTensor(e, REFS[name].input);
         const labels = e.tensor(meta.labels, [meta.labels.length], 'int32');

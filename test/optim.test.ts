@@ -20,12 +20,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../src/engine/engine.js';
 import { DTypeError, ShapeError, ValueError } from '../src/engine/errors.js';
-import { hostToTensor, readSafetensors } from '../src/engine/safetensors.js';
+import { hostToTensor } from '../src/engine/safetensors.js';
 import { keep, tidy } from '../src/engine/scope.js';
 import type { Tensor } from '../src/engine/tensor.js';
 import * as models from '../src/models/index.js';
 import { Adam, SGD, type AdamOptions, type ParamRef, type SGDOptions } from '../src/optim/index.js';
 import { loadCheckpoint } from '../src/train/fit.js';
+import { goldenFile, measures } from './helpers/golden.js';
 import { gpuBackend } from './helpers/gpu.js';
 import { randArray } from './helpers/random.js';
 
@@ -120,7 +121,7 @@ function gradData(step: number): Record<string, Float32Array> {
 
 interface GoldenAdam {
   model: string;
-  file: ReturnType<typeof readSafetensors>;
+  file: ReturnType<typeof goldenFile>;
   names: string[];
   lr: number;
   tol: Record<string, { primary: string; max_abs_rel: number; rel_l2: number; max_abs?: number }>;
@@ -128,7 +129,7 @@ interface GoldenAdam {
 
 /** test/fixtures/golden/{model}_adam_step.safetensors: param.*, grad.*, expected.* and the tolerances. */
 function goldenAdam(model: 'digit' | 'genre'): GoldenAdam {
-  const file = readSafetensors(readFileSync(new URL(`./fixtures/golden/${model}_adam_step.safetensors`, import.meta.url)));
+  const file = goldenFile(`${model}_adam_step.safetensors`);
   const tol = JSON.parse(file.metadata.tolerances) as GoldenAdam['tol'];
   const names = Object.keys(tol);
   expect(names.length).toBeGreaterThan(0);
@@ -141,22 +142,10 @@ async function judge(g: GoldenAdam, got: (name: string) => Tensor): Promise<stri
   for (const n of g.names) {
     const v = await got(n).readFloat();
     const want = g.file.tensors[`expected.${n}`].data as Float32Array;
-    expect(v.length).toBe(want.length);
-    let maxAbs = 0;
-    let maxRef = 0;
-    let se = 0;
-    let sr = 0;
-    for (let i = 0; i < want.length; i++) {
-      const d = v[i] - want[i];
-      maxAbs = Math.max(maxAbs, Math.abs(d));
-      maxRef = Math.max(maxRef, Math.abs(want[i]));
-      se += d * d;
-      sr += want[i] * want[i];
-    }
-    const measures: Record<string, number> = { max_abs: maxAbs, max_abs_rel: maxAbs / maxRef, rel_l2: Math.sqrt(se / sr) };
+    const m: Record<string, number> = measures(v, want);
     const t = g.tol[n];
     const limit = t[t.primary as keyof typeof t] as number;
-    const value = measures[t.primary];
+    const value = m[t.primary];
     report.push(`${g.model} ${n}: ${t.primary} ${value.toExponential(2)} / ${limit} = ${(value / limit).toFixed(4)}`);
     expect(value, `${g.model} ${n}: ${t.primary} (tolerance ${limit})`).toBeLessThanOrEqual(limit);
   }

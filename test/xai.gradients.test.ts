@@ -22,7 +22,6 @@
  * In CI a missing WebGPU adapter fails this file (gpuBackend() throws); elsewhere the WebGPU
  * suite is skipped.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { vjp } from '../src/engine/autograd.js';
 import { createEngine, type Engine } from '../src/engine/engine.js';
@@ -31,9 +30,8 @@ import { add, mul, relu, sigmoid, tanh } from '../src/engine/ops/elementwise.js'
 import { matmul } from '../src/engine/ops/matmul.js';
 import { reshape, slice } from '../src/engine/ops/shape_ops.js';
 import { tidy } from '../src/engine/scope.js';
-import { hostToTensor, readSafetensors, toFloat32, type HostTensor } from '../src/engine/safetensors.js';
+import { hostToTensor, toFloat32, type HostTensor } from '../src/engine/safetensors.js';
 import type { Tensor } from '../src/engine/tensor.js';
-import { digitCNN, genreCNN } from '../src/models/index.js';
 import type { Module } from '../src/nn/index.js';
 import * as audio from '../src/audio/index.js';
 import {
@@ -46,25 +44,20 @@ import {
   type IntegratedGradientsMethod,
   type Model,
 } from '../src/xai/index.js';
+import { expectWithin, goldenInput, goldenJson, goldenModel, goldenTensors, measure, printReport, type Measure, type ModelName, type ReportEntry } from './helpers/golden.js';
 import { gpuBackend } from './helpers/gpu.js';
 import { randArray } from './helpers/random.js';
-
-type ModelName = 'genre_cnn' | 'digit_cnn';
-type Measure = 'max_abs_rel' | 'rel_l2' | 'max_abs';
 
 interface AttrMeta {
   target: number[];
   tolerances: Record<string, { measure: Measure; tolerance: number; max_abs_over_sum_abs_attr?: number }>;
 }
 
-const FIXTURES = new URL('./fixtures/golden/', import.meta.url);
-const META = JSON.parse(readFileSync(new URL('attributions.json', FIXTURES), 'utf8')) as Record<ModelName, AttrMeta>;
-const fixture = (file: string) => readSafetensors(readFileSync(new URL(file, FIXTURES))).tensors;
-const WEIGHTS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: fixture('genre_cnn.safetensors'), digit_cnn: fixture('digit_cnn.safetensors') };
-const INPUTS: Record<ModelName, HostTensor> = { genre_cnn: fixture('genre_cnn.ref.safetensors').input, digit_cnn: fixture('digit_cnn.ref.safetensors').input };
+const META = goldenJson<Record<ModelName, AttrMeta>>('attributions.json');
+const INPUTS: Record<ModelName, HostTensor> = { genre_cnn: goldenInput('genre_cnn'), digit_cnn: goldenInput('digit_cnn') };
 const REFS: Record<ModelName, Record<string, HostTensor>> = {
-  genre_cnn: fixture('genre_attributions.ref.safetensors'),
-  digit_cnn: fixture('digit_attributions.ref.safetensors'),
+  genre_cnn: goldenTensors('genre_attributions.ref.safetensors'),
+  digit_cnn: goldenTensors('digit_attributions.ref.safetensors'),
 };
 
 /** The IG golden entries: ig_<method>_<steps>[_baseline_minus1.5]. */
@@ -76,43 +69,18 @@ const gpuAvailable = (await gpuBackend()) !== null;
 const cpu = await createEngine({ backend: 'cpu' });
 const gpu: Engine | null = gpuAvailable ? await createEngine({ backend: 'webgpu' }) : null;
 
-const report: { where: string; key: string; measure: string; value: number; tolerance: number; ms?: number }[] = [];
+const report: ReportEntry[] = [];
 
 afterAll(() => {
   cpu.dispose();
   gpu?.dispose();
-  if (!report.length) return;
-  const lines = report.map(
-    (r) =>
-      `${r.where.padEnd(14)} ${r.key.padEnd(52)} ${r.measure.padEnd(25)} ${r.value.toExponential(2)} / ${r.tolerance.toExponential(1)}  (${(r.value / r.tolerance).toFixed(3)})${r.ms === undefined ? '' : `  ${(r.ms / 1000).toFixed(1)} s`}`,
-  );
-  console.log(`golden attribution entries (measure: got / tolerance (ratio), time of the call):\n${lines.join('\n')}`);
+  printReport('golden attribution entries (measure: got / tolerance (ratio), time of the call)', report, { where: 14, key: 52, measure: 25 });
 });
-
-function measure(m: Measure, got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  let d2 = 0;
-  let r2 = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(got[i] - ref[i]);
-    if (!(d <= maxDiff)) maxDiff = Number.isNaN(d) ? Infinity : d;
-    maxRef = Math.max(maxRef, Math.abs(ref[i]));
-    d2 += d * d;
-    r2 += ref[i] * ref[i];
-  }
-  if (m === 'max_abs') return maxDiff;
-  if (m === 'rel_l2') return Math.sqrt(d2) / Math.sqrt(r2);
-  return maxDiff / maxRef;
-}
 
 const maxAbsRel = (got: ArrayLike<number>, ref: ArrayLike<number>) => measure('max_abs_rel', got, ref);
 
-function buildModel(engine: Engine, name: ModelName): Module {
-  const model = name === 'genre_cnn' ? genreCNN(engine, { seed: 7 }) : digitCNN(engine, { seed: 7 });
-  model.loadStateDict(WEIGHTS[name]);
-  return model.eval();
-}
+/** The golden model in eval mode. */
+const buildModel = (engine: Engine, name: ModelName): Module => goldenModel(engine, name).eval();
 
 /** Checks got against the golden entry `key` with its primary measure and tolerance. */
 async function check(where: string, name: ModelName, key: string, t: Tensor, ms?: number): Promise<void> {
@@ -120,9 +88,7 @@ async function check(where: string, name: ModelName, key: string, t: Tensor, ms?
   const tol = META[name].tolerances[key];
   expect(tol, `${key}: no tolerance in the fixture`).toBeDefined();
   expect(t.shape, `${where} ${key}: shape`).toEqual(ref.shape);
-  const value = measure(tol.measure, await t.read(), toFloat32(ref));
-  report.push({ where, key, measure: tol.measure, value, tolerance: tol.tolerance, ms });
-  expect.soft(value, `${where} ${key}: ${tol.measure}`).toBeLessThanOrEqual(tol.tolerance);
+  expectWithin(report, where, key, tol, await t.read(), toFloat32(ref), { ms });
 }
 
 /** The delta's second measure: max|got − ref| / max over examples of Σ|IG reference|. */

@@ -16,34 +16,27 @@
  * In CI a missing WebGPU adapter fails this file (gpuBackend() throws); elsewhere the WebGPU suite
  * is skipped.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../src/engine/engine.js';
-import { hostToTensor, readSafetensors, toFloat32, type HostTensor } from '../src/engine/safetensors.js';
+import { hostToTensor, toFloat32, type HostTensor } from '../src/engine/safetensors.js';
 import type { Tensor } from '../src/engine/tensor.js';
-import { digitCNN, genreCNN } from '../src/models/index.js';
 import type { Module } from '../src/nn/index.js';
 import { featureAblation } from '../src/xai/featureAblation.js';
 import { gradCam, guidedGradCam } from '../src/xai/gradCam.js';
 import { occlusion } from '../src/xai/occlusion.js';
+import { expectWithin, goldenInput, goldenJson, goldenModel, goldenTensors, measure, printReport, type Measure, type ModelName, type ReportEntry } from './helpers/golden.js';
 import { gpuBackend } from './helpers/gpu.js';
-
-type ModelName = 'genre_cnn' | 'digit_cnn';
-type Measure = 'max_abs_rel' | 'rel_l2' | 'max_abs';
 
 interface Meta {
   target: number[];
   tolerances: Record<string, { measure: Measure; tolerance: number }>;
 }
 
-const FIXTURES = new URL('./fixtures/golden/', import.meta.url);
-const META = JSON.parse(readFileSync(new URL('attributions.json', FIXTURES), 'utf8')) as Record<ModelName, Meta>;
-const fixture = (file: string) => readSafetensors(readFileSync(new URL(file, FIXTURES))).tensors;
-const WEIGHTS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: fixture('genre_cnn.safetensors'), digit_cnn: fixture('digit_cnn.safetensors') };
-const INPUTS: Record<ModelName, HostTensor> = { genre_cnn: fixture('genre_cnn.ref.safetensors').input, digit_cnn: fixture('digit_cnn.ref.safetensors').input };
+const META = goldenJson<Record<ModelName, Meta>>('attributions.json');
+const INPUTS: Record<ModelName, HostTensor> = { genre_cnn: goldenInput('genre_cnn'), digit_cnn: goldenInput('digit_cnn') };
 const REFS: Record<ModelName, Record<string, HostTensor>> = {
-  genre_cnn: fixture('genre_attributions.ref.safetensors'),
-  digit_cnn: fixture('digit_attributions.ref.safetensors'),
+  genre_cnn: goldenTensors('genre_attributions.ref.safetensors'),
+  digit_cnn: goldenTensors('digit_attributions.ref.safetensors'),
 };
 const LAYERS: Record<ModelName, Record<'last_conv' | 'last_relu', string>> = {
   genre_cnn: { last_conv: 'conv3', last_relu: 'relu3' },
@@ -54,38 +47,16 @@ const gpuAvailable = (await gpuBackend()) !== null;
 const cpu = await createEngine({ backend: 'cpu' });
 const gpu: Engine | null = gpuAvailable ? await createEngine({ backend: 'webgpu' }) : null;
 
-const report: { where: string; key: string; measure: Measure; value: number; tolerance: number }[] = [];
+const report: ReportEntry[] = [];
 
 afterAll(() => {
   cpu.dispose();
   gpu?.dispose();
-  if (!report.length) return;
-  const lines = report.map((r) => `${r.where.padEnd(14)} ${r.key.padEnd(50)} ${r.measure.padEnd(11)} ${r.value.toExponential(2)} / ${r.tolerance.toExponential(1)}  (${(r.value / r.tolerance).toFixed(3)})`);
-  console.log(`golden layer/perturbation attributions (measure: got / tolerance (ratio)):\n${lines.join('\n')}`);
+  printReport('golden layer/perturbation attributions (measure: got / tolerance (ratio))', report, { where: 14, key: 50, measure: 11 });
 });
 
-function measure(m: Measure, got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  let d2 = 0;
-  let r2 = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(got[i] - ref[i]);
-    if (!(d <= maxDiff)) maxDiff = Number.isNaN(d) ? Infinity : d;
-    maxRef = Math.max(maxRef, Math.abs(ref[i]));
-    d2 += d * d;
-    r2 += ref[i] * ref[i];
-  }
-  if (m === 'max_abs') return maxDiff;
-  if (m === 'rel_l2') return Math.sqrt(d2) / Math.sqrt(r2);
-  return maxDiff / maxRef;
-}
-
-function buildModel(engine: Engine, name: ModelName): Module {
-  const model = name === 'genre_cnn' ? genreCNN(engine, { seed: 7 }) : digitCNN(engine, { seed: 7 });
-  model.loadStateDict(WEIGHTS[name]);
-  return model.eval();
-}
+/** The golden model in eval mode. */
+const buildModel = (engine: Engine, name: ModelName): Module => goldenModel(engine, name).eval();
 
 /** Checks t against the reference entry (its first `examples` examples when given) with the entry's measure and tolerance. */
 async function check(where: string, name: ModelName, entry: string, t: Tensor, examples?: number): Promise<void> {
@@ -97,9 +68,9 @@ async function check(where: string, name: ModelName, entry: string, t: Tensor, e
   const n = examples ?? ref.shape[0];
   const per = ref.shape.slice(1).reduce((a, b) => a * b, 1);
   expect.soft(t.shape, `${where} ${key}: shape`).toEqual([n, ...ref.shape.slice(1)]);
-  const value = measure(tol.measure, await t.read(), toFloat32(ref).subarray(0, n * per));
-  report.push({ where, key: n === ref.shape[0] ? entry : `${entry} (examples 0..${n - 1})`, measure: tol.measure, value, tolerance: tol.tolerance });
-  expect.soft(value, `${where} ${key}: ${tol.measure}`).toBeLessThanOrEqual(tol.tolerance);
+  expectWithin(report, where, key, tol, await t.read(), toFloat32(ref).subarray(0, n * per), {
+    reportKey: n === ref.shape[0] ? entry : `${entry} (examples 0..${n - 1})`,
+  });
 }
 
 /** max|a − b| / max|b|. */
