@@ -32,6 +32,7 @@ export class BufferPool {
 
   constructor(
     private readonly device: GPUDevice,
+    /** The largest tensor a kernel can bind: min(maxBufferSize, maxStorageBufferBindingSize). */
     private readonly maxBufferSize: number,
     /** Pooled bytes above this are destroyed instead of kept. */
     private readonly maxPooledBytes = 512 * 1024 * 1024,
@@ -40,7 +41,11 @@ export class BufferPool {
   acquire(bytes: number): GpuStorage {
     const size = sizeClass(bytes);
     if (size > this.maxBufferSize) {
-      throw new OutOfMemoryError(`cannot allocate a GPU buffer of ${bytes} bytes: the device's maxBufferSize is ${this.maxBufferSize}`, bytes);
+      throw new OutOfMemoryError(
+        `cannot allocate a tensor of ${bytes} bytes: this device binds at most ${this.maxBufferSize} bytes per buffer ` +
+          '(min of maxBufferSize and maxStorageBufferBindingSize); process the batch in smaller chunks',
+        bytes,
+      );
     }
     const list = this.free.get(size);
     let buffer = list?.pop();
