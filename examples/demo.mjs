@@ -3,8 +3,8 @@
 // asks which time-frequency cells drive each class (input-gradient saliency, one backward pass
 // for the whole batch) and prints the maps. The saliency should light up the class's bands.
 import {
-  createEngine, tidy, keep, valueAndGrad, vjp, matmul, add, sub, mul, relu, reshape, abs, mean,
-  crossEntropy, argmax, equal, cast, oneHot, slice,
+  createEngine, tidy, keep, valueAndGrad, saliency, matmul, add, sub, mul, relu, reshape, mean,
+  crossEntropy, argmax, equal, cast, slice,
 } from '../dist/index.js';
 
 const MELS = 16;
@@ -61,9 +61,9 @@ for (let epoch = 0; epoch < 60; epoch++) {
 const acc = tidy(() => mean(cast(equal(cast(argmax(model(x, w1, b1, w2, b2), 1), 'float32'), cast(y, 'float32')), 'float32')));
 console.log(`training accuracy: ${((await acc.item()) * 100).toFixed(1)} %`);
 
-// Saliency: |d logit[target] / d input| for every example in one vector-Jacobian product.
-const { value: logits, grads: [gx] } = vjp((inp) => model(inp, w1, b1, w2, b2), [x], oneHot(y, 2));
-const sal = tidy(() => abs(reshape(gx, [N, MELS, FRAMES])));
+// Saliency: |d logit[target] / d input| for every example, in one batched backward pass.
+const gx = saliency((inp) => model(inp, w1, b1, w2, b2), x, { target: Array.from(data.y) });
+const sal = reshape(gx, [N, MELS, FRAMES]);
 const shades = ' .:-=+*#%@';
 for (const label of [0, 1]) {
   // Average over the examples of this class (even / odd rows).
@@ -78,5 +78,4 @@ for (const label of [0, 1]) {
   }
   rows.dispose();
 }
-logits.dispose();
 engine.dispose();
