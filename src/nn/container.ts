@@ -3,7 +3,8 @@ import type { Engine } from '../engine/engine.js';
 import { ValueError } from '../engine/errors.js';
 import { reshape } from '../engine/ops/shape_ops.js';
 import type { Tensor } from '../engine/tensor.js';
-import { containerTidy, Module } from './module.js';
+import { containerTidy } from './hooks.js';
+import { Module } from './module.js';
 
 /**
  * Runs its children in order. Children are named '0', '1', … when given as a list, or by the

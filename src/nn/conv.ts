@@ -6,7 +6,8 @@ import { pad } from '../engine/ops/shape_ops.js';
 import { fmt } from '../engine/shape.js';
 import type { Tensor } from '../engine/tensor.js';
 import { checkInt, defaultInit, fmtPair, seedOption, toPair, type Pair } from './init.js';
-import { containerTidy, Module } from './module.js';
+import { containerTidy } from './hooks.js';
+import { Module } from './module.js';
 
 export interface Conv2dOptions {
   stride?: Pair;

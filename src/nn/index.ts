@@ -4,16 +4,9 @@
  *
  * const model = new nn.Sequential(engine, [['conv1', new nn.Conv2d(engine, 1, 8, 3, { padding: 1 })], ['relu1', new nn.ReLU(engine)]]);
  */
-export {
-  Module,
-  StateDictError,
-  type ParameterRef,
-  type StateDictValue,
-  type LoadStateDictOptions,
-  type LoadStateDictResult,
-  type ForwardWithActivationsOptions,
-  type ActivationsResult,
-} from './module.js';
+export { Module, type ParameterRef } from './module.js';
+export { StateDictError, type StateDictValue, type LoadStateDictOptions, type LoadStateDictResult } from './stateDict.js';
+export { type ForwardWithActivationsOptions, type ActivationsResult } from './hooks.js';
 export type { Pair } from './init.js';
 export { Conv2d, Conv1d, type Conv2dOptions, type Conv1dOptions } from './conv.js';
 export { BatchNorm2d, type BatchNormOptions } from './norm.js';

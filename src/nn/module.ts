@@ -13,16 +13,15 @@
  * named module's output). Containers call their children through `call`, so any module tree
  * (nested Sequentials, custom containers) supports activations by name ('features.conv1').
  */
-import { noGrad } from '../engine/autograd.js';
 import { Engine } from '../engine/engine.js';
 import { DTypeError, ValueError } from '../engine/errors.js';
-import { cast, clone } from '../engine/ops/shape_ops.js';
 import { pcgHash, seedKey } from '../engine/random.js';
-import type { HostTensor } from '../engine/safetensors.js';
-import { checkHostTensor, toFloat32, toInt32 } from '../engine/safetensorsConvert.js';
-import { keep, tidy } from '../engine/scope.js';
+import { keep } from '../engine/scope.js';
 import { fmt, shapesEqual } from '../engine/shape.js';
-import { Tensor } from '../engine/tensor.js';
+import type { Tensor } from '../engine/tensor.js';
+import { applyHooks, forwardWithActivations, type ActivationsResult, type ForwardWithActivationsOptions } from './hooks.js';
+import { checkName, describe, isTensor, join } from './moduleUtils.js';
+import { prepareLoadStateDict, stateSlots, type LoadStateDictOptions, type LoadStateDictResult, type StateDictValue } from './stateDict.js';
 
 /** A handle on one parameter, as the optimisers use it. */
 export interface ParameterRef {
@@ -37,76 +36,6 @@ export interface ParameterRef {
   set(t: Tensor): void;
 }
 
-/** A state_dict value: a tensor on the model's engine, or host data (e.g. from readSafetensors). */
-export type StateDictValue = Tensor | HostTensor;
-
-export interface LoadStateDictOptions {
-  /**
-   * true (default): every key of the model must be given and no other key. false: missing and
-   * unexpected keys are allowed (and reported in the result); shape mismatches still fail.
-   */
-  strict?: boolean;
-}
-
-export interface LoadStateDictResult {
-  /** Keys of the model that were not given (always [] with strict). */
-  missingKeys: string[];
-  /** Given keys that the model does not have (always [] with strict). */
-  unexpectedKeys: string[];
-}
-
-export interface ForwardWithActivationsOptions {
-  /**
-   * Substitutes named modules' outputs during the pass: the module's output is passed to the
-   * function and what it returns is used downstream (and returned as that activation).
-   */
-  replace?: Record<string, (act: Tensor) => Tensor>;
-}
-
-export interface ActivationsResult {
-  output: Tensor;
-  /** Output of each requested module (after replacement, if any): the very tensor the pass used. */
-  activations: Record<string, Tensor>;
-}
-
-/** Thrown by loadStateDict; lists every problem found, and the model is left unchanged. */
-export class StateDictError extends ValueError {
-  constructor(
-    message: string,
-    readonly missingKeys: readonly string[],
-    readonly unexpectedKeys: readonly string[],
-    /** 'key: checkpoint [..] vs model [..]' per mismatch. */
-    readonly shapeMismatches: readonly string[],
-    /** Values that cannot be loaded (wrong type, other engine, disposed, bad host data). */
-    readonly invalid: readonly string[],
-  ) {
-    super(message);
-  }
-}
-
-interface HookContext {
-  nameOf: Map<Module, string>;
-  capture: Set<string>;
-  replace: Map<string, (act: Tensor) => Tensor>;
-  activations: Record<string, Tensor>;
-  called: Set<string>;
-}
-
-const hookStack: HookContext[] = [];
-
-/** True while a forwardWithActivations pass runs: containers then keep their intermediates. */
-export function hooksActive(): boolean {
-  return hookStack.length > 0;
-}
-
-/**
- * Runs a container's body in a tidy scope (intermediates freed as the pass goes), except during
- * forwardWithActivations, whose own scope keeps captured activations alive until it returns.
- */
-export function containerTidy(fn: () => Tensor): Tensor {
-  return hooksActive() ? fn() : tidy(fn);
-}
-
 let autoSeed = 0;
 
 /** Seed for a layer built without one: a process-wide counter (deterministic in a fresh process). */
@@ -119,29 +48,6 @@ export function deriveSeed(seed: number, k: number): number {
   if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${String(seed)}`);
   return pcgHash((seedKey(seed) ^ pcgHash((k + 0x9e3779b9) >>> 0)) >>> 0);
 }
-
-function isTensor(v: unknown): v is Tensor {
-  return v instanceof Tensor;
-}
-
-function checkName(name: unknown, what: string): string {
-  if (typeof name !== 'string' || name === '' || name.includes('.')) {
-    throw new ValueError(`${what} name must be a non-empty string without '.', got ${JSON.stringify(name)}`);
-  }
-  return name;
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v;
-}
-
-function join(prefix: string, name: string): string {
-  return prefix ? `${prefix}.${name}` : name;
-}
-
-type Slot = { owner: Module; kind: 'param' | 'buffer'; local: string; current: Tensor };
 
 export abstract class Module {
   /** Train mode (default) or eval mode; see train() / eval(). */
@@ -163,21 +69,7 @@ export abstract class Module {
    */
   call(x: Tensor): Tensor {
     const y = this.forward(x);
-    const ctx = hookStack[hookStack.length - 1];
-    if (!ctx) return y;
-    const name = ctx.nameOf.get(this);
-    if (name === undefined) return y;
-    ctx.called.add(name);
-    let out = y;
-    const fn = ctx.replace.get(name);
-    if (fn) {
-      out = fn(y);
-      if (!isTensor(out)) throw new ValueError(`forwardWithActivations: replace['${name}'] must return a Tensor, got ${describe(out)}`);
-      out.assertLive(`forwardWithActivations: replace['${name}'] result`);
-      if (out.engine !== this.engine) throw new ValueError(`forwardWithActivations: replace['${name}'] returned a tensor of another engine`);
-    }
-    if (ctx.capture.has(name)) ctx.activations[name] = out;
-    return out;
+    return applyHooks(this, y);
   }
 
   // ---- registration ------------------------------------------------------------------------
@@ -374,22 +266,13 @@ export abstract class Module {
 
   // ---- state dict --------------------------------------------------------------------------
 
-  private slots(): Map<string, Slot> {
-    const out = new Map<string, Slot>();
-    for (const [p, m] of this.namedModules()) {
-      for (const [n, t] of m._parameters) if (t) out.set(join(p, n), { owner: m, kind: 'param', local: n, current: t });
-      for (const [n, t] of m._buffers) if (t) out.set(join(p, n), { owner: m, kind: 'buffer', local: n, current: t });
-    }
-    return out;
-  }
-
   /**
    * Parameters and buffers by PyTorch name, in PyTorch's order. The tensors are the module's own
    * (not copies): do not dispose them; they stay valid until the module replaces them.
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [k, s] of this.slots()) out[k] = s.current;
+    for (const [k, s] of stateSlots(this)) out[k] = s.current;
     return out;
   }
 
@@ -401,105 +284,9 @@ export abstract class Module {
    * Values are copied (the caller keeps ownership of what it passed).
    */
   loadStateDict(tensors: Record<string, StateDictValue>, options: LoadStateDictOptions = {}): LoadStateDictResult {
-    if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors) || isTensor(tensors)) {
-      throw new ValueError(`loadStateDict: expected a record of name → tensor, got ${describe(tensors)}`);
-    }
-    const strict = options.strict ?? true;
-    const slots = this.slots();
-    const missing: string[] = [];
-    const unexpected: string[] = [];
-    const mismatched: string[] = [];
-    const invalid: string[] = [];
-    const plan: { slot: Slot; value: StateDictValue }[] = [];
-    for (const [key, slot] of slots) {
-      if (!Object.prototype.hasOwnProperty.call(tensors, key)) {
-        missing.push(key);
-        continue;
-      }
-      const v = tensors[key];
-      const want = slot.current;
-      let shape: readonly number[];
-      if (isTensor(v)) {
-        if (v.isDisposed) {
-          invalid.push(`${key}: the tensor was disposed`);
-          continue;
-        }
-        if (v.engine !== this.engine) {
-          invalid.push(`${key}: the tensor belongs to another engine`);
-          continue;
-        }
-        shape = v.shape;
-      } else {
-        try {
-          checkHostTensor(v, key);
-          if (want.dtype === 'int32' && !['I32', 'I64'].includes(v.dtype)) {
-            // Integer buffers take integer data; float data is accepted only when integral.
-            const f = toFloat32(v);
-            if (!f.every((x) => Number.isInteger(x) && Math.abs(x) <= 2147483647)) throw new ValueError(`${key}: int32 buffer needs integer values, got ${v.dtype} data with fractions`);
-          } else if (want.dtype === 'int32') {
-            toInt32(v); // range check of I64
-          }
-        } catch (e) {
-          invalid.push(e instanceof Error ? e.message : String(e));
-          continue;
-        }
-        shape = v.shape;
-      }
-      // A 1-element value fits a 1-element slot of another rank ([] vs [1]) only as in PyTorch: not at all.
-      if (!shapesEqual(shape, want.shape)) {
-        mismatched.push(`${key}: checkpoint ${fmt(shape)} vs model ${fmt(want.shape)}`);
-        continue;
-      }
-      plan.push({ slot, value: v });
-    }
-    for (const key of Object.keys(tensors)) if (!slots.has(key)) unexpected.push(key);
-    const fatalMissing = strict ? missing : [];
-    const fatalUnexpected = strict ? unexpected : [];
-    if (fatalMissing.length || fatalUnexpected.length || mismatched.length || invalid.length) {
-      const parts: string[] = [];
-      if (fatalMissing.length) parts.push(`missing keys (${fatalMissing.length}): ${fatalMissing.join(', ')}`);
-      if (fatalUnexpected.length) parts.push(`unexpected keys (${fatalUnexpected.length}): ${fatalUnexpected.join(', ')}`);
-      if (mismatched.length) parts.push(`shape mismatches (${mismatched.length}): ${mismatched.join('; ')}`);
-      if (invalid.length) parts.push(`invalid values (${invalid.length}): ${invalid.join('; ')}`);
-      throw new StateDictError(
-        `loadStateDict (${this.constructor.name}): nothing was loaded, the model is unchanged.\n  ${parts.join('\n  ')}`,
-        fatalMissing,
-        fatalUnexpected,
-        mismatched,
-        invalid,
-      );
-    }
-    // Build every new tensor first; only then swap, so a failure cannot leave a half-loaded model.
-    const built: Tensor[] = [];
-    try {
-      noGrad(() => {
-        for (const { slot, value } of plan) built.push(keep(this.materialise(value, slot.current)));
-      });
-    } catch (e) {
-      for (const t of built) t.dispose();
-      throw e;
-    }
+    const { plan, built, result } = prepareLoadStateDict(this, tensors, options);
     plan.forEach(({ slot }, i) => slot.owner.swap(slot.kind === 'param' ? slot.owner._parameters : slot.owner._buffers, slot.local, built[i]));
-    return { missingKeys: strict ? [] : missing, unexpectedKeys: strict ? [] : unexpected };
-  }
-
-  /** A new tensor of `like`'s dtype and shape holding `v`'s values. */
-  private materialise(v: StateDictValue, like: Tensor): Tensor {
-    const e = this.engine;
-    if (isTensor(v)) {
-      if (v.dtype === like.dtype) {
-        // An int32 scalar with a known value is re-created from the host so its value stays known.
-        const r = v.intRange;
-        if (v.dtype === 'int32' && v.size === 1 && r && r[0] === r[1]) return e.tensor([r[0]], like.shape, 'int32');
-        return clone(v);
-      }
-      return cast(v, like.dtype);
-    }
-    if (like.dtype === 'int32') {
-      const data = v.dtype === 'I32' || v.dtype === 'I64' ? toInt32(v) : Int32Array.from(toFloat32(v));
-      return e.tensor(data, like.shape, 'int32');
-    }
-    return e.tensor(toFloat32(v), like.shape, 'float32');
+    return result;
   }
 
   // ---- activations -------------------------------------------------------------------------
@@ -512,36 +299,7 @@ export abstract class Module {
    * returned are disposed at the end. A module called several times reports its last output.
    */
   forwardWithActivations(x: Tensor, names: readonly string[], options: ForwardWithActivationsOptions = {}): ActivationsResult {
-    if (!Array.isArray(names)) throw new ValueError(`forwardWithActivations: names must be an array of module names, got ${describe(names)}`);
-    const all = this.namedModules();
-    const nameOf = new Map<Module, string>();
-    for (const [n, m] of all) nameOf.set(m, n);
-    const valid = new Set(all.map(([n]) => n));
-    const replace = options.replace ?? {};
-    if (replace === null || typeof replace !== 'object') throw new ValueError(`forwardWithActivations: options.replace must be a record of name → function`);
-    const unknown = [...names.filter((n) => !valid.has(n)), ...Object.keys(replace).filter((n) => !valid.has(n))];
-    if (unknown.length) {
-      const list = all.map(([n]) => (n === '' ? "'' (the whole model)" : n)).join(', ');
-      throw new ValueError(`forwardWithActivations: unknown module name(s) ${[...new Set(unknown)].map((n) => JSON.stringify(n)).join(', ')}; valid names: ${list}`);
-    }
-    for (const [n, f] of Object.entries(replace)) {
-      if (typeof f !== 'function') throw new ValueError(`forwardWithActivations: replace['${n}'] must be a function (act) => Tensor, got ${describe(f)}`);
-    }
-    const ctx: HookContext = { nameOf, capture: new Set(names), replace: new Map(Object.entries(replace)), activations: {}, called: new Set() };
-    return tidy(() => {
-      hookStack.push(ctx);
-      let output: Tensor;
-      try {
-        output = this.call(x);
-      } finally {
-        hookStack.splice(hookStack.lastIndexOf(ctx), 1);
-      }
-      const notCalled = [...names, ...Object.keys(replace)].filter((n) => !ctx.called.has(n));
-      if (notCalled.length) {
-        throw new ValueError(`forwardWithActivations: module(s) ${[...new Set(notCalled)].join(', ')} were not called by the forward pass (modules must be called through call())`);
-      }
-      return { output, activations: { ...ctx.activations } };
-    });
+    return forwardWithActivations(this, x, names, options);
   }
 
   // ---- lifetime & printing -----------------------------------------------------------------

@@ -25,29 +25,9 @@
  * Every clip is finite and peak-normalised (peak ≤ 1); low_energy keeps a low peak by design.
  */
 import { ValueError } from '../../engine/errors.js';
-import {
-  addHat,
-  addKick,
-  addNoise,
-  addNoiseBurst,
-  addNote,
-  addPluck,
-  addSnare,
-  addVoice,
-  highpass,
-  lowpass,
-  midiToHz,
-  mixInto,
-  normalizePeak,
-  peakOf,
-  reverb,
-  saturate,
-  smoothRandom,
-  TWO_PI,
-  VOWEL_NAMES,
-  type Syllable,
-  type Timbre,
-} from './dsp.js';
+import { addHat, addKick, addNoiseBurst, addSnare } from './drums.js';
+import { addNoise, highpass, lowpass, mixInto, normalizePeak, peakOf, reverb, saturate, smoothRandom, TWO_PI } from './effects.js';
+import { addNote, addPluck, addVoice, midiToHz, VOWEL_NAMES, type Syllable, type Timbre } from './instruments.js';
 import { checkClipOptions } from './genres.js';
 import { checkSeed, createRng, deriveSeed, type Rng } from './rng.js';
 
