@@ -2,12 +2,12 @@
 // src/engine/cpu/pool.ts for the semantics, which are PyTorch's).
 //
 // x is viewed as `planes` (N * C) planes of H x W, the pooled output as planes of OH x OW. The
-// forwards run one invocation per output element; the backwards one per INPUT element, each
-// gathering the few output windows that contain it (no float atomics in WGSL, and the result is
-// deterministic).
+// forwards run one invocation per output element (maxPool: per OPT outputs of a row); the
+// backwards one per INPUT element, each gathering the few output windows that contain it (no
+// float atomics in WGSL, and the result is deterministic).
 
 struct Params {
-  // Invocations: outputs (forwards) or inputs (backwards).
+  // Invocations: outputs (forwards; maxPool: row segments of OPT outputs) or inputs (backwards).
   n: u32,
   H: u32,
   W: u32,
@@ -79,38 +79,51 @@ fn inPos(i: u32) -> vec3u {
 // out, outIdx [planes, OH, OW]: PyTorch's max pooling. The loop runs over the in-bounds taps
 // starting from (-inf, first in-bounds position); a tap replaces the running maximum when it is
 // greater or NaN (so ties keep the first, and the last NaN wins, as in PyTorch).
+// Each invocation computes OPT consecutive outputs of one row (p.n counts these row segments):
+// on lavapipe integer division is scalarised per lane, and dividing the index once per segment
+// instead of once per output runs the genre CNN's pool1 about 1.3 to 1.5 times as fast (OPT 8 against 1).
+override OPT: u32 = 8;
+
 @compute @workgroup_size(WG)
 fn maxPool(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.x + wid.y * nwg.x) * WG + lid;
   if (i >= p.n) { return; }
-  let q = outPos(i);
+  let segs = (p.OW + OPT - 1u) / OPT;
+  let row = i / segs;
+  let ow0 = (i - row * segs) * OPT;
+  let oh = row % p.OH;
+  let base = (row / p.OH) * p.H * p.W;
   let H = i32(p.H);
   let W = i32(p.W);
-  var h0 = i32(q.y) * p.sH - p.pH;
-  var w0 = i32(q.z) * p.sW - p.pW;
+  var h0 = i32(oh) * p.sH - p.pH;
   let h1 = min(h0 + (p.kH - 1) * p.dH + 1, H);
-  let w1 = min(w0 + (p.kW - 1) * p.dW + 1, W);
   if (h0 < 0) { h0 += ceilDiv(-h0, p.dH) * p.dH; }
-  if (w0 < 0) { w0 += ceilDiv(-w0, p.dW) * p.dW; }
-  let base = q.x * p.H * p.W;
-  var best = p.negInf;
-  // An all-padding window: -inf with index -1 (see src/engine/cpu/pool.ts).
-  var bestIdx = select(-1, h0 * W + w0, h0 < h1 && w0 < w1);
-  var bestNan = false;
-  for (var h = h0; h < h1; h += p.dH) {
-    for (var w = w0; w < w1; w += p.dW) {
-      let k = h * W + w;
-      let v = x[base + u32(k)];
-      let vn = isNan(v);
-      if (vn || (!bestNan && v > best)) {
-        best = v;
-        bestIdx = k;
-        bestNan = vn;
+  for (var j = 0u; j < OPT; j++) {
+    let ow = ow0 + j;
+    if (ow >= p.OW) { break; }
+    var w0 = i32(ow) * p.sW - p.pW;
+    let w1 = min(w0 + (p.kW - 1) * p.dW + 1, W);
+    if (w0 < 0) { w0 += ceilDiv(-w0, p.dW) * p.dW; }
+    var best = p.negInf;
+    // An all-padding window: -inf with index -1 (see src/engine/cpu/pool.ts).
+    var bestIdx = select(-1, h0 * W + w0, h0 < h1 && w0 < w1);
+    var bestNan = false;
+    for (var h = h0; h < h1; h += p.dH) {
+      for (var w = w0; w < w1; w += p.dW) {
+        let k = h * W + w;
+        let v = x[base + u32(k)];
+        let vn = isNan(v);
+        if (vn || (!bestNan && v > best)) {
+          best = v;
+          bestIdx = k;
+          bestNan = vn;
+        }
       }
     }
+    let o = row * p.OW + ow;
+    out[o] = best;
+    outIdx[o] = bestIdx;
   }
-  out[i] = best;
-  outIdx[i] = bestIdx;
 }
 
 // out [planes, H, W]: sum of gy over the windows that contain the element and chose it.

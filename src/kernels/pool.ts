@@ -4,7 +4,8 @@
  * the flat index h * W + w in the input plane), average pooling, adaptive average pooling, and
  * F.interpolate 'nearest' / 'bilinear' on NCHW tensors.
  *
- * Forwards run one invocation per output element. Backwards run one invocation per input element
+ * Forwards run one invocation per output element (max pooling: per MAXPOOL_OPT outputs of a
+ * row). Backwards run one invocation per input element
  * that gathers the few output elements reading it (the windows that can contain it, or the
  * upsampled rows/cols that can tap it), so no float atomics are needed and results are
  * deterministic. Sums are Kahan-compensated (adaptive pooling over a whole plane adds many terms).
@@ -49,6 +50,9 @@ function poolUniforms(n: number, xShape: Shape, OH: number, OW: number, p?: Pool
 
 const planes = (s: Shape) => s[0] * s[1];
 
+/** Consecutive outputs of a row per maxPool invocation (the OPT override of shaders/pool.wgsl). */
+export const MAXPOOL_OPT = 8;
+
 /** x [N, C, H, W] → [values, argmax int32], both [N, C, Ho, Wo]. */
 export function maxPool2d(ctx: GpuContext, x: Input, p: Pool2dParams): [GpuStorage, GpuStorage] {
   const [OH, OW] = pool2dOutHW(x.shape[2], x.shape[3], p);
@@ -56,11 +60,14 @@ export function maxPool2d(ctx: GpuContext, x: Input, p: Pool2dParams): [GpuStora
   const out = output(ctx, n);
   const outIdx = output(ctx, n);
   if (n > 0) {
+    // One invocation per row segment of MAXPOOL_OPT outputs.
+    const segs = planes(x.shape) * OH * Math.ceil(OW / MAXPOOL_OPT);
     ctx.dispatch('pool', {
       entry: 'maxPool',
-      uniforms: poolUniforms(n, x.shape, OH, OW, p),
+      constants: { OPT: MAXPOOL_OPT },
+      uniforms: poolUniforms(segs, x.shape, OH, OW, p),
       buffers: { x: x.storage, out, outIdx },
-      workgroups: groups(n),
+      workgroups: groups(segs),
     });
   }
   return [out, outIdx];
