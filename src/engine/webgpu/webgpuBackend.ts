@@ -30,7 +30,12 @@ export class WebGpuBackend implements Backend {
   constructor(readonly ctx: GpuContext, readonly adapterInfo: string) {}
 
   upload(data: ArrayLike<number>, dtype: DType): Storage {
-    const arr = dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data, (v) => Math.trunc(v));
+    // queue.writeBuffer copies at call time, so a Float32Array/Int32Array of the right kind is
+    // passed as it is (never retained, never mutated); anything else is converted once.
+    const arr =
+      dtype === 'float32'
+        ? data instanceof Float32Array ? data : Float32Array.from(data)
+        : data instanceof Int32Array ? data : Int32Array.from(data, (v) => Math.trunc(v));
     return this.ctx.upload(arr, arr.byteLength);
   }
 
