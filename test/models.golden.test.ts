@@ -16,7 +16,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { gradientTape } from '../src/engine/autograd.js';
-import { createEngine, type Engine } from '../src/engine/engine.js';
+import type { Engine } from '../src/engine/engine.js';
 import { crossEntropy } from '../src/engine/ops/nn.js';
 import { mul } from '../src/engine/ops/elementwise.js';
 import { sum } from '../src/engine/ops/reduce.js';
@@ -26,7 +26,7 @@ import type { Tensor } from '../src/engine/tensor.js';
 import { digitCNN, genreCNN } from '../src/models/index.js';
 import { Dropout, StateDictError } from '../src/nn/index.js';
 import { expectWithin, goldenJson, goldenModel, goldenTensors, goldenWeights, measure, printReport, type Measure, type ModelName, type ReportEntry } from './helpers/golden.js';
-import { gpuBackend } from './helpers/gpu.js';
+import { enginePair } from './helpers/gpu.js';
 
 interface Meta {
   target: number[];
@@ -41,16 +41,13 @@ const META = goldenJson<Record<ModelName, Meta>>('models.json');
 const WEIGHTS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: goldenWeights('genre_cnn'), digit_cnn: goldenWeights('digit_cnn') };
 const REFS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: goldenTensors('genre_cnn.ref.safetensors'), digit_cnn: goldenTensors('digit_cnn.ref.safetensors') };
 
-const gpuAvailable = (await gpuBackend()) !== null;
-const cpu = await createEngine({ backend: 'cpu' });
-const gpu: Engine | null = gpuAvailable ? await createEngine({ backend: 'webgpu' }) : null;
+const { cpu, gpu, gpuAvailable, dispose: disposeEngines } = await enginePair();
 
 /** Every checked entry: backend, model, key, measure, value, tolerance (printed at the end). */
 const report: ReportEntry[] = [];
 
 afterAll(() => {
-  cpu.dispose();
-  gpu?.dispose();
+  disposeEngines();
   printReport('golden model entries (measure: got / tolerance (ratio))', report, { where: 20, key: 58, measure: 11 });
 });
 

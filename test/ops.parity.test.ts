@@ -18,17 +18,14 @@
  * suite is skipped (the known-value checks on the CPU engine still run).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../src/engine/engine.js';
-import { gpuBackend } from './helpers/gpu.js';
+import type { Engine } from '../src/engine/engine.js';
+import { enginePair } from './helpers/gpu.js';
 import { drawInputs, GRAD_TOL, OP_CASES, runCase, type OpCase } from './helpers/opTable.js';
 import { maxAbsRel } from './helpers/random.js';
 
-const gpuAvailable = (await gpuBackend()) !== null;
-const cpu = await createEngine({ backend: 'cpu' });
-const gpu: Engine | null = gpuAvailable ? await createEngine({ backend: 'webgpu' }) : null;
+const { cpu, gpu, gpuAvailable, dispose: disposeEngines } = await enginePair();
 afterAll(() => {
-  cpu.dispose();
-  gpu?.dispose();
+  disposeEngines();
 });
 
 /**

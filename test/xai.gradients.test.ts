@@ -22,7 +22,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { vjp } from '../src/engine/autograd.js';
-import { createEngine, type Engine } from '../src/engine/engine.js';
+import type { Engine } from '../src/engine/engine.js';
 import { AuralensError, ShapeError, ValueError } from '../src/engine/errors.js';
 import { add, mul, relu, sigmoid, tanh } from '../src/engine/ops/elementwise.js';
 import { matmul } from '../src/engine/ops/matmul.js';
@@ -43,7 +43,7 @@ import {
   type Model,
 } from '../src/xai/index.js';
 import { expectWithin, goldenInput, goldenJson, goldenModel, goldenTensors, measure, printReport, type Measure, type ModelName, type ReportEntry } from './helpers/golden.js';
-import { gpuBackend } from './helpers/gpu.js';
+import { enginePair } from './helpers/gpu.js';
 import { randArray } from './helpers/random.js';
 
 interface AttrMeta {
@@ -61,15 +61,12 @@ const REFS: Record<ModelName, Record<string, HostTensor>> = {
 /** The IG golden entries: ig_<method>_<steps>[_baseline_minus1.5]. */
 const IG_KEY = /^attributions\.ig_(gausslegendre|riemann_left|riemann_right|riemann_middle|riemann_trapezoid)_(\d+)(_baseline_minus1\.5)?$/;
 
-const gpuAvailable = (await gpuBackend()) !== null;
-const cpu = await createEngine({ backend: 'cpu' });
-const gpu: Engine | null = gpuAvailable ? await createEngine({ backend: 'webgpu' }) : null;
+const { cpu, gpu, gpuAvailable, dispose: disposeEngines } = await enginePair();
 
 const report: ReportEntry[] = [];
 
 afterAll(() => {
-  cpu.dispose();
-  gpu?.dispose();
+  disposeEngines();
   printReport('golden attribution entries (measure: got / tolerance (ratio), time of the call)', report, { where: 14, key: 52, measure: 25 });
 });
 

@@ -17,7 +17,7 @@
  * is skipped.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../src/engine/engine.js';
+import type { Engine } from '../src/engine/engine.js';
 import { hostToTensor, toFloat32, type HostTensor } from '../src/engine/safetensors.js';
 import type { Tensor } from '../src/engine/tensor.js';
 import type { Module } from '../src/nn/index.js';
@@ -25,7 +25,7 @@ import { featureAblation } from '../src/xai/featureAblation.js';
 import { gradCam, guidedGradCam } from '../src/xai/gradCam.js';
 import { occlusion } from '../src/xai/occlusion.js';
 import { expectWithin, goldenInput, goldenJson, goldenModel, goldenTensors, measure, printReport, type Measure, type ModelName, type ReportEntry } from './helpers/golden.js';
-import { gpuBackend } from './helpers/gpu.js';
+import { enginePair } from './helpers/gpu.js';
 
 interface Meta {
   target: number[];
@@ -43,15 +43,12 @@ const LAYERS: Record<ModelName, Record<'last_conv' | 'last_relu', string>> = {
   digit_cnn: { last_conv: 'conv2', last_relu: 'relu2' },
 };
 
-const gpuAvailable = (await gpuBackend()) !== null;
-const cpu = await createEngine({ backend: 'cpu' });
-const gpu: Engine | null = gpuAvailable ? await createEngine({ backend: 'webgpu' }) : null;
+const { cpu, gpu, gpuAvailable, dispose: disposeEngines } = await enginePair();
 
 const report: ReportEntry[] = [];
 
 afterAll(() => {
-  cpu.dispose();
-  gpu?.dispose();
+  disposeEngines();
   printReport('golden layer/perturbation attributions (measure: got / tolerance (ratio))', report, { where: 14, key: 50, measure: 11 });
 });
 

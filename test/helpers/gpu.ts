@@ -5,6 +5,7 @@
 import { acquireDevice } from '../../src/engine/webgpu/gpu.js';
 import { GpuContext } from '../../src/engine/webgpu/context.js';
 import { WebGpuBackend } from '../../src/engine/webgpu/webgpuBackend.js';
+import { createEngine, type Engine } from '../../src/engine/engine.js';
 
 let cached: Promise<WebGpuBackend | null> | null = null;
 
@@ -24,3 +25,22 @@ export function gpuBackend(): Promise<WebGpuBackend | null> {
 
 /** True when WebGPU tests can run here (always true in CI, or gpuBackend() throws). */
 export const hasGpu = async () => (await gpuBackend()) !== null;
+
+/**
+ * A CPU engine and, where an adapter exists, a WebGPU engine, for suites that compare the two
+ * backends; `dispose` frees both (call it in afterAll). In CI a missing adapter throws.
+ */
+export async function enginePair(): Promise<{ cpu: Engine; gpu: Engine | null; gpuAvailable: boolean; dispose: () => void }> {
+  const gpuAvailable = (await gpuBackend()) !== null;
+  const cpu = await createEngine({ backend: 'cpu' });
+  const gpu = gpuAvailable ? await createEngine({ backend: 'webgpu' }) : null;
+  return {
+    cpu,
+    gpu,
+    gpuAvailable,
+    dispose: () => {
+      cpu.dispose();
+      gpu?.dispose();
+    },
+  };
+}
