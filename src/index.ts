@@ -3,13 +3,24 @@
  *
  * import { createEngine, matmul, grad } from 'auralens';
  */
-export { createEngine, Engine, type EngineOptions, type EngineMemory, type TensorData } from './engine/engine.js';
-export { Tensor } from './engine/tensor.js';
-export type { DType } from './engine/backend.js';
-export { tidy, keep } from './engine/scope.js';
-export { grad, valueAndGrad, vjp, gradientTape, noGrad, withBackwardOverride, Tape, type BackwardRule } from './engine/autograd.js';
-export * from './engine/ops/index.js';
 export {
+  createEngine,
+  Engine,
+  type EngineOptions,
+  type EngineMemory,
+  type TensorData,
+  Tensor,
+  type DType,
+  tidy,
+  keep,
+  grad,
+  valueAndGrad,
+  vjp,
+  gradientTape,
+  noGrad,
+  withBackwardOverride,
+  Tape,
+  type BackwardRule,
   AuralensError,
   ShapeError,
   DTypeError,
@@ -20,8 +31,7 @@ export {
   NoAdapterError,
   SafetensorsError,
   AudioDecodeError,
-} from './engine/errors.js';
-export {
+  CancelledError,
   readSafetensors,
   writeSafetensors,
   tensorsToSafetensors,
@@ -30,7 +40,8 @@ export {
   toInt32,
   type HostTensor,
   type SafetensorsDType,
-} from './engine/safetensors.js';
+} from './engine/index.js';
+export * from './engine/ops/index.js';
 export * as nn from './nn/index.js';
 export * as models from './models/index.js';
 export { Adam, SGD, type AdamOptions, type SGDOptions } from './optim/index.js';

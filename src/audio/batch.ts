@@ -1,9 +1,7 @@
 /**
  * Stacks equal-length clips into one [N, L] tensor (browser-safe: no Node imports).
  */
-import type { Engine } from '../engine/engine.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import type { Tensor } from '../engine/tensor.js';
+import { type Engine, ShapeError, type Tensor, ValueError } from '../engine/index.js';
 
 /**
  * A float32 tensor of shape [clips.length, L] holding the clips row by row. Every clip must have

@@ -5,9 +5,7 @@
  * least recently used is disposed); `clearAudioCache(engine)` releases them all. They count in
  * `engine.memory()` like any live tensor.
  */
-import type { Engine } from '../engine/engine.js';
-import { keep } from '../engine/scope.js';
-import type { Tensor } from '../engine/tensor.js';
+import { type Engine, keep, type Tensor } from '../engine/index.js';
 
 const MAX_ENTRIES = 32;
 const caches = new WeakMap<Engine, Map<string, Tensor>>();

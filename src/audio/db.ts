@@ -10,12 +10,7 @@
  * `topDbPerExample: true` takes one peak per example of a [B, mels, frames] batch instead
  * (librosa's per-clip behaviour).
  */
-import { ValueError } from '../engine/errors.js';
-import { checkFloat, checkNumber } from '../engine/ops/core.js';
-import { add, affine, clamp, div, log, maximum, mul, sqrt, sub } from '../engine/ops/elementwise.js';
-import { max, mean } from '../engine/ops/reduce.js';
-import { tidy } from '../engine/scope.js';
-import type { Tensor } from '../engine/tensor.js';
+import { add, affine, checkFloat, checkNumber, clamp, div, log, max, maximum, mean, mul, sqrt, sub, type Tensor, tidy, ValueError } from '../engine/index.js';
 
 export interface AmplitudeToDbOptions {
   /** 'power' (default; multiplier 10) or 'magnitude' (multiplier 20). */

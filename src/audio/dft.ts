@@ -6,16 +6,7 @@
  *   window) in float64 and cached; its gradient is matmul's.
  * Both compute X[k] = sum_j x[j] e^(-2 pi i j k / n) for k < bins, unnormalised.
  */
-import { isRecording, recordOp } from '../engine/autograd.js';
-import type { Engine } from '../engine/engine.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { checkFloat, engineOf, wrap } from '../engine/ops/core.js';
-import { add, affine, mul, square } from '../engine/ops/elementwise.js';
-import { sum } from '../engine/ops/reduce.js';
-import { tidy } from '../engine/scope.js';
-import { matmul } from '../engine/ops/matmul.js';
-import { fmt, shapesEqual } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { add, affine, checkFloat, type Engine, engineOf, fmt, isRecording, matmul, mul, recordOp, ShapeError, shapesEqual, square, sum, type Tensor, tidy, ValueError, wrap } from '../engine/index.js';
 import { cachedConstant } from './cache.js';
 
 /** How a DFT is computed: the FFT primitive, or a matmul with a cached basis. */

@@ -3,12 +3,7 @@
  * `overlapAdd` sums frames back into a signal. Each is the other's adjoint, so each one's
  * backward rule is the other (one backend primitive each, see Backend.frame / overlapAdd).
  */
-import { recordOp, isRecording } from '../engine/autograd.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { checkFloat, wrap } from '../engine/ops/core.js';
-import { pad, slice } from '../engine/ops/shape_ops.js';
-import { fmt, sizeOf } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { checkFloat, fmt, isRecording, pad, recordOp, ShapeError, sizeOf, slice, type Tensor, ValueError, wrap } from '../engine/index.js';
 
 function checkPositiveInt(v: unknown, arg: string, fname: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);

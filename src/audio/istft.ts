@@ -6,14 +6,7 @@
  * gather), and divided by the overlap-added squared window. Differentiable with respect to the
  * spectrum (and so to a mask and the wave).
  */
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { checkFloat, engineOf } from '../engine/ops/core.js';
-import { add, div, mul } from '../engine/ops/elementwise.js';
-import { matmul } from '../engine/ops/matmul.js';
-import { pad, permute, reshape, slice } from '../engine/ops/shape_ops.js';
-import { tidy } from '../engine/scope.js';
-import { fmt, shapesEqual, sizeOf } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { add, checkFloat, div, engineOf, fmt, matmul, mul, pad, permute, reshape, ShapeError, shapesEqual, sizeOf, slice, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { cachedConstant } from './cache.js';
 import { dftBasis, rfftAdjoint } from './dft.js';
 import { overlapAdd } from './frames.js';

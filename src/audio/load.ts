@@ -9,7 +9,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AudioDecodeError, ValueError } from '../engine/errors.js';
+import { AudioDecodeError, ValueError } from '../engine/index.js';
 import { resample, resampleFilter, type ResampleQuality } from './resample.js';
 import { decodeWav } from './wav.js';
 

@@ -9,12 +9,7 @@
  * the spectrum is never split: Y = frames @ [cos | -sin] (window folded in), P = Y^2,
  * mel^T = P @ [fb; fb], so re^2 + im^2 is summed by the mel matmul.
  */
-import { ValueError } from '../engine/errors.js';
-import { square } from '../engine/ops/elementwise.js';
-import { matmul } from '../engine/ops/matmul.js';
-import { permute, reshape } from '../engine/ops/shape_ops.js';
-import { tidy } from '../engine/scope.js';
-import type { Tensor } from '../engine/tensor.js';
+import { matmul, permute, reshape, square, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { amplitudeToDb, normalizePerClip, type NormalizeOptions } from './db.js';
 import { dftBasis, type DftMethod } from './dft.js';
 import { melTensor, type MelFilterbankOptions, type MelScale } from './mel.js';

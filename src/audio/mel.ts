@@ -7,13 +7,7 @@
  * default, or librosa's k * sampleRate / nFft (nFft = 2 (nFreqs - 1)) with grid 'librosa'; the
  * two agree for even sample rates.
  */
-import type { Engine } from '../engine/engine.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { checkFloat } from '../engine/ops/core.js';
-import { matmul } from '../engine/ops/matmul.js';
-import { tidy } from '../engine/scope.js';
-import { fmt } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { checkFloat, type Engine, fmt, matmul, ShapeError, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { cachedConstant } from './cache.js';
 
 export type MelScale = 'htk' | 'slaney';

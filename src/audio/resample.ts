@@ -20,7 +20,7 @@
  * frequency: everything that would alias is attenuated by at least A dB. Each phase's taps are
  * normalised to sum to 1 (exact DC gain). The signal is zero outside [0, n).
  */
-import { ValueError } from '../engine/errors.js';
+import { ValueError } from '../engine/index.js';
 
 /** Filter quality: stopband attenuation / filter half-length (zero crossings) / passband edge. */
 export type ResampleQuality = 'low' | 'medium' | 'high';

@@ -5,15 +5,7 @@
  * respect to the wave. The DFT is the FFT primitive ('fft') or a matmul with a cached basis that
  * has the window folded in ('matmul'); see dft.ts.
  */
-import type { Engine } from '../engine/engine.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { checkFloat, engineOf } from '../engine/ops/core.js';
-import { add, affine, sqrt, square } from '../engine/ops/elementwise.js';
-import { matmul } from '../engine/ops/matmul.js';
-import { concat, flip, pad, permute, reshape, slice } from '../engine/ops/shape_ops.js';
-import { tidy } from '../engine/scope.js';
-import { fmt, sizeOf } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { add, affine, checkFloat, concat, type Engine, engineOf, flip, fmt, matmul, pad, permute, reshape, ShapeError, sizeOf, slice, sqrt, square, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { cachedConstant } from './cache.js';
 import { checkMethod, dftBasis, rfft, rfftPower, type DftMethod } from './dft.js';
 import { frame } from './frames.js';

@@ -17,7 +17,7 @@
  * DataView code, so it needs no library.
  */
 import { decoder as wavStreamDecoder } from '@audio/decode-wav';
-import { AudioDecodeError, ValueError } from '../engine/errors.js';
+import { AudioDecodeError, ValueError } from '../engine/index.js';
 
 /** A decoded WAV file. */
 export interface DecodedAudio {

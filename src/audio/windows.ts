@@ -3,8 +3,7 @@
  * spectral analysis: the window of length N + 1 without its last sample) or symmetric. Values are
  * computed in float64 on the host.
  */
-import { ValueError } from '../engine/errors.js';
-import { Tensor } from '../engine/tensor.js';
+import { Tensor, ValueError } from '../engine/index.js';
 
 export type WindowName = 'hann' | 'hamming' | 'rectangular';
 

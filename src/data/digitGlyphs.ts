@@ -13,9 +13,7 @@
  *    (0 background, 1 ink, MNIST's polarity).
  * Everything follows from (seed, index): the same options give bit-identical images.
  */
-import type { Engine } from '../engine/engine.js';
-import { ValueError } from '../engine/errors.js';
-import type { Tensor } from '../engine/tensor.js';
+import { type Engine, type Tensor, ValueError } from '../engine/index.js';
 import { checkSeed, createRng, type Rng } from '../audio/synth/rng.js';
 
 type Pt = [number, number];

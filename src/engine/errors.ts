@@ -48,3 +48,13 @@ export class SafetensorsError extends AuralensError {}
  * an unsupported codec (the message names the format tag), or a bad header field.
  */
 export class AudioDecodeError extends AuralensError {}
+
+/**
+ * A long call (an attribution, fit, TCAV, LIME, a metric) was cancelled through the AbortSignal
+ * the caller passed as `options.signal`. `reason` is the signal's reason, if any.
+ */
+export class CancelledError extends AuralensError {
+  constructor(message: string, readonly reason?: unknown) {
+    super(message);
+  }
+}

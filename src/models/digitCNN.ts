@@ -5,8 +5,7 @@
  * With the defaults: [1,32,48] → conv1 [16,32,24] → pool1 [16,16,12] → conv2 [24,14,10] →
  * pool2 [24,7,3] → 504 features → fc1 32 → fc2 10.
  */
-import type { Engine } from '../engine/engine.js';
-import { ValueError } from '../engine/errors.js';
+import { type Engine, ValueError } from '../engine/index.js';
 import type { Sequential } from '../nn/container.js';
 import { fromSpec, validateSpec, type LayerSpec, type ModelSpec } from './spec.js';
 

@@ -5,8 +5,7 @@
  * Module names (conv1, bn1, relu1, pool1, …, gap, flatten, fc1, relu4, dropout, fc2) match the
  * PyTorch state_dict keys and the activation names of the golden references.
  */
-import type { Engine } from '../engine/engine.js';
-import { ValueError } from '../engine/errors.js';
+import { type Engine, ValueError } from '../engine/index.js';
 import type { Sequential } from '../nn/container.js';
 import { fromSpec, type LayerSpec, type ModelSpec } from './spec.js';
 

@@ -23,9 +23,7 @@
  * chain (and, when `input` is given, spatial sizes that do not fit) are reported with the layer's
  * path.
  */
-import type { Engine } from '../engine/engine.js';
-import { ValueError } from '../engine/errors.js';
-import { convOutSize, poolOutSize } from '../engine/nnShapes.js';
+import { convOutSize, type Engine, poolOutSize, ValueError } from '../engine/index.js';
 import { Dropout, Flatten, Identity, ReLU, Sigmoid, Tanh } from '../nn/activation.js';
 import { Sequential } from '../nn/container.js';
 import { Conv1d, Conv2d } from '../nn/conv.js';

@@ -1,10 +1,5 @@
 /** Activation and shape layers without parameters: ReLU, Sigmoid, Tanh, Dropout, Flatten, Identity. */
-import type { Engine } from '../engine/engine.js';
-import { ValueError } from '../engine/errors.js';
-import { relu, sigmoid, tanh } from '../engine/ops/elementwise.js';
-import { dropout } from '../engine/ops/layers.js';
-import { flatten, reshape } from '../engine/ops/shape_ops.js';
-import type { Tensor } from '../engine/tensor.js';
+import { dropout, type Engine, flatten, relu, reshape, sigmoid, tanh, type Tensor, ValueError } from '../engine/index.js';
 import { seedOption } from './init.js';
 import { deriveSeed, Module } from './module.js';
 

@@ -1,8 +1,5 @@
 /** Sequential container (torch.nn.Sequential). */
-import type { Engine } from '../engine/engine.js';
-import { ValueError } from '../engine/errors.js';
-import { reshape } from '../engine/ops/shape_ops.js';
-import type { Tensor } from '../engine/tensor.js';
+import { type Engine, reshape, type Tensor, ValueError } from '../engine/index.js';
 import { containerTidy } from './hooks.js';
 import { Module } from './module.js';
 

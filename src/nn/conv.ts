@@ -1,10 +1,5 @@
 /** Conv2d and Conv1d layers (torch.nn.Conv2d / Conv1d). */
-import type { Engine } from '../engine/engine.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { conv1d, conv2d } from '../engine/ops/layers.js';
-import { pad } from '../engine/ops/shape_ops.js';
-import { fmt } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { conv1d, conv2d, type Engine, fmt, pad, ShapeError, type Tensor, ValueError } from '../engine/index.js';
 import { checkInt, defaultInit, fmtPair, seedOption, toPair, type Pair } from './init.js';
 import { containerTidy } from './hooks.js';
 import { Module } from './module.js';

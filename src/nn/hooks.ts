@@ -1,7 +1,5 @@
 /** Activation-hook machinery of nn modules: forwardWithActivations (capture or replace named modules' outputs) and the hook state that call() and containers consult. */
-import { ValueError } from '../engine/errors.js';
-import { tidy } from '../engine/scope.js';
-import type { Tensor } from '../engine/tensor.js';
+import { type Tensor, tidy, ValueError } from '../engine/index.js';
 import type { Module } from './module.js';
 import { describe, isTensor } from './moduleUtils.js';
 

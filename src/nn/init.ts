@@ -1,7 +1,5 @@
 /** Parameter initialisation shared by the layers (PyTorch's defaults, from seeds). */
-import type { Engine } from '../engine/engine.js';
-import { ValueError } from '../engine/errors.js';
-import type { Tensor } from '../engine/tensor.js';
+import { type Engine, type Tensor, ValueError } from '../engine/index.js';
 import { deriveSeed, nextAutoSeed } from './module.js';
 
 export type Pair = number | readonly [number, number];

@@ -1,9 +1,5 @@
 /** Linear layer (torch.nn.Linear). */
-import type { Engine } from '../engine/engine.js';
-import { ShapeError } from '../engine/errors.js';
-import { linear } from '../engine/ops/layers.js';
-import { fmt } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { type Engine, fmt, linear, ShapeError, type Tensor } from '../engine/index.js';
 import { checkInt, defaultInit, seedOption } from './init.js';
 import { Module } from './module.js';
 

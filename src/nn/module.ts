@@ -13,12 +13,7 @@
  * named module's output). Containers call their children through `call`, so any module tree
  * (nested Sequentials, custom containers) supports activations by name ('features.conv1').
  */
-import { Engine } from '../engine/engine.js';
-import { DTypeError, ValueError } from '../engine/errors.js';
-import { pcgHash, seedKey } from '../engine/random.js';
-import { keep } from '../engine/scope.js';
-import { fmt, shapesEqual } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { DTypeError, Engine, fmt, keep, pcgHash, seedKey, shapesEqual, type Tensor, ValueError } from '../engine/index.js';
 import { applyHooks, forwardWithActivations, type ActivationsResult, type ForwardWithActivationsOptions } from './hooks.js';
 import { checkName, describe, isTensor, join } from './moduleUtils.js';
 import { prepareLoadStateDict, stateSlots, type LoadStateDictOptions, type LoadStateDictResult, type StateDictValue } from './stateDict.js';

@@ -1,6 +1,5 @@
 /** Small shared checks of the nn module files: tensor test, registered-name check, value description and dotted-name join. @internal */
-import { ValueError } from '../engine/errors.js';
-import { Tensor } from '../engine/tensor.js';
+import { Tensor, ValueError } from '../engine/index.js';
 
 export function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;

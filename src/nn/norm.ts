@@ -1,13 +1,5 @@
 /** BatchNorm2d (torch.nn.BatchNorm2d). */
-import { noGrad } from '../engine/autograd.js';
-import type { Engine } from '../engine/engine.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { affine } from '../engine/ops/elementwise.js';
-import { batchNorm } from '../engine/ops/layers.js';
-import { cast } from '../engine/ops/shape_ops.js';
-import { tidy } from '../engine/scope.js';
-import { fmt } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { affine, batchNorm, cast, type Engine, fmt, noGrad, ShapeError, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { checkInt } from './init.js';
 import { Module } from './module.js';
 

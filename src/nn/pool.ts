@@ -1,9 +1,5 @@
 /** Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (torch.nn semantics). */
-import type { Engine } from '../engine/engine.js';
-import { ShapeError } from '../engine/errors.js';
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../engine/ops/layers.js';
-import { fmt } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { adaptiveAvgPool2d, avgPool2d, type Engine, fmt, maxPool2d, ShapeError, type Tensor } from '../engine/index.js';
 import { fmtPair, toPair, type Pair } from './init.js';
 import { Module } from './module.js';
 

@@ -1,12 +1,5 @@
 /** State-dict loading and validation of nn modules: StateDictError, the option/result types and the check-then-build part of loadStateDict. */
-import { noGrad } from '../engine/autograd.js';
-import { ValueError } from '../engine/errors.js';
-import { cast, clone } from '../engine/ops/shape_ops.js';
-import type { HostTensor } from '../engine/safetensors.js';
-import { checkHostTensor, toFloat32, toInt32 } from '../engine/safetensorsConvert.js';
-import { keep } from '../engine/scope.js';
-import { fmt, shapesEqual } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { cast, checkHostTensor, clone, fmt, type HostTensor, keep, noGrad, shapesEqual, type Tensor, toFloat32, toInt32, ValueError } from '../engine/index.js';
 import type { Module } from './module.js';
 import { describe, isTensor, join } from './moduleUtils.js';
 

@@ -12,9 +12,7 @@
  * (bias corrections, step size) are computed on the host in float64, as PyTorch does; the tensor
  * arithmetic runs on the parameters' engine.
  */
-import { add, affine, div, maximum, mul, sqrt, sub } from '../engine/ops/elementwise.js';
-import type { Tensor } from '../engine/tensor.js';
-import { ValueError } from '../engine/errors.js';
+import { add, affine, div, maximum, mul, sqrt, sub, type Tensor, ValueError } from '../engine/index.js';
 import { checkHyper, checkOptionKeys, Optimizer, type ParamSource } from './optimizer.js';
 
 export interface AdamOptions {

@@ -5,12 +5,7 @@
  * Gradients are functional (valueAndGrad / gradientTape return them), so there is no zeroGrad:
  * step(grads) takes the gradients of this step and applies the update on the parameters' engine.
  */
-import { noGrad } from '../engine/autograd.js';
-import type { Engine } from '../engine/engine.js';
-import { DTypeError, ShapeError, ValueError } from '../engine/errors.js';
-import { keep, tidy } from '../engine/scope.js';
-import { fmt, shapesEqual } from '../engine/shape.js';
-import { Tensor } from '../engine/tensor.js';
+import { DTypeError, type Engine, fmt, keep, noGrad, ShapeError, shapesEqual, Tensor, tidy, ValueError } from '../engine/index.js';
 
 /**
  * A reference to one trainable tensor, as Module.parameterRefs() gives them: get() the current

@@ -6,9 +6,7 @@
  *                   g = nesterov ? g + momentum * buf : buf
  *   param = param - lr * g
  */
-import { add, affine, clone } from '../engine/ops/index.js';
-import type { Tensor } from '../engine/tensor.js';
-import { ValueError } from '../engine/errors.js';
+import { add, affine, clone, type Tensor, ValueError } from '../engine/index.js';
 import { checkHyper, checkOptionKeys, Optimizer, type ParamSource } from './optimizer.js';
 
 export interface SGDOptions {

@@ -10,18 +10,7 @@
  *
  * saveCheckpoint / loadCheckpoint: model.stateDict() as safetensors (PyTorch key names), and back.
  */
-import { gradientTape, noGrad } from '../engine/autograd.js';
-import type { Engine } from '../engine/engine.js';
-import { DTypeError, ShapeError, ValueError } from '../engine/errors.js';
-import { add, affine, equal } from '../engine/ops/elementwise.js';
-import { crossEntropy } from '../engine/ops/nn.js';
-import { argmax, max, min, sum } from '../engine/ops/reduce.js';
-import { cast, concat, gather, reshape, slice, stack } from '../engine/ops/shape_ops.js';
-import { hashPair, pcgHash, seedKey } from '../engine/random.js';
-import { readSafetensors, tensorsToSafetensors, type HostTensor } from '../engine/safetensors.js';
-import { tidy } from '../engine/scope.js';
-import { fmt } from '../engine/shape.js';
-import { Tensor } from '../engine/tensor.js';
+import { add, affine, argmax, cast, concat, crossEntropy, DTypeError, type Engine, equal, fmt, gather, gradientTape, hashPair, type HostTensor, max, min, noGrad, pcgHash, readSafetensors, reshape, seedKey, ShapeError, slice, stack, sum, Tensor, tensorsToSafetensors, tidy, ValueError } from '../engine/index.js';
 import { Adam } from '../optim/adam.js';
 import { Optimizer, type ParamRef } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';

@@ -3,13 +3,7 @@
  * checked, and the batched "gradient of the target logits" that most methods start from.
  * Written against the engine's public ops only.
  */
-import { gradientTape } from '../engine/autograd.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { checkFloat } from '../engine/ops/core.js';
-import { mul, sum } from '../engine/ops/index.js';
-import { oneHot } from '../engine/ops/shape_ops.js';
-import { fmt } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { checkFloat, fmt, gradientTape, mul, oneHot, ShapeError, sum, type Tensor, ValueError } from '../engine/index.js';
 import type { Module } from '../nn/module.js';
 
 /**

@@ -10,14 +10,7 @@
  * (weighted: overlapping windows are averaged) and not divided for FeatureAblation (features do
  * not overlap).
  */
-import { noGrad } from '../engine/autograd.js';
-import { DTypeError, ShapeError, ValueError } from '../engine/errors.js';
-import { add, equal, maximum, div, mul, sub, affine } from '../engine/ops/elementwise.js';
-import { sum } from '../engine/ops/reduce.js';
-import { cast, reshape } from '../engine/ops/shape_ops.js';
-import { keep, tidy } from '../engine/scope.js';
-import { broadcastShapes, fmt, shapesEqual, sizeOf } from '../engine/shape.js';
-import { Tensor } from '../engine/tensor.js';
+import { add, affine, broadcastShapes, cast, div, DTypeError, equal, fmt, keep, maximum, mul, noGrad, reshape, ShapeError, shapesEqual, sizeOf, sub, sum, Tensor, tidy, ValueError } from '../engine/index.js';
 import { checkInputs, forwardLogits, resolveTargets, targetRows, type Model, type Target } from './common.js';
 
 /** Default budget of one forward pass: perturbed examples per forward ≈ this many input elements. */

@@ -11,14 +11,7 @@
  * (with ReLU) upsampled to the input, 'nearest' by default as Captum. Both gradients come from one
  * forward pass: the tape is walked twice, the second time with the guided ReLU rule.
  */
-import { gradientTape, noGrad, withBackwardOverride } from '../engine/autograd.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { mul, relu } from '../engine/ops/elementwise.js';
-import { upsample2d } from '../engine/ops/layers.js';
-import { mean, sum } from '../engine/ops/reduce.js';
-import { reshape } from '../engine/ops/shape_ops.js';
-import { fmt } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { fmt, gradientTape, mean, mul, noGrad, relu, reshape, ShapeError, sum, type Tensor, upsample2d, ValueError, withBackwardOverride } from '../engine/index.js';
 import { Module } from '../nn/module.js';
 import { checkInputs, resolveTargets, targetRows, type Model, type Target } from './common.js';
 import { guidedReluRule } from './guided.js';

@@ -16,11 +16,7 @@
  * Other non-linearities (max-pool, sigmoid, clamp, maximum) keep their usual gradients, as in
  * Captum.
  */
-import type { BackwardRule } from '../engine/autograd.js';
-import { withBackwardOverride } from '../engine/autograd.js';
-import { greater, mul, relu } from '../engine/ops/elementwise.js';
-import { tidy } from '../engine/scope.js';
-import type { Tensor } from '../engine/tensor.js';
+import { type BackwardRule, greater, mul, relu, type Tensor, tidy, withBackwardOverride } from '../engine/index.js';
 import { checkInputs, checkOptions, targetGradient, type Model, type Target } from './common.js';
 
 export interface GuidedOptions {

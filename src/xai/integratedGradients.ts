@@ -15,16 +15,7 @@
  *
  * The convergence delta is Captum's: Σ_i IG_i(x) − (F_target(x) − F_target(x')) per example.
  */
-import { noGrad } from '../engine/autograd.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { checkFloat, checkNumber } from '../engine/ops/core.js';
-import { add, mul, sub } from '../engine/ops/elementwise.js';
-import { matmul } from '../engine/ops/matmul.js';
-import { sum } from '../engine/ops/reduce.js';
-import { broadcastTo, concat, gather, reshape, slice } from '../engine/ops/shape_ops.js';
-import { tidy } from '../engine/scope.js';
-import { fmt, shapesEqual } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { add, broadcastTo, checkFloat, checkNumber, concat, fmt, gather, matmul, mul, noGrad, reshape, ShapeError, shapesEqual, slice, sub, sum, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { checkInputs, checkOptions, checkTargetCount, forwardLogits, targetGradientOfRows, targetRows, type Model, type Target } from './common.js';
 
 /** The integration rules of Captum's IntegratedGradients. */

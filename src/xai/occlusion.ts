@@ -11,11 +11,7 @@
  * indicators, one per dim; dims the window spans whole stay broadcast), and the occluded copies
  * are batched: see perturbationAttribution in featureAblation.ts.
  */
-import { ValueError } from '../engine/errors.js';
-import { greaterEqual, less, mul, sub } from '../engine/ops/elementwise.js';
-import { reshape } from '../engine/ops/shape_ops.js';
-import { fmt } from '../engine/shape.js';
-import type { Tensor } from '../engine/tensor.js';
+import { fmt, greaterEqual, less, mul, reshape, sub, type Tensor, ValueError } from '../engine/index.js';
 import { checkInputs, type Model, type Target } from './common.js';
 import { checkBaseline, perturbationAttribution, resolveMaxBatch, type PerturbationPlan } from './featureAblation.js';
 

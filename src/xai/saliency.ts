@@ -3,10 +3,7 @@
  * each example's target logit with respect to its input (absolute by default), and that gradient
  * times the input. The whole batch costs one forward and one backward pass.
  */
-import { ValueError } from '../engine/errors.js';
-import { abs, mul } from '../engine/ops/elementwise.js';
-import { tidy } from '../engine/scope.js';
-import type { Tensor } from '../engine/tensor.js';
+import { abs, mul, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { checkInputs, checkOptions, targetGradient, type Model, type Target } from './common.js';
 
 export interface SaliencyOptions {

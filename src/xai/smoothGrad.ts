@@ -13,15 +13,7 @@
  * `nSamplesBatchSize` samples per example). The noise is drawn on the device from `seed`
  * (engine.randn), all at once, so the result does not depend on the chunking.
  */
-import { noGrad } from '../engine/autograd.js';
-import { ShapeError, ValueError } from '../engine/errors.js';
-import { checkNumber } from '../engine/ops/core.js';
-import { add, affine, mul, square, sub } from '../engine/ops/elementwise.js';
-import { sum } from '../engine/ops/reduce.js';
-import { gather, reshape, slice } from '../engine/ops/shape_ops.js';
-import { tidy } from '../engine/scope.js';
-import { fmt, shapesEqual } from '../engine/shape.js';
-import { Tensor } from '../engine/tensor.js';
+import { add, affine, checkNumber, fmt, gather, mul, noGrad, reshape, ShapeError, shapesEqual, slice, square, sub, sum, Tensor, tidy, ValueError } from '../engine/index.js';
 import { checkInputs, checkOptions, checkTargetCount, type Model, type Target } from './common.js';
 import { saliency, type SaliencyOptions } from './saliency.js';
 

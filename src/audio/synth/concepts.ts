@@ -24,7 +24,7 @@
  *
  * Every clip is finite and peak-normalised (peak ≤ 1); low_energy keeps a low peak by design.
  */
-import { ValueError } from '../../engine/errors.js';
+import { ValueError } from '../../engine/index.js';
 import { addHat, addKick, addNoiseBurst, addSnare } from './drums.js';
 import { addNoise, highpass, lowpass, mixInto, normalizePeak, peakOf, reverb, saturate, smoothRandom, TWO_PI } from './effects.js';
 import { addNote, addPluck, addVoice, midiToHz, VOWEL_NAMES, type Syllable, type Timbre } from './instruments.js';

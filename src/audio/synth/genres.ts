@@ -21,7 +21,7 @@
  * the classes are learnable (tempo, rhythm pattern, timbre, harmony) but no single feature gives
  * them away. Every clip is peak-normalised to a random peak in [0.6, 0.98].
  */
-import { ValueError } from '../../engine/errors.js';
+import { ValueError } from '../../engine/index.js';
 import type { Ctx } from './arrangement.js';
 import { normalizePeak, peakOf } from './effects.js';
 import { RENDERERS, SWING, TEMPO } from './genreRecipes.js';

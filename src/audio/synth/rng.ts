@@ -7,7 +7,7 @@
  * seed with integers or strings into a new 32-bit seed, so every clip / glyph / voice has its own
  * independent stream: changing how many numbers one clip draws never shifts another clip.
  */
-import { ValueError } from '../../engine/errors.js';
+import { ValueError } from '../../engine/index.js';
 
 /** splitmix32 finaliser: a good 32-bit integer hash. */
 function mix32(x: number): number {

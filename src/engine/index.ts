@@ -1,0 +1,53 @@
+/**
+ * The engine's only face. Everything above the engine (nn, optim, train, models, audio, data,
+ * xai, concepts, metrics, report, cli) imports from this file and nothing else under
+ * `src/engine/`; a lint rule in CI holds that line. Internal modules never import this file
+ * (that would be a cycle): it re-exports them.
+ */
+export { createEngine, Engine, type EngineOptions, type EngineMemory, type TensorData } from './engine.js';
+export { Tensor } from './tensor.js';
+export type { DType } from './backend.js';
+export { tidy, keep } from './scope.js';
+export {
+  grad,
+  valueAndGrad,
+  vjp,
+  gradientTape,
+  noGrad,
+  withBackwardOverride,
+  isRecording,
+  recordOp,
+  Tape,
+  type BackwardRule,
+} from './autograd.js';
+export * from './ops/index.js';
+export {
+  AuralensError,
+  ShapeError,
+  DTypeError,
+  ValueError,
+  DisposedError,
+  DeviceLostError,
+  OutOfMemoryError,
+  NoAdapterError,
+  SafetensorsError,
+  AudioDecodeError,
+  CancelledError,
+} from './errors.js';
+export {
+  readSafetensors,
+  writeSafetensors,
+  tensorsToSafetensors,
+  hostToTensor,
+  toFloat32,
+  toInt32,
+  type HostTensor,
+  type SafetensorsDType,
+} from './safetensors.js';
+export { checkHostTensor } from './safetensorsConvert.js';
+// Argument validation and shape helpers shared by every floor above the engine.
+export { checkFloat, checkNumber, engineOf, wrap } from './ops/core.js';
+export { broadcastShapes, fmt, shapesEqual, sizeOf } from './shape.js';
+export { convOutSize, poolOutSize } from './nnShapes.js';
+// Counter-based hashing that gives the same random numbers on both backends.
+export { hashPair, pcgHash, seedKey } from './random.js';
