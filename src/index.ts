@@ -8,6 +8,7 @@ export {
   Engine,
   type EngineOptions,
   type EngineMemory,
+  type EngineInfo,
   type TensorData,
   Tensor,
   type DType,

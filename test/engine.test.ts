@@ -54,6 +54,15 @@ for (const kind of ['cpu', 'webgpu'] as const) {
     });
     afterAll(() => e.dispose());
 
+    it('info() names the backend and the limits that size batch chunks', () => {
+      const info = e.info();
+      expect(info.backend).toBe(kind);
+      expect(info.adapter.length).toBeGreaterThan(0);
+      expect(info.limits.maxBindingBytes).toBeGreaterThanOrEqual(128 * 2 ** 20);
+      expect(info.limits.maxBindingBytes).toBeLessThanOrEqual(info.limits.maxBufferSize);
+      if (kind === 'webgpu') expect(Number.isFinite(info.limits.maxComputeInvocationsPerWorkgroup)).toBe(true);
+    });
+
     it('creates tensors from data and by pattern', async () => {
       expect(Array.from(await e.tensor([1, 2, 3, 4], [2, 2]).read())).toEqual([1, 2, 3, 4]);
       expect(Array.from(await e.zeros([3]).read())).toEqual([0, 0, 0]);

@@ -30,6 +30,29 @@ export interface EngineMemory {
 
 export type TensorData = ArrayLike<number> | number;
 
+/** What runs an engine's work, and the device limits that bound a single tensor and kernel. */
+export interface EngineInfo {
+  backend: 'webgpu' | 'cpu';
+  /** The adapter's vendor / architecture / description, or 'cpu reference (float64)'. */
+  adapter: string;
+  limits: {
+    /** Bytes of the largest tensor one kernel can bind: min(maxBufferSize, maxStorageBufferBindingSize). */
+    maxBindingBytes: number;
+    maxBufferSize: number;
+    maxStorageBufferBindingSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+    maxComputeWorkgroupSizeX: number;
+    maxComputeWorkgroupsPerDimension: number;
+    maxComputeWorkgroupStorageSize: number;
+  };
+}
+
+/**
+ * The CPU reference backend holds float64 arrays; this bound (2^28 elements = 1 GiB at 4 bytes an
+ * element, 2 GiB as float64) keeps one tensor well inside a Node heap.
+ */
+const CPU_MAX_BINDING_BYTES = 2 ** 30;
+
 export class Engine {
   private live = new Set<Tensor>();
   private disposed = false;
@@ -151,6 +174,44 @@ export class Engine {
   /** Runs fn and disposes every tensor it created except those it returns. */
   tidy<T>(fn: () => T): T {
     return tidy(fn);
+  }
+
+  /**
+   * The backend, the adapter and the limits that matter when sizing work: maxBindingBytes is the
+   * largest tensor (in bytes, 4 per element) one kernel can read or write, so batch chunks are
+   * sized from it.
+   */
+  info(): EngineInfo {
+    const gpu = (this.impl as { ctx?: { device: GPUDevice }; adapterInfo?: string }).ctx?.device;
+    if (this.impl.name === 'webgpu' && gpu) {
+      const l = gpu.limits;
+      return {
+        backend: 'webgpu',
+        adapter: (this.impl as { adapterInfo?: string }).adapterInfo ?? 'unknown adapter',
+        limits: {
+          maxBindingBytes: Math.min(l.maxBufferSize, l.maxStorageBufferBindingSize),
+          maxBufferSize: l.maxBufferSize,
+          maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+          maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+          maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+          maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+          maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+        },
+      };
+    }
+    return {
+      backend: 'cpu',
+      adapter: 'cpu reference (float64)',
+      limits: {
+        maxBindingBytes: CPU_MAX_BINDING_BYTES,
+        maxBufferSize: CPU_MAX_BINDING_BYTES,
+        maxStorageBufferBindingSize: CPU_MAX_BINDING_BYTES,
+        maxComputeInvocationsPerWorkgroup: Infinity,
+        maxComputeWorkgroupSizeX: Infinity,
+        maxComputeWorkgroupsPerDimension: Infinity,
+        maxComputeWorkgroupStorageSize: Infinity,
+      },
+    };
   }
 
   /** Live tensor count and bytes in use / pooled on this engine. */

@@ -4,7 +4,7 @@
  * `src/engine/`; a lint rule in CI holds that line. Internal modules never import this file
  * (that would be a cycle): it re-exports them.
  */
-export { createEngine, Engine, type EngineOptions, type EngineMemory, type TensorData } from './engine.js';
+export { createEngine, Engine, type EngineOptions, type EngineMemory, type EngineInfo, type TensorData } from './engine.js';
 export { Tensor } from './tensor.js';
 export type { DType } from './backend.js';
 export { tidy, keep } from './scope.js';
