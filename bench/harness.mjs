@@ -1,6 +1,8 @@
 // Shared bench plumbing: runs benny suites whose cases are async (each iteration waits for the
 // device), converts ops/s into ms and GFLOP/s, adds ratios against a baseline case measured in
-// the same run, prints a table and writes bench/results/<suite>.json.
+// the same run, prints a table and writes bench/results/<suite>.json. A case that names its
+// `engine` is also run once under engine.profile() and its top kernel families are printed and
+// kept in the row (topKernels), so every workload shows where its time goes.
 import b from 'benny';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,8 +12,8 @@ const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
 /**
  * @param {string} name suite name (file name of the JSON)
- * @param {{ name: string, flops?: number, scale?: number, fn: () => Promise<void>, options?: object }[]} cases
- *   flops: of the full workload; scale: full workload / timed prefix (default 1)
+ * @param {{ name: string, flops?: number, scale?: number, fn: () => Promise<void>, options?: object, engine?: object }[]} cases
+ *   flops: of the full workload; scale: full workload / timed prefix (default 1); engine: profile the case on it
  * @param {{ baseline?: string, context?: object }} opts baseline: the case others are compared with
  */
 export async function runSuite(name, cases, opts = {}) {
@@ -37,11 +39,27 @@ export async function runSuite(name, cases, opts = {}) {
       scaledFrom: scale === 1 ? null : `timed on 1/${scale} of the workload`,
     };
   });
+  for (const r of rows) {
+    const c = cases.find((x) => x.name === r.name);
+    r.topKernels = c?.engine ? await topKernels(c.engine, c.fn, r.name) : null;
+  }
   const base = rows.find((r) => r.name === opts.baseline);
   for (const r of rows) r.speedupVsBaseline = base ? +(base.ms / r.ms).toFixed(2) : null;
-  console.table(rows);
+  console.table(rows.map(({ topKernels: _t, ...r }) => r));
   mkdirSync(resultsDir, { recursive: true });
   const out = { suite: name, date: new Date().toISOString(), baseline: opts.baseline ?? null, context: opts.context ?? {}, results: rows };
   writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(out, null, 2));
   return out;
+}
+
+/**
+ * Runs fn once under engine.profile() and returns (and prints) its top `n` kernel families as
+ * { family, dispatches, totalMs, meanMs, share }; null when the engine cannot profile.
+ */
+export async function topKernels(engine, fn, label, n = 5) {
+  if (typeof engine?.profile !== 'function') return null;
+  const p = await engine.profile(fn);
+  const top = p.kernels.slice(0, n).map((k) => ({ family: k.family, dispatches: k.dispatches, totalMs: +k.totalMs.toFixed(2), meanMs: +k.meanMs.toFixed(3), share: +k.share.toFixed(3) }));
+  console.log(`  top kernels of ${label} (${p.method}, ${p.dispatches} dispatches, ${p.totalMs.toFixed(1)} ms): ` + top.map((k) => `${k.family} ${(100 * k.share).toFixed(0)} %`).join(', '));
+  return top;
 }

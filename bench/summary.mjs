@@ -46,7 +46,7 @@ function rowsOf(file) {
       continue;
     }
     if (file.suite === 'peers') {
-      out.push({ suite: 'peers', name: r.name, workload: r.workload, backend: 'webgpu', ms: r.auralensMs, gflops: r.gflop ? fix(r.gflop / (r.auralensMs / 1000), 3) : null, peer: r.peer, peerMs: r[`${r.peer}Ms`], agreement: r.agreement, vsTfjs: r.ratio, scaled: r.scaled });
+      out.push({ suite: 'peers', name: r.name, workload: r.workload, backend: 'webgpu', ms: r.auralensMs, gflops: r.gflop ? fix(r.gflop / (r.auralensMs / 1000), 3) : null, peer: r.peer, peerMs: r[`${r.peer}Ms`], agreement: r.agreement, vsTfjs: r.ratio, scaled: r.scaled, top: r.topKernels ?? null });
       continue;
     }
     const backend = r.backend ?? (/\bcpu\b/.test(r.name) ? 'cpu' : /webgpu/.test(r.name) ? 'webgpu' : null);
@@ -89,10 +89,29 @@ export function writeSummary(o) {
   const remote = existsSync(remoteDir)
     ? readdirSync(remoteDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(remoteDir, f), 'utf8')))
     : [];
-  const summary = { date: new Date().toISOString(), suites: o.suites, ceiling: o.ceiling, notes: o.notes ?? [], rows, remote };
+  const summary = { date: new Date().toISOString(), suites: o.suites, ceiling: o.ceiling, notes: o.notes ?? [], keyRatios: keyRatios(rows), rows, remote };
   writeFileSync(join(o.dir, 'summary.json'), JSON.stringify(summary, null, 2));
   writeFileSync(join(o.dir, 'summary.md'), markdown(summary));
   return summary;
+}
+
+/** The issue-13 targets, from rows of this run (absent rows give no entry). */
+function keyRatios(rows) {
+  const gpu = (pred) => rows.find((r) => r.backend === 'webgpu' && !r.error && pred(r));
+  const out = [];
+  const fwd = gpu((r) => r.workload === 'genre CNN forward, batch 64');
+  const train = gpu((r) => r.workload === 'genre CNN forward+backward, batch 64');
+  if (fwd && train) out.push({ what: 'genre CNN training step (forward + backward, train-mode BatchNorm) ÷ forward, batch 64', value: fix(train.ms / fwd.ms), target: '<= 3' });
+  for (const layer of ['conv2', 'conv3']) {
+    const f = gpu((r) => r.name.startsWith(`${layer} forward`));
+    for (const pass of ['input gradient', 'weight gradient']) {
+      const b = gpu((r) => r.name.startsWith(`${layer} ${pass}`));
+      if (f?.gflops && b?.gflops) out.push({ what: `${layer} ${pass} GFLOP/s ÷ its forward's`, value: fix(b.gflops / f.gflops), target: '>= 0.7' });
+    }
+  }
+  if (fwd?.vsMatmul) out.push({ what: 'genre CNN forward GFLOP/s ÷ same-run 1024³ matmul', value: fwd.vsMatmul, target: '>= 0.8 (issue 13 point 3)' });
+  for (const r of rows.filter((x) => x.suite === 'peers' && x.vsTfjs)) out.push({ what: `${r.name}: ${r.peer} ms ÷ auralens ms`, value: r.vsTfjs, target: '>= 2.5' });
+  return out;
 }
 
 const cell = (v, suffix = '') => (v === null || v === undefined ? '—' : `${typeof v === 'number' ? v.toLocaleString('en-US') : v}${suffix}`);
@@ -106,6 +125,11 @@ function markdown(s) {
   else L.push('No WebGPU adapter in this run: no matmul ceiling, CPU rows only.', '');
   for (const n of s.notes) L.push(`- ${n}`);
   if (s.notes.length) L.push('');
+  if (s.keyRatios.length) {
+    L.push('## Key ratios (same run)', '', '| ratio | value | target |', '|---|---:|---|');
+    for (const k of s.keyRatios) L.push(`| ${k.what} | ${k.value} | ${k.target} |`);
+    L.push('', '## All rows', '');
+  }
   L.push('| suite | workload | backend | ms | GFLOP/s | ÷ matmul | × CPU | × tfjs | agreement |', '|---|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of s.rows) {
     if (r.error) {

@@ -21,6 +21,7 @@ export async function run() {
       name: `conv2d 3x3 [16,32,32,150] -> 64 (${e.backend})`,
       flops: convFlops(16),
       scale: 16 / n,
+      engine: e,
       fn: async () => {
         const y = conv2d(x, w, null, { padding: 1 });
         await e.sync();
@@ -35,6 +36,7 @@ export async function run() {
     return {
       name: 'matmul 1024^3 (webgpu, the ceiling)',
       flops: 2 * 1024 ** 3,
+      engine: e,
       fn: async () => {
         const y = matmul(a, b);
         await e.sync();
@@ -42,7 +44,36 @@ export async function run() {
       },
     };
   });
-  await runSuite('layers-conv', [...convCases, ...mm], { baseline: `conv2d 3x3 [16,32,32,150] -> 64 (cpu)` });
+  // The backward kernels on the genre CNN's conv2 and conv3 shapes (batch 16), WebGPU only: the
+  // input and weight gradients against the forward of the same shape (issue 13: each >= 70 % of
+  // the forward's GFLOP/s; all three passes have the same FLOPs). Timed at the kernel level
+  // (Backend primitives), so that no forward is included in a backward row.
+  const P = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
+  const passes = [];
+  for (const e of engines.filter((g) => g.backend === 'webgpu')) {
+    for (const [label, [n, c, h, w, o]] of [['conv2', [16, 32, 32, 150, 64]], ['conv3', [16, 64, 16, 75, 128]]]) {
+      const x = e.randn([n, c, h, w], { seed: 11 });
+      const wt = e.randn([o, c, 3, 3], { seed: 12, std: 0.1 });
+      const gy = e.randn([n, o, h, w], { seed: 13 });
+      const flops = 2 * n * o * c * h * w * 9;
+      const kernel = (make) => async () => {
+        const s = make();
+        await e.sync();
+        e.impl.free(s);
+      };
+      passes.push(
+        { name: `${label} forward [${n},${c},${h},${w}] -> ${o} (webgpu)`, flops, engine: e, fn: kernel(() => e.impl.conv2d(x, wt, null, P)) },
+        { name: `${label} input gradient [${n},${c},${h},${w}] -> ${o} (webgpu)`, flops, engine: e, fn: kernel(() => e.impl.conv2dBackwardInput(gy, wt, x.shape, P)) },
+        { name: `${label} weight gradient [${n},${c},${h},${w}] -> ${o} (webgpu)`, flops, engine: e, fn: kernel(() => e.impl.conv2dBackwardWeight(x, gy, wt.shape, P)) },
+      );
+    }
+  }
+  const convOut = await runSuite('layers-conv', [...convCases, ...passes, ...mm], { baseline: `conv2d 3x3 [16,32,32,150] -> 64 (cpu)` });
+  for (const label of ['conv2', 'conv3']) {
+    const rate = (what) => convOut.results.find((r) => r.name.startsWith(`${label} ${what}`))?.gflops;
+    const f = rate('forward');
+    if (f) console.log(`${label}: input gradient ${(100 * rate('input gradient') / f).toFixed(0)} %, weight gradient ${(100 * rate('weight gradient') / f).toFixed(0)} % of the forward's GFLOP/s`);
+  }
 
   // The genre CNN at batch 64 on [1, 64, 301]: forward (eval) and a training step's gradients.
   // conv1's output for 64 clips is 157 MB, above lavapipe's 128 MiB per-binding limit, so the
@@ -58,13 +89,14 @@ export async function run() {
     const y = e.tensor(Array.from({ length: n }, (_, i) => i % 10), [n], 'int32');
     return { e, n, reps, model, x, y };
   });
-  await runSuite(
+  const fwdOut = await runSuite(
     'layers-genre-forward',
     cnn.map(({ e, n, reps, model, x }) => ({
       name: `genre CNN forward, batch ${batch} (${e.backend})`,
       // 2 x multiply-adds of every conv and linear layer: 23.36 GFLOP (as peer-figures.md).
       flops: 23.36e9,
       scale: batch / (n * reps),
+      engine: e,
       fn: async () => {
         model.eval();
         const outs = [];
@@ -76,13 +108,14 @@ export async function run() {
     })),
     { baseline: `genre CNN forward, batch ${batch} (cpu)` },
   );
-  await runSuite(
+  const trainOut = await runSuite(
     'layers-genre-train-step',
     cnn.map(({ e, n, reps, model, x, y }) => ({
       name: `genre CNN forward+backward, batch ${batch} (${e.backend})`,
       // Forward plus input and weight gradients: about 3 x the forward's FLOPs.
       flops: 3 * 23.36e9,
       scale: batch / (n * reps),
+      engine: e,
       fn: async () => {
         model.train();
         const params = model.parameters();
@@ -95,6 +128,9 @@ export async function run() {
     })),
     { baseline: `genre CNN forward+backward, batch ${batch} (cpu)` },
   );
+  // The issue-13 ratio: a training step against the forward, both on WebGPU in this run.
+  const gpuMs = (out) => out.results.find((r) => r.name.endsWith('(webgpu)'))?.ms;
+  if (gpuMs(fwdOut) && gpuMs(trainOut)) console.log(`genre CNN batch ${batch}: training step = ${(gpuMs(trainOut) / gpuMs(fwdOut)).toFixed(2)} x the forward (webgpu)`);
   gpu.dispose();
   cpu.dispose();
 }

@@ -24,6 +24,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, models, saliency, integratedGradients, gradCam, audio, noGrad } from '../../dist/index.js';
+import { topKernels } from '../harness.mjs';
 
 const N_MELS = 64;
 const FRAMES = 301;
@@ -255,6 +256,7 @@ export async function run() {
       for (let i = 0; i < RUNS; i++) t.push(await tfOnce());
       const aMs = median(a.map((r) => r.ms)) * scale;
       const tMs = median(t.map((r) => r.ms)) * scale;
+      const top = await topKernels(e, async () => (await w.aur(x, steps)).dispose(), `auralens ${w.label}`);
       add({
         name: `${w.label}`,
         workload: `peers:${w.key}`,
@@ -266,6 +268,7 @@ export async function run() {
         ratio: +(tMs / aMs).toFixed(2),
         timed: steps ? `${clips} clip(s) x ${steps} steps` : `${clips} clip(s)`,
         scaled: scale !== 1,
+        topKernels: top,
       });
     } catch (err) {
       add({ name: w.label, workload: `peers:${w.key}`, peer, error: String(err?.message ?? err) });
@@ -316,6 +319,7 @@ export async function run() {
       for (let i = 0; i < RUNS; i++) t.push(await tfOnce());
       const aMs = median(a.map((r) => r.ms));
       const tMs = median(t.map((r) => r.ms));
+      const top = await topKernels(e, () => audio.logMel(wave).dispose(), 'auralens log-mel of 30 s');
       add({
         name: 'log-mel of 30 s at 16 kHz',
         workload: 'peers:logmel30s',
@@ -326,6 +330,7 @@ export async function run() {
         ratio: +(tMs / aMs).toFixed(2),
         timed: '30 s',
         scaled: false,
+        topKernels: top,
       });
     } catch (err) {
       add({ name: 'log-mel of 30 s at 16 kHz', workload: 'peers:logmel30s', peer, error: String(err?.message ?? err) });
@@ -336,7 +341,7 @@ export async function run() {
     }
   }
 
-  console.table(rows.map(({ name, auralensMs, peer: p, agreement: ag, ratio, scaled, timed, error, ...rest }) => ({
+  console.table(rows.map(({ name, auralensMs, peer: p, agreement: ag, ratio, scaled, timed, error, topKernels: _t, ...rest }) => ({
     name,
     auralensMs,
     peerMs: rest[`${p}Ms`],
