@@ -63,3 +63,52 @@ export async function topKernels(engine, fn, label, n = 5) {
   console.log(`  top kernels of ${label} (${p.method}, ${p.dispatches} dispatches, ${p.totalMs.toFixed(1)} ms): ` + top.map((k) => `${k.family} ${(100 * k.share).toFixed(0)} %`).join(', '));
   return top;
 }
+
+/**
+ * Times cases round-robin (one run of each per round, `rounds` rounds after one warm-up round)
+ * and returns each case's median ms. For ratios between cases on a machine whose speed drifts
+ * (shared cores): drift then hits every case alike, where benny's case-after-case timing would
+ * put it into the ratio. Writes rows like runSuite's (ms, gflops, and the per-round ratio to
+ * `baseline`, median over the rounds) to bench/results/<name>.json.
+ * @param {string} name
+ * @param {{ name: string, flops?: number, scale?: number, fn: () => Promise<void>, engine?: object }[]} cases
+ * @param {{ rounds?: number, baseline?: string, context?: object }} opts
+ */
+export async function runInterleaved(name, cases, opts = {}) {
+  const rounds = opts.rounds ?? 5;
+  const times = cases.map(() => []);
+  for (let r = -1; r < rounds; r++) {
+    for (let i = 0; i < cases.length; i++) {
+      const t0 = performance.now();
+      await cases[i].fn();
+      const ms = performance.now() - t0;
+      if (r >= 0) times[i].push(ms * (cases[i].scale ?? 1));
+    }
+  }
+  const med = (v) => {
+    const s = [...v].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const bi = cases.findIndex((c) => c.name === opts.baseline);
+  const rows = [];
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    const ms = med(times[i]);
+    rows.push({
+      name: c.name,
+      ms: +ms.toFixed(3),
+      samples: rounds,
+      gflops: c.flops ? +(c.flops / 1e6 / ms).toFixed(3) : null,
+      scaledFrom: (c.scale ?? 1) === 1 ? null : `timed on 1/${c.scale} of the workload`,
+      // Median over the rounds of (this case / the baseline in the same round).
+      ratioToBaseline: bi >= 0 ? +med(times[i].map((t, k) => t / times[bi][k])).toFixed(3) : null,
+      roundsMs: times[i].map((t) => +t.toFixed(1)),
+      topKernels: c.engine ? await topKernels(c.engine, c.fn, c.name) : null,
+    });
+  }
+  console.table(rows.map(({ topKernels: _t, roundsMs: _r, ...r }) => r));
+  mkdirSync(resultsDir, { recursive: true });
+  const out = { suite: name, date: new Date().toISOString(), baseline: opts.baseline ?? null, context: { interleaved: `${rounds} rounds, round-robin`, ...(opts.context ?? {}) }, results: rows };
+  writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(out, null, 2));
+  return out;
+}
