@@ -181,9 +181,9 @@ export function yieldToEventLoop(): Promise<void> {
  * A list shortened for an error message: "3 keys: a, b, c" or "518,504 keys, e.g. 0, 1, 2".
  * `noun` is plural ("unexpected keys").
  */
-export function capList(items: readonly string[], noun: string, show = 5): string {
+export function capList(items: readonly string[], noun: string, show = 5, sep = ', '): string {
   const n = items.length.toLocaleString('en-US');
-  const cut = (s: string) => (s.length > 60 ? `${s.slice(0, 60)}…` : s);
-  if (items.length <= show) return `${n} ${noun}: ${items.map(cut).join(', ')}`;
-  return `${n} ${noun}, e.g. ${items.slice(0, Math.min(3, show)).map(cut).join(', ')}`;
+  const cut = (s: string) => (s.length > 120 ? `${s.slice(0, 120)}…` : s);
+  if (items.length <= show) return `${n} ${noun}: ${items.map(cut).join(sep)}`;
+  return `${n} ${noun}, e.g. ${items.slice(0, Math.min(3, show)).map(cut).join(sep)}`;
 }
