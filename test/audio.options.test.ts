@@ -113,18 +113,18 @@ for (const kind of ['cpu', 'webgpu'] as const) {
         audio.logMel(w, { nFft: 512, hopLength: 128, winLength: 400, nMels: 40, fMin: 50, fMax: 7000 } as never),
       ]);
       expect(a.shape).toEqual([2, 40, 1 + Math.floor(3000 / 128)]);
-      const av = Array.from(await a.read());
-      expect(Array.from(await b.read())).toEqual(av);
-      expect(Array.from(await c.read())).toEqual(av);
+      const av = Array.from(await a.readFloat());
+      expect(Array.from(await b.readFloat())).toEqual(av);
+      expect(Array.from(await c.readFloat())).toEqual(av);
       // hopLength is honoured (not silently 160): the frame count follows it.
       const d = audio.logMel(w, { hopLength: 256 } as never);
       expect(d.shape[2]).toBe(1 + Math.floor(3000 / 256));
       const s1 = audio.stft(w, { n_fft: 256, hop_length: 64 } as never);
       const s2 = audio.stft(w, { nFft: 256, hop: 64 });
-      expect(Array.from(await s1.re.read())).toEqual(Array.from(await s2.re.read()));
+      expect(Array.from(await s1.re.readFloat())).toEqual(Array.from(await s2.re.readFloat()));
       const m = audio.melSpectrogram(w, { nMels: 40 });
       const m2 = audio.logMel(w, { nMels: 40, db: false });
-      expect(Array.from(await m.read())).toEqual(Array.from(await m2.read()));
+      expect(Array.from(await m.readFloat())).toEqual(Array.from(await m2.readFloat()));
       for (const t of [w, a, b, c, d, s1.re, s1.im, s2.re, s2.im, m, m2]) t.dispose();
     });
 
@@ -136,7 +136,7 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const lm = new audio.LogMel(e!, { n_mels: 32, hop_length: 160 } as never);
       const out = noGrad(() => lm.call(w));
       expect(out.shape).toEqual([2, 1, 32, 21]);
-      expect(Array.from(await out.read())).toEqual(Array.from(await ref.read()));
+      expect(Array.from(await out.readFloat())).toEqual(Array.from(await ref.readFloat()));
       const w1 = e!.tensor(wave(1, 3200), [3200]);
       expect(() => lm.call(w1)).toThrow(/LogMel: expected a batch of waveforms \[B, samples\], got \[3200\] \(add a batch axis/);
       expect(() => new audio.LogMel(e!, { nFFT: 512 } as never)).toThrow(/LogMel: unknown option 'nFFT' — did you mean 'nFft'/);
@@ -157,7 +157,7 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       expect(output.shape).toEqual([2, 3]);
       expect(activations['cnn.conv1'].shape).toEqual([2, 4, 32, 21]);
       // Per-clip normalisation: mean 0, std 1 per example.
-      const nv = await activations.norm.read();
+      const nv = await activations.norm.readFloat();
       const per = 32 * 21;
       for (let i = 0; i < 2; i++) {
         const row = nv.subarray(i * per, (i + 1) * per);
@@ -169,7 +169,7 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const fixed = new audio.Normalize(e!, { mean: 2, std: 4 });
       const f3 = e!.tensor([2, 6, -2], [1, 3]);
       const f = noGrad(() => fixed.call(f3));
-      expect(Array.from(await f.read())).toEqual([0, 1, -1]);
+      expect(Array.from(await f.readFloat())).toEqual([0, 1, -1]);
       expect(() => new audio.Normalize(e!, { mean: 1 })).toThrow(/give both mean and std/);
       for (const t of [out, output, f, f3, w1, ...Object.values(activations)]) t.dispose();
       model.dispose();
@@ -184,32 +184,32 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const before = e!.memory();
       const z = audio.baselines.silence(w);
       expect(z.shape).toEqual([2, 4000]);
-      expect((await z.read()).every((v) => v === 0)).toBe(true);
+      expect((await z.readFloat()).every((v) => v === 0)).toBe(true);
       const n = audio.baselines.noise(w, { db: -40, seed: 3 });
-      const nv = await n.read();
+      const nv = await n.readFloat();
       const rms = Math.sqrt(nv.reduce((s, v) => s + v * v, 0) / nv.length);
       expect(Math.abs(rms - 0.01) / 0.01).toBeLessThan(0.05);
       expect(() => audio.baselines.noise(w, { db: 10 })).toThrow(/db must be ≤ 0/);
       // A constant spectrogram stays constant; a spike spreads out and keeps its mass (away from edges).
       const c = e!.full([1, 8, 12], 3);
       const bc = audio.baselines.blurred(c, { sigma: [1, 2] });
-      for (const v of await bc.read()) expect(v).toBeCloseTo(3, 5);
+      for (const v of await bc.readFloat()) expect(v).toBeCloseTo(3, 5);
       const spike = new Float32Array(16 * 40);
       spike[8 * 40 + 20] = 1;
       const sp = e!.tensor(spike, [1, 1, 16, 40]);
       const bs = audio.baselines.blurred(sp, { sigma: [1.5, 3] });
       expect(bs.shape).toEqual([1, 1, 16, 40]);
-      const bv = await bs.read();
+      const bv = await bs.readFloat();
       expect(bv.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 4);
       expect(bv[8 * 40 + 20]).toBeLessThan(0.2);
       expect(bv[8 * 40 + 22]).toBeGreaterThan(0);
       const u = audio.baselines.uniform(w, { seed: 1 });
-      const uv = await u.read();
-      const wv = await w.read();
+      const uv = await u.readFloat();
+      const wv = await w.readFloat();
       const [lo, hi] = [Math.min(...wv), Math.max(...wv)];
       expect(uv.every((v) => v >= lo - 1e-6 && v <= hi + 1e-6)).toBe(true);
       const u2 = audio.baselines.uniform(w, { low: -1, high: 1, seed: 1 });
-      expect((await u2.read()).every((v) => v >= -1 && v < 1)).toBe(true);
+      expect((await u2.readFloat()).every((v) => v >= -1 && v < 1)).toBe(true);
       expect(() => audio.baselines.blurred(w, { sigmas: 2 } as never)).toThrow(/unknown option 'sigmas' — did you mean 'sigma'/);
       for (const t of [z, n, c, bc, sp, bs, u, u2]) t.dispose();
       expect(e!.memory().liveTensors).toBe(before.liveTensors);
