@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { noGrad, tidy } from '../src/engine/index.js';
 import { ValueError } from '../src/engine/errors.js';
-import { audio, nn } from '../src/index.js';
+import { audio, gradCam, nn } from '../src/index.js';
 import { loadAudioFile } from '../src/audio/load.js';
 import { enginePair } from './helpers/gpu.js';
 
@@ -166,6 +166,12 @@ for (const kind of ['cpu', 'webgpu'] as const) {
         expect(Math.abs(mu)).toBeLessThan(1e-4);
         expect(Math.abs(sd - 1)).toBeLessThan(1e-3);
       }
+      // Grad-CAM names a layer inside the waveform model: d logit / d cnn.conv1, per frame.
+      const cam = await gradCam(model, w, { target: 1, layer: 'cnn.conv1', upsample: false });
+      expect(cam.layerMap.shape).toEqual([2, 1, 32, 21]);
+      expect((await cam.layerMap.readFloat()).every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+      cam.layerMap.dispose();
+      if (cam.map !== cam.layerMap) cam.map.dispose();
       const fixed = new audio.Normalize(e!, { mean: 2, std: 4 });
       const f3 = e!.tensor([2, 6, -2], [1, 3]);
       const f = noGrad(() => fixed.call(f3));
