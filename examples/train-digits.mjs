@@ -50,7 +50,7 @@ const history = await fit(net, train, {
   seed: 0,
   optimizer: opt,
   validation: val,
-  onProgress: ({ epoch, loss, trainAccuracy, valAccuracy }) =>
+  onEpoch: ({ epoch, loss, trainAccuracy, valAccuracy }) =>
     console.log(`epoch ${epoch}: loss ${loss.toFixed(4)}, train accuracy ${(100 * trainAccuracy).toFixed(1)} %, validation accuracy ${(100 * valAccuracy).toFixed(1)} %`),
 });
 opt.dispose();

@@ -97,7 +97,7 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const t0 = performance.now();
       let history: FitProgress[];
       try {
-        history = await fit(model, train, { ...options(7), onProgress: (p) => void seen.push(p) });
+        history = await fit(model, train, { ...options(7), onEpoch: (p) => void seen.push(p) });
       } finally {
         impl.read = realRead;
       }
@@ -155,7 +155,7 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       await fit(model, train, {
         ...options(5),
         epochs: 5,
-        onProgress: () => {
+        onEpoch: () => {
           const m = e.memory();
           mem.push({ live: m.liveTensors, bytes: m.bytesInUse });
         },
@@ -203,7 +203,10 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       await expect(fit(model, train, { ...base, seed: NaN })).rejects.toThrow(/fit: options.seed must be an integer, got NaN/);
       await expect(fit(model, train, { ...base, lr: NaN })).rejects.toThrow(/fit: options.lr must be a finite number >= 0, got NaN/);
       await expect(fit(model, train, { ...base, optimizer: 'rmsprop' as never })).rejects.toThrow(/fit: options.optimizer must be 'adam', 'sgd'/);
-      await expect(fit(model, train, { ...base, batch_size: 3 } as never)).rejects.toThrow(/fit: unknown option 'batch_size'/);
+      await expect(fit(model, train, { ...base, batchSizes: 3 } as never)).rejects.toThrow(/fit: unknown option 'batchSizes' — did you mean 'batchSize'\?/);
+      await expect(fit(model, train, { ...base, batchSize: undefined, batch_size: 0 } as never)).rejects.toThrow(/fit: options.batchSize must be a positive integer, got 0/);
+      await expect(fit(model, train, { ...base, epochs: 1e9 })).rejects.toThrow(/fit: options.epochs must be at most 1,000,000/);
+      await expect(fit(model, train, { ...base, signal: {} as never })).rejects.toThrow(/fit: signal must be an AbortSignal/);
       await expect(fit(model, train, { ...base, validation: { x: val.x, y: yShort } })).rejects.toThrow(/fit: options.validation.y must be \[128\]/);
       await expect(fit(model, { x: train.x, y: yBig }, base)).rejects.toThrow(ValueError);
       await expect(fit(model, { x: train.x, y: yBig }, base)).rejects.toThrow(/fit: labels go up to 5, but the model has 4 classes/);

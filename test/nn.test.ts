@@ -299,7 +299,7 @@ describe('forwardWithActivations', () => {
 describe('models and specs', () => {
   it('genreCNN and digitCNN produce [N, classes] logits', () => {
     tidy(() => {
-      const g = genreCNN(e, { seed: 1, channels: [4, 4, 4], bottleneck: 8, nClasses: 5 }).eval();
+      const g = genreCNN(e, { seed: 1, nMels: 16, channels: [4, 4, 4], bottleneck: 8, nClasses: 5 }).eval();
       expect(g.forward(e.rand([2, 1, 16, 20], { seed: 1 })).shape).toEqual([2, 5]);
       const d = digitCNN(e, { seed: 1 }).eval();
       expect(d.forward(e.rand([2, 1, 32, 48], { seed: 1 })).shape).toEqual([2, 10]);

@@ -11,7 +11,10 @@ export { rfft, rfftAdjoint, rfftPower, DEFAULT_DFT_METHOD, type DftMethod, type 
 export { stft, spectrogram, spectrumPower, type StftOptions, type SpectrogramOptions } from './stft.js';
 export { melFilterbank, melScale, melCenters, melToLinearWeights, hzToMel, melToHz, type MelFilterbankOptions, type MelScale } from './mel.js';
 export { amplitudeToDb, normalizePerClip, type AmplitudeToDbOptions, type NormalizeOptions } from './db.js';
-export { logMel, LOG_MEL_DEFAULTS, type LogMelOptions } from './logmel.js';
+export { logMel, melSpectrogram, LOG_MEL_DEFAULTS, type LogMelOptions } from './logmel.js';
+export { LogMel, Normalize, type LogMelModuleOptions, type NormalizeModuleOptions } from './modules.js';
+export { baselines } from './baselines.js';
+export { MAX_N_FFT, MAX_HOP, MAX_N_MELS, MAX_AUDIO_SAMPLES, MAX_SAMPLE_RATE } from './options.js';
 export { istft, maskToAudio, type IstftOptions, type MaskToAudioOptions } from './istft.js';
 export { clearAudioCache } from './cache.js';
 

@@ -12,6 +12,7 @@ import { dftBasis, rfftAdjoint } from './dft.js';
 import { overlapAdd } from './frames.js';
 import { melOptionsOf, stftOptionsOf, type LogMelOptions } from './logmel.js';
 import { melTensor } from './mel.js';
+import { audioOptions, ISTFT_SPEC, MASK_TO_AUDIO_SPEC, MAX_AUDIO_SAMPLES, checkFrontEndSizes } from './options.js';
 import { framesSpectrum, resolveStft, stftFrames, toTorchLayout, windowTensor, type StftOptions, type StftPlan } from './stft.js';
 
 export interface IstftOptions extends StftOptions {
@@ -55,6 +56,7 @@ function hostSynthesisWindow(plan: StftPlan): Float64Array | null {
  */
 export function istft(re: Tensor, im: Tensor, options: IstftOptions): Tensor {
   const fname = 'istft';
+  options = audioOptions<IstftOptions>(options, ISTFT_SPEC, fname);
   checkFloat(re, 're', fname);
   checkFloat(im, 'im', fname);
   const e = engineOf(fname, re, im);
@@ -69,6 +71,7 @@ export function istft(re: Tensor, im: Tensor, options: IstftOptions): Tensor {
   if (plan.tensorWindow) engineOf(fname, re, plan.tensorWindow);
   const length = options.length;
   if (length !== undefined && (!Number.isInteger(length) || length < 0)) throw new ValueError(`${fname}: length must be a non-negative integer, got ${String(length)}`);
+  if (length !== undefined && length > MAX_AUDIO_SAMPLES) throw new ValueError(`${fname}: length must be at most ${MAX_AUDIO_SAMPLES.toLocaleString('en-US')} samples, got ${length.toLocaleString('en-US')}`);
 
   // The window envelope (host, float64): sum over frames of window^2, for the normalisation.
   const expected = nFft + hop * (nFrames - 1);
@@ -147,6 +150,8 @@ export interface MaskToAudioOptions extends LogMelOptions {
  */
 export function maskToAudio(wave: Tensor, mask: Tensor, options: MaskToAudioOptions = {}): Tensor {
   const fname = 'maskToAudio';
+  options = audioOptions<MaskToAudioOptions>(options, MASK_TO_AUDIO_SPEC, fname);
+  checkFrontEndSizes(options, fname);
   checkFloat(wave, 'wave', fname);
   checkFloat(mask, 'mask', fname);
   engineOf(fname, wave, mask);

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { AudioDecodeError, ValueError } from '../engine/index.js';
 import { resample, resampleFilter, type ResampleQuality } from './resample.js';
 import { decodeWav } from './wav.js';
+import { MAX_AUDIO_SAMPLES, MAX_SAMPLE_RATE } from './options.js';
+import { parseOptions, withSnakeCase } from '../util/options.js';
 
 export { toBatch } from './batch.js';
 
@@ -29,11 +31,16 @@ export interface LoadAudioOptions {
   quality?: ResampleQuality;
 }
 
-function checkLoadOptions(fname: string, o: LoadAudioOptions): Required<Omit<LoadAudioOptions, 'duration'>> & { duration?: number } {
+/** loadAudioFile's options; torchaudio/librosa spellings accepted (`sample_rate`, librosa's `sr`). */
+const LOAD_SPEC = withSnakeCase(['sampleRate', 'duration', 'offset', 'pad', 'quality'], { sampleRate: ['sr'] });
+
+function checkLoadOptions(fname: string, options: LoadAudioOptions, extraKeys: readonly string[] = []): Required<Omit<LoadAudioOptions, 'duration'>> & { duration?: number } {
+  const o = parseOptions<LoadAudioOptions>(options, { ...LOAD_SPEC, ...Object.fromEntries(extraKeys.map((k) => [k, []])) }, fname);
   const sampleRate = o.sampleRate ?? 16000;
   if (typeof sampleRate !== 'number' || !Number.isInteger(sampleRate) || sampleRate <= 0) {
     throw new ValueError(`${fname}: sampleRate: expected a positive integer (Hz), got ${String(o.sampleRate)}`);
   }
+  if (sampleRate > MAX_SAMPLE_RATE) throw new ValueError(`${fname}: sampleRate: at most ${MAX_SAMPLE_RATE.toLocaleString('en-US')} Hz is supported, got ${sampleRate.toLocaleString('en-US')}`);
   const offset = o.offset ?? 0;
   if (typeof offset !== 'number' || !Number.isFinite(offset) || offset < 0) throw new ValueError(`${fname}: offset: expected a finite number of seconds ≥ 0, got ${String(o.offset)}`);
   const duration = o.duration;
@@ -87,6 +94,9 @@ function cropResample(x: Float32Array, from: number, o: ReturnType<typeof checkL
     throw new ValueError(`loadAudioFile: ${path} is too short: it is ${secs(n / from)} long, and offset ${secs(o.offset)} is past its end`);
   }
   const end = want === undefined ? fullLen : Math.min(fullLen, start + want);
+  if (Math.max(end - start, want ?? 0) > MAX_AUDIO_SAMPLES) {
+    throw new ValueError(`loadAudioFile: ${path}: ${Math.max(end - start, want ?? 0).toLocaleString('en-US')} samples at ${to} Hz asked for, more than the ${MAX_AUDIO_SAMPLES.toLocaleString('en-US')} supported (pass a shorter duration)`);
+  }
   if (want !== undefined && end - start < want && !o.pad) {
     throw new ValueError(`loadAudioFile: ${path} is too short: ${secs((end - start) / to)} of audio from offset ${secs(o.offset)}, duration ${secs(want / to)} needed (pass pad: true to zero-pad)`);
   }
@@ -193,7 +203,7 @@ function shuffle<T>(xs: T[], rand: () => number): T[] {
 }
 
 function checkDatasetOptions(fname: string, o: DatasetOptions) {
-  const load = checkLoadOptions(fname, o);
+  const load = checkLoadOptions(fname, o, ['seed', 'valFraction', 'testFraction', 'split', 'classNames', 'splitBy', 'loadAudio', 'concurrency']);
   const seed = o.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new ValueError(`${fname}: seed: expected an integer, got ${String(o.seed)}`);
   const valFraction = o.valFraction ?? 0.1;

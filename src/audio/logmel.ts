@@ -15,6 +15,7 @@ import { dftBasis, type DftMethod } from './dft.js';
 import { melTensor, type MelFilterbankOptions, type MelScale } from './mel.js';
 import { framesPower, resolveStft, stftFrames, type StftOptions } from './stft.js';
 import type { WindowSpec } from './windows.js';
+import { audioOptions, checkFrontEndSizes, LOG_MEL_SPEC } from './options.js';
 
 export interface LogMelOptions {
   sampleRate?: number;
@@ -74,11 +75,38 @@ export function melOptionsOf(o: LogMelOptions, nFreqs: number): MelFilterbankOpt
 /**
  * Log-mel spectrogram of wave [..., L] → [..., nMels, frames] (a 1-D wave gives [nMels, frames]),
  * differentiable with respect to the wave. Defaults: see LOG_MEL_DEFAULTS and LogMelOptions.
+ * torchaudio's spellings are accepted (`n_fft`, `hop_length`/`hopLength`, `win_length`, `n_mels`,
+ * `f_min`, `f_max`, `sample_rate`, `top_db`, `norm`); unknown keys throw a ValueError naming the
+ * nearest known one. Sizes are bounded: nFft and winLength ≤ 65,536, hop ≤ 2^24, nMels ≤ 4,096.
  */
 export function logMel(wave: Tensor, options: LogMelOptions = {}): Tensor {
-  const fname = 'logMel';
+  return logMelChecked(wave, parseLogMelOptions(options, 'logMel'), 'logMel');
+}
+
+/**
+ * Mel spectrogram (power, or magnitude with power 1) of wave [..., L] → [..., nMels, frames]:
+ * torchaudio.transforms.MelSpectrogram, i.e. logMel without the decibels.
+ */
+export function melSpectrogram(wave: Tensor, options: Omit<LogMelOptions, 'db' | 'amin' | 'ref' | 'topDb' | 'topDbPerExample' | 'normalize'> = {}): Tensor {
+  const o = parseLogMelOptions(options, 'melSpectrogram');
+  for (const k of ['db', 'amin', 'ref', 'topDb', 'topDbPerExample', 'normalize'] as const) {
+    if (o[k] !== undefined) throw new ValueError(`melSpectrogram: option '${k}' applies to logMel (decibels), not to the mel spectrogram`);
+  }
+  return logMelChecked(wave, { ...o, db: false }, 'melSpectrogram');
+}
+
+/** Strict parse of log-mel options (aliases → canonical keys) with the size bounds checked. */
+export function parseLogMelOptions(options: unknown, fname: string): LogMelOptions {
+  const o = audioOptions<LogMelOptions>(options, LOG_MEL_SPEC, fname);
+  checkFrontEndSizes(o, fname);
+  return o;
+}
+
+/** logMel on options already parsed by parseLogMelOptions. */
+export function logMelChecked(wave: Tensor, options: LogMelOptions, fname: string): Tensor {
   const power = options.power ?? 2;
   if (power !== 1 && power !== 2) throw new ValueError(`${fname}: power must be 1 or 2, got ${String(power)}`);
+  if (options.db !== undefined && typeof options.db !== 'boolean') throw new ValueError(`${fname}: db must be true or false, got ${String(options.db)}`);
   const plan = resolveStft(fname, stftOptionsOf(options));
   const melOpts = melOptionsOf(options, plan.bins);
   return tidy(() => {

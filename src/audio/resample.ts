@@ -20,6 +20,7 @@
  * frequency: everything that would alias is attenuated by at least A dB. Each phase's taps are
  * normalised to sum to 1 (exact DC gain). The signal is zero outside [0, n).
  */
+import { checkSampleRate, MAX_AUDIO_SAMPLES, MAX_SAMPLE_RATE } from './options.js';
 import { ValueError } from '../engine/index.js';
 
 /** Filter quality: stopband attenuation / filter half-length (zero crossings) / passband edge. */
@@ -162,9 +163,7 @@ function fillTaps(d: Design, frac: number, out: Float64Array): void {
 }
 
 function checkRate(rate: number, name: string): void {
-  if (typeof rate !== 'number' || !Number.isInteger(rate) || rate <= 0) {
-    throw new ValueError(`resample: ${name}: expected a positive integer sample rate in Hz, got ${String(rate)}`);
-  }
+  checkSampleRate(rate, name, 'resample', MAX_SAMPLE_RATE);
 }
 
 function checkQuality(q: ResampleQuality | undefined): ResampleQuality {
@@ -197,7 +196,8 @@ function bankFor(d: Design, key: string): Float64Array {
  * Converts `samples` from `fromRate` to `toRate` Hz (both positive integers) with a band-limited
  * polyphase windowed-sinc filter. Returns ceil(n · toRate / fromRate) samples; output k is the
  * band-limited signal at input time k · fromRate / toRate (no delay). Equal rates return a copy.
- * Throws ValueError for an empty input, a NaN or infinite sample (naming its index), or a bad rate.
+ * Throws ValueError for an empty input, a NaN or infinite sample (naming its index), a bad rate
+ * (rates are integers in [1, 768,000] Hz), or an output longer than 2^28 samples.
  */
 export function resample(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Float32Array {
   if (!(samples instanceof Float32Array)) {
@@ -211,6 +211,10 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
   checkRate(fromRate, 'fromRate');
   checkRate(toRate, 'toRate');
   const quality = checkQuality(options.quality);
+  const outLength = Math.ceil((n * toRate) / fromRate);
+  if (outLength > MAX_AUDIO_SAMPLES) {
+    throw new ValueError(`resample: ${n.toLocaleString('en-US')} samples from ${fromRate} Hz to ${toRate} Hz would give ${outLength.toLocaleString('en-US')} samples, more than the ${MAX_AUDIO_SAMPLES.toLocaleString('en-US')} supported`);
+  }
   if (fromRate === toRate) return samples.slice();
   const d = design(fromRate, toRate, quality);
   return run(samples, d, d.up * d.taps <= MAX_BANK ? `${fromRate}:${toRate}:${quality}` : null);

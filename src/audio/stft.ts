@@ -9,6 +9,7 @@ import { add, affine, checkFloat, concat, type Engine, engineOf, flip, fmt, matm
 import { cachedConstant } from './cache.js';
 import { checkMethod, dftBasis, rfft, rfftPower, type DftMethod } from './dft.js';
 import { frame } from './frames.js';
+import { audioOptions, checkFrontEndSizes, SPECTROGRAM_SPEC, STFT_SPEC } from './options.js';
 import { isHostWindow, namedWindow, padWindow, type WindowSpec } from './windows.js';
 
 export interface StftOptions {
@@ -61,6 +62,7 @@ function posInt(v: unknown, arg: string, fname: string): number {
 /** Validates STFT options (shared by stft, istft, logMel and maskToAudio). */
 export function resolveStft(fname: string, o: StftOptions): StftPlan {
   if (!o || typeof o !== 'object') throw new ValueError(`${fname}: options must be an object with at least nFft`);
+  checkFrontEndSizes(o, fname);
   const nFft = posInt(o.nFft, 'nFft', fname);
   const hop = posInt(o.hop ?? Math.max(1, Math.floor(nFft / 4)), 'hop', fname);
   const winLength = posInt(o.winLength ?? nFft, 'winLength', fname);
@@ -184,12 +186,14 @@ export function toTorchLayout(t: Tensor, lead: readonly number[]): Tensor {
 }
 
 /**
- * STFT of wave [..., L] (or [L]) → { re, im }, each [..., nFreq, frames] (torch.stft's layout; a
+ * STFT of wave [..., L] (or [L]) → { re, im }. torch.stft's spellings are accepted (`n_fft`,
+ * `hop_length`/`hopLength`, `win_length`, `pad_mode`); unknown keys throw a ValueError naming the
+ * nearest known one; nFft and winLength ≤ 65,536 and hop ≤ 2^24 samples. Result, each [..., nFreq, frames] (torch.stft's layout; a
  * 1-D wave gives [nFreq, frames]), nFreq = nFft/2 + 1 when onesided. frames = 1 + floor((L + 2 *
  * floor(nFft/2) - nFft) / hop) with center, 1 + floor((L - nFft) / hop) without.
  */
 export function stft(wave: Tensor, options: StftOptions): { re: Tensor; im: Tensor } {
-  const plan = resolveStft('stft', options);
+  const plan = resolveStft('stft', audioOptions<StftOptions>(options, STFT_SPEC, 'stft'));
   return tidy(() => {
     const { frames, lead } = stftFrames(wave, plan, 'stft');
     const { re, im } = framesSpectrum(frames, plan);
@@ -210,9 +214,10 @@ export interface SpectrogramOptions extends StftOptions {
 
 /** Power (or magnitude) spectrogram [..., nFreq, frames] of wave [..., L] (torchaudio Spectrogram). */
 export function spectrogram(wave: Tensor, options: SpectrogramOptions): Tensor {
-  const power = options.power ?? 2;
+  const o = audioOptions<SpectrogramOptions>(options, SPECTROGRAM_SPEC, 'spectrogram');
+  const power = o.power ?? 2;
   if (power !== 1 && power !== 2) throw new ValueError(`spectrogram: power must be 1 or 2, got ${String(power)}`);
-  const plan = resolveStft('spectrogram', options);
+  const plan = resolveStft('spectrogram', o);
   return tidy(() => {
     const { frames, lead } = stftFrames(wave, plan, 'spectrogram');
     return toTorchLayout(framesPower(frames, plan, power), lead);

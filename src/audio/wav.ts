@@ -212,12 +212,19 @@ export function decodeWav(bytes: Uint8Array | ArrayBuffer): DecodedAudio {
   let dataStart = -1;
   let dataSize = 0;
   const seen: string[] = [];
+  /** The chunk ids for an error message: at most 8 listed, then a count (a file of 200k empty chunks must not give a megabyte message). */
+  let nChunks = 0;
+  const chunkList = (ids: readonly string[]) => {
+    const shown = ids.map((s) => `'${s}'`).join(', ');
+    return nChunks > ids.length ? `${shown}, … ${(nChunks - ids.length).toLocaleString('en-US')} more (${nChunks.toLocaleString('en-US')} chunks)` : shown;
+  };
   let pos = 12;
   while (pos + 8 <= n) {
     const id = fourcc(b, pos);
     const size = dv.getUint32(pos + 4, true);
     const body = pos + 8;
-    seen.push(id);
+    if (seen.length < 8) seen.push(id);
+    nChunks++;
     if (id === 'data') {
       if (dataStart >= 0) break; // a second data chunk: ignore it (and anything after)
       dataStart = body;
@@ -245,11 +252,11 @@ export function decodeWav(bytes: Uint8Array | ArrayBuffer): DecodedAudio {
     pos = next + (size & 1);
   }
   if (!fmt) {
-    if (dataStart >= 0) fail(`bad header: no 'fmt ' chunk (chunks found: ${seen.map((s) => `'${s}'`).join(', ')})`);
+    if (dataStart >= 0) fail(`bad header: no 'fmt ' chunk (chunks found: ${chunkList(seen)})`);
     if (pos < n || seen.length === 0) fail(`truncated file: no 'fmt ' chunk before the file ends at byte ${n}`);
-    fail(`bad header: no 'fmt ' chunk (chunks found: ${seen.map((s) => `'${s}'`).join(', ')})`);
+    fail(`bad header: no 'fmt ' chunk (chunks found: ${chunkList(seen)})`);
   }
-  if (dataStart < 0) fail(`truncated file or bad header: no 'data' chunk before the file ends at byte ${n} (chunks found: ${seen.map((s) => `'${s}'`).join(', ')})`);
+  if (dataStart < 0) fail(`truncated file or bad header: no 'data' chunk before the file ends at byte ${n} (chunks found: ${chunkList(seen)})`);
   if (dataSize === 0) fail(`zero-length data: the 'data' chunk is empty (0 bytes), the file holds no samples`);
   const frameBytes = fmt.blockAlign;
   if (dataSize < frameBytes) fail(`zero-length data: the 'data' chunk holds ${dataSize} bytes, less than one ${fmt.codec.endsWith('adpcm') ? 'block' : 'frame'} (${frameBytes} bytes)`);

@@ -30,6 +30,62 @@ const MAX_HEADER_BYTES = 100_000_000;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const CTORS = { F64: Float64Array, F32: Float32Array, F16: Uint16Array, BF16: Uint16Array, I64: BigInt64Array, I32: Int32Array } as const;
 
+/** Most tensors a file may hold (a bound on the header's parse cost: 1.7M entries took 2 GB and 15 s). */
+export const MAX_SAFETENSORS_ENTRIES = 100_000;
+
+/** How to get a safetensors file from PyTorch, for the message when a .pt/.pth file is given. */
+const EXPORT_HINT = "export the state_dict in Python: `from safetensors.torch import save_file; save_file(model.state_dict(), 'model.safetensors')` (see the README)";
+
+/** Recognises a PyTorch checkpoint by its magic bytes: a zip archive (torch.save since 1.6) or a bare pickle (legacy). */
+function sniffPyTorch(u8: Uint8Array): void {
+  if (u8.length >= 4 && u8[0] === 0x50 && u8[1] === 0x4b && u8[2] === 0x03 && u8[3] === 0x04) {
+    fail(`this is a zip archive (a PyTorch .pt/.pth checkpoint from torch.save?), not a safetensors file; ${EXPORT_HINT}`);
+  }
+  if (u8.length >= 2 && u8[0] === 0x80 && u8[1] >= 2 && u8[1] <= 5) {
+    fail(`this is a Python pickle (a legacy PyTorch torch.save file?), not a safetensors file; ${EXPORT_HINT}`);
+  }
+}
+
+/**
+ * The first tensor name the JSON object `text` (already known to be valid JSON) gives twice at
+ * its top level, or null. JSON.parse keeps the last of duplicate keys silently; the reference
+ * parser rejects them, and so do we.
+ */
+function duplicateTopLevelKey(text: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \ */ ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++;
+      if (depth === 1 && c === 0x7b) expectKey = true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    } else if (c === 0x2c /* , */ && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return null;
+}
+
+/** Number of '{' bytes in u8[start, end): a cheap upper bound on the header's entries (each entry is one JSON object). */
+function countBraces(u8: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if (u8[i] === 0x7b) n++;
+  return n;
+}
+
 function fail(message: string): never {
   throw new SafetensorsError(`safetensors: ${message}`);
 }
@@ -72,11 +128,14 @@ function asBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array {
  */
 export function readSafetensors(bytes: Uint8Array | ArrayBuffer): { tensors: Record<string, HostTensor>; metadata: Record<string, string> } {
   const u8 = asBytes(bytes);
+  sniffPyTorch(u8);
   if (u8.length < 8) fail(`file is truncated: ${u8.length} bytes, but the 8-byte header length alone needs 8`);
   const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
   const headerLen = view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true);
   if (headerLen > MAX_HEADER_BYTES) fail(`header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit (not a safetensors file, or corrupt)`);
   if (8 + headerLen > u8.length) fail(`file is truncated: header says ${headerLen} bytes of JSON but only ${u8.length - 8} follow`);
+  // Bound the parse cost before JSON.parse: each entry is one JSON object, so one '{' at least.
+  if (countBraces(u8, 8, 8 + headerLen) > MAX_SAFETENSORS_ENTRIES + 2) fail(`header describes more than ${MAX_SAFETENSORS_ENTRIES.toLocaleString('en-US')} tensors, the supported maximum (corrupt, or not a model checkpoint)`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(u8.subarray(8, 8 + headerLen));
@@ -90,6 +149,8 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): { tensors: Rec
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
   if (!isPlainObject(header)) fail(`header must be a JSON object, got ${Array.isArray(header) ? 'an array' : show(header)}`);
+  const dup = duplicateTopLevelKey(text!);
+  if (dup !== null) fail(`tensor '${dup.length > 80 ? `${dup.slice(0, 77)}...` : dup}' appears twice in the header (duplicate keys are rejected, as by the reference parser)`);
 
   const dataStart = 8 + headerLen;
   const dataLen = u8.length - dataStart;

@@ -5,6 +5,7 @@
  * With the defaults: [1,32,48] → conv1 [16,32,24] → pool1 [16,16,12] → conv2 [24,14,10] →
  * pool2 [24,7,3] → 504 features → fc1 32 → fc2 10.
  */
+import { parseOptions, withSnakeCase } from '../util/options.js';
 import { type Engine, ValueError } from '../engine/index.js';
 import type { Sequential } from '../nn/container.js';
 import { fromSpec, validateSpec, type LayerSpec, type ModelSpec } from './spec.js';
@@ -24,6 +25,9 @@ export interface DigitCNNOptions {
   seed?: number;
 }
 
+/** digitCNN's options; PyTorch-style spellings accepted (`input_size`, `num_classes`, ...). */
+const DIGIT_CNN_SPEC = withSnakeCase(['inputSize', 'nClasses', 'channels', 'hidden', 'dropout', 'seed'], { nClasses: ['numClasses', 'num_classes'] });
+
 function posInt(v: unknown, name: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`digitCNN: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
@@ -31,6 +35,7 @@ function posInt(v: unknown, name: string): number {
 
 /** The spec digitCNN builds (see spec.ts). */
 export function digitCNNSpec(options: DigitCNNOptions = {}): ModelSpec {
+  options = parseOptions<DigitCNNOptions>(options, DIGIT_CNN_SPEC, 'digitCNN');
   const [h, w] = options.inputSize ?? [32, 48];
   posInt(h, 'inputSize[0]');
   posInt(w, 'inputSize[1]');
@@ -65,5 +70,6 @@ export function digitCNNSpec(options: DigitCNNOptions = {}): ModelSpec {
 
 /** Builds the digit CNN (default init from `seed`); load trained weights with loadStateDict. */
 export function digitCNN(engine: Engine, options: DigitCNNOptions = {}): Sequential {
-  return fromSpec(engine, digitCNNSpec(options), { seed: options.seed });
+  const o = parseOptions<DigitCNNOptions>(options, DIGIT_CNN_SPEC, 'digitCNN');
+  return fromSpec(engine, digitCNNSpec(o), { seed: o.seed });
 }

@@ -7,6 +7,7 @@
  */
 import { type Engine, ValueError } from '../engine/index.js';
 import type { Sequential } from '../nn/container.js';
+import { parseOptions, withSnakeCase } from '../util/options.js';
 import { fromSpec, type LayerSpec, type ModelSpec } from './spec.js';
 
 export interface GenreCNNOptions {
@@ -24,6 +25,9 @@ export interface GenreCNNOptions {
   seed?: number;
 }
 
+/** genreCNN's options; PyTorch-style spellings accepted (`n_mels`, `num_classes`, ...). */
+const GENRE_CNN_SPEC = withSnakeCase(['nMels', 'nClasses', 'channels', 'bottleneck', 'dropout', 'seed'], { nClasses: ['numClasses', 'num_classes'] });
+
 function posInt(v: unknown, name: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`genreCNN: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
@@ -31,6 +35,7 @@ function posInt(v: unknown, name: string): number {
 
 /** The spec genreCNN builds (see spec.ts). */
 export function genreCNNSpec(options: GenreCNNOptions = {}): ModelSpec {
+  options = parseOptions<GenreCNNOptions>(options, GENRE_CNN_SPEC, 'genreCNN');
   const nMels = posInt(options.nMels ?? 64, 'nMels');
   const nClasses = posInt(options.nClasses ?? 10, 'nClasses');
   const channels = options.channels ?? [32, 64, 128];
@@ -64,5 +69,6 @@ export function genreCNNSpec(options: GenreCNNOptions = {}): ModelSpec {
 
 /** Builds the genre CNN (default init from `seed`); load trained weights with loadStateDict. */
 export function genreCNN(engine: Engine, options: GenreCNNOptions = {}): Sequential {
-  return fromSpec(engine, genreCNNSpec(options), { seed: options.seed });
+  const o = parseOptions<GenreCNNOptions>(options, GENRE_CNN_SPEC, 'genreCNN');
+  return fromSpec(engine, genreCNNSpec(o), { seed: o.seed });
 }

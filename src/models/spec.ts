@@ -23,6 +23,7 @@
  * chain (and, when `input` is given, spatial sizes that do not fit) are reported with the layer's
  * path.
  */
+import { parseOptions } from '../util/options.js';
 import { convOutSize, type Engine, poolOutSize, ValueError } from '../engine/index.js';
 import { Dropout, Flatten, Identity, ReLU, Sigmoid, Tanh } from '../nn/activation.js';
 import { Sequential } from '../nn/container.js';
@@ -426,10 +427,15 @@ function buildLayer(engine: Engine, l: LayerSpec, seed: number, counter: { k: nu
  * Builds an nn.Sequential from a spec (validated first). Module names are the layer names, so
  * `model.loadStateDict(readSafetensors(bytes).tensors)` loads the PyTorch weights of the same
  * architecture. Parameters start from PyTorch's default init, reproducible from `options.seed`.
+ * With `spec.input`, the model checks its input on every forward: ShapeError "expected input
+ * [B, 1, 64, T], got [B, 1, 128, T]".
  */
 export function fromSpec(engine: Engine, spec: ModelSpec, options: FromSpecOptions = {}): Sequential {
   validateSpec(spec);
-  const seed = options.seed ?? 0;
+  const seed = parseOptions<FromSpecOptions>(options, { seed: [] }, 'fromSpec').seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new ValueError(`fromSpec: seed must be an integer, got ${JSON.stringify(seed)}`);
-  return buildLayers(engine, spec.layers, seed, { k: 0 });
+  const model = buildLayers(engine, spec.layers, seed, { k: 0 });
+  // The spec's input shape is checked on every forward (channels and feature axis).
+  if (spec.input) model.inputShape = spec.input.slice();
+  return model;
 }

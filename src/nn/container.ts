@@ -1,5 +1,5 @@
 /** Sequential container (torch.nn.Sequential). */
-import { type Engine, reshape, type Tensor, ValueError } from '../engine/index.js';
+import { type Engine, fmt, reshape, ShapeError, type Tensor, ValueError } from '../engine/index.js';
 import { containerTidy } from './hooks.js';
 import { Module } from './module.js';
 
@@ -8,6 +8,14 @@ import { Module } from './module.js';
  * given names ([['conv1', conv], ['relu1', relu]]), which become the PyTorch state_dict prefixes.
  */
 export class Sequential extends Module {
+  /**
+   * Per-example input shape that forward checks (without the batch axis; null entries = any
+   * size), e.g. [1, 64, null] for log-mels [B, 1, 64, T]; set by models.fromSpec from the spec's
+   * `input`. null: no check. A model trained on 64 mel bands then refuses 128 with a ShapeError
+   * instead of silently averaging them away.
+   */
+  inputShape: readonly (number | null)[] | null = null;
+
   constructor(engine: Engine, layers: readonly (Module | readonly [string, Module])[] = []) {
     super(engine);
     if (!Array.isArray(layers)) throw new ValueError('Sequential: layers must be an array of modules or [name, module] pairs');
@@ -39,7 +47,18 @@ export class Sequential extends Module {
     return m;
   }
 
+  /** Throws a ShapeError when x [B, ...] does not match inputShape. */
+  checkInput(x: Tensor): void {
+    const want = this.inputShape;
+    if (!want || !x || !Array.isArray(x.shape)) return;
+    const ok = x.rank === want.length + 1 && want.every((d, i) => d === null || d === x.shape[i + 1]);
+    if (ok) return;
+    const names = want.map((d, i) => (d !== null ? String(d) : i === want.length - 1 ? 'T' : '*'));
+    throw new ShapeError(`${this.constructor.name}: expected input [B, ${names.join(', ')}], got ${fmt(x.shape)}`);
+  }
+
   forward(x: Tensor): Tensor {
+    this.checkInput(x);
     // An empty Sequential passes a view of x on (never x itself, so disposing the output is safe).
     if (this._modules.size === 0) return reshape(x, x.shape);
     return containerTidy(() => {

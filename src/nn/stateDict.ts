@@ -1,5 +1,6 @@
 /** State-dict loading and validation of nn modules: StateDictError, the option/result types and the check-then-build part of loadStateDict. */
 import { cast, checkHostTensor, clone, fmt, type HostTensor, keep, noGrad, shapesEqual, type Tensor, toFloat32, toInt32, ValueError } from '../engine/index.js';
+import { capList } from '../util/options.js';
 import type { Module } from './module.js';
 import { describe, isTensor, join } from './moduleUtils.js';
 
@@ -53,6 +54,14 @@ export function prepareLoadStateDict(model: Module, tensors: Record<string, Stat
   if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors) || isTensor(tensors)) {
     throw new ValueError(`loadStateDict: expected a record of name → tensor, got ${describe(tensors)}`);
   }
+  if (ArrayBuffer.isView(tensors) || tensors instanceof ArrayBuffer) {
+    const n = (tensors as ArrayBufferLike | ArrayBufferView).byteLength.toLocaleString('en-US');
+    throw new ValueError(`loadStateDict: expected a record of name → tensor, got raw bytes (${n} bytes) — did you pass raw file bytes? use readSafetensors(bytes).tensors, or loadCheckpoint(model, bytes)`);
+  }
+  const maybeFile = tensors as { tensors?: unknown; metadata?: unknown };
+  if (maybeFile.tensors && typeof maybeFile.tensors === 'object' && 'metadata' in maybeFile && Object.keys(tensors).length <= 3) {
+    throw new ValueError(`loadStateDict: got the whole readSafetensors() result { tensors, metadata }; pass its .tensors`);
+  }
   const strict = options.strict ?? true;
   const slots = stateSlots(model);
   const missing: string[] = [];
@@ -105,11 +114,16 @@ export function prepareLoadStateDict(model: Module, tensors: Record<string, Stat
   const fatalMissing = strict ? missing : [];
   const fatalUnexpected = strict ? unexpected : [];
   if (fatalMissing.length || fatalUnexpected.length || mismatched.length || invalid.length) {
+    // Every list is capped (a few examples and a count): the error must stay readable for a
+    // checkpoint of half a million keys; the full lists are on the error object.
     const parts: string[] = [];
-    if (fatalMissing.length) parts.push(`missing keys (${fatalMissing.length}): ${fatalMissing.join(', ')}`);
-    if (fatalUnexpected.length) parts.push(`unexpected keys (${fatalUnexpected.length}): ${fatalUnexpected.join(', ')}`);
-    if (mismatched.length) parts.push(`shape mismatches (${mismatched.length}): ${mismatched.join('; ')}`);
-    if (invalid.length) parts.push(`invalid values (${invalid.length}): ${invalid.join('; ')}`);
+    if (fatalMissing.length) parts.push(capList(fatalMissing, 'missing keys', 8));
+    if (fatalUnexpected.length) {
+      const numeric = fatalUnexpected.length > 16 && fatalUnexpected.slice(0, 16).every((k) => /^\d+$/.test(k));
+      parts.push(capList(fatalUnexpected, 'unexpected keys', 8) + (numeric ? ' — did you pass raw file bytes? use readSafetensors(bytes).tensors' : ''));
+    }
+    if (mismatched.length) parts.push(capList(mismatched, 'shape mismatches', 8, '; '));
+    if (invalid.length) parts.push(capList(invalid, 'invalid values', 4, '; '));
     throw new StateDictError(
       `loadStateDict (${model.constructor.name}): nothing was loaded, the model is unchanged.\n  ${parts.join('\n  ')}`,
       fatalMissing,

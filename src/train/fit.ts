@@ -10,7 +10,8 @@
  *
  * saveCheckpoint / loadCheckpoint: model.stateDict() as safetensors (PyTorch key names), and back.
  */
-import { add, affine, argmax, cast, concat, crossEntropy, DTypeError, type Engine, equal, fmt, gather, gradientTape, hashPair, type HostTensor, max, min, noGrad, pcgHash, readSafetensors, reshape, seedKey, ShapeError, slice, stack, sum, Tensor, tensorsToSafetensors, tidy, ValueError } from '../engine/index.js';
+import { add, affine, argmax, cast, concat, crossEntropy, DTypeError, type Engine, equal, fmt, gather, gradientTape, hashPair, type HostTensor, keep, max, min, noGrad, pcgHash, readSafetensors, reshape, seedKey, ShapeError, slice, stack, sum, Tensor, tensorsToSafetensors, tidy, ValueError } from '../engine/index.js';
+import { checkCallback, checkSignal, parseOptions, positiveInt, throwIfAborted, withSnakeCase, yieldToEventLoop } from '../util/options.js';
 import { Adam } from '../optim/adam.js';
 import { Optimizer, type ParamRef } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
@@ -40,8 +41,25 @@ export interface FitProgress {
   valAccuracy?: number;
 }
 
+/**
+ * What onProgress receives after every training batch: `done` of `total` batches over all epochs,
+ * `stage` 'epoch N'. The report of an epoch's last batch comes after the epoch's one device read
+ * and also carries the epoch's results (loss, trainAccuracy, valAccuracy: see FitProgress); the
+ * other batch reports carry `epoch` and `batch` only, since reading a loss per batch would cost a
+ * host round trip per step.
+ */
+export interface FitBatchProgress extends Partial<Omit<FitProgress, 'epoch'>> {
+  done: number;
+  total: number;
+  stage: string;
+  /** 1 for the first epoch. */
+  epoch: number;
+  /** 1 for the epoch's first batch. */
+  batch: number;
+}
+
 export interface FitOptions {
-  /** Number of passes over the data. */
+  /** Number of passes over the data (at most 1,000,000). */
   epochs: number;
   /** Examples per step; the last batch of an epoch may be smaller. */
   batchSize: number;
@@ -55,16 +73,23 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Held-out data for the accuracy reported after each epoch. */
   validation?: FitData;
-  /** Called after each epoch (awaited when it returns a promise). */
-  onProgress?: (progress: FitProgress) => void | Promise<void>;
+  /** Called after every batch (see FitBatchProgress; awaited when it returns a promise). */
+  onProgress?: (progress: FitBatchProgress) => void | Promise<void>;
+  /** Called after each epoch with that epoch's history entry (awaited when it returns a promise). */
+  onEpoch?: (progress: FitProgress) => void | Promise<void>;
+  /** Aborting it stops training between batches with a CancelledError (the model keeps the steps taken, in eval mode). */
+  signal?: AbortSignal;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'lr', 'seed', 'optimizer', 'shuffle', 'validation', 'onProgress'];
+/** fit's options; Keras / PyTorch Lightning spellings accepted (`batch_size`, `learning_rate`, `max_epochs`, `validation_data`). */
+const FIT_SPEC = withSnakeCase(['epochs', 'batchSize', 'lr', 'seed', 'optimizer', 'shuffle', 'validation', 'onProgress', 'onEpoch', 'signal'], {
+  epochs: ['maxEpochs', 'max_epochs'],
+  lr: ['learningRate', 'learning_rate'],
+  validation: ['validationData', 'validation_data'],
+});
 
-function positiveInt(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new ValueError(`fit: options.${name} must be a positive integer, got ${String(v)}`);
-  return v;
-}
+/** Most epochs fit accepts (a typo such as 1e9 would otherwise run for ever). */
+export const MAX_EPOCHS = 1_000_000;
 
 function checkData(d: unknown, what: string, engine?: Engine): FitData {
   if (d === null || typeof d !== 'object') throw new ValueError(`fit: ${what} must be { x: Tensor, y: Tensor }, got ${d === null ? 'null' : typeof d}`);
@@ -129,10 +154,15 @@ async function labelRange(y: Tensor): Promise<[number, number]> {
 }
 
 /**
- * Trains `model` on `data` and returns the per-epoch history (what onProgress received). The
+ * Trains `model` on `data` and returns the per-epoch history (what onEpoch received). The
  * model is left in eval mode. Memory is flat across epochs: every intermediate is freed, the
  * parameters are replaced in place through parameterRefs(), and the optimiser fit creates is
  * disposed at the end (an optimiser passed in keeps its state).
+ *
+ * Long work: onProgress is called after every batch, the event loop gets a turn between batches
+ * (so timers, a browser's rendering and the device's callbacks run, and no synchronous run of
+ * dispatches can grow the device queue without bound), and `signal` stops training between
+ * batches with a CancelledError. One device read per epoch.
  */
 export async function fit(model: FitModel, data: FitData, options: FitOptions): Promise<FitProgress[]> {
   if (model === null || typeof model !== 'object' || typeof model.forward !== 'function' || typeof model.parameterRefs !== 'function') {
@@ -140,27 +170,30 @@ export async function fit(model: FitModel, data: FitData, options: FitOptions): 
   }
   if (typeof model.train !== 'function' || typeof model.eval !== 'function') throw new ValueError('fit: model must have train() and eval() (an nn.Module)');
   if (options === null || typeof options !== 'object') throw new ValueError('fit: options { epochs, batchSize, seed, ... } are required');
-  for (const k of Object.keys(options)) if (!FIT_KEYS.includes(k)) throw new ValueError(`fit: unknown option '${k}' (known: ${FIT_KEYS.join(', ')})`);
-  const epochs = positiveInt(options.epochs, 'epochs');
-  const batchSize = positiveInt(options.batchSize, 'batchSize');
-  const seed = options.seed;
+  const o = parseOptions<FitOptions>(options, FIT_SPEC, 'fit');
+  const epochs = positiveInt(o.epochs, 'options.epochs', 'fit', { max: MAX_EPOCHS });
+  const batchSize = positiveInt(o.batchSize, 'options.batchSize', 'fit');
+  const seed = o.seed;
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new ValueError(`fit: options.seed must be an integer, got ${String(seed)}`);
-  const shuffle = options.shuffle ?? true;
+  const shuffle = o.shuffle ?? true;
   if (typeof shuffle !== 'boolean') throw new ValueError(`fit: options.shuffle must be a boolean, got ${String(shuffle)}`);
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new ValueError('fit: options.onProgress must be a function');
+  const onProgress = checkCallback<FitOptions['onProgress']>(o.onProgress, 'options.onProgress', 'fit');
+  const onEpoch = checkCallback<FitOptions['onEpoch']>(o.onEpoch, 'options.onEpoch', 'fit');
+  const signal = checkSignal(o.signal, 'fit');
   const { x, y } = checkData(data, 'data');
   const engine = x.engine;
-  const val = options.validation === undefined ? undefined : checkData(options.validation, 'options.validation', engine);
+  const val = o.validation === undefined ? undefined : checkData(o.validation, 'options.validation', engine);
+  throwIfAborted(signal, 'fit');
 
   let opt: Optimizer;
   let ownOpt = false;
-  const choice = options.optimizer ?? 'adam';
+  const choice = o.optimizer ?? 'adam';
   if (choice instanceof Optimizer) {
-    if (options.lr !== undefined) throw new ValueError('fit: options.lr applies to the optimiser fit creates; set the learning rate on the optimiser instance instead');
+    if (o.lr !== undefined) throw new ValueError('fit: options.lr applies to the optimiser fit creates; set the learning rate on the optimiser instance instead');
     if (choice.isDisposed) throw new ValueError('fit: options.optimizer was disposed');
     opt = choice;
   } else if (choice === 'adam' || choice === 'sgd') {
-    const lr = options.lr ?? 1e-3;
+    const lr = o.lr ?? 1e-3;
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new ValueError(`fit: options.lr must be a finite number >= 0, got ${String(lr)}`);
     opt = choice === 'adam' ? new Adam(model, { lr }) : new SGD(model, { lr });
     ownOpt = true;
@@ -180,18 +213,22 @@ export async function fit(model: FitModel, data: FitData, options: FitOptions): 
       valHi = vhi;
     }
     const n = x.shape[0];
+    const perEpoch = Math.ceil(n / batchSize);
     const history: FitProgress[] = [];
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const stats = runEpoch(model, opt, { x, y }, val, { n, batchSize, seed, epoch, shuffle, labelMax: hi, valLabelMax: valHi, engine });
+      const args: EpochArgs = { n, batchSize, seed, epoch, shuffle, labelMax: hi, valLabelMax: valHi, engine, signal, perEpoch, total: perEpoch * epochs, onProgress };
+      const stats = await runEpoch(model, opt, { x, y }, val, args);
       const v = await stats.read();
       stats.dispose();
       const progress: FitProgress = { epoch: epoch + 1, loss: v[0], trainAccuracy: v[1] };
       if (val) progress.valAccuracy = v[2];
       history.push(progress);
-      if (options.onProgress) await options.onProgress({ ...progress });
+      if (onProgress) await onProgress({ done: (epoch + 1) * perEpoch, total: perEpoch * epochs, stage: `epoch ${epoch + 1}`, batch: perEpoch, ...progress });
+      if (onEpoch) await onEpoch({ ...progress });
     }
     return history;
   } finally {
+    model.eval();
     if (ownOpt) opt.dispose();
   }
 }
@@ -205,19 +242,35 @@ interface EpochArgs {
   labelMax: number;
   valLabelMax?: number;
   engine: Engine;
+  signal?: AbortSignal;
+  /** Batches per epoch, and over all epochs. */
+  perEpoch: number;
+  total: number;
+  onProgress?: FitOptions['onProgress'];
 }
 
-/** One epoch on the device; returns [mean loss, train accuracy, (validation accuracy)] as one tensor. */
-function runEpoch(model: FitModel, opt: Optimizer, data: FitData, val: FitData | undefined, a: EpochArgs): Tensor {
+/** Replaces *ref with next and disposes the old tensor (accumulators carried across awaits, outside any tidy). */
+function swap(old: Tensor, next: Tensor): Tensor {
+  old.dispose();
+  return next;
+}
+
+/**
+ * One epoch on the device; resolves to [mean loss, train accuracy, (validation accuracy)] as one
+ * tensor. Each batch is its own tidy scope; the accumulator and the permutation are kept by hand
+ * across the event-loop turns between batches (tidy scopes must not span an await).
+ */
+async function runEpoch(model: FitModel, opt: Optimizer, data: FitData, val: FitData | undefined, a: EpochArgs): Promise<Tensor> {
   const { n, batchSize, engine } = a;
   const refs = opt.params;
   const order = a.shuffle ? shuffleOrder(n, a.seed, a.epoch) : null;
-  return tidy(() => {
-    const perm = order ? engine.tensor(order, [n], 'int32') : null;
+  const perm = order ? keep(engine.tensor(order, [n], 'int32')) : null;
+  // [sum of loss * batch size, correct count], accumulated on the device.
+  let acc = keep(engine.zeros([2]));
+  let correct: Tensor | null = null;
+  try {
     model.train();
-    // [sum of loss * batch size, correct count], accumulated on the device.
-    let acc = engine.zeros([2]);
-    for (let start = 0; start < n; start += batchSize) {
+    for (let start = 0, batch = 1; start < n; start += batchSize, batch++) {
       const len = Math.min(batchSize, n - start);
       const next = tidy(() => {
         let xb: Tensor;
@@ -239,29 +292,42 @@ function runEpoch(model: FitModel, opt: Optimizer, data: FitData, val: FitData |
         opt.step(grads);
         return add(acc, stack([affine(loss, len, 0), correct]));
       });
-      acc.dispose();
-      acc = next;
+      acc = swap(acc, keep(next));
+      if (start + len < n) {
+        // The epoch's last batch is reported by fit, after the read, with the epoch's results.
+        if (a.onProgress) await a.onProgress({ done: a.epoch * a.perEpoch + batch, total: a.total, stage: `epoch ${a.epoch + 1}`, epoch: a.epoch + 1, batch });
+        await yieldToEventLoop();
+        throwIfAborted(a.signal, 'fit');
+      }
     }
     model.eval();
-    const meanTrain = affine(acc, 1 / n, 0);
-    if (!val) return meanTrain;
+    if (!val) return tidy(() => affine(acc, 1 / n, 0));
     const nv = val.x.shape[0];
-    let correct = engine.zeros([]);
-    noGrad(() => {
-      for (let start = 0; start < nv; start += batchSize) {
-        const len = Math.min(batchSize, nv - start);
-        const next = tidy(() => {
+    correct = keep(engine.zeros([]));
+    for (let start = 0; start < nv; start += batchSize) {
+      const len = Math.min(batchSize, nv - start);
+      const c = correct;
+      const next = noGrad(() =>
+        tidy(() => {
           const xb = slice(val.x, [start], [len]);
           const yb = slice(val.y, [start], [len]);
           const logits = checkLogits(model.forward(xb), len, start === 0 ? a.valLabelMax : undefined);
-          return add(correct, correctCount(logits, yb));
-        });
-        correct.dispose();
-        correct = next;
+          return add(c, correctCount(logits, yb));
+        }),
+      );
+      correct = swap(correct, keep(next));
+      if (start + len < nv) {
+        await yieldToEventLoop();
+        throwIfAborted(a.signal, 'fit');
       }
-    });
-    return concat([meanTrain, reshape(affine(correct, 1 / nv, 0), [1])]);
-  });
+    }
+    const cv = correct;
+    return tidy(() => concat([affine(acc, 1 / n, 0), reshape(affine(cv, 1 / nv, 0), [1])]));
+  } finally {
+    acc.dispose();
+    correct?.dispose();
+    perm?.dispose();
+  }
 }
 
 /** A model with PyTorch-style state dicts (an nn.Module). */
