@@ -26,6 +26,9 @@ export { OP_NAMES, PRIMITIVES, type OpName, type Primitive, type UnaryOp, type B
 // "Did you mean" for misspelt names (options, layers, op names).
 export { nearest, editDistance } from './suggest.js';
 export * from './ops/index.js';
+// Signal ops (framing, overlap-add, FFT). Not in ops/index.ts, so the root's flat op exports stay
+// as they were: users reach them as audio.frame / audio.rfft (with its DFT-matmul method).
+export { frame, frameCount, overlapAdd, rfft, rfftAdjoint, rfftPower, type FftOptions } from './ops/signal.js';
 export {
   AuralensError,
   ShapeError,
