@@ -9,6 +9,7 @@
  * to intermediate tensors (a layer's activation, for Grad-CAM and TCAV) come from the same walk.
  * Backward rules are themselves written with differentiable ops, so they run on either backend.
  */
+import { backendOf } from './backendOf.js';
 import { DTypeError, ShapeError, ValueError } from './errors.js';
 import { OP_NAMES, type OpName } from './primitives.js';
 import { nearest } from './suggest.js';
@@ -48,7 +49,7 @@ interface TapeNode {
  */
 function accumulate(prev: Tensor, g: Tensor): Tensor {
   const e = prev.engine;
-  return e._wrap(e.impl.binary('add', prev, g, prev.shape), prev.shape, 'float32');
+  return e._wrap(backendOf(e).binary('add', prev, g, prev.shape), prev.shape, 'float32');
 }
 
 function releaseNode(node: TapeNode): void {

@@ -9,6 +9,7 @@
  * The audio front end (src/audio) builds STFT, log-mel and istft on these through the engine's
  * face; its `audio.rfft` adds a DFT-matmul method beside this FFT.
  */
+import { backendOf } from '../backendOf.js';
 import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { fmt, shapesEqual, sizeOf } from '../shape.js';
@@ -45,7 +46,7 @@ export function frame(x: Tensor, frameLength: number, hop: number): Tensor {
   const batch = sizeOf(lead);
   const nFrames = frameCount(length, frameLength, hop);
   const e = x.engine;
-  const y = wrap(e, e.impl.frame({ storage: x.storage, shape: [batch, length], dtype: 'float32' }, frameLength, hop), [...lead, nFrames, frameLength]);
+  const y = wrap(e, backendOf(e).frame({ storage: x.storage, shape: [batch, length], dtype: 'float32' }, frameLength, hop), [...lead, nFrames, frameLength]);
   return record('frame', [x], y, ([g]) => [overlapAdd(g, hop, length)]);
 }
 
@@ -68,7 +69,7 @@ export function overlapAdd(frames: Tensor, hop: number, length?: number): Tensor
   const lead = frames.shape.slice(0, -2);
   const batch = sizeOf(lead);
   const e = frames.engine;
-  const y = wrap(e, e.impl.overlapAdd({ storage: frames.storage, shape: [batch, nFrames, frameLength], dtype: 'float32' }, hop, len), [...lead, len]);
+  const y = wrap(e, backendOf(e).overlapAdd({ storage: frames.storage, shape: [batch, nFrames, frameLength], dtype: 'float32' }, hop, len), [...lead, len]);
   return record('overlapAdd', [frames], y, ([g], [fr]) => {
     if (nFrames === 0 || frameLength === 0) return [e.zeros(fr.shape)];
     // Frame the gradient over exactly the span the frames cover (zeros past `length`).
@@ -140,7 +141,7 @@ export function rfft(x: Tensor, options: FftOptions = {}): [Tensor, Tensor] {
   const window = checkWindow(options.window, n, x, fname);
   const lead = x.shape.slice(0, -1);
   const e = x.engine;
-  const [sr, si] = e.impl.rfft(rowsView(x), n, bins, window ? rowsView(window) : null);
+  const [sr, si] = backendOf(e).rfft(rowsView(x), n, bins, window ? rowsView(window) : null);
   const out: [Tensor, Tensor] = [wrap(e, sr, [...lead, bins]), wrap(e, si, [...lead, bins])];
   return record('rfft', window ? [x, window] : [x], out, ([gr, gi], [xi, wi], _o, needs) => [
     needs[0] ? rfftAdjoint(gr, gi, n, { window: wi ?? null }) : null,
@@ -164,7 +165,7 @@ export function rfftAdjoint(re: Tensor, im: Tensor, n: number, options: { window
   const bins = checkBins(re.shape[re.rank - 1], n, fname);
   const window = checkWindow(options.window, n, re, fname);
   const e = re.engine;
-  const y = wrap(e, e.impl.rfftAdjoint(rowsView(re), rowsView(im), n, window ? rowsView(window) : null), [...re.shape.slice(0, -1), n]);
+  const y = wrap(e, backendOf(e).rfftAdjoint(rowsView(re), rowsView(im), n, window ? rowsView(window) : null), [...re.shape.slice(0, -1), n]);
   return record('rfftAdjoint', window ? [re, im, window] : [re, im], y, ([g], [ri, ii, wi], _o, needs) => {
     const r = needs[0] || needs[1] ? rfft(g, { bins, window: wi ?? null }) : null;
     return [needs[0] ? r![0] : null, needs[1] ? r![1] : null, wi && needs[2] ? sumRows(mul(g, rfftAdjoint(ri, ii, n))) : null];
@@ -181,7 +182,7 @@ export function rfftPower(x: Tensor, options: FftOptions = {}): Tensor {
   const bins = checkBins(options.bins ?? Math.floor(n / 2) + 1, n, fname);
   const window = checkWindow(options.window, n, x, fname);
   const e = x.engine;
-  const p = wrap(e, e.impl.rfftPower(rowsView(x), n, bins, window ? rowsView(window) : null), [...x.shape.slice(0, -1), bins]);
+  const p = wrap(e, backendOf(e).rfftPower(rowsView(x), n, bins, window ? rowsView(window) : null), [...x.shape.slice(0, -1), bins]);
   return record('rfftPower', window ? [x, window] : [x], p, ([g], [xi, wi], _o, needs) => {
     const [re, im] = rfft(xi, { bins, window: wi ?? null });
     const g2 = affine(g, 2, 0);
