@@ -4,9 +4,9 @@
  * the device's limits; between chunks the call yields to the event loop (so a browser tab stays
  * responsive and Node can run timers), reports progress and checks its AbortSignal.
  */
-import { CancelledError, type Engine } from "../../engine/index.js";
-import type { Progress } from "./contract.js";
-import { positiveInt } from "./options.js";
+import { CancelledError, type Engine } from '../../engine/index.js';
+import type { Progress } from './contract.js';
+import { positiveInt } from './options.js';
 
 /**
  * How many times larger than the input rows a model's largest intermediate is assumed to be when
@@ -32,18 +32,10 @@ export function rowsPerChunk(
     name?: string;
   } = {},
 ): number {
-  if (opts.maxBatch !== undefined)
-    return positiveInt(
-      opts.maxBatch,
-      opts.name ?? "options.maxBatch",
-      opts.fname ?? "rowsPerChunk",
-    );
+  if (opts.maxBatch !== undefined) return positiveInt(opts.maxBatch, opts.name ?? 'options.maxBatch', opts.fname ?? 'rowsPerChunk');
   const factor = opts.factor ?? DEFAULT_ACTIVATION_FACTOR;
   const bytes = engine.info().limits.maxBindingBytes;
-  return Math.max(
-    1,
-    Math.floor(bytes / (4 * factor * Math.max(1, elementsPerRow))),
-  );
+  return Math.max(1, Math.floor(bytes / (4 * factor * Math.max(1, elementsPerRow))));
 }
 
 /** Lets the event loop run (timers, I/O, rendering): works in Node and browsers. */
@@ -52,12 +44,8 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /** Throws CancelledError when the signal is aborted (with the signal's reason attached). */
-export function throwIfAborted(
-  signal: AbortSignal | undefined,
-  fname: string,
-): void {
-  if (signal?.aborted)
-    throw new CancelledError(`${fname}: cancelled`, signal.reason);
+export function throwIfAborted(signal: AbortSignal | undefined, fname: string): void {
+  if (signal?.aborted) throw new CancelledError(`${fname}: cancelled`, signal.reason);
 }
 
 export interface ChunkOptions {
@@ -80,8 +68,8 @@ export async function forEachChunk(
   fn: (start: number, end: number) => void | Promise<void>,
   opts: ChunkOptions = {},
 ): Promise<void> {
-  const fname = opts.fname ?? opts.stage ?? "forEachChunk";
-  const size = positiveInt(chunk, "chunk", fname);
+  const fname = opts.fname ?? opts.stage ?? 'forEachChunk';
+  const size = positiveInt(chunk, 'chunk', fname);
   throwIfAborted(opts.signal, fname);
   for (let start = 0; start < total; start += size) {
     const end = Math.min(total, start + size);

@@ -4,45 +4,24 @@
  * the nearest names, and a module passed instead of its name gets a short error giving the name
  * (never a serialisation of the module).
  */
-import {
-  fmt,
-  gradientTape,
-  mul,
-  ShapeError,
-  sum,
-  type Tensor,
-  ValueError,
-} from "../../engine/index.js";
-import { Module } from "../../nn/index.js";
-import {
-  checkModel,
-  resolveTargets,
-  targetRows,
-  type Model,
-  type Target,
-} from "./contract.js";
-import { describeValue, nearestName } from "./options.js";
+import { fmt, gradientTape, mul, ShapeError, sum, type Tensor, ValueError } from '../../engine/index.js';
+import { Module } from '../../nn/index.js';
+import { checkModel, resolveTargets, targetRows, type Model, type Target } from './contract.js';
+import { describeValue, nearestName } from './options.js';
 
 /** Most names an error lists (models can have hundreds of modules). */
 const MAX_LISTED = 12;
 
 function listNames(names: readonly string[], near?: string): string {
-  const ordered = near
-    ? [near, ...names.filter((n) => n !== near)]
-    : [...names];
-  const shown = ordered.slice(0, MAX_LISTED).join(", ");
-  return ordered.length > MAX_LISTED
-    ? `${shown}, … (${ordered.length} in all)`
-    : shown;
+  const ordered = near ? [near, ...names.filter((n) => n !== near)] : [...names];
+  const shown = ordered.slice(0, MAX_LISTED).join(', ');
+  return ordered.length > MAX_LISTED ? `${shown}, … (${ordered.length} in all)` : shown;
 }
 
 /** The model as a Module (layer methods need names), or a ValueError. */
 export function checkModule(model: unknown, fname: string): Module {
   const m = checkModel(model, fname);
-  if (!(m instanceof Module))
-    throw new ValueError(
-      `${fname}: the model must be an nn Module (a layer is chosen by name), got a function`,
-    );
+  if (!(m instanceof Module)) throw new ValueError(`${fname}: the model must be an nn Module (a layer is chosen by name), got a function`);
   return m;
 }
 
@@ -50,29 +29,22 @@ export function checkModule(model: unknown, fname: string): Module {
  * Checks a layer name against the model's modules and returns it. A Module given instead of a
  * name gets its name in the error when it belongs to the model.
  */
-export function resolveLayer(
-  model: Model,
-  name: unknown,
-  fname: string,
-  arg = "options.layer",
-): string {
+export function resolveLayer(model: Model, name: unknown, fname: string, arg = 'options.layer'): string {
   const m = checkModule(model, fname);
-  const all = m.namedModules().filter(([n]) => n !== "");
+  const all = m.namedModules().filter(([n]) => n !== '');
   const names = all.map(([n]) => n);
   if (name instanceof Module) {
     const found = all.find(([, mod]) => mod === name);
     throw new ValueError(
-      `${fname}: ${arg} must be a layer name (a string), got ${describeValue(name)} module${found ? `; its name in this model is '${found[0]}'` : " that is not part of the model"}`,
+      `${fname}: ${arg} must be a layer name (a string), got ${describeValue(name)} module${found ? `; its name in this model is '${found[0]}'` : ' that is not part of the model'}`,
     );
   }
-  if (typeof name !== "string" || name === "")
-    throw new ValueError(
-      `${fname}: ${arg} must be the name of one of the model's modules (${listNames(names)}), got ${describeValue(name)}`,
-    );
+  if (typeof name !== 'string' || name === '')
+    throw new ValueError(`${fname}: ${arg} must be the name of one of the model's modules (${listNames(names)}), got ${describeValue(name)}`);
   if (!names.includes(name)) {
     const near = nearestName(name, names);
     throw new ValueError(
-      `${fname}: ${arg} '${name}' is not a module of the model${near ? ` — did you mean '${near}'?` : ""}; valid names: ${listNames(names, near)}`,
+      `${fname}: ${arg} '${name}' is not a module of the model${near ? ` — did you mean '${near}'?` : ''}; valid names: ${listNames(names, near)}`,
     );
   }
   return name;
@@ -86,7 +58,7 @@ export function layerActivations(
   model: Model,
   x: Tensor,
   names: readonly string[],
-  fname = "layerActivations",
+  fname = 'layerActivations',
 ): { output: Tensor; activations: Record<string, Tensor> } {
   const m = checkModule(model, fname);
   for (const n of names) resolveLayer(m, n, fname);
@@ -103,22 +75,13 @@ export function layerGradient(
   x: Tensor,
   layerName: string,
   target: Target,
-  fname = "layerGradient",
+  fname = 'layerGradient',
 ): { activation: Tensor; grad: Tensor; logits: Tensor; targets: number[] } {
   const m = checkModule(model, fname);
   const layer = resolveLayer(m, layerName, fname);
   return gradientTape((tape) => {
-    const { logits, activation, targets } = forwardLayer(
-      m,
-      x,
-      layer,
-      target,
-      fname,
-    );
-    const [grad] = tape.gradient(
-      sum(mul(logits, targetRows(logits, targets))),
-      [activation],
-    );
+    const { logits, activation, targets } = forwardLayer(m, x, layer, target, fname);
+    const [grad] = tape.gradient(sum(mul(logits, targetRows(logits, targets))), [activation]);
     return { activation, grad, logits, targets };
   });
 }
@@ -137,16 +100,12 @@ export function forwardLayer(
 ): { logits: Tensor; activation: Tensor; targets: number[] } {
   const { output, activations } = model.forwardWithActivations(x, [layer]);
   if (output.rank !== 2 || output.shape[0] !== x.shape[0]) {
-    throw new ShapeError(
-      `${fname}: the model must return logits [B, nClasses] for inputs of batch ${x.shape[0]}, got ${fmt(output.shape)}`,
-    );
+    throw new ShapeError(`${fname}: the model must return logits [B, nClasses] for inputs of batch ${x.shape[0]}, got ${fmt(output.shape)}`);
   }
   const targets = resolveTargets(target, x.shape[0], output.shape[1], fname);
   const activation = activations[layer];
   if (activation.rank < 2 || activation.shape[0] !== x.shape[0]) {
-    throw new ShapeError(
-      `${fname}: layer '${layer}' must output [B, C, ...] for inputs of batch ${x.shape[0]}, got ${fmt(activation.shape)}`,
-    );
+    throw new ShapeError(`${fname}: layer '${layer}' must output [B, C, ...] for inputs of batch ${x.shape[0]}, got ${fmt(activation.shape)}`);
   }
   return { logits: output, activation, targets };
 }

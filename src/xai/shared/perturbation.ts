@@ -22,16 +22,9 @@ import {
   sum,
   type Tensor,
   tidy,
-} from "../../engine/index.js";
-import { forEachChunk, rowsPerChunk } from "./batching.js";
-import {
-  forwardLogits,
-  resolveTargets,
-  targetRows,
-  type Model,
-  type Progress,
-  type Target,
-} from "./contract.js";
+} from '../../engine/index.js';
+import { forEachChunk, rowsPerChunk } from './batching.js';
+import { forwardLogits, resolveTargets, targetRows, type Model, type Progress, type Target } from './contract.js';
 
 export interface PredictInChunksOptions {
   /** The engine the perturbed inputs live on (sizes the chunks from its limits). */
@@ -58,21 +51,13 @@ export interface PredictInChunksOptions {
  * tensor [k1 − k0, ...] (built on the device; it is disposed after its forward pass). Returns the
  * logits [count, C], or with `target` the target logit of each row [count]. Runs under noGrad.
  */
-export async function predictInChunks(
-  model: Model,
-  count: number,
-  build: (k0: number, k1: number) => Tensor,
-  opts: PredictInChunksOptions,
-): Promise<Tensor> {
+export async function predictInChunks(model: Model, count: number, build: (k0: number, k1: number) => Tensor, opts: PredictInChunksOptions): Promise<Tensor> {
   const { fname } = opts;
   const chunk = rowsPerChunk(opts.engine, opts.elementsPerRow, {
     maxBatch: opts.maxBatch,
     fname,
   });
-  if (Array.isArray(opts.target) && opts.target.length !== count)
-    throw new ShapeError(
-      `${fname}: ${opts.target.length} targets for ${count} perturbed rows`,
-    );
+  if (Array.isArray(opts.target) && opts.target.length !== count) throw new ShapeError(`${fname}: ${opts.target.length} targets for ${count} perturbed rows`);
   const parts: Tensor[] = [];
   try {
     await forEachChunk(
@@ -83,15 +68,10 @@ export async function predictInChunks(
           tidy(() => {
             const z = build(k0, k1);
             if (z.rank < 1 || z.shape[0] !== k1 - k0)
-              throw new ShapeError(
-                `${fname}: perturbation rows ${k0}..${k1 - 1} built as ${fmt(z.shape)}, expected [${k1 - k0}, ...]`,
-              );
+              throw new ShapeError(`${fname}: perturbation rows ${k0}..${k1 - 1} built as ${fmt(z.shape)}, expected [${k1 - k0}, ...]`);
             const y = forwardLogits(model, z, fname);
             if (opts.target === undefined) return y;
-            const t =
-              typeof opts.target === "number"
-                ? new Array<number>(k1 - k0).fill(opts.target)
-                : opts.target.slice(k0, k1);
+            const t = typeof opts.target === 'number' ? new Array<number>(k1 - k0).fill(opts.target) : opts.target.slice(k0, k1);
             resolveTargets(t, k1 - k0, y.shape[1], fname);
             return sum(mul(y, targetRows(y, t)), 1);
           }),
@@ -101,7 +81,7 @@ export async function predictInChunks(
       {
         onProgress: opts.onProgress,
         signal: opts.signal,
-        stage: opts.stage ?? "predict",
+        stage: opts.stage ?? 'predict',
         fname,
       },
     );
@@ -169,10 +149,7 @@ export async function maskAttribution(
     const [sel, f0] = noGrad(() =>
       tidy(() => {
         const logits = forwardLogits(model, x, fname);
-        const r = targetRows(
-          logits,
-          resolveTargets(target, b, logits.shape[1], fname),
-        ); // [B, C]
+        const r = targetRows(logits, resolveTargets(target, b, logits.shape[1], fname)); // [B, C]
         return [r, sum(mul(logits, r), 1)] as const; // f(x)[t]: [B]
       }),
     );
@@ -188,40 +165,16 @@ export async function maskAttribution(
           tidy(() => {
             const xb = reshape(x, [1, ...x.shape]);
             const bb =
-              typeof baseline === "number"
-                ? baseline
-                : reshape(baseline, [
-                    1,
-                    ...(baseline.rank === x.rank
-                      ? baseline.shape
-                      : [1, ...baseline.shape]),
-                  ]);
+              typeof baseline === 'number' ? baseline : reshape(baseline, [1, ...(baseline.rank === x.rank ? baseline.shape : [1, ...baseline.shape])]);
             const m = plan.masks(k0, k1); // [c, Bm, ...]
             const keepPart = mul(xb, affine(m, -1, 1));
-            const perturbed =
-              bb === 0
-                ? keepPart
-                : add(
-                    keepPart,
-                    typeof bb === "number" ? affine(m, bb, 0) : mul(m, bb),
-                  ); // [c, B, ...]
-            const out = forwardLogits(
-              model,
-              reshape(perturbed, [c * b, ...rest]),
-              fname,
-            );
+            const perturbed = bb === 0 ? keepPart : add(keepPart, typeof bb === 'number' ? affine(m, bb, 0) : mul(m, bb)); // [c, B, ...]
+            const out = forwardLogits(model, reshape(perturbed, [c * b, ...rest]), fname);
             const fk = sum(mul(reshape(out, [c, b, out.shape[1]]), sel), 2); // [c, B]
             const d = sub(f0, fk); // [c, B]
-            const contribution = sum(
-              mul(reshape(d, [c, b, ...rest.map(() => 1)]), m),
-              0,
-            ); // [B, ...]
+            const contribution = sum(mul(reshape(d, [c, b, ...rest.map(() => 1)]), m), 0); // [B, ...]
             const a = add(owned.acc!, contribution);
-            const w = opts.weighted
-              ? owned.weights
-                ? add(owned.weights, sum(m, 0))
-                : sum(m, 0)
-              : null;
+            const w = opts.weighted ? (owned.weights ? add(owned.weights, sum(m, 0)) : sum(m, 0)) : null;
             return [a, w] as const;
           }),
         );
@@ -242,9 +195,7 @@ export async function maskAttribution(
       owned.acc = null;
       return out;
     }
-    return noGrad(() =>
-      tidy(() => div(owned.acc!, maximum(owned.weights!, 1))),
-    );
+    return noGrad(() => tidy(() => div(owned.acc!, maximum(owned.weights!, 1))));
   } finally {
     for (const t of Object.values(owned)) t?.dispose();
   }
