@@ -39,7 +39,7 @@ afterAll(dispose);
 
 /** Captum's Saliency (abs), as the golden's explain function, through the xai contract. */
 const explain: metrics.ExplainFunction = async (model, inputs, options) =>
-  saliency(model, inputs, { target: options.target });
+  saliency(model, inputs, { target: options.target as number[] });
 
 function expectClose(got: number[], want: number[], what: string): void {
   expect(got.length, what).toBe(want.length);
