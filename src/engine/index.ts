@@ -39,7 +39,6 @@ export {
   OutOfMemoryError,
   NoAdapterError,
   SafetensorsError,
-  AudioDecodeError,
   CancelledError,
 } from './errors.js';
 export {
@@ -59,3 +58,5 @@ export { broadcastShapes, fmt, shapesEqual, sizeOf } from './shape.js';
 export { convOutSize, poolOutSize } from './nnShapes.js';
 // Counter-based hashing that gives the same random numbers on both backends.
 export { hashPair, pcgHash, seedKey } from './random.js';
+// The one seeded host-side RNG (data generators, layer init and dropout seeds).
+export { Rng, createRng, deriveSeed, checkSeed } from './rng.js';
