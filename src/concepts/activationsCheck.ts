@@ -2,38 +2,16 @@
  * Checks shared by the concept functions: activation sets as [N, D] float tensors, the Gram
  * matrix's finiteness (which names the set and row holding a NaN or Inf), and seeded splits.
  */
-import {
-  checkFloat,
-  fmt,
-  pcgHash,
-  reshape,
-  seedKey,
-  ShapeError,
-  tidy,
-  type Tensor,
-  ValueError,
-} from "../engine/index.js";
+import { checkFloat, fmt, pcgHash, reshape, seedKey, ShapeError, tidy, type Tensor, ValueError } from '../engine/index.js';
 
 /** An activation set flattened per example: x [N, ...] → [N, D]. Needs N ≥ 2 (a CAV is fitted on sets). */
-export function activationRows(
-  x: unknown,
-  name: string,
-  fname: string,
-): Tensor {
+export function activationRows(x: unknown, name: string, fname: string): Tensor {
   const t = checkFloat(x, name, fname);
-  if (t.rank < 2)
-    throw new ShapeError(
-      `${fname}: ${name} must be activations [N, ...features] with one row per example, got ${fmt(t.shape)}`,
-    );
+  if (t.rank < 2) throw new ShapeError(`${fname}: ${name} must be activations [N, ...features] with one row per example, got ${fmt(t.shape)}`);
   if (t.shape[0] < 2)
-    throw new ValueError(
-      `${fname}: ${name} must hold at least 2 examples (a concept set of one example cannot be separated from random), got ${t.shape[0]}`,
-    );
+    throw new ValueError(`${fname}: ${name} must hold at least 2 examples (a concept set of one example cannot be separated from random), got ${t.shape[0]}`);
   const d = t.shape.slice(1).reduce((p, v) => p * v, 1);
-  if (d < 1)
-    throw new ShapeError(
-      `${fname}: ${name} has no features, got ${fmt(t.shape)}`,
-    );
+  if (d < 1) throw new ShapeError(`${fname}: ${name} has no features, got ${fmt(t.shape)}`);
   return t.rank === 2 ? t : tidy(() => reshape(t, [t.shape[0], d]));
 }
 
@@ -48,19 +26,12 @@ export interface RowBlock {
  * Throws a ValueError naming the block and row whose activations are not finite: a row with a
  * NaN or ±Inf (or values whose squares overflow float32) has a non-finite diagonal entry ‖xᵢ‖².
  */
-export function checkGramFinite(
-  gram: Float64Array,
-  M: number,
-  blocks: readonly RowBlock[],
-  fname: string,
-): void {
+export function checkGramFinite(gram: Float64Array, M: number, blocks: readonly RowBlock[], fname: string): void {
   for (const b of blocks) {
     for (let i = 0; i < b.count; i++) {
       const v = gram[(b.start + i) * M + b.start + i];
       if (!Number.isFinite(v)) {
-        throw new ValueError(
-          `${fname}: ${b.name} row ${i} is not finite (NaN or Inf in the activations, or values too large for float32)`,
-        );
+        throw new ValueError(`${fname}: ${b.name} row ${i} is not finite (NaN or Inf in the activations, or values too large for float32)`);
       }
     }
   }
@@ -86,12 +57,7 @@ export function permutation(n: number, seed: number): number[] {
  * round(testFraction·n) rows of each class held out (at most n − 1, so each class keeps a
  * training row), chosen by a seeded shuffle. testFraction 0 trains on every row.
  */
-export function stratifiedSplit(
-  nPos: number,
-  nNeg: number,
-  testFraction: number,
-  seed: number,
-): { train: number[]; test: number[] } {
+export function stratifiedSplit(nPos: number, nNeg: number, testFraction: number, seed: number): { train: number[]; test: number[] } {
   const train: number[] = [];
   const test: number[] = [];
   [

@@ -11,7 +11,7 @@
  */
 
 /** The losses the Newton solver fits: logistic (log-loss) and squared hinge (L2-SVM). */
-export type DualLoss = "logistic" | "squared_hinge";
+export type DualLoss = 'logistic' | 'squared_hinge';
 
 export interface DualFit {
   /** Dual coefficients, one per training row (w = Σᵢ aᵢ·xᵢ). */
@@ -27,12 +27,8 @@ export interface DualFit {
 const MAX_ITER = 100;
 
 /** Per-row loss, its first derivative r = ∂loss/∂f and (generalised) second derivative w. */
-function lossTerms(
-  loss: DualLoss,
-  f: number,
-  y: number,
-): [number, number, number] {
-  if (loss === "logistic") {
+function lossTerms(loss: DualLoss, f: number, y: number): [number, number, number] {
+  if (loss === 'logistic') {
     // log(1 + e^f) − y·f, computed without overflow.
     const sp = f > 0 ? f + Math.log1p(Math.exp(-f)) : Math.log1p(Math.exp(f));
     const p = f >= 0 ? 1 / (1 + Math.exp(-f)) : Math.exp(f) / (1 + Math.exp(f));
@@ -44,15 +40,10 @@ function lossTerms(
 }
 
 /** Solves A·x = rhs in place (A n×n row-major, destroyed) by Gaussian elimination with partial pivoting. */
-function solveInPlace(
-  A: Float64Array,
-  rhs: Float64Array,
-  n: number,
-): Float64Array {
+function solveInPlace(A: Float64Array, rhs: Float64Array, n: number): Float64Array {
   for (let c = 0; c < n; c++) {
     let piv = c;
-    for (let r = c + 1; r < n; r++)
-      if (Math.abs(A[r * n + c]) > Math.abs(A[piv * n + c])) piv = r;
+    for (let r = c + 1; r < n; r++) if (Math.abs(A[r * n + c]) > Math.abs(A[piv * n + c])) piv = r;
     if (piv !== c) {
       for (let k = 0; k < n; k++) {
         const t = A[c * n + k];
@@ -85,18 +76,10 @@ function solveInPlace(
  * Fits one classifier on the training rows `rows` (indices into the M×M Gram matrix `gram`,
  * row-major float64) with labels y (0/1, one per training row) and penalty C > 0.
  */
-export function fitDual(
-  gram: Float64Array,
-  M: number,
-  rows: readonly number[],
-  y: readonly number[],
-  loss: DualLoss,
-  C: number,
-): DualFit {
+export function fitDual(gram: Float64Array, M: number, rows: readonly number[], y: readonly number[], loss: DualLoss, C: number): DualFit {
   const n = rows.length;
   const K = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) K[i * n + j] = gram[rows[i] * M + rows[j]];
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) K[i * n + j] = gram[rows[i] * M + rows[j]];
   let a: Float64Array = new Float64Array(n);
   let b = 0;
   const f = new Float64Array(n);
@@ -188,18 +171,11 @@ export function fitDual(
 }
 
 /** Decision values f = K[rows, train]·a + b of a fit for the given rows. */
-export function decisionValues(
-  gram: Float64Array,
-  M: number,
-  train: readonly number[],
-  fit: DualFit,
-  rows: readonly number[],
-): Float64Array {
+export function decisionValues(gram: Float64Array, M: number, train: readonly number[], fit: DualFit, rows: readonly number[]): Float64Array {
   const out = new Float64Array(rows.length);
   rows.forEach((row, t) => {
     let s = fit.b;
-    for (let j = 0; j < train.length; j++)
-      s += gram[row * M + train[j]] * fit.a[j];
+    for (let j = 0; j < train.length; j++) s += gram[row * M + train[j]] * fit.a[j];
     out[t] = s;
   });
   return out;

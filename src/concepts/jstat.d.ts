@@ -1,5 +1,5 @@
 // jstat (CommonJS, untyped): only the Student t distribution the concept t-tests use.
-declare module "jstat" {
+declare module 'jstat' {
   const jStat: {
     studentt: {
       /** P(T ≤ t) for Student's t with df degrees of freedom. */

@@ -2,14 +2,7 @@
  * layerActivations: the named layers' outputs for a batch of inputs, one [N, D] tensor per layer
  * (flattened per example), from forward passes in chunks sized to the device's limits.
  */
-import {
-  concat,
-  noGrad,
-  reshape,
-  slice,
-  type Tensor,
-  tidy,
-} from "../engine/index.js";
+import { concat, noGrad, reshape, slice, type Tensor, tidy } from '../engine/index.js';
 import {
   checkInputs,
   checkModule,
@@ -21,9 +14,9 @@ import {
   resolveLayer,
   rowsPerChunk,
   warnIfTraining,
-} from "../xai/shared/index.js";
-import type { Module } from "../nn/index.js";
-import { ValueError } from "../engine/index.js";
+} from '../xai/shared/index.js';
+import type { Module } from '../nn/index.js';
+import { ValueError } from '../engine/index.js';
 
 export interface LayerActivationsOptions {
   /** Examples per forward pass (default: sized from engine.info().limits). */
@@ -33,30 +26,17 @@ export interface LayerActivationsOptions {
 }
 
 /** Checks a list of layer names against the model: a non-empty array of distinct module names. */
-export function checkLayers(
-  model: Module,
-  layers: unknown,
-  fname: string,
-): string[] {
+export function checkLayers(model: Module, layers: unknown, fname: string): string[] {
   if (!Array.isArray(layers) || layers.length === 0)
-    throw new ValueError(
-      `${fname}: layers must be a non-empty array of module names, got ${Array.isArray(layers) ? "[]" : typeof layers}`,
-    );
+    throw new ValueError(`${fname}: layers must be a non-empty array of module names, got ${Array.isArray(layers) ? '[]' : typeof layers}`);
   layers.forEach((n, i) => resolveLayer(model, n, fname, `layers[${i}]`));
-  if (new Set(layers).size !== layers.length)
-    throw new ValueError(`${fname}: layers lists a layer twice`);
+  if (new Set(layers).size !== layers.length) throw new ValueError(`${fname}: layers lists a layer twice`);
   return layers as string[];
 }
 
 /** Rows of x [N, ...] from start to end (a view-sized copy on the device). */
 export function rowSlice(x: Tensor, start: number, end: number): Tensor {
-  return start === 0 && end === x.shape[0]
-    ? x
-    : slice(
-        x,
-        [start, ...x.shape.slice(1).map(() => 0)],
-        [end - start, ...x.shape.slice(1)],
-      );
+  return start === 0 && end === x.shape[0] ? x : slice(x, [start, ...x.shape.slice(1).map(() => 0)], [end - start, ...x.shape.slice(1)]);
 }
 
 /** Runs parts (name → chunks) through concat, disposing the chunks. */
@@ -80,24 +60,17 @@ export async function layerActivations(
   layers: readonly string[],
   options: LayerActivationsOptions = {},
 ): Promise<Record<string, Tensor>> {
-  const fname = "layerActivations";
-  const o = parseOptions(
-    options,
-    { maxBatch: ["batchSize"], onProgress: [], signal: [] },
-    fname,
-  );
+  const fname = 'layerActivations';
+  const o = parseOptions(options, { maxBatch: ['batchSize'], onProgress: [], signal: [] }, fname);
   const m = checkModule(model, fname);
   const names = checkLayers(m, layers, fname);
   const x = checkInputs(inputs, fname);
   warnIfTraining(m, fname);
   const signal = checkSignal(o.signal, fname);
   const per = x.size / x.shape[0];
-  const chunk =
-    o.maxBatch !== undefined
-      ? positiveInt(o.maxBatch, "options.maxBatch", fname)
-      : rowsPerChunk(x.engine, per);
+  const chunk = o.maxBatch !== undefined ? positiveInt(o.maxBatch, 'options.maxBatch', fname) : rowsPerChunk(x.engine, per);
   return collectActivations(m, x, names, chunk, {
-    onProgress: o.onProgress as LayerActivationsOptions["onProgress"],
+    onProgress: o.onProgress as LayerActivationsOptions['onProgress'],
     signal,
     fname,
   });
@@ -116,9 +89,7 @@ export async function collectActivations(
     stage?: string;
   },
 ): Promise<Record<string, Tensor>> {
-  const parts: Record<string, Tensor[]> = Object.fromEntries(
-    names.map((n) => [n, []]),
-  );
+  const parts: Record<string, Tensor[]> = Object.fromEntries(names.map((n) => [n, []]));
   try {
     await forEachChunk(
       x.shape[0],
@@ -126,16 +97,8 @@ export async function collectActivations(
       (start, end) => {
         const flat = noGrad(() =>
           tidy(() => {
-            const { activations } = m.forwardWithActivations(
-              rowSlice(x, start, end),
-              names,
-            );
-            return names.map((n) =>
-              reshape(activations[n], [
-                end - start,
-                activations[n].size / (end - start),
-              ]),
-            );
+            const { activations } = m.forwardWithActivations(rowSlice(x, start, end), names);
+            return names.map((n) => reshape(activations[n], [end - start, activations[n].size / (end - start)]));
           }),
         );
         names.forEach((n, i) => parts[n].push(flat[i]));
@@ -143,7 +106,7 @@ export async function collectActivations(
       {
         onProgress: opts.onProgress,
         signal: opts.signal,
-        stage: opts.stage ?? "activations",
+        stage: opts.stage ?? 'activations',
         fname: opts.fname,
       },
     );

@@ -11,9 +11,7 @@ export interface Summary {
 
 export function summarize(v: readonly number[]): Summary {
   const mean = v.reduce((s, x) => s + x, 0) / v.length;
-  const std = Math.sqrt(
-    v.reduce((s, x) => s + (x - mean) * (x - mean), 0) / v.length,
-  );
+  const std = Math.sqrt(v.reduce((s, x) => s + (x - mean) * (x - mean), 0) / v.length);
   return { mean, std };
 }
 
@@ -21,12 +19,7 @@ export function summarize(v: readonly number[]): Summary {
  * Per column r of S [N, R] (row-major host values): the TCAV score |{i : S[i, r] > 0}| / N
  * (unitless, in [0, 1]) and the magnitude mean_i S[i, r] (logit units per unit step along the CAV).
  */
-export function columnScores(
-  S: ArrayLike<number>,
-  N: number,
-  R: number,
-  columns: readonly number[],
-): { scores: number[]; magnitudes: number[] } {
+export function columnScores(S: ArrayLike<number>, N: number, R: number, columns: readonly number[]): { scores: number[]; magnitudes: number[] } {
   const scores: number[] = [];
   const magnitudes: number[] = [];
   for (const r of columns) {
@@ -44,5 +37,4 @@ export function columnScores(
 }
 
 /** A number for JSON: non-finite values (an infinite t of two constant samples, a NaN) become null. */
-export const jsonNumber = (x: number): number | null =>
-  Number.isFinite(x) ? x : null;
+export const jsonNumber = (x: number): number | null => (Number.isFinite(x) ? x : null);

@@ -6,8 +6,8 @@
  * runs are t-tested (Student and Welch) against the random-vs-random scores, Bonferroni-corrected
  * over every (concept, layer, target) test.
  */
-import { concat, fmt, type Tensor, tidy, ValueError } from "../engine/index.js";
-import type { Module } from "../nn/index.js";
+import { fmt, type Tensor, ValueError } from '../engine/index.js';
+import type { Module } from '../nn/index.js';
 import {
   checkInputs,
   checkModule,
@@ -21,14 +21,14 @@ import {
   rowsPerChunk,
   throwIfAborted,
   warnIfTraining,
-} from "../xai/shared/index.js";
-import type { RowBlock } from "./activationsCheck.js";
-import { type CavJob, type CavMethod, fitCavs } from "./cavFit.js";
-import { sensitivities } from "./directionalDerivatives.js";
-import { checkLayers, collectActivations } from "./layerActivations.js";
-import { columnScores, jsonNumber, summarize, type Summary } from "./stats.js";
-import { CAV_OPTION_SPEC, cavOptions } from "./trainCav.js";
-import { ttest } from "./ttest.js";
+} from '../xai/shared/index.js';
+import type { RowBlock } from './activationsCheck.js';
+import { type CavJob, type CavMethod, fitCavs } from './cavFit.js';
+import { sensitivities } from './directionalDerivatives.js';
+import { checkLayers, collectActivations } from './layerActivations.js';
+import { columnScores, jsonNumber, summarize, type Summary } from './stats.js';
+import { CAV_OPTION_SPEC, cavOptions } from './trainCav.js';
+import { ttest } from './ttest.js';
 
 export interface TcavOptions {
   /** The classifier (an nn Module in eval mode); layers are chosen by module name. */
@@ -46,7 +46,7 @@ export interface TcavOptions {
   /** Significance level after Bonferroni correction over all tests; default 0.05. */
   alpha?: number;
   /** Which t-test decides `significant`: 'student' (default, as tensorflow/tcav) or 'welch'. */
-  test?: "student" | "welch";
+  test?: 'student' | 'welch';
   /** CAV options (see trainCav): C (default 1), method (default 'logistic'), seed (default 0; run r uses seed + r), testFraction (default 0.33). */
   C?: number;
   method?: CavMethod;
@@ -101,14 +101,14 @@ export interface TcavBaseline {
 
 /** The whole result, plain data (JSON.stringify gives the documented schema). */
 export interface TcavResult {
-  kind: "tcav" | "relative_tcav";
+  kind: 'tcav' | 'relative_tcav';
   concepts: string[];
   layers: string[];
   targets: number[];
   randomRuns: number;
   inputsPerTarget: number[];
   alpha: number;
-  test: "student" | "welch";
+  test: 'student' | 'welch';
   /** Number of (concept, layer, target) tests: the Bonferroni factor. */
   testsRun: number;
   cav: { method: CavMethod; C: number; testFraction: number; seed: number };
@@ -118,14 +118,14 @@ export interface TcavResult {
 
 const TCAV_SPEC = {
   model: [],
-  layers: ["layer"],
-  targets: ["target"],
+  layers: ['layer'],
+  targets: ['target'],
   concepts: [],
-  randoms: ["random", "randomSets"],
+  randoms: ['random', 'randomSets'],
   inputs: [],
   alpha: [],
   test: [],
-  maxBatch: ["batchSize"],
+  maxBatch: ['batchSize'],
   onProgress: [],
   signal: [],
   ...CAV_OPTION_SPEC,
@@ -133,32 +133,21 @@ const TCAV_SPEC = {
 
 function checkSet(x: unknown, name: string, fname: string): Tensor {
   const t = checkInputs(x, fname);
-  if (t.shape[0] < 2)
-    throw new ValueError(
-      `${fname}: ${name} must hold at least 2 examples (a CAV is fitted on a set), got ${t.shape[0]}`,
-    );
+  if (t.shape[0] < 2) throw new ValueError(`${fname}: ${name} must hold at least 2 examples (a CAV is fitted on a set), got ${t.shape[0]}`);
   return t;
 }
 
 function checkTargetList(v: unknown, fname: string): number[] {
-  const list = typeof v === "number" ? [v] : Array.isArray(v) ? v : null;
-  if (!list || list.length === 0)
-    throw new ValueError(
-      `${fname}: targets must be a class index or a non-empty array of them, got ${describeValue(v)}`,
-    );
+  const list = typeof v === 'number' ? [v] : Array.isArray(v) ? v : null;
+  if (!list || list.length === 0) throw new ValueError(`${fname}: targets must be a class index or a non-empty array of them, got ${describeValue(v)}`);
   list.forEach((t, i) => {
-    if (typeof t !== "number" || !Number.isInteger(t) || t < 0)
-      throw new ValueError(
-        `${fname}: targets[${i}] must be a class index (an integer >= 0), got ${describeValue(t)}`,
-      );
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0)
+      throw new ValueError(`${fname}: targets[${i}] must be a class index (an integer >= 0), got ${describeValue(t)}`);
   });
   return list as number[];
 }
 
-const testOf = (
-  r: { t: number; p: number; df: number },
-  m: number,
-): TestResult => ({
+const testOf = (r: { t: number; p: number; df: number }, m: number): TestResult => ({
   t: jsonNumber(r.t),
   p: jsonNumber(r.p),
   df: jsonNumber(r.df),
@@ -176,9 +165,7 @@ const accuracyStats = (runs: (number | null)[]) => {
 /** What tcav and relativeTcav compare: per "concept" label, the (positive, negative) blocks of each run. */
 interface Plan {
   labels: string[];
-  runs: (
-    layerBlocks: Record<string, RowBlock>,
-  ) => { label: string; jobs: CavJob[] }[];
+  runs: (layerBlocks: Record<string, RowBlock>) => { label: string; jobs: CavJob[] }[];
 }
 
 /**
@@ -190,24 +177,15 @@ interface Plan {
  * 'cavs', 'gradients'. Throws CancelledError when options.signal aborts. Inputs are not modified.
  */
 export async function tcav(options: TcavOptions): Promise<TcavResult> {
-  const fname = "tcav";
+  const fname = 'tcav';
   const o = parseOptions(options, TCAV_SPEC, fname);
   const conceptsArg = o.concepts;
-  if (
-    conceptsArg === null ||
-    typeof conceptsArg !== "object" ||
-    Array.isArray(conceptsArg) ||
-    Object.keys(conceptsArg).length === 0
-  ) {
-    throw new ValueError(
-      `${fname}: concepts must be a record { name: examples [N, ...] } with at least one concept, got ${describeValue(conceptsArg)}`,
-    );
+  if (conceptsArg === null || typeof conceptsArg !== 'object' || Array.isArray(conceptsArg) || Object.keys(conceptsArg).length === 0) {
+    throw new ValueError(`${fname}: concepts must be a record { name: examples [N, ...] } with at least one concept, got ${describeValue(conceptsArg)}`);
   }
   const names = Object.keys(conceptsArg);
-  const sets = Object.fromEntries(
-    names.map((n) => [n, (conceptsArg as Record<string, unknown>)[n]]),
-  );
-  return runTcav(o, fname, "tcav", sets, {
+  const sets = Object.fromEntries(names.map((n) => [n, (conceptsArg as Record<string, unknown>)[n]]));
+  return runTcav(o, fname, 'tcav', sets, {
     labels: names,
     runs: (blocks) =>
       names.map((c) => ({
@@ -229,26 +207,16 @@ export async function tcav(options: TcavOptions): Promise<TcavResult> {
  * 'A vs B'.
  */
 export async function relativeTcav(options: TcavOptions): Promise<TcavResult> {
-  const fname = "relativeTcav";
+  const fname = 'relativeTcav';
   const o = parseOptions(options, TCAV_SPEC, fname);
   const c = o.concepts as Record<string, unknown> | null;
-  if (
-    c === null ||
-    typeof c !== "object" ||
-    Array.isArray(c) ||
-    Object.keys(c).length !== 2
-  ) {
-    throw new ValueError(
-      `${fname}: concepts must be a record of exactly two concepts { A: examples, B: examples }, got ${describeValue(c)}`,
-    );
+  if (c === null || typeof c !== 'object' || Array.isArray(c) || Object.keys(c).length !== 2) {
+    throw new ValueError(`${fname}: concepts must be a record of exactly two concepts { A: examples, B: examples }, got ${describeValue(c)}`);
   }
-  if (o.testFraction === 0)
-    throw new ValueError(
-      `${fname}: options.testFraction must be > 0: the runs differ only by their held-out rows`,
-    );
+  if (o.testFraction === 0) throw new ValueError(`${fname}: options.testFraction must be > 0: the runs differ only by their held-out rows`);
   const [a, b] = Object.keys(c);
   const label = `${a} vs ${b}`;
-  return runTcav(o, fname, "relative_tcav", c, {
+  return runTcav(o, fname, 'relative_tcav', c, {
     labels: [label],
     runs: (blocks) => [
       {
@@ -263,14 +231,13 @@ export async function relativeTcav(options: TcavOptions): Promise<TcavResult> {
   });
 }
 
-const RANDOM_PREFIX = "\u0000random";
-const randomNames = (blocks: Record<string, RowBlock>) =>
-  Object.keys(blocks).filter((k) => k.startsWith(RANDOM_PREFIX));
+const RANDOM_PREFIX = '\u0000random';
+const randomNames = (blocks: Record<string, RowBlock>) => Object.keys(blocks).filter((k) => k.startsWith(RANDOM_PREFIX));
 
 async function runTcav(
   o: Partial<Record<string, unknown>>,
   fname: string,
-  kind: TcavResult["kind"],
+  kind: TcavResult['kind'],
   conceptSets: Record<string, unknown>,
   plan: Plan,
 ): Promise<TcavResult> {
@@ -282,22 +249,12 @@ async function runTcav(
       `${fname}: randoms must be an array of at least 2 random example sets (10+ recommended), got ${Array.isArray(o.randoms) ? `${o.randoms.length}` : describeValue(o.randoms)}`,
     );
   }
-  const randoms = (o.randoms as unknown[]).map((r, i) =>
-    checkSet(r, `randoms[${i}]`, fname),
-  );
-  const conceptTensors = Object.entries(conceptSets).map(
-    ([n, x]) => [n, checkSet(x, `concepts['${n}']`, fname)] as [string, Tensor],
-  );
-  const inputsList = Array.isArray(o.inputs)
-    ? (o.inputs as unknown[])
-    : targets.map(() => o.inputs);
+  const randoms = (o.randoms as unknown[]).map((r, i) => checkSet(r, `randoms[${i}]`, fname));
+  const conceptTensors = Object.entries(conceptSets).map(([n, x]) => [n, checkSet(x, `concepts['${n}']`, fname)] as [string, Tensor]);
+  const inputsList = Array.isArray(o.inputs) ? (o.inputs as unknown[]) : targets.map(() => o.inputs);
   if (inputsList.length !== targets.length)
-    throw new ValueError(
-      `${fname}: inputs as a list needs one set per target (${targets.length}), got ${inputsList.length}`,
-    );
-  const inputs = inputsList.map((x, i) =>
-    checkInputs(x, Array.isArray(o.inputs) ? `${fname} inputs[${i}]` : fname),
-  );
+    throw new ValueError(`${fname}: inputs as a list needs one set per target (${targets.length}), got ${inputsList.length}`);
+  const inputs = inputsList.map((x, i) => checkInputs(x, Array.isArray(o.inputs) ? `${fname} inputs[${i}]` : fname));
   const sample = randoms[0];
   for (const [name, t] of [
     ...conceptTensors.map(([n, t]) => [`concepts['${n}']`, t] as const),
@@ -305,45 +262,26 @@ async function runTcav(
     ...inputs.map((t, i) => [`inputs[${i}]`, t] as const),
   ]) {
     if (fmt(t.shape.slice(1)) !== fmt(sample.shape.slice(1)))
-      throw new ValueError(
-        `${fname}: ${name} examples have shape ${fmt(t.shape.slice(1))}, randoms[0]'s ${fmt(sample.shape.slice(1))}`,
-      );
+      throw new ValueError(`${fname}: ${name} examples have shape ${fmt(t.shape.slice(1))}, randoms[0]'s ${fmt(sample.shape.slice(1))}`);
   }
-  const alpha = finiteNumber(o.alpha, "options.alpha", fname, {
+  const alpha = finiteNumber(o.alpha, 'options.alpha', fname, {
     min: Number.MIN_VALUE,
     max: 0.5,
     default: 0.05,
   });
-  const test = oneOf(
-    o.test,
-    ["student", "welch"] as const,
-    "options.test",
-    fname,
-    "student",
-  );
+  const test = oneOf(o.test, ['student', 'welch'] as const, 'options.test', fname, 'student');
   const cav = cavOptions(o, fname);
   const signal = checkSignal(o.signal, fname);
   const onProgress = o.onProgress as ((p: Progress) => void) | undefined;
-  if (onProgress !== undefined && typeof onProgress !== "function")
-    throw new ValueError(
-      `${fname}: options.onProgress must be a function, got ${describeValue(onProgress)}`,
-    );
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw new ValueError(`${fname}: options.onProgress must be a function, got ${describeValue(onProgress)}`);
   warnIfTraining(m, fname);
   const per = sample.size / sample.shape[0];
-  const chunk =
-    o.maxBatch !== undefined
-      ? positiveInt(o.maxBatch, "options.maxBatch", fname)
-      : rowsPerChunk(sample.engine, per);
+  const chunk = o.maxBatch !== undefined ? positiveInt(o.maxBatch, 'options.maxBatch', fname) : rowsPerChunk(sample.engine, per);
 
-  // 1. Activations of every set at every layer, stacked per layer into X [M, D] (one block per set).
-  const setList: [string, Tensor][] = [
-    ...conceptTensors,
-    ...randoms.map((t, i) => [`${RANDOM_PREFIX}${i}`, t] as [string, Tensor]),
-  ];
-  const display = (k: string) =>
-    k.startsWith(RANDOM_PREFIX)
-      ? `randoms[${k.slice(RANDOM_PREFIX.length)}]`
-      : `concepts['${k}']`;
+  // 1. Activations of every set at every layer: per layer the row blocks of X [M, D], one per set.
+  const setList: [string, Tensor][] = [...conceptTensors, ...randoms.map((t, i) => [`${RANDOM_PREFIX}${i}`, t] as [string, Tensor])];
+  const display = (k: string) => (k.startsWith(RANDOM_PREFIX) ? `randoms[${k.slice(RANDOM_PREFIX.length)}]` : `concepts['${k}']`);
   const blocks: Record<string, RowBlock> = {};
   let M = 0;
   for (const [k, t] of setList) {
@@ -352,10 +290,7 @@ async function runTcav(
   }
   const totalRows = M;
   let doneRows = 0;
-  const perLayer: Record<string, Tensor[]> = Object.fromEntries(
-    layers.map((l) => [l, []]),
-  );
-  const stacked: Record<string, Tensor> = {};
+  const perLayer: Record<string, Tensor[]> = Object.fromEntries(layers.map((l) => [l, []]));
   const vectors: Record<string, Tensor> = {};
   try {
     for (const [, t] of setList) {
@@ -368,7 +303,7 @@ async function runTcav(
             onProgress({
               done: doneRows + p.done,
               total: totalRows,
-              stage: "activations",
+              stage: 'activations',
             })),
       });
       doneRows += t.shape[0];
@@ -383,29 +318,17 @@ async function runTcav(
       negative: blocks[randomKeys[(k + 1) % R]],
       seed: k,
     }));
-    const jobs = [...groups.flatMap((g) => g.jobs), ...baselineJobs].map(
-      (j) => ({ ...j, seed: cav.seed + j.seed }),
-    );
-    const infos: Record<string, Awaited<ReturnType<typeof fitCavs>>["infos"]> =
-      {};
+    const jobs = [...groups.flatMap((g) => g.jobs), ...baselineJobs].map((j) => ({ ...j, seed: cav.seed + j.seed }));
+    const infos: Record<string, Awaited<ReturnType<typeof fitCavs>>['infos']> = {};
     let layerDone = 0;
     for (const l of layers) {
-      stacked[l] = tidy(() => concat(perLayer[l], 0));
+      const fit = await fitCavs(perLayer[l], Object.values(blocks), jobs, cav, fname);
       perLayer[l].forEach((t) => t.dispose());
       perLayer[l] = [];
-      const fit = await fitCavs(
-        stacked[l],
-        Object.values(blocks),
-        jobs,
-        cav,
-        fname,
-      );
       fit.coefs.dispose();
       vectors[l] = fit.vectors;
       infos[l] = fit.infos;
-      stacked[l].dispose();
-      delete stacked[l];
-      onProgress?.({ done: ++layerDone, total: layers.length, stage: "cavs" });
+      onProgress?.({ done: ++layerDone, total: layers.length, stage: 'cavs' });
       throwIfAborted(signal, fname);
     }
     // 3. Directional derivatives: per target one forward + backward for all layers, one matmul per layer.
@@ -423,7 +346,7 @@ async function runTcav(
             onProgress({
               done: doneInputs + p.done,
               total: totalInputs,
-              stage: "gradients",
+              stage: 'gradients',
             })),
       });
       doneInputs += x.shape[0];
@@ -456,15 +379,9 @@ async function runTcav(
           const cols = g.jobs.map((_, k) => col + k);
           col += g.jobs.length;
           const run = columnScores(S[ti][l], N, J, cols);
-          const student = testOf(
-            ttest(run.scores, base.scores, { equalVar: true }),
-            testsRun,
-          );
-          const welch = testOf(
-            ttest(run.scores, base.scores, { equalVar: false }),
-            testsRun,
-          );
-          const chosen = test === "student" ? student : welch;
+          const student = testOf(ttest(run.scores, base.scores, { equalVar: true }), testsRun);
+          const welch = testOf(ttest(run.scores, base.scores, { equalVar: false }), testsRun);
+          const chosen = test === 'student' ? student : welch;
           entries.push({
             concept: g.label,
             layer: l,
@@ -474,8 +391,7 @@ async function runTcav(
             cavAccuracy: accuracyStats(cols.map((c) => infos[l][c].accuracy)),
             student,
             welch,
-            significant:
-              chosen.pCorrected !== null && chosen.pCorrected < alpha,
+            significant: chosen.pCorrected !== null && chosen.pCorrected < alpha,
           });
         }
       }
@@ -501,7 +417,6 @@ async function runTcav(
     };
   } finally {
     Object.values(perLayer).forEach((ts) => ts.forEach((t) => t.dispose()));
-    Object.values(stacked).forEach((t) => t.dispose());
     Object.values(vectors).forEach((t) => t.dispose());
   }
 }

@@ -2,23 +2,10 @@
  * trainCav: one concept activation vector — the normal of a linear classifier separating a
  * concept's activations (label 1) from a random set's (label 0) at one layer.
  */
-import {
-  concat,
-  fmt,
-  reshape,
-  ShapeError,
-  type Tensor,
-  tidy,
-  ValueError,
-} from "../engine/index.js";
-import {
-  checkSeed,
-  finiteNumber,
-  oneOf,
-  parseOptions,
-} from "../xai/shared/index.js";
-import { activationRows } from "./activationsCheck.js";
-import { CAV_METHODS, fitCavs, type CavMethod } from "./cavFit.js";
+import { fmt, reshape, ShapeError, type Tensor, tidy, ValueError } from '../engine/index.js';
+import { checkSeed, finiteNumber, oneOf, parseOptions } from '../xai/shared/index.js';
+import { activationRows } from './activationsCheck.js';
+import { CAV_METHODS, fitCavs, type CavMethod } from './cavFit.js';
 
 export interface TrainCavOptions {
   /** Inverse L2 penalty (scikit-learn's C), > 0. Default 1. */
@@ -52,27 +39,21 @@ export interface Cav {
 }
 
 export const CAV_OPTION_SPEC = {
-  C: ["c"],
+  C: ['c'],
   method: [],
   seed: [],
-  testFraction: ["test_fraction", "testSplit"],
+  testFraction: ['test_fraction', 'testSplit'],
 } as const;
 
 /** Parses and checks the CAV options shared by trainCav and tcav. */
-export function cavOptions(
-  o: { C?: unknown; method?: unknown; seed?: unknown; testFraction?: unknown },
-  fname: string,
-) {
-  const C = o.C === undefined ? 1 : finiteNumber(o.C, "options.C", fname);
-  if (!(C > 0))
-    throw new ValueError(
-      `${fname}: options.C must be > 0 (the inverse penalty), got ${C}`,
-    );
+export function cavOptions(o: { C?: unknown; method?: unknown; seed?: unknown; testFraction?: unknown }, fname: string) {
+  const C = o.C === undefined ? 1 : finiteNumber(o.C, 'options.C', fname);
+  if (!(C > 0)) throw new ValueError(`${fname}: options.C must be > 0 (the inverse penalty), got ${C}`);
   return {
     C,
-    method: oneOf(o.method, CAV_METHODS, "options.method", fname, "logistic"),
-    seed: checkSeed(o.seed, "options.seed", fname, 0),
-    testFraction: finiteNumber(o.testFraction, "options.testFraction", fname, {
+    method: oneOf(o.method, CAV_METHODS, 'options.method', fname, 'logistic'),
+    seed: checkSeed(o.seed, 'options.seed', fname, 0),
+    testFraction: finiteNumber(o.testFraction, 'options.testFraction', fname, {
       min: 0,
       max: 0.9,
       default: 0.33,
@@ -87,15 +68,11 @@ export function cavOptions(
  * LogisticRegression(C=1, solver='lbfgs') on the same rows: the Gram matrix is one matmul on the
  * engine and Newton runs on the N-dimensional dual (N = training rows). Inputs are not modified.
  */
-export async function trainCav(
-  conceptActs: Tensor,
-  randomActs: Tensor,
-  options: TrainCavOptions = {},
-): Promise<Cav> {
-  const fname = "trainCav";
+export async function trainCav(conceptActs: Tensor, randomActs: Tensor, options: TrainCavOptions = {}): Promise<Cav> {
+  const fname = 'trainCav';
   const opts = cavOptions(parseOptions(options, CAV_OPTION_SPEC, fname), fname);
-  const c = activationRows(conceptActs, "conceptActs", fname);
-  const r = activationRows(randomActs, "randomActs", fname);
+  const c = activationRows(conceptActs, 'conceptActs', fname);
+  const r = activationRows(randomActs, 'randomActs', fname);
   const own = [c !== conceptActs ? c : null, r !== randomActs ? r : null];
   try {
     if (c.shape[1] !== r.shape[1]) {
@@ -103,47 +80,31 @@ export async function trainCav(
         `${fname}: conceptActs and randomActs must have the same features per example, got ${fmt(conceptActs.shape)} and ${fmt(randomActs.shape)}`,
       );
     }
-    if (c.engine !== r.engine)
-      throw new ShapeError(
-        `${fname}: conceptActs and randomActs live on different engines`,
-      );
-    const X = tidy(() => concat([c, r], 0));
-    try {
-      const blocks = [
-        { name: "conceptActs", start: 0, count: c.shape[0] },
-        { name: "randomActs", start: c.shape[0], count: r.shape[0] },
-      ];
-      const { infos, coefs, vectors } = await fitCavs(
-        X,
-        blocks,
-        [{ positive: blocks[0], negative: blocks[1], seed: opts.seed }],
-        opts,
-        fname,
-      );
-      const [coef, vector] = tidy(() => [
-        reshape(coefs, [X.shape[1]]),
-        reshape(vectors, [X.shape[1]]),
-      ]);
-      coefs.dispose();
-      vectors.dispose();
-      const info = infos[0];
-      return {
-        coef,
-        vector,
-        intercept: info.intercept,
-        accuracy: info.accuracy,
-        trainAccuracy: info.trainAccuracy,
-        method: opts.method,
-        iterations: info.iterations,
-        converged: info.converged,
-        dispose: () => {
-          coef.dispose();
-          vector.dispose();
-        },
-      };
-    } finally {
-      X.dispose();
-    }
+    if (c.engine !== r.engine) throw new ShapeError(`${fname}: conceptActs and randomActs live on different engines`);
+    const D = c.shape[1];
+    const blocks = [
+      { name: 'conceptActs', start: 0, count: c.shape[0] },
+      { name: 'randomActs', start: c.shape[0], count: r.shape[0] },
+    ];
+    const { infos, coefs, vectors } = await fitCavs([c, r], blocks, [{ positive: blocks[0], negative: blocks[1], seed: opts.seed }], opts, fname);
+    const [coef, vector] = tidy(() => [reshape(coefs, [D]), reshape(vectors, [D])]);
+    coefs.dispose();
+    vectors.dispose();
+    const info = infos[0];
+    return {
+      coef,
+      vector,
+      intercept: info.intercept,
+      accuracy: info.accuracy,
+      trainAccuracy: info.trainAccuracy,
+      method: opts.method,
+      iterations: info.iterations,
+      converged: info.converged,
+      dispose: () => {
+        coef.dispose();
+        vector.dispose();
+      },
+    };
   } finally {
     own.forEach((t) => t?.dispose());
   }

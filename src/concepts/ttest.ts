@@ -3,9 +3,9 @@
  * test with a pooled variance (equal_var=True) and Welch's test with the Welch–Satterthwaite
  * degrees of freedom (equal_var=False). The t distribution's tail comes from jstat.
  */
-import jStat from "jstat";
-import { ValueError } from "../engine/index.js";
-import { checkBoolean, parseOptions } from "../xai/shared/index.js";
+import jStat from 'jstat';
+import { ValueError } from '../engine/index.js';
+import { checkBoolean, parseOptions } from '../xai/shared/index.js';
 
 /** The result of a two-sided two-sample t-test. */
 export interface TTestResult {
@@ -18,22 +18,12 @@ export interface TTestResult {
 }
 
 function checkSample(v: unknown, name: string): number[] {
-  const ok =
-    Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
-  if (!ok)
-    throw new ValueError(
-      `ttest: ${name} must be an array of numbers, got ${v === null ? "null" : typeof v}`,
-    );
+  const ok = Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+  if (!ok) throw new ValueError(`ttest: ${name} must be an array of numbers, got ${v === null ? 'null' : typeof v}`);
   const arr = Array.from(v as ArrayLike<unknown>);
-  if (arr.length < 2)
-    throw new ValueError(
-      `ttest: ${name} must hold at least 2 values (a variance needs two), got ${arr.length}`,
-    );
+  if (arr.length < 2) throw new ValueError(`ttest: ${name} must hold at least 2 values (a variance needs two), got ${arr.length}`);
   arr.forEach((x, i) => {
-    if (typeof x !== "number" || !Number.isFinite(x))
-      throw new ValueError(
-        `ttest: ${name}[${i}] must be a finite number, got ${String(x)}`,
-      );
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ValueError(`ttest: ${name}[${i}] must be a finite number, got ${String(x)}`);
   });
   return arr as number[];
 }
@@ -59,22 +49,13 @@ export function twoSidedP(t: number, df: number): number {
  * matching scipy.stats.ttest_ind(a, b, equal_var=equalVar). options.equalVar (default true):
  * Student's pooled-variance test; false: Welch's test. Each sample needs ≥ 2 finite values.
  */
-export function ttest(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  options: { equalVar?: boolean } = {},
-): TTestResult {
-  const opts = parseOptions(options, { equalVar: ["equal_var"] }, "ttest") as {
+export function ttest(a: ArrayLike<number>, b: ArrayLike<number>, options: { equalVar?: boolean } = {}): TTestResult {
+  const opts = parseOptions(options, { equalVar: ['equal_var'] }, 'ttest') as {
     equalVar?: unknown;
   };
-  const equalVar = checkBoolean(
-    opts.equalVar,
-    "options.equalVar",
-    "ttest",
-    true,
-  );
-  const x = checkSample(a, "a");
-  const y = checkSample(b, "b");
+  const equalVar = checkBoolean(opts.equalVar, 'options.equalVar', 'ttest', true);
+  const x = checkSample(a, 'a');
+  const y = checkSample(b, 'b');
   const [mx, vx] = moments(x);
   const [my, vy] = moments(y);
   const nx = x.length;
@@ -93,13 +74,6 @@ export function ttest(
     df = (se2 * se2) / ((qx * qx) / (nx - 1) + (qy * qy) / (ny - 1));
   }
   const diff = mx - my;
-  const t =
-    se2 === 0
-      ? diff === 0
-        ? NaN
-        : diff > 0
-          ? Infinity
-          : -Infinity
-      : diff / Math.sqrt(se2);
+  const t = se2 === 0 ? (diff === 0 ? NaN : diff > 0 ? Infinity : -Infinity) : diff / Math.sqrt(se2);
   return { t, p: twoSidedP(t, df), df };
 }
