@@ -51,3 +51,4 @@ export { AudioDecodeError } from './audio/errors.js';
 export * from './xai/index.js';
 export * as data from './data/index.js';
 export * as plot from './plot/index.js';
+export * as concepts from './concepts/index.js';
