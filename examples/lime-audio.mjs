@@ -10,8 +10,19 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  createEngine, audio, models, readSafetensors, reshape,
-  lime, kernelShap, hpss, temporalSegments, combine, componentAudio, componentOverlayPng, explanationJson,
+  createEngine,
+  audio,
+  models,
+  readSafetensors,
+  reshape,
+  lime,
+  kernelShap,
+  hpss,
+  temporalSegments,
+  combine,
+  componentAudio,
+  componentOverlayPng,
+  explanationJson,
 } from '../dist/index.js';
 
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';
@@ -40,22 +51,34 @@ console.log(`${factorization.names.length} components on the ${engine.backend} b
 
 const numSamples = quick ? 40 : 400;
 const ex = await lime(model, wave, {
-  factorization, numSamples, seed: 0, numFeatures: 5,
-  onProgress: ({ done, total }) => { if (done === total) console.log(`lime: ${total} perturbations done`); },
+  factorization,
+  numSamples,
+  seed: 0,
+  numFeatures: 5,
+  onProgress: ({ done, total }) => {
+    if (done === total) console.log(`lime: ${total} perturbations done`);
+  },
 });
-console.log(`lime explains class ${ex.target} (${audio.synth.GENRES[ex.target]}), p = ${ex.prediction.toFixed(3)}; surrogate R² ${ex.score.toFixed(3)}, local prediction ${ex.localPred.toFixed(3)}`);
+console.log(
+  `lime explains class ${ex.target} (${audio.synth.GENRES[ex.target]}), p = ${ex.prediction.toFixed(3)}; surrogate R² ${ex.score.toFixed(3)}, local prediction ${ex.localPred.toFixed(3)}`,
+);
 for (const c of ex.components) console.log(`  ${c.weight >= 0 ? '+' : ''}${c.weight.toFixed(4)}  ${c.name}`);
 
 const shap = await kernelShap(model, wave, { factorization, numSamples, seed: 0, target: ex.target });
 const total = shap.values.reduce((a, b) => a + b, 0);
-console.log(`kernelShap: Σ values ${total.toFixed(4)} = f(x) − f(silence) ${(shap.fullValue - shap.baseValue).toFixed(4)}; top: ${shap.components[0].name} (${shap.components[0].weight.toFixed(4)})`);
+console.log(
+  `kernelShap: Σ values ${total.toFixed(4)} = f(x) − f(silence) ${(shap.fullValue - shap.baseValue).toFixed(4)}; top: ${shap.components[0].name} (${shap.components[0].weight.toFixed(4)})`,
+);
 
 mkdirSync(outDir, { recursive: true });
 const wavs = await componentAudio(ex, { topK: 3 });
 writeFileSync(join(outDir, 'top3.wav'), wavs.top);
 writeFileSync(join(outDir, 'rest.wav'), wavs.rest);
 writeFileSync(join(outDir, 'overlay.png'), await componentOverlayPng(ex));
-writeFileSync(join(outDir, 'explanation.json'), JSON.stringify(explanationJson(ex, { classNames: audio.synth.GENRES, songInfo: { clip: 'synth rock, seed 4', seconds: duration } }), null, 2));
+writeFileSync(
+  join(outDir, 'explanation.json'),
+  JSON.stringify(explanationJson(ex, { classNames: audio.synth.GENRES, songInfo: { clip: 'synth rock, seed 4', seconds: duration } }), null, 2),
+);
 console.log(`wrote ${join(outDir, 'top3.wav')}, rest.wav, overlay.png, explanation.json`);
 
 for (const f of [factorization, segments, sources]) f.dispose();

@@ -10,8 +10,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  createEngine, audio, mean, slice, sigmoid, affine, concat, add, mul, reshape, tidy,
-  trainLyricsClassifier, musicLime, temporalSegments, explanationJson, LYRICS_CLASSES,
+  createEngine,
+  audio,
+  mean,
+  slice,
+  sigmoid,
+  affine,
+  concat,
+  add,
+  mul,
+  reshape,
+  tidy,
+  trainLyricsClassifier,
+  musicLime,
+  temporalSegments,
+  explanationJson,
+  LYRICS_CLASSES,
 } from '../dist/index.js';
 
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';
@@ -56,7 +70,10 @@ const lyricalOnly = await musicLime(predict, { audio: segments, lyrics, modality
 console.log(`lyrical only, class 1: top line "${lyricalOnly.labels[1].features[0].feature}"`);
 
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'explanation.json'), JSON.stringify(explanationJson(ex, { classNames: LYRICS_CLASSES, songInfo: { clip: 'synth disco, seed 2' } }), null, 2));
+writeFileSync(
+  join(outDir, 'explanation.json'),
+  JSON.stringify(explanationJson(ex, { classNames: LYRICS_CLASSES, songInfo: { clip: 'synth disco, seed 2' } }), null, 2),
+);
 console.log(`wrote ${join(outDir, 'explanation.json')}`);
 
 segments.dispose();

@@ -113,7 +113,9 @@ for (const [where, engine] of [
       expect(() => melBands(x, { n: F + 1 })).toThrow(/more components than the clip supports/);
       const f = temporalSegments(x, { n: 4 });
       await expect(lime((z: Tensor) => sum(z, [1, 2, 3]), x, { factorization: f, numSamples: 8 })).rejects.toThrow(ShapeError);
-      await expect(lime((z: Tensor) => reshape(mul(sum(z, [1, 2, 3]), NaN), [z.shape[0], 1]), x, { factorization: f, numSamples: 8, output: 'logits' })).rejects.toThrow(/NaN/);
+      await expect(
+        lime((z: Tensor) => reshape(mul(sum(z, [1, 2, 3]), NaN), [z.shape[0], 1]), x, { factorization: f, numSamples: 8, output: 'logits' }),
+      ).rejects.toThrow(/NaN/);
       await expect(lime(planted(0, 1, 0, 1), x, { factorization: f, numSample: 8 } as never)).rejects.toThrow(/did you mean 'numSamples'/);
       await expect(lime(planted(0, 1, 0, 1), x, { factorization: f, target: 5 })).rejects.toThrow(/out of range/);
       await expect(lime(planted(0, 1, 0, 1), e.zeros([1, 1, F, T + 1]), { factorization: f })).rejects.toThrow(/built for an input/);

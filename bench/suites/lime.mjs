@@ -81,7 +81,17 @@ export async function run() {
     const c = rows.find((o) => o.perturbations === r.perturbations && o.backend === 'cpu');
     r.speedupVsCpu = c && c.ms && r.ms ? +(c.ms / r.ms).toFixed(2) : null;
   }
-  console.table(rows.map(({ name, ms, perturbationsPerS, gflops, scaled, timed, speedupVsCpu, error }) => ({ name, ms, perturbationsPerS, gflops, scaled: scaled ? `* (${timed})` : '', speedupVsCpu, error })));
+  console.table(
+    rows.map(({ name, ms, perturbationsPerS, gflops, scaled, timed, speedupVsCpu, error }) => ({
+      name,
+      ms,
+      perturbationsPerS,
+      gflops,
+      scaled: scaled ? `* (${timed})` : '',
+      speedupVsCpu,
+      error,
+    })),
+  );
   const out = {
     suite: 'lime',
     date: new Date().toISOString(),

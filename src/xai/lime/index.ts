@@ -14,7 +14,17 @@ export { hpss, nmf, stems, combine, type HpssOptions, type NmfOptions, type Stem
 export { medianFilter } from './factorizations/medianFilter.js';
 export { FACTORIZATION_SHORTCUTS, type FactorizationShortcut } from './factorizations/resolve.js';
 export { MAX_COMPONENTS, type Factorization, type FactorizationDomain, type ComponentSpan } from './factorizations/types.js';
-export { musicLime, MODALITIES, type Modality, type MultimodalPredict, type PredictOutput, type MusicLimeOptions, type MusicLimeExplanation, type MusicLimeFeature, type MusicLimeLabel } from './musicLime.js';
+export {
+  musicLime,
+  MODALITIES,
+  type Modality,
+  type MultimodalPredict,
+  type PredictOutput,
+  type MusicLimeOptions,
+  type MusicLimeExplanation,
+  type MusicLimeFeature,
+  type MusicLimeLabel,
+} from './musicLime.js';
 export { lyricsLines, type LyricsFactorization } from './text.js';
 export { trainLyricsClassifier, lyricsCorpus, tokenize, LYRICS_CLASSES, type LyricsClassifier } from './lyricsModel.js';
 export { topComponents, componentAudio, componentOverlayPng, explanationJson } from './output.js';

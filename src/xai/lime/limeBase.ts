@@ -86,7 +86,8 @@ const LIME_BASE_KEYS = new Set(['label', 'numFeatures', 'featureSelection', 'ker
 
 /** Checks rows: a non-empty array of equally long numeric rows, every value finite. */
 function checkRows(rows: unknown, name: string, fname: string, n?: number): { values: Float64Array; n: number; d: number } {
-  if (!Array.isArray(rows) || rows.length === 0) throw new ShapeError(`${fname}: ${name} must be a non-empty array of rows, got ${Array.isArray(rows) ? 'an empty array' : typeof rows}`);
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new ShapeError(`${fname}: ${name} must be a non-empty array of rows, got ${Array.isArray(rows) ? 'an empty array' : typeof rows}`);
   if (n !== undefined && rows.length !== n) throw new ShapeError(`${fname}: ${name} has ${rows.length} rows, data has ${n}`);
   const d = (rows[0] as ArrayLike<number>)?.length;
   if (typeof d !== 'number' || d < 1) throw new ShapeError(`${fname}: ${name}[0] must be a non-empty row of numbers`);
@@ -107,21 +108,33 @@ function checkRows(rows: unknown, name: string, fname: string, n?: number): { va
  * instance), labels [n, C] (model outputs, e.g. probabilities), distances [n] (to row 0). Returns
  * the surrogate of column `label` (see the module comment). Host float64; nothing is mutated.
  */
-export function limeBase(data: readonly ArrayLike<number>[], labels: readonly ArrayLike<number>[], distances: ArrayLike<number>, options: LimeBaseOptions): LimeBaseResult {
+export function limeBase(
+  data: readonly ArrayLike<number>[],
+  labels: readonly ArrayLike<number>[],
+  distances: ArrayLike<number>,
+  options: LimeBaseOptions,
+): LimeBaseResult {
   const fname = 'limeBase';
-  if (options === null || typeof options !== 'object') throw new ValueError(`${fname}: options { label, numFeatures?, featureSelection?, kernelWidth?, kernelFn? } are required`);
-  for (const k of Object.keys(options)) if (!LIME_BASE_KEYS.has(k)) throw new ValueError(`${fname}: unknown option '${k}' (expected one of ${[...LIME_BASE_KEYS].join(', ')})`);
+  if (options === null || typeof options !== 'object')
+    throw new ValueError(`${fname}: options { label, numFeatures?, featureSelection?, kernelWidth?, kernelFn? } are required`);
+  for (const k of Object.keys(options))
+    if (!LIME_BASE_KEYS.has(k)) throw new ValueError(`${fname}: unknown option '${k}' (expected one of ${[...LIME_BASE_KEYS].join(', ')})`);
   const X = checkRows(data, 'data', fname);
   const Y = checkRows(labels, 'labels', fname, X.n);
-  if (!distances || typeof distances.length !== 'number' || distances.length !== X.n) throw new ShapeError(`${fname}: distances must hold one value per row of data (${X.n}), got ${distances?.length}`);
+  if (!distances || typeof distances.length !== 'number' || distances.length !== X.n)
+    throw new ShapeError(`${fname}: distances must hold one value per row of data (${X.n}), got ${distances?.length}`);
   const label = options.label;
-  if (!Number.isInteger(label) || label < 0 || label >= Y.d) throw new ValueError(`${fname}: options.label = ${label} is out of range: labels have ${Y.d} columns (0..${Y.d - 1})`);
+  if (!Number.isInteger(label) || label < 0 || label >= Y.d)
+    throw new ValueError(`${fname}: options.label = ${label} is out of range: labels have ${Y.d} columns (0..${Y.d - 1})`);
   const numFeatures = options.numFeatures ?? X.d;
-  if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new ValueError(`${fname}: options.numFeatures must be a positive integer, got ${JSON.stringify(numFeatures)}`);
+  if (!Number.isInteger(numFeatures) || numFeatures < 1)
+    throw new ValueError(`${fname}: options.numFeatures must be a positive integer, got ${JSON.stringify(numFeatures)}`);
   const method = options.featureSelection ?? 'auto';
-  if (!(FEATURE_SELECTIONS as readonly string[]).includes(method)) throw new ValueError(`${fname}: options.featureSelection must be one of ${FEATURE_SELECTIONS.join(', ')}, got ${JSON.stringify(method)}`);
+  if (!(FEATURE_SELECTIONS as readonly string[]).includes(method))
+    throw new ValueError(`${fname}: options.featureSelection must be one of ${FEATURE_SELECTIONS.join(', ')}, got ${JSON.stringify(method)}`);
   const width = options.kernelWidth ?? 25;
-  if (typeof width !== 'number' || !(width > 0) || !Number.isFinite(width)) throw new ValueError(`${fname}: options.kernelWidth must be a positive number, got ${JSON.stringify(width)}`);
+  if (typeof width !== 'number' || !(width > 0) || !Number.isFinite(width))
+    throw new ValueError(`${fname}: options.kernelWidth must be a positive number, got ${JSON.stringify(width)}`);
   const kernel = options.kernelFn ?? ((dist: number) => limeKernel(dist, width));
   const alpha = options.alpha ?? 1;
   if (typeof alpha !== 'number' || !(alpha >= 0)) throw new ValueError(`${fname}: options.alpha must be a non-negative number, got ${JSON.stringify(alpha)}`);
