@@ -25,6 +25,9 @@ describe('limeBase against LIME (lime.json)', () => {
   it('recomputes the stored cosine distances', () => {
     const d = distancesToFirst(g.data, 'cosine');
     g.distances.forEach((v, i) => expect(Math.abs(d[i] - v)).toBeLessThan(1e-12));
+    // Euclidean distance of a binary row to the all-ones row: √(number of components off).
+    const eu = distancesToFirst(g.data, 'euclidean');
+    g.data.forEach((row, i) => expect(eu[i]).toBeCloseTo(Math.sqrt(row.filter((v) => v === 0).length), 12));
   });
 
   for (const [key, ref] of Object.entries(g.results)) {

@@ -8,6 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, concat, mul, reshape, ShapeError, slice, sum, ValueError, type Engine, type Tensor } from '../src/engine/index.js';
+import { logMel } from '../src/audio/index.js';
 import { kernelShap, lime, melBands, temporalSegments } from '../src/xai/lime/index.js';
 import { enginePair } from './helpers/gpu.js';
 import { randArray } from './helpers/random.js';
@@ -64,6 +65,25 @@ for (const [where, engine] of [
       expect(s.exact).toBe(true);
       expect(s.numSamples).toBe(16);
       expect(s.components[0].index).toBe(2);
+      f.dispose();
+      x.dispose();
+    });
+
+    it('waveform recomposition through the front end: a model hearing only the top band ranks it first', async () => {
+      const n = 1600;
+      const host = new Float32Array(n);
+      for (let i = 0; i < n; i++) host[i] = 0.3 * Math.sin((2 * Math.PI * 300 * i) / 8000) + 0.3 * Math.sin((2 * Math.PI * 3500 * i) / 8000);
+      const x = e.tensor(host, [1, n]);
+      const fe = { sampleRate: 8000, nFft: 128, hop: 32, nMels: 16 };
+      const f = melBands(x, { n: 4, frontEnd: fe }); // waveform bands through the STFT
+      const model = (w: Tensor) => {
+        const m = logMel(w, { ...fe, db: false }); // [B, 16, frames]
+        const b = w.shape[0];
+        const hi = reshape(sum(slice(m, [0, 12, 0], [b, 4, m.shape[2]]), [1, 2]), [b, 1]);
+        return concat([mul(hi, 0), hi], 1);
+      };
+      const l = await lime(model, x, { factorization: f, numSamples: 64, output: 'logits', featureSelection: 'none' });
+      expect(l.components[0].index).toBe(3);
       f.dispose();
       x.dispose();
     });
