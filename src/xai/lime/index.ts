@@ -4,7 +4,16 @@
  * against LIME itself), KernelSHAP, the multimodal MusicLIME with a small lyrics model, and
  * listenable / drawable output.
  */
-export { limeBase, limeKernel, distancesToFirst, DISTANCE_METRICS, type DistanceMetric, type LimeBaseOptions, type LimeBaseResult } from './limeBase.js';
+export {
+  limeBase,
+  limeKernel,
+  limeTabularWidth,
+  distancesToFirst,
+  DISTANCE_METRICS,
+  type DistanceMetric,
+  type LimeBaseOptions,
+  type LimeBaseResult,
+} from './limeBase.js';
 export { FEATURE_SELECTIONS, type FeatureSelection } from './featureSelection.js';
 export { lime, MAX_SAMPLES, type LimeOptions, type LimeExplanation, type ExplainedComponent } from './lime.js';
 export { kernelShap, type KernelShapOptions, type KernelShapExplanation } from './kernelShap.js';

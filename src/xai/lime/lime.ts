@@ -22,7 +22,7 @@ import {
 } from '../shared/index.js';
 import { FEATURE_SELECTIONS, type FeatureSelection } from './featureSelection.js';
 import type { ComponentSpan, Factorization } from './factorizations/types.js';
-import { DISTANCE_METRICS, distancesToFirst, limeBase, type DistanceMetric } from './limeBase.js';
+import { DISTANCE_METRICS, distancesToFirst, limeBase, limeTabularWidth, type DistanceMetric } from './limeBase.js';
 import { argmaxRow, limeRows, matrixRows, predictRows, rowsAsArrays } from './perturb.js';
 
 /** Most perturbation rows of one call (a documented bound: rows are held on the host as bytes). */
@@ -44,7 +44,8 @@ export interface LimeOptions extends LongRunOptions {
   /** LIME's feature selection (default 'auto'). */
   featureSelection?: FeatureSelection;
   /** Kernel width (default 25, as MusicLIME; LIME's tabular default is 0.75·√M). */
-  kernelWidth?: number;
+  /** 'lime' is LIME's tabular default 0.75·√M. */
+  kernelWidth?: number | 'lime';
   /** Weight of a row from its distance (default sqrt(exp(−d²/kernelWidth²))). */
   kernelFn?: (distance: number) => number;
   /** Distance of each binary row to the all-ones row (default 'cosine'). */
@@ -144,7 +145,7 @@ async function limeWith(
   const numSamples = positiveInt(o.numSamples, 'options.numSamples', fname, { default: 1000, max: MAX_SAMPLES });
   const numFeatures = positiveInt(o.numFeatures, 'options.numFeatures', fname, { default: Math.min(m, 10) });
   const featureSelection = oneOf(o.featureSelection, FEATURE_SELECTIONS, 'options.featureSelection', fname, 'auto');
-  const kernelWidth = finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
+  const kernelWidth = o.kernelWidth === 'lime' ? limeTabularWidth(m) : finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
   if (!(kernelWidth > 0)) throw new ValueError(`${fname}: options.kernelWidth must be positive, got ${kernelWidth}`);
   if (o.kernelFn !== undefined && typeof o.kernelFn !== 'function')
     throw new ValueError(`${fname}: options.kernelFn must be a function (distance) => weight, got ${describeValue(o.kernelFn)}`);

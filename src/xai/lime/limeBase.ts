@@ -15,6 +15,11 @@ export function limeKernel(distance: number, kernelWidth: number): number {
   return Math.sqrt(Math.exp(-(distance * distance) / (kernelWidth * kernelWidth)));
 }
 
+/** LIME's tabular default kernel width for d features: 0.75·√d (kernelWidth: 'lime'). */
+export function limeTabularWidth(d: number): number {
+  return 0.75 * Math.sqrt(d);
+}
+
 /** Distance metrics of the binary rows to the unperturbed row. */
 export const DISTANCE_METRICS = ['cosine', 'euclidean'] as const;
 export type DistanceMetric = (typeof DISTANCE_METRICS)[number];
@@ -60,7 +65,7 @@ export interface LimeBaseOptions {
   /** LIME's feature selection (default 'auto'). */
   featureSelection?: FeatureSelection;
   /** Width of the default kernel (default 25, as MusicLIME; LIME's tabular default is 0.75·√d). */
-  kernelWidth?: number;
+  kernelWidth?: number | 'lime';
   /** Weight of a row from its distance (default sqrt(exp(−d²/kernelWidth²))). */
   kernelFn?: (distance: number) => number;
   /** Ridge penalty of the final fit (default 1, as LIME). */
@@ -132,7 +137,7 @@ export function limeBase(
   const method = options.featureSelection ?? 'auto';
   if (!(FEATURE_SELECTIONS as readonly string[]).includes(method))
     throw new ValueError(`${fname}: options.featureSelection must be one of ${FEATURE_SELECTIONS.join(', ')}, got ${JSON.stringify(method)}`);
-  const width = options.kernelWidth ?? 25;
+  const width = options.kernelWidth === 'lime' ? limeTabularWidth(X.d) : (options.kernelWidth ?? 25);
   if (typeof width !== 'number' || !(width > 0) || !Number.isFinite(width))
     throw new ValueError(`${fname}: options.kernelWidth must be a positive number, got ${JSON.stringify(width)}`);
   const kernel = options.kernelFn ?? ((dist: number) => limeKernel(dist, width));

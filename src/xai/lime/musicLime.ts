@@ -25,7 +25,7 @@ import {
 import { FEATURE_SELECTIONS, type FeatureSelection } from './featureSelection.js';
 import type { Factorization } from './factorizations/types.js';
 import { MAX_SAMPLES } from './lime.js';
-import { distancesToFirst, limeBase } from './limeBase.js';
+import { distancesToFirst, limeBase, limeTabularWidth } from './limeBase.js';
 import { limeRows, matrixRows, rowsAsArrays } from './perturb.js';
 import { lyricsLines, type LyricsFactorization } from './text.js';
 
@@ -57,7 +57,8 @@ export interface MusicLimeOptions extends LongRunOptions {
   numFeatures?: number;
   featureSelection?: FeatureSelection;
   /** Kernel width (default 25, MusicLIME's). */
-  kernelWidth?: number;
+  /** 'lime' is LIME's tabular default 0.75·√M. */
+  kernelWidth?: number | 'lime';
   /** Seed of the rows (default 0). */
   seed?: number;
   /** Rows per predict call (default from the device limits). */
@@ -163,13 +164,13 @@ export async function musicLime(predict: MultimodalPredict, options: MusicLimeOp
   const numSamples = positiveInt(o.numSamples, 'options.numSamples', fname, { default: 1000, max: MAX_SAMPLES });
   const numFeatures = positiveInt(o.numFeatures, 'options.numFeatures', fname, { default: 20 });
   const featureSelection = oneOf(o.featureSelection, FEATURE_SELECTIONS, 'options.featureSelection', fname, 'auto');
-  const kernelWidth = finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
   const seed = checkSeed(o.seed, 'options.seed', fname);
   const onProgress = checkProgress(o.onProgress, fname);
   const signal = checkSignal(o.signal, fname);
   const nAudio = audio.sources.shape[0];
   const nText = lyrics.lines.length;
   const total = modality === 'both' ? nAudio + nText : modality === 'audio' ? nAudio : nText;
+  const kernelWidth = o.kernelWidth === 'lime' ? limeTabularWidth(total) : finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
   const e = audio.sources.engine;
   const chunk = rowsPerChunk(e, audio.base.size, { maxBatch: o.maxBatch, fname });
   const rows = limeRows(numSamples, total, seed);
