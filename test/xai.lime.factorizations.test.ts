@@ -136,7 +136,10 @@ for (const [where, engine] of [
       const x = e.tensor(host, [1, host.length]);
       const half = new Float32Array(2 * host.length);
       half.set(host.map((v) => v * 0.25));
-      half.set(host.map((v) => v * 0.5), host.length);
+      half.set(
+        host.map((v) => v * 0.5),
+        host.length,
+      );
       const st = e.tensor(half, [2, host.length]);
       const s = stems(x, st, { names: ['a', 'b'], residual: true });
       expect(s.names).toEqual(['a', 'b', 'residual']);

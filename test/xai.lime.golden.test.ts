@@ -7,7 +7,7 @@
  * the host whatever the backend; the end-to-end tests on both backends are in xai.lime.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { distancesToFirst, limeBase } from '../src/xai/lime/limeBase.js';
+import { distancesToFirst, limeBase, limeTabularWidth } from '../src/xai/lime/limeBase.js';
 import type { FeatureSelection } from '../src/xai/lime/featureSelection.js';
 import { goldenJson } from './helpers/golden.js';
 
@@ -25,6 +25,9 @@ describe('limeBase against LIME (lime.json)', () => {
   it('recomputes the stored cosine distances', () => {
     const d = distancesToFirst(g.data, 'cosine');
     g.distances.forEach((v, i) => expect(Math.abs(d[i] - v)).toBeLessThan(1e-12));
+    // Euclidean distance of a binary row to the all-ones row: √(number of components off).
+    const eu = distancesToFirst(g.data, 'euclidean');
+    g.data.forEach((row, i) => expect(eu[i]).toBeCloseTo(Math.sqrt(row.filter((v) => v === 0).length), 12));
   });
 
   for (const [key, ref] of Object.entries(g.results)) {
@@ -41,4 +44,11 @@ describe('limeBase against LIME (lime.json)', () => {
       expect(Math.abs(r.localPred - ref.local_pred)).toBeLessThan(TOL);
     });
   }
+
+  it("kernelWidth 'lime' is LIME's tabular default 0.75·√d", () => {
+    const a = limeBase(g.data, g.labels, g.distances, { label: 1, featureSelection: 'none', kernelWidth: 'lime' });
+    const b = limeBase(g.data, g.labels, g.distances, { label: 1, featureSelection: 'none', kernelWidth: limeTabularWidth(12) });
+    expect(limeTabularWidth(12)).toBeCloseTo(0.75 * Math.sqrt(12), 15);
+    expect(a.localExp).toEqual(b.localExp);
+  });
 });

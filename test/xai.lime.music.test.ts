@@ -9,7 +9,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { affine, concat, mul, reshape, slice, sum, type Engine, type Tensor } from '../src/engine/index.js';
 import { decodeWav } from '../src/audio/index.js';
-import { componentAudio, componentOverlayPng, explanationJson, lime, lyricsCorpus, lyricsLines, musicLime, temporalSegments, trainLyricsClassifier } from '../src/xai/lime/index.js';
+import {
+  componentAudio,
+  componentOverlayPng,
+  explanationJson,
+  lime,
+  lyricsCorpus,
+  lyricsLines,
+  musicLime,
+  temporalSegments,
+  trainLyricsClassifier,
+} from '../src/xai/lime/index.js';
 import { enginePair } from './helpers/gpu.js';
 import { randArray } from './helpers/random.js';
 
@@ -22,7 +32,10 @@ const LYRICS = ['we dance all night', 'the road goes home', 'cold rain on my win
 function planted(audio: Tensor, texts: string[]): Tensor {
   const k = audio.shape[0];
   const a = reshape(sum(mul(slice(audio, [0, 400], [k, 80]), slice(audio, [0, 400], [k, 80])), 1), [k, 1]);
-  const t = audio.engine.tensor(texts.map((s) => (s.includes('rain') ? 1 : 0)), [k, 1]);
+  const t = audio.engine.tensor(
+    texts.map((s) => (s.includes('rain') ? 1 : 0)),
+    [k, 1],
+  );
   const s = affine(concat([a, t], 1), 0.5, 0);
   const p = sum(s, 1, true);
   return concat([affine(p, -0.1, 1), affine(p, 0.1, 0)], 1);
@@ -49,7 +62,10 @@ for (const [where, engine] of [
       const x = wave();
       const f = temporalSegments(x, { n: 10 });
       const both = await musicLime(planted, { audio: f, lyrics: LYRICS, numSamples: 200, labels: [1], seed: 2 });
-      const top2 = both.labels[1].features.slice(0, 2).map((q) => q.feature).sort();
+      const top2 = both.labels[1].features
+        .slice(0, 2)
+        .map((q) => q.feature)
+        .sort();
       expect(top2).toEqual(['cold rain on my window', f.names[5]].sort());
       expect(both.nAudio + both.nText).toBe(15);
       const audioOnly = await musicLime(planted, { audio: f, lyrics: LYRICS, modality: 'audio', numSamples: 150, labels: [1] });
@@ -57,7 +73,10 @@ for (const [where, engine] of [
       expect(audioOnly.labels[1].features.every((q) => q.type === 'audio')).toBe(true);
       const lyr = await musicLime(planted, { audio: f, lyrics: LYRICS, modality: 'lyrical', numSamples: 100, labels: [1] });
       expect(lyr.labels[1].features[0]).toMatchObject({ type: 'lyrics', feature: 'cold rain on my window' });
-      const json = explanationJson(both, { numFeatures: 5, classNames: ['AI-Generated', 'Human-Composed'] }) as { metadata: { model_info: Record<string, number> }; explanations: Record<string, { prediction_label: string; top_features: { rank: number; type: string }[] }> };
+      const json = explanationJson(both, { numFeatures: 5, classNames: ['AI-Generated', 'Human-Composed'] }) as {
+        metadata: { model_info: Record<string, number> };
+        explanations: Record<string, { prediction_label: string; top_features: { rank: number; type: string }[] }>;
+      };
       expect(json.metadata.model_info).toEqual({ total_audio_components: 10, total_text_lines: 5, total_features: 15 });
       expect(json.explanations.label_1.prediction_label).toBe('Human-Composed');
       expect(json.explanations.label_1.top_features.map((q) => q.rank)).toEqual([1, 2, 3, 4, 5]);
@@ -68,8 +87,12 @@ for (const [where, engine] of [
     it('bad predict outputs and empty lyrics give clear errors', async () => {
       const x = wave();
       const f = temporalSegments(x, { n: 4 });
-      await expect(musicLime((a) => reshape(sum(a, 1), [a.shape[0]]), { audio: f, lyrics: LYRICS, numSamples: 8 })).rejects.toThrow(/predict must return probabilities \[8, nClasses\]/);
-      await expect(musicLime((a) => Array.from({ length: a.shape[0] - 1 }, () => [0.5, 0.5]), { audio: f, lyrics: LYRICS, numSamples: 8 })).rejects.toThrow(/8 rows/);
+      await expect(musicLime((a) => reshape(sum(a, 1), [a.shape[0]]), { audio: f, lyrics: LYRICS, numSamples: 8 })).rejects.toThrow(
+        /predict must return probabilities \[8, nClasses\]/,
+      );
+      await expect(musicLime((a) => Array.from({ length: a.shape[0] - 1 }, () => [0.5, 0.5]), { audio: f, lyrics: LYRICS, numSamples: 8 })).rejects.toThrow(
+        /8 rows/,
+      );
       await expect(musicLime((a) => Array.from({ length: a.shape[0] }, () => [NaN, 0.5]), { audio: f, lyrics: LYRICS, numSamples: 8 })).rejects.toThrow(/NaN/);
       await expect(musicLime(planted, { audio: f, lyrics: '\n  \n', numSamples: 8 })).rejects.toThrow(/zero components/);
       await expect(musicLime(planted, { audio: f, lyrics: LYRICS, modality: 'video' as never })).rejects.toThrow(/'both', 'audio', 'lyrical'/);

@@ -8,6 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, concat, mul, reshape, ShapeError, slice, sum, ValueError, type Engine, type Tensor } from '../src/engine/index.js';
+import { logMel } from '../src/audio/index.js';
 import { kernelShap, lime, melBands, temporalSegments } from '../src/xai/lime/index.js';
 import { enginePair } from './helpers/gpu.js';
 import { randArray } from './helpers/random.js';
@@ -68,6 +69,25 @@ for (const [where, engine] of [
       x.dispose();
     });
 
+    it('waveform recomposition through the front end: a model hearing only the top band ranks it first', async () => {
+      const n = 1600;
+      const host = new Float32Array(n);
+      for (let i = 0; i < n; i++) host[i] = 0.3 * Math.sin((2 * Math.PI * 300 * i) / 8000) + 0.3 * Math.sin((2 * Math.PI * 3500 * i) / 8000);
+      const x = e.tensor(host, [1, n]);
+      const fe = { sampleRate: 8000, nFft: 128, hop: 32, nMels: 16 };
+      const f = melBands(x, { n: 4, frontEnd: fe }); // waveform bands through the STFT
+      const model = (w: Tensor) => {
+        const m = logMel(w, { ...fe, db: false }); // [B, 16, frames]
+        const b = w.shape[0];
+        const hi = reshape(sum(slice(m, [0, 12, 0], [b, 4, m.shape[2]]), [1, 2]), [b, 1]);
+        return concat([mul(hi, 0), hi], 1);
+      };
+      const l = await lime(model, x, { factorization: f, numSamples: 64, output: 'logits', featureSelection: 'none' });
+      expect(l.components[0].index).toBe(3);
+      f.dispose();
+      x.dispose();
+    });
+
     it('KernelSHAP values sum to f(x) − f(all off) on a non-linear model', async () => {
       const x = input();
       const f = temporalSegments(x, { n: 6 });
@@ -113,7 +133,9 @@ for (const [where, engine] of [
       expect(() => melBands(x, { n: F + 1 })).toThrow(/more components than the clip supports/);
       const f = temporalSegments(x, { n: 4 });
       await expect(lime((z: Tensor) => sum(z, [1, 2, 3]), x, { factorization: f, numSamples: 8 })).rejects.toThrow(ShapeError);
-      await expect(lime((z: Tensor) => reshape(mul(sum(z, [1, 2, 3]), NaN), [z.shape[0], 1]), x, { factorization: f, numSamples: 8, output: 'logits' })).rejects.toThrow(/NaN/);
+      await expect(
+        lime((z: Tensor) => reshape(mul(sum(z, [1, 2, 3]), NaN), [z.shape[0], 1]), x, { factorization: f, numSamples: 8, output: 'logits' }),
+      ).rejects.toThrow(/NaN/);
       await expect(lime(planted(0, 1, 0, 1), x, { factorization: f, numSample: 8 } as never)).rejects.toThrow(/did you mean 'numSamples'/);
       await expect(lime(planted(0, 1, 0, 1), x, { factorization: f, target: 5 })).rejects.toThrow(/out of range/);
       await expect(lime(planted(0, 1, 0, 1), e.zeros([1, 1, F, T + 1]), { factorization: f })).rejects.toThrow(/built for an input/);

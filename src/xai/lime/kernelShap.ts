@@ -84,10 +84,11 @@ export function shapRows(numSamples: number, m: number, seed: number): BinaryRow
     let r = 2;
     for (let mask = 1; mask < n - 1; mask++, r++) {
       let k = 0;
-      for (let j = 0; j < m; j++) if ((mask >> j) & 1) {
-        rows[r * m + j] = 1;
-        k++;
-      }
+      for (let j = 0; j < m; j++)
+        if ((mask >> j) & 1) {
+          rows[r * m + j] = 1;
+          k++;
+        }
       weights[r] = (m - 1) / (choose(m, k) * k * (m - k));
     }
     weights[0] = weights[1] = 1;

@@ -7,10 +7,22 @@
 import { type Tensor, ValueError } from '../../engine/index.js';
 import { checkInput } from './factorizations/common.js';
 import { resolveFactorization, type FactorizationShortcut } from './factorizations/resolve.js';
-import { checkModel, checkProgress, checkSeed, checkSignal, describeValue, finiteNumber, oneOf, parseOptions, positiveInt, type LongRunOptions, type Model } from '../shared/index.js';
+import {
+  checkModel,
+  checkProgress,
+  checkSeed,
+  checkSignal,
+  describeValue,
+  finiteNumber,
+  oneOf,
+  parseOptions,
+  positiveInt,
+  type LongRunOptions,
+  type Model,
+} from '../shared/index.js';
 import { FEATURE_SELECTIONS, type FeatureSelection } from './featureSelection.js';
 import type { ComponentSpan, Factorization } from './factorizations/types.js';
-import { DISTANCE_METRICS, distancesToFirst, limeBase, type DistanceMetric } from './limeBase.js';
+import { DISTANCE_METRICS, distancesToFirst, limeBase, limeTabularWidth, type DistanceMetric } from './limeBase.js';
 import { argmaxRow, limeRows, matrixRows, predictRows, rowsAsArrays } from './perturb.js';
 
 /** Most perturbation rows of one call (a documented bound: rows are held on the host as bytes). */
@@ -32,7 +44,8 @@ export interface LimeOptions extends LongRunOptions {
   /** LIME's feature selection (default 'auto'). */
   featureSelection?: FeatureSelection;
   /** Kernel width (default 25, as MusicLIME; LIME's tabular default is 0.75·√M). */
-  kernelWidth?: number;
+  /** 'lime' is LIME's tabular default 0.75·√M. */
+  kernelWidth?: number | 'lime';
   /** Weight of a row from its distance (default sqrt(exp(−d²/kernelWidth²))). */
   kernelFn?: (distance: number) => number;
   /** Distance of each binary row to the all-ones row (default 'cosine'). */
@@ -121,14 +134,21 @@ export async function lime(model: Model, input: Tensor, options: LimeOptions = {
   }
 }
 
-async function limeWith(model: Model, f: Factorization, owned: boolean, o: Partial<Record<keyof typeof LIME_SPEC, unknown>>, fname: string): Promise<LimeExplanation> {
+async function limeWith(
+  model: Model,
+  f: Factorization,
+  owned: boolean,
+  o: Partial<Record<keyof typeof LIME_SPEC, unknown>>,
+  fname: string,
+): Promise<LimeExplanation> {
   const m = f.sources.shape[0];
   const numSamples = positiveInt(o.numSamples, 'options.numSamples', fname, { default: 1000, max: MAX_SAMPLES });
   const numFeatures = positiveInt(o.numFeatures, 'options.numFeatures', fname, { default: Math.min(m, 10) });
   const featureSelection = oneOf(o.featureSelection, FEATURE_SELECTIONS, 'options.featureSelection', fname, 'auto');
-  const kernelWidth = finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
+  const kernelWidth = o.kernelWidth === 'lime' ? limeTabularWidth(m) : finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
   if (!(kernelWidth > 0)) throw new ValueError(`${fname}: options.kernelWidth must be positive, got ${kernelWidth}`);
-  if (o.kernelFn !== undefined && typeof o.kernelFn !== 'function') throw new ValueError(`${fname}: options.kernelFn must be a function (distance) => weight, got ${describeValue(o.kernelFn)}`);
+  if (o.kernelFn !== undefined && typeof o.kernelFn !== 'function')
+    throw new ValueError(`${fname}: options.kernelFn must be a function (distance) => weight, got ${describeValue(o.kernelFn)}`);
   const distance = oneOf(o.distance, DISTANCE_METRICS, 'options.distance', fname, 'cosine');
   const seed = checkSeed(o.seed, 'options.seed', fname);
   const output = oneOf(o.output, ['probabilities', 'logits'] as const, 'options.output', fname, 'probabilities');

@@ -15,6 +15,11 @@ export function limeKernel(distance: number, kernelWidth: number): number {
   return Math.sqrt(Math.exp(-(distance * distance) / (kernelWidth * kernelWidth)));
 }
 
+/** LIME's tabular default kernel width for d features: 0.75·√d (kernelWidth: 'lime'). */
+export function limeTabularWidth(d: number): number {
+  return 0.75 * Math.sqrt(d);
+}
+
 /** Distance metrics of the binary rows to the unperturbed row. */
 export const DISTANCE_METRICS = ['cosine', 'euclidean'] as const;
 export type DistanceMetric = (typeof DISTANCE_METRICS)[number];
@@ -60,7 +65,7 @@ export interface LimeBaseOptions {
   /** LIME's feature selection (default 'auto'). */
   featureSelection?: FeatureSelection;
   /** Width of the default kernel (default 25, as MusicLIME; LIME's tabular default is 0.75·√d). */
-  kernelWidth?: number;
+  kernelWidth?: number | 'lime';
   /** Weight of a row from its distance (default sqrt(exp(−d²/kernelWidth²))). */
   kernelFn?: (distance: number) => number;
   /** Ridge penalty of the final fit (default 1, as LIME). */
@@ -86,7 +91,8 @@ const LIME_BASE_KEYS = new Set(['label', 'numFeatures', 'featureSelection', 'ker
 
 /** Checks rows: a non-empty array of equally long numeric rows, every value finite. */
 function checkRows(rows: unknown, name: string, fname: string, n?: number): { values: Float64Array; n: number; d: number } {
-  if (!Array.isArray(rows) || rows.length === 0) throw new ShapeError(`${fname}: ${name} must be a non-empty array of rows, got ${Array.isArray(rows) ? 'an empty array' : typeof rows}`);
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new ShapeError(`${fname}: ${name} must be a non-empty array of rows, got ${Array.isArray(rows) ? 'an empty array' : typeof rows}`);
   if (n !== undefined && rows.length !== n) throw new ShapeError(`${fname}: ${name} has ${rows.length} rows, data has ${n}`);
   const d = (rows[0] as ArrayLike<number>)?.length;
   if (typeof d !== 'number' || d < 1) throw new ShapeError(`${fname}: ${name}[0] must be a non-empty row of numbers`);
@@ -107,21 +113,33 @@ function checkRows(rows: unknown, name: string, fname: string, n?: number): { va
  * instance), labels [n, C] (model outputs, e.g. probabilities), distances [n] (to row 0). Returns
  * the surrogate of column `label` (see the module comment). Host float64; nothing is mutated.
  */
-export function limeBase(data: readonly ArrayLike<number>[], labels: readonly ArrayLike<number>[], distances: ArrayLike<number>, options: LimeBaseOptions): LimeBaseResult {
+export function limeBase(
+  data: readonly ArrayLike<number>[],
+  labels: readonly ArrayLike<number>[],
+  distances: ArrayLike<number>,
+  options: LimeBaseOptions,
+): LimeBaseResult {
   const fname = 'limeBase';
-  if (options === null || typeof options !== 'object') throw new ValueError(`${fname}: options { label, numFeatures?, featureSelection?, kernelWidth?, kernelFn? } are required`);
-  for (const k of Object.keys(options)) if (!LIME_BASE_KEYS.has(k)) throw new ValueError(`${fname}: unknown option '${k}' (expected one of ${[...LIME_BASE_KEYS].join(', ')})`);
+  if (options === null || typeof options !== 'object')
+    throw new ValueError(`${fname}: options { label, numFeatures?, featureSelection?, kernelWidth?, kernelFn? } are required`);
+  for (const k of Object.keys(options))
+    if (!LIME_BASE_KEYS.has(k)) throw new ValueError(`${fname}: unknown option '${k}' (expected one of ${[...LIME_BASE_KEYS].join(', ')})`);
   const X = checkRows(data, 'data', fname);
   const Y = checkRows(labels, 'labels', fname, X.n);
-  if (!distances || typeof distances.length !== 'number' || distances.length !== X.n) throw new ShapeError(`${fname}: distances must hold one value per row of data (${X.n}), got ${distances?.length}`);
+  if (!distances || typeof distances.length !== 'number' || distances.length !== X.n)
+    throw new ShapeError(`${fname}: distances must hold one value per row of data (${X.n}), got ${distances?.length}`);
   const label = options.label;
-  if (!Number.isInteger(label) || label < 0 || label >= Y.d) throw new ValueError(`${fname}: options.label = ${label} is out of range: labels have ${Y.d} columns (0..${Y.d - 1})`);
+  if (!Number.isInteger(label) || label < 0 || label >= Y.d)
+    throw new ValueError(`${fname}: options.label = ${label} is out of range: labels have ${Y.d} columns (0..${Y.d - 1})`);
   const numFeatures = options.numFeatures ?? X.d;
-  if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new ValueError(`${fname}: options.numFeatures must be a positive integer, got ${JSON.stringify(numFeatures)}`);
+  if (!Number.isInteger(numFeatures) || numFeatures < 1)
+    throw new ValueError(`${fname}: options.numFeatures must be a positive integer, got ${JSON.stringify(numFeatures)}`);
   const method = options.featureSelection ?? 'auto';
-  if (!(FEATURE_SELECTIONS as readonly string[]).includes(method)) throw new ValueError(`${fname}: options.featureSelection must be one of ${FEATURE_SELECTIONS.join(', ')}, got ${JSON.stringify(method)}`);
-  const width = options.kernelWidth ?? 25;
-  if (typeof width !== 'number' || !(width > 0) || !Number.isFinite(width)) throw new ValueError(`${fname}: options.kernelWidth must be a positive number, got ${JSON.stringify(width)}`);
+  if (!(FEATURE_SELECTIONS as readonly string[]).includes(method))
+    throw new ValueError(`${fname}: options.featureSelection must be one of ${FEATURE_SELECTIONS.join(', ')}, got ${JSON.stringify(method)}`);
+  const width = options.kernelWidth === 'lime' ? limeTabularWidth(X.d) : (options.kernelWidth ?? 25);
+  if (typeof width !== 'number' || !(width > 0) || !Number.isFinite(width))
+    throw new ValueError(`${fname}: options.kernelWidth must be a positive number, got ${JSON.stringify(width)}`);
   const kernel = options.kernelFn ?? ((dist: number) => limeKernel(dist, width));
   const alpha = options.alpha ?? 1;
   if (typeof alpha !== 'number' || !(alpha >= 0)) throw new ValueError(`${fname}: options.alpha must be a non-negative number, got ${JSON.stringify(alpha)}`);

@@ -79,7 +79,8 @@ export async function trainLyricsClassifier(
   options: { corpus?: { texts: string[]; labels: number[] }; epochs?: number; seed?: number } = {},
 ): Promise<{ classifier: LyricsClassifier; accuracy: number }> {
   const corpus = options.corpus ?? lyricsCorpus({ seed: options.seed ?? 0 });
-  if (corpus.texts.length === 0 || corpus.texts.length !== corpus.labels.length) throw new ValueError('trainLyricsClassifier: the corpus needs texts with one label each');
+  if (corpus.texts.length === 0 || corpus.texts.length !== corpus.labels.length)
+    throw new ValueError('trainLyricsClassifier: the corpus needs texts with one label each');
   const vocabulary = [...new Set(corpus.texts.flatMap(tokenize))].sort();
   const index = new Map(vocabulary.map((w, i) => [w, i]));
   const nClasses = Math.max(...corpus.labels) + 1;

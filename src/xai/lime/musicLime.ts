@@ -9,11 +9,23 @@
  * never per sample. Cosine distances and LimeBase (kernel width 25, 20 features) as the seed.
  */
 import { add, matmul, reshape, slice, type Tensor, tidy, ValueError } from '../../engine/index.js';
-import { checkProgress, checkSeed, checkSignal, describeValue, finiteNumber, forEachChunk, oneOf, parseOptions, positiveInt, rowsPerChunk, type LongRunOptions } from '../shared/index.js';
+import {
+  checkProgress,
+  checkSeed,
+  checkSignal,
+  describeValue,
+  finiteNumber,
+  forEachChunk,
+  oneOf,
+  parseOptions,
+  positiveInt,
+  rowsPerChunk,
+  type LongRunOptions,
+} from '../shared/index.js';
 import { FEATURE_SELECTIONS, type FeatureSelection } from './featureSelection.js';
 import type { Factorization } from './factorizations/types.js';
 import { MAX_SAMPLES } from './lime.js';
-import { distancesToFirst, limeBase } from './limeBase.js';
+import { distancesToFirst, limeBase, limeTabularWidth } from './limeBase.js';
 import { limeRows, matrixRows, rowsAsArrays } from './perturb.js';
 import { lyricsLines, type LyricsFactorization } from './text.js';
 
@@ -45,7 +57,8 @@ export interface MusicLimeOptions extends LongRunOptions {
   numFeatures?: number;
   featureSelection?: FeatureSelection;
   /** Kernel width (default 25, MusicLIME's). */
-  kernelWidth?: number;
+  /** 'lime' is LIME's tabular default 0.75·√M. */
+  kernelWidth?: number | 'lime';
   /** Seed of the rows (default 0). */
   seed?: number;
   /** Rows per predict call (default from the device limits). */
@@ -129,7 +142,8 @@ async function readOutput(out: PredictOutput, k: number, fname: string): Promise
     throw new ValueError(`${fname}: predict must return a Tensor [k, nClasses], an array of rows or a flat typed array, got ${describeValue(out)}`);
   }
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new ValueError(`${fname}: predict returned ${values[i]} for row ${Math.floor(i / c)} (class ${i % c}); outputs must be finite`);
+    if (!Number.isFinite(values[i]))
+      throw new ValueError(`${fname}: predict returned ${values[i]} for row ${Math.floor(i / c)} (class ${i % c}); outputs must be finite`);
   }
   return { values, c };
 }
@@ -137,23 +151,26 @@ async function readOutput(out: PredictOutput, k: number, fname: string): Promise
 /** MusicLIME on one song (see the module comment). Async, with progress and an AbortSignal. */
 export async function musicLime(predict: MultimodalPredict, options: MusicLimeOptions): Promise<MusicLimeExplanation> {
   const fname = 'musicLime';
-  if (typeof predict !== 'function') throw new ValueError(`${fname}: predict must be a function (audio: Tensor, texts: string[]) => probabilities [k, nClasses], got ${describeValue(predict)}`);
+  if (typeof predict !== 'function')
+    throw new ValueError(`${fname}: predict must be a function (audio: Tensor, texts: string[]) => probabilities [k, nClasses], got ${describeValue(predict)}`);
   const o = parseOptions(options, SPEC, fname);
   const audio = o.audio as Factorization;
-  if (!audio || typeof audio !== 'object' || !audio.sources || !audio.base) throw new ValueError(`${fname}: options.audio must be a factorization of the audio input (e.g. xai.temporalSegments(wave)), got ${describeValue(o.audio)}`);
+  if (!audio || typeof audio !== 'object' || !audio.sources || !audio.base)
+    throw new ValueError(`${fname}: options.audio must be a factorization of the audio input (e.g. xai.temporalSegments(wave)), got ${describeValue(o.audio)}`);
   const lyrics = typeof o.lyrics === 'string' ? lyricsLines(o.lyrics) : (o.lyrics as LyricsFactorization);
-  if (!lyrics || lyrics.kind !== 'lyrics') throw new ValueError(`${fname}: options.lyrics must be a string or lyricsLines(text), got ${describeValue(o.lyrics)}`);
+  if (!lyrics || lyrics.kind !== 'lyrics')
+    throw new ValueError(`${fname}: options.lyrics must be a string or lyricsLines(text), got ${describeValue(o.lyrics)}`);
   const modality = oneOf(o.modality, MODALITIES, 'options.modality', fname, 'both');
   const numSamples = positiveInt(o.numSamples, 'options.numSamples', fname, { default: 1000, max: MAX_SAMPLES });
   const numFeatures = positiveInt(o.numFeatures, 'options.numFeatures', fname, { default: 20 });
   const featureSelection = oneOf(o.featureSelection, FEATURE_SELECTIONS, 'options.featureSelection', fname, 'auto');
-  const kernelWidth = finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
   const seed = checkSeed(o.seed, 'options.seed', fname);
   const onProgress = checkProgress(o.onProgress, fname);
   const signal = checkSignal(o.signal, fname);
   const nAudio = audio.sources.shape[0];
   const nText = lyrics.lines.length;
   const total = modality === 'both' ? nAudio + nText : modality === 'audio' ? nAudio : nText;
+  const kernelWidth = o.kernelWidth === 'lime' ? limeTabularWidth(total) : finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
   const e = audio.sources.engine;
   const chunk = rowsPerChunk(e, audio.base.size, { maxBatch: o.maxBatch, fname });
   const rows = limeRows(numSamples, total, seed);
@@ -203,7 +220,8 @@ export async function musicLime(predict: MultimodalPredict, options: MusicLimeOp
   const distances = distancesToFirst(data, 'cosine');
   const out: Record<number, MusicLimeLabel> = {};
   for (const label of labels) {
-    if (!Number.isInteger(label) || label < 0 || label >= nClasses) throw new ValueError(`${fname}: options.labels holds ${label}, out of range: predict returns ${nClasses} classes (0..${nClasses - 1})`);
+    if (!Number.isInteger(label) || label < 0 || label >= nClasses)
+      throw new ValueError(`${fname}: options.labels holds ${label}, out of range: predict returns ${nClasses} classes (0..${nClasses - 1})`);
     const fit = limeBase(data, matrixRows(preds, nClasses), distances, { label, numFeatures, featureSelection, kernelWidth });
     out[label] = {
       intercept: fit.intercept,

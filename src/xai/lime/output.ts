@@ -46,9 +46,15 @@ async function compose(f: Factorization, on: readonly number[]): Promise<Float32
  * all the other components: what the model listened to, and what it did not. The factorization
  * must be of a waveform ([1, L]) input.
  */
-export async function componentAudio(e: AudioExplanation, options: { topK?: number; by?: 'positive' | 'abs'; sampleRate?: number } = {}): Promise<{ top: Uint8Array; rest: Uint8Array; components: { index: number; name: string; weight: number }[] }> {
+export async function componentAudio(
+  e: AudioExplanation,
+  options: { topK?: number; by?: 'positive' | 'abs'; sampleRate?: number } = {},
+): Promise<{ top: Uint8Array; rest: Uint8Array; components: { index: number; name: string; weight: number }[] }> {
   const f = e.factorization;
-  if (f.domain !== 'waveform') throw new ValueError(`componentAudio: needs a factorization of a waveform input [1, L]; this one is of a ${f.domain} (draw it with componentOverlayPng instead)`);
+  if (f.domain !== 'waveform')
+    throw new ValueError(
+      `componentAudio: needs a factorization of a waveform input [1, L]; this one is of a ${f.domain} (draw it with componentOverlayPng instead)`,
+    );
   const top = topComponents(e, options.topK ?? 3, options.by ?? 'positive');
   const on = top.map((c) => c.index);
   const rest = Array.from({ length: f.sources.shape[0] }, (_, j) => j).filter((j) => !on.includes(j));
@@ -62,7 +68,10 @@ export async function componentAudio(e: AudioExplanation, options: { topK?: numb
  * (red positive, blue negative; where regions overlap, the larger |weight| wins). Low
  * frequencies at the bottom. `image` passes layout options (scale, alpha) to plot.overlayPng.
  */
-export async function componentOverlayPng(e: AudioExplanation, options: { frontEnd?: LogMelOptions; image?: Omit<OverlayOptions, 'regions'> } = {}): Promise<Uint8Array> {
+export async function componentOverlayPng(
+  e: AudioExplanation,
+  options: { frontEnd?: LogMelOptions; image?: Omit<OverlayOptions, 'regions'> } = {},
+): Promise<Uint8Array> {
   const f = e.factorization;
   const all = Array.from({ length: f.sources.shape[0] }, (_, j) => j);
   const spec: Tensor = tidy(() => {

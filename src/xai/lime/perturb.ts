@@ -39,7 +39,12 @@ export interface PredictRowsOptions {
  * device, or logits), read back once: values [N·C] row-major, float64. NaN or infinite outputs
  * throw, naming the first bad row.
  */
-export async function predictRows(model: Model, f: Factorization, rows: BinaryRows, opts: PredictRowsOptions): Promise<{ values: Float64Array; nClasses: number }> {
+export async function predictRows(
+  model: Model,
+  f: Factorization,
+  rows: BinaryRows,
+  opts: PredictRowsOptions,
+): Promise<{ values: Float64Array; nClasses: number }> {
   const { fname } = opts;
   const e = f.sources.engine;
   const { n, m } = rows;
@@ -62,7 +67,8 @@ export async function predictRows(model: Model, f: Factorization, rows: BinaryRo
     const v = await out.readFloat();
     const values = Float64Array.from(v);
     for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) throw new ValueError(`${fname}: the model returned ${values[i]} for perturbation row ${Math.floor(i / c)} (class ${i % c}); outputs must be finite`);
+      if (!Number.isFinite(values[i]))
+        throw new ValueError(`${fname}: the model returned ${values[i]} for perturbation row ${Math.floor(i / c)} (class ${i % c}); outputs must be finite`);
     }
     return { values, nClasses: c };
   } finally {

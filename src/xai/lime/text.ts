@@ -18,7 +18,10 @@ export interface LyricsFactorization {
 /** Splits lyrics into line components (non-blank lines, trimmed of trailing spaces). */
 export function lyricsLines(text: string): LyricsFactorization {
   if (typeof text !== 'string') throw new ValueError(`lyricsLines: lyrics must be a string, got ${typeof text}`);
-  const lines = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim().length > 0);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim().length > 0);
   if (lines.length === 0) throw new ValueError('lyricsLines: the lyrics have no non-blank line (zero components)');
   if (lines.length > MAX_COMPONENTS) throw new ValueError(`lyricsLines: ${lines.length} lines exceed the limit of ${MAX_COMPONENTS} components`);
   return {

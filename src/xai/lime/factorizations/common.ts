@@ -9,21 +9,24 @@ import { MAX_COMPONENTS, type ComponentSpan, type Factorization, type Factorizat
 /** Checks the input: a float32 tensor [1, ...] (one example, batch axis 1). */
 export function checkInput(input: unknown, fname: string): Tensor {
   const x = checkFloat(input, 'input', fname);
-  if (x.rank < 2 || x.shape[0] !== 1) throw new ShapeError(`${fname}: input must be one example with its batch axis, [1, ...] (e.g. [1, L] or [1, 1, nMels, frames]), got ${fmt(x.shape)}`);
+  if (x.rank < 2 || x.shape[0] !== 1)
+    throw new ShapeError(`${fname}: input must be one example with its batch axis, [1, ...] (e.g. [1, L] or [1, 1, nMels, frames]), got ${fmt(x.shape)}`);
   return x;
 }
 
 /** The domain: given, or 'waveform' for [1, L] and 'spectrogram' for [1, ..., F, T]. */
 export function resolveDomain(x: Tensor, domain: unknown, fname: string): FactorizationDomain {
   if (domain === undefined) return x.rank === 2 ? 'waveform' : 'spectrogram';
-  if (domain !== 'waveform' && domain !== 'spectrogram') throw new ValueError(`${fname}: options.domain must be 'waveform' or 'spectrogram', got ${JSON.stringify(domain)}`);
+  if (domain !== 'waveform' && domain !== 'spectrogram')
+    throw new ValueError(`${fname}: options.domain must be 'waveform' or 'spectrogram', got ${JSON.stringify(domain)}`);
   if (domain === 'spectrogram' && x.rank < 3) throw new ShapeError(`${fname}: a spectrogram input must be [1, ..., F, T], got ${fmt(x.shape)}`);
   return domain;
 }
 
 /** Checks a component count: an integer in [1, max] (max = what the clip supports). */
 export function checkCount(n: unknown, name: string, max: number, what: string, fname: string): number {
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new ValueError(`${fname}: ${name} must be an integer number of components, got ${JSON.stringify(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n))
+    throw new ValueError(`${fname}: ${name} must be an integer number of components, got ${JSON.stringify(n)}`);
   if (n < 1) throw new ValueError(`${fname}: ${name} = ${n}: a factorization needs at least one component`);
   if (n > max) throw new ValueError(`${fname}: ${name} = ${n} is more components than the clip supports (${what}: at most ${max})`);
   if (n > MAX_COMPONENTS) throw new ValueError(`${fname}: ${name} = ${n} exceeds the limit of ${MAX_COMPONENTS} components`);
@@ -63,7 +66,17 @@ export function maskingFactorization(
     const s = mul(sub(flat, baseline), p);
     return [keep(s), keep(e.full([d], baseline))];
   });
-  return finish({ kind: meta.kind, domain: meta.domain, inputShape: x.shape, names: meta.names, spans: meta.spans, sources, base, partition: p, sampleRate: meta.sampleRate });
+  return finish({
+    kind: meta.kind,
+    domain: meta.domain,
+    inputShape: x.shape,
+    names: meta.names,
+    spans: meta.spans,
+    sources,
+    base,
+    partition: p,
+    sampleRate: meta.sampleRate,
+  });
 }
 
 /** Adds dispose() to a factorization's parts. */

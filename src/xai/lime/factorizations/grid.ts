@@ -52,10 +52,12 @@ export function temporalSegments(input: Tensor, options: SegmentOptions = {}): F
   let ranges: [number, number][];
   if (options.starts !== undefined) {
     const s = options.starts;
-    if (!Array.isArray(s) || s.length === 0 || s[0] !== 0) throw new ValueError(`${fname}: options.starts must be a non-empty ascending list of segment starts beginning at 0`);
+    if (!Array.isArray(s) || s.length === 0 || s[0] !== 0)
+      throw new ValueError(`${fname}: options.starts must be a non-empty ascending list of segment starts beginning at 0`);
     checkCount(s.length, 'options.starts.length', T, `${T} ${unit}`, fname);
     s.forEach((v, i) => {
-      if (!Number.isInteger(v) || v < 0 || v >= T || (i > 0 && v <= s[i - 1])) throw new ValueError(`${fname}: options.starts[${i}] = ${v} must be an integer in [0, ${T}) above the previous start`);
+      if (!Number.isInteger(v) || v < 0 || v >= T || (i > 0 && v <= s[i - 1]))
+        throw new ValueError(`${fname}: options.starts[${i}] = ${v} must be an integer in [0, ${T}) above the previous start`);
     });
     ranges = s.map((v, i) => [v, i + 1 < s.length ? s[i + 1] : T] as [number, number]);
   } else {
@@ -108,7 +110,15 @@ function melBinEdges(nBins: number, n: number, sampleRate: number): [number, num
  * A time-frequency grid factorization: freq ranges × time ranges. Spectrograms are masked
  * directly; waveforms through their STFT (see the module comment).
  */
-function tfGrid(x: Tensor, fname: string, kind: string, nf: number | null, nt: number | null, options: GridOptions, fromCount: (F: number) => void): Factorization {
+function tfGrid(
+  x: Tensor,
+  fname: string,
+  kind: string,
+  nf: number | null,
+  nt: number | null,
+  options: GridOptions,
+  fromCount: (F: number) => void,
+): Factorization {
   const domain = resolveDomain(x, options.domain, fname);
   const baseline = checkBaseline(options.baseline, fname);
   if (domain === 'spectrogram') {
@@ -152,7 +162,9 @@ function tfGrid(x: Tensor, fname: string, kind: string, nf: number | null, nt: n
       const c = i * tr.length + j;
       for (let f = f0; f < f1; f++) masks.fill(1, c * bins * T + f * T + t0, c * bins * T + f * T + t1);
       const hz = `${Math.round(f0 * binHz)}–${Math.round(Math.min(f1 * binHz, fe.sampleRate / 2))} Hz`;
-      names.push(nt === null ? `band ${i} (${hz})` : `patch ${c} (${hz}, ${sec((t0 * fe.hop) / fe.sampleRate)}–${sec(Math.min(L, t1 * fe.hop) / fe.sampleRate)})`);
+      names.push(
+        nt === null ? `band ${i} (${hz})` : `patch ${c} (${hz}, ${sec((t0 * fe.hop) / fe.sampleRate)}–${sec(Math.min(L, t1 * fe.hop) / fe.sampleRate)})`,
+      );
       spans.push({ t0: t0 / T, t1: t1 / T, f0: f0 / bins, f1: f1 / bins });
     }),
   );
@@ -174,7 +186,15 @@ function tfGrid(x: Tensor, fname: string, kind: string, nf: number | null, nt: n
 export function melBands(input: Tensor, options: BandOptions = {}): Factorization {
   const fname = 'melBands';
   const x = checkInput(input, fname);
-  return tfGrid(x, fname, 'bands', options.n ?? 8, options.domain === 'waveform' || (options.domain === undefined && x.rank === 2) ? null : 1, options, () => {});
+  return tfGrid(
+    x,
+    fname,
+    'bands',
+    options.n ?? 8,
+    options.domain === 'waveform' || (options.domain === undefined && x.rank === 2) ? null : 1,
+    options,
+    () => {},
+  );
 }
 
 /** Time × frequency patches: freq × time equal rectangles (default 4 × 4), row-major by band. */

@@ -56,7 +56,8 @@ export async function onsetSegments(input: Tensor, options: OnsetOptions = {}): 
   const domain = resolveDomain(x, options.domain, fname);
   checkBaseline(options.baseline, fname);
   const maxSegments = options.maxSegments ?? 16;
-  if (!Number.isInteger(maxSegments) || maxSegments < 1) throw new ValueError(`${fname}: options.maxSegments must be a positive integer, got ${JSON.stringify(maxSegments)}`);
+  if (!Number.isInteger(maxSegments) || maxSegments < 1)
+    throw new ValueError(`${fname}: options.maxSegments must be a positive integer, got ${JSON.stringify(maxSegments)}`);
   const delta = options.delta ?? 0.07;
   const wait = options.wait ?? 4;
   const fe = { ...LOG_MEL_DEFAULTS, ...options.frontEnd };
@@ -73,8 +74,14 @@ export async function onsetSegments(input: Tensor, options: OnsetOptions = {}): 
   env.dispose();
   const flux = [0, ...fluxTail];
   let onsets = pickPeaks(flux, delta, wait);
-  if (onsets.length > maxSegments - 1) onsets = [...onsets].sort((a, b) => flux[b] - flux[a]).slice(0, maxSegments - 1).sort((a, b) => a - b);
+  if (onsets.length > maxSegments - 1)
+    onsets = [...onsets]
+      .sort((a, b) => flux[b] - flux[a])
+      .slice(0, maxSegments - 1)
+      .sort((a, b) => a - b);
   const T = x.shape[x.rank - 1];
   const starts = [0, ...onsets.map((f) => (domain === 'waveform' ? Math.min(T - 1, f * fe.hop) : f))].filter((v, i, a) => i === 0 || v > a[i - 1]);
-  return temporalSegments(x, { ...options, domain, starts, n: undefined, maxSegments: undefined, delta: undefined, wait: undefined } as GridOptions & { starts: number[] });
+  return temporalSegments(x, { ...options, domain, starts, n: undefined, maxSegments: undefined, delta: undefined, wait: undefined } as GridOptions & {
+    starts: number[];
+  });
 }

@@ -22,7 +22,9 @@ export function resolveFactorization(f: unknown, input: Tensor, fname: string): 
   }
   const fz = f as Factorization | null;
   if (fz === null || typeof fz !== 'object' || !fz.sources || !fz.base || !Array.isArray(fz.names)) {
-    throw new ValueError(`${fname}: options.factorization must be a factorization (xai.temporalSegments, melBands, patches, onsetSegments, hpss, nmf, stems or combine) or a shortcut name, got ${describeValue(f)}`);
+    throw new ValueError(
+      `${fname}: options.factorization must be a factorization (xai.temporalSegments, melBands, patches, onsetSegments, hpss, nmf, stems or combine) or a shortcut name, got ${describeValue(f)}`,
+    );
   }
   fz.sources.assertLive(`${fname}: options.factorization (disposed?)`);
   if (fz.sources.shape[0] < 1) throw new ValueError(`${fname}: the factorization has zero components`);

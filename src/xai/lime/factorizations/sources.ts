@@ -10,7 +10,29 @@
  * separation works on S = x − min(x) ≥ 0 and source j is mask_j ⊙ S, with base min(x), so the
  * sources plus the base add up to x exactly and "all off" is the quietest value everywhere.
  */
-import { add, concat, div, keep, matmul, maximum, min, mul, pow, reshape, sqrt, square, sub, sum, type Tensor, tidy, transpose, ValueError, fmt, ShapeError, checkFloat } from '../../../engine/index.js';
+import {
+  add,
+  concat,
+  div,
+  keep,
+  matmul,
+  maximum,
+  min,
+  mul,
+  pow,
+  reshape,
+  sqrt,
+  square,
+  sub,
+  sum,
+  type Tensor,
+  tidy,
+  transpose,
+  ValueError,
+  fmt,
+  ShapeError,
+  checkFloat,
+} from '../../../engine/index.js';
 import { LOG_MEL_DEFAULTS, maskToAudio, stft, type LogMelOptions } from '../../../audio/index.js';
 import { checkCount, checkInput, finish, resolveDomain } from './common.js';
 import { medianFilter } from './medianFilter.js';
@@ -73,14 +95,16 @@ export function hpss(input: Tensor, options: HpssOptions = {}): Factorization {
   const x = checkInput(input, fname);
   const domain = resolveDomain(x, options.domain, fname);
   const kernel = options.kernel ?? 17;
-  if (!Number.isInteger(kernel) || kernel < 1 || kernel % 2 === 0) throw new ValueError(`${fname}: options.kernel must be an odd positive integer, got ${JSON.stringify(kernel)}`);
+  if (!Number.isInteger(kernel) || kernel < 1 || kernel % 2 === 0)
+    throw new ValueError(`${fname}: options.kernel must be an odd positive integer, got ${JSON.stringify(kernel)}`);
   const power = options.power ?? 2;
   if (typeof power !== 'number' || !(power > 0)) throw new ValueError(`${fname}: options.power must be a positive number, got ${JSON.stringify(power)}`);
   const fe = { ...LOG_MEL_DEFAULTS, ...options.frontEnd };
   const sep = separable(x, domain, fe);
   try {
     const [F, T] = sep.v.shape;
-    if (kernel > 2 * Math.min(F, T) - 1) throw new ValueError(`${fname}: options.kernel = ${kernel} is too long for a ${F} × ${T} spectrogram (at most ${2 * Math.min(F, T) - 1})`);
+    if (kernel > 2 * Math.min(F, T) - 1)
+      throw new ValueError(`${fname}: options.kernel = ${kernel} is too long for a ${F} × ${T} spectrogram (at most ${2 * Math.min(F, T) - 1})`);
     const [sources, base] = tidy(() => {
       const h = pow(maximum(medianFilter(sep.v, kernel, 1), 0), power);
       const p = pow(maximum(medianFilter(sep.v, kernel, 0), 0), power);
@@ -89,7 +113,16 @@ export function hpss(input: Tensor, options: HpssOptions = {}): Factorization {
       const masks = concat([reshape(mh, [1, F, T]), reshape(sub(1, mh), [1, F, T])], 0);
       return [keep(sep.toSources(masks)), keep(sep.base())];
     });
-    return finish({ kind: 'hpss', domain, inputShape: x.shape, names: ['harmonic', 'percussive'], spans: [WHOLE, WHOLE], sources, base, sampleRate: domain === 'waveform' ? fe.sampleRate : undefined });
+    return finish({
+      kind: 'hpss',
+      domain,
+      inputShape: x.shape,
+      names: ['harmonic', 'percussive'],
+      spans: [WHOLE, WHOLE],
+      sources,
+      base,
+      sampleRate: domain === 'waveform' ? fe.sampleRate : undefined,
+    });
   } finally {
     sep.v.dispose();
     sep.extra?.dispose();
@@ -115,7 +148,8 @@ export function nmf(input: Tensor, options: NmfOptions = {}): Factorization {
   const x = checkInput(input, fname);
   const domain = resolveDomain(x, options.domain, fname);
   const iterations = options.iterations ?? 100;
-  if (!Number.isInteger(iterations) || iterations < 1) throw new ValueError(`${fname}: options.iterations must be a positive integer, got ${JSON.stringify(iterations)}`);
+  if (!Number.isInteger(iterations) || iterations < 1)
+    throw new ValueError(`${fname}: options.iterations must be a positive integer, got ${JSON.stringify(iterations)}`);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new ValueError(`${fname}: options.seed must be an integer, got ${JSON.stringify(seed)}`);
   const fe = { ...LOG_MEL_DEFAULTS, ...options.frontEnd };
@@ -142,7 +176,16 @@ export function nmf(input: Tensor, options: NmfOptions = {}): Factorization {
     w.dispose();
     h.dispose();
     const names = Array.from({ length: k }, (_, j) => `nmf ${j}`);
-    return finish({ kind: 'nmf', domain, inputShape: x.shape, names, spans: names.map(() => WHOLE), sources, base, sampleRate: domain === 'waveform' ? fe.sampleRate : undefined });
+    return finish({
+      kind: 'nmf',
+      domain,
+      inputShape: x.shape,
+      names,
+      spans: names.map(() => WHOLE),
+      sources,
+      base,
+      sampleRate: domain === 'waveform' ? fe.sampleRate : undefined,
+    });
   } finally {
     sep.v.dispose();
     sep.extra?.dispose();
@@ -185,7 +228,16 @@ export function stems(input: Tensor, stemTensor: Tensor, options: StemOptions = 
   );
   if (options.residual) names.push('residual');
   const base = keep(x.engine.zeros([d]));
-  return finish({ kind: 'stems', domain: x.rank === 2 ? 'waveform' : 'spectrogram', inputShape: x.shape, names, spans: names.map(() => WHOLE), sources, base, sampleRate: options.sampleRate ?? (x.rank === 2 ? LOG_MEL_DEFAULTS.sampleRate : undefined) });
+  return finish({
+    kind: 'stems',
+    domain: x.rank === 2 ? 'waveform' : 'spectrogram',
+    inputShape: x.shape,
+    names,
+    spans: names.map(() => WHOLE),
+    sources,
+    base,
+    sampleRate: options.sampleRate ?? (x.rank === 2 ? LOG_MEL_DEFAULTS.sampleRate : undefined),
+  });
 }
 
 /**
@@ -195,7 +247,8 @@ export function stems(input: Tensor, stemTensor: Tensor, options: StemOptions = 
  */
 export function combine(a: Factorization, b: Factorization): Factorization {
   const fname = 'combine';
-  if (!b.partition) throw new ValueError(`${fname}: the second factorization must be a masking one (temporalSegments, melBands or patches of a spectrogram), got '${b.kind}'`);
+  if (!b.partition)
+    throw new ValueError(`${fname}: the second factorization must be a masking one (temporalSegments, melBands or patches of a spectrogram), got '${b.kind}'`);
   if (a.sources.shape[1] !== b.partition.shape[1] || a.domain !== b.domain) {
     throw new ShapeError(`${fname}: the factorizations are of different inputs (${a.domain} ${fmt(a.inputShape)} vs ${b.domain} ${fmt(b.inputShape)})`);
   }

@@ -97,7 +97,10 @@ export function larsLassoPath(x: Float64Array, y: Float64Array, n: number, d: nu
     let dropIdx: number[] = [];
     drop = false;
     if (zPos < gamma) {
-      dropIdx = z.map((v, i) => (v === zPos ? i : -1)).filter((i) => i >= 0).reverse();
+      dropIdx = z
+        .map((v, i) => (v === zPos ? i : -1))
+        .filter((i) => i >= 0)
+        .reverse();
       gamma = zPos;
       drop = true;
     }
