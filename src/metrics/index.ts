@@ -30,3 +30,23 @@ export {
   type MonotonicityCorrelationOptions,
   type PixelFlippingResult,
 } from "./faithfulness.js";
+export {
+  avgSensitivity,
+  maxSensitivity,
+  type SensitivityOptions,
+  type NormName,
+} from "./robustness.js";
+export {
+  sparseness,
+  complexity,
+  effectiveComplexity,
+  type EffectiveComplexityOptions,
+} from "./complexity.js";
+export {
+  randomLogit,
+  modelParameterRandomisation,
+  type RandomLogitOptions,
+  type ModelParameterRandomisationOptions,
+  type ParameterRandomisationResult,
+  type LayerOrder,
+} from "./randomisation.js";
