@@ -50,3 +50,18 @@ export {
   type ParameterRandomisationResult,
   type LayerOrder,
 } from "./randomisation.js";
+export {
+  evaluate,
+  METRIC_NAMES,
+  type MetricName,
+  type MetricSpec,
+  type EvaluateOptions,
+  type EvaluationResult,
+} from "./evaluate.js";
+export {
+  toCsv,
+  toJson,
+  toMarkdown,
+  rankMethods,
+  type TableData,
+} from "./table.js";
