@@ -50,5 +50,6 @@ export * as audio from './audio/index.js';
 export { AudioDecodeError } from './audio/errors.js';
 export * from './xai/index.js';
 export * as data from './data/index.js';
+export * as metrics from './metrics/index.js';
 export * as plot from './plot/index.js';
 export * as concepts from './concepts/index.js';

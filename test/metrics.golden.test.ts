@@ -136,6 +136,69 @@ for (const [backend, engineOf] of [
           "monotonicityCorrelation",
         );
       });
+
+      for (const [name, fn] of [
+        ["avg_sensitivity", metrics.avgSensitivity],
+        ["max_sensitivity", metrics.maxSensitivity],
+      ] as const) {
+        it(`${name} replays Quantus (recorded noise), re-explaining with saliency`, async () => {
+          setup();
+          const p = META.metrics[name].params;
+          const got = await fn(model, x, y, {
+            attributions: a,
+            explain,
+            nrSamples: p.nr_samples as number,
+            normalise: p.normalise as boolean,
+            abs: p.abs as boolean,
+            random: metrics.recordedRandom({
+              uniform: flat(`${name}.recorded_uniform`),
+            }),
+          });
+          expectClose(got, scores(name), name);
+        });
+      }
+
+      for (const [name, fn] of [
+        ["sparseness", metrics.sparseness],
+        ["complexity", metrics.complexity],
+        ["effective_complexity", metrics.effectiveComplexity],
+      ] as const) {
+        it(`${name}`, async () => {
+          setup();
+          // The golden's EffectiveComplexity counts are those of eps = 1e-3, although its params do
+          // not record eps: with Quantus's default 1e-5 every non-zero saliency value counts (1408
+          // of 1536 for each example), and the stored 1403/1398/1390/1399 are exactly the counts
+          // above 1e-3 of the normalised a_batch. The default is checked in metrics.test.ts.
+          const opts =
+            name === "effective_complexity"
+              ? { attributions: a, eps: 1e-3 }
+              : { attributions: a };
+          expectClose(await fn(null, x, null, opts), scores(name), name);
+        });
+      }
+
+      it("randomLogit replays Quantus (recorded off-class draws), SSIM of flattened maps", async () => {
+        setup();
+        const p = META.metrics.random_logit.params;
+        const got = await metrics.randomLogit(model, x, y, {
+          attributions: a,
+          explain,
+          numClasses: p.num_classes as number,
+          random: metrics.recordedRandom({
+            randint: flat("random_logit.recorded_randint"),
+          }),
+        });
+        expectClose(got, scores("random_logit"), "randomLogit");
+      });
+
+      it("ssim of two maps equals Quantus/scikit-image", async () => {
+        const e = setup();
+        const got = await metrics.ssim(
+          hostToTensor(e, T["ssim_example.a"]),
+          hostToTensor(e, T["ssim_example.b"]),
+        );
+        expectClose([got], [META.ssim_example.quantus_ssim], "ssim");
+      });
     },
   );
 }

@@ -9,6 +9,8 @@
 import {
   add,
   affine,
+  argmax,
+  noGrad,
   fmt,
   gather,
   mul,
@@ -593,15 +595,24 @@ export function checkTargetsFor(ctx: MetricContext, nClasses: number): void {
 /**
  * Re-explains `count` rows built on the device in chunks (all rows of a chunk in one explain call;
  * gradient methods need more memory than a forward pass, hence half the forward chunk), with each
- * row's target, and hands each chunk's attributions to `consume(k0, k1, host [c · perRow])`.
+ * row's target, and hands each chunk's attributions to `consume(k0, k1, host [c · perRow], shape)`.
+ * With `predict`, the predicted class of each row (argmax of the logits, one extra forward pass
+ * of the same chunk) is passed too.
  */
 export async function explainRows(
   ctx: MetricContext,
   count: number,
   build: (k0: number, k1: number) => Tensor,
   rowTarget: (k: number) => number,
-  consume: (k0: number, k1: number, a: Float32Array, shape: number[]) => void,
+  consume: (
+    k0: number,
+    k1: number,
+    a: Float32Array,
+    shape: number[],
+    labels?: Int32Array,
+  ) => void,
   stage: string,
+  predict = false,
 ): Promise<void> {
   const chunk = rowsPerChunk(ctx.engine, ctx.features, {
     maxBatch: ctx.maxBatch,
@@ -614,6 +625,7 @@ export async function explainRows(
     async (k0, k1) => {
       const rows = build(k0, k1);
       let a: Tensor | null = null;
+      let lab: Tensor | null = null;
       try {
         a = await callExplain(
           ctx,
@@ -626,14 +638,83 @@ export async function explainRows(
           "the explain function's attributions",
           ctx.fname,
         );
-        consume(k0, k1, (await a.read()) as Float32Array, shape);
+        if (predict)
+          lab = noGrad(() =>
+            tidy(() => argmax(forwardLogits(ctx.model!, rows, ctx.fname), 1)),
+          );
+        consume(
+          k0,
+          k1,
+          (await a.read()) as Float32Array,
+          shape,
+          lab ? ((await lab.read()) as Int32Array) : undefined,
+        );
       } finally {
         a?.dispose();
+        lab?.dispose();
         rows.dispose();
       }
     },
     { onProgress: ctx.onProgress, signal: ctx.signal, stage, fname: ctx.fname },
   );
+}
+
+/** The predicted class (argmax of the logits) of every input, [B] on the host. */
+export async function predictedClasses(
+  ctx: MetricContext,
+): Promise<Int32Array> {
+  const y = await predictInChunks(
+    ctx.model!,
+    ctx.batch,
+    (k0, k1) =>
+      slice(ctx.x, [k0, ...ctx.rest.map(() => 0)], [k1 - k0, ...ctx.rest]),
+    {
+      engine: ctx.engine,
+      elementsPerRow: ctx.features,
+      maxBatch: ctx.maxBatch,
+      signal: ctx.signal,
+      stage: "predict",
+      fname: ctx.fname,
+    },
+  );
+  try {
+    const l = noGrad(() => argmax(y, 1));
+    try {
+      return (await l.read()) as Int32Array;
+    } finally {
+      l.dispose();
+    }
+  } finally {
+    y.dispose();
+  }
+}
+
+/** Re-explains the inputs with other targets (one per example), preprocessed like the attributions. */
+export async function explainWithTargets(
+  ctx: MetricContext,
+  targets: number[],
+  stage: string,
+): Promise<HostAttributions> {
+  const out: { data: Float32Array; shape: number[] } = {
+    data: new Float32Array(0),
+    shape: [],
+  };
+  await explainRows(
+    ctx,
+    ctx.batch,
+    (k0, k1) =>
+      slice(ctx.x, [k0, ...ctx.rest.map(() => 0)], [k1 - k0, ...ctx.rest]),
+    (k) => targets[k],
+    (k0, _k1, a, shape) => {
+      const per = sizeOf(shape);
+      if (out.data.length === 0) out.data = new Float32Array(ctx.batch * per);
+      out.data.set(a, k0 * per);
+      out.shape = shape;
+    },
+    stage,
+  );
+  preprocess(out.data, ctx.normalise, ctx.abs);
+  return { data: out.data, shape: out.shape, perExample: sizeOf(out.shape) };
 }
 
 /** Checks featuresInStep divides the features of one input (Quantus's assert_features_in_step). */

@@ -30,3 +30,38 @@ export {
   type MonotonicityCorrelationOptions,
   type PixelFlippingResult,
 } from "./faithfulness.js";
+export {
+  avgSensitivity,
+  maxSensitivity,
+  type SensitivityOptions,
+  type NormName,
+} from "./robustness.js";
+export {
+  sparseness,
+  complexity,
+  effectiveComplexity,
+  type EffectiveComplexityOptions,
+} from "./complexity.js";
+export {
+  randomLogit,
+  modelParameterRandomisation,
+  type RandomLogitOptions,
+  type ModelParameterRandomisationOptions,
+  type ParameterRandomisationResult,
+  type LayerOrder,
+} from "./randomisation.js";
+export {
+  evaluate,
+  METRIC_NAMES,
+  type MetricName,
+  type MetricSpec,
+  type EvaluateOptions,
+  type EvaluationResult,
+} from "./evaluate.js";
+export {
+  toCsv,
+  toJson,
+  toMarkdown,
+  rankMethods,
+  type TableData,
+} from "./table.js";
