@@ -45,7 +45,10 @@ function features(engine: Engine, clips: Float32Array[], len: number): Tensor {
 }
 
 async function folderData(dir: string, duration: number): Promise<{ clips: Float32Array[]; labels: number[]; classes: string[] }> {
-  const classes = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
+    throw new UsageError(`--data must be 'synth' or a folder of class folders; cannot read '${dir}'`);
+  });
+  const classes = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   if (classes.length < 2) throw new UsageError(`--data ${dir} must hold one folder of .wav files per class (at least two)`);
   const clips: Float32Array[] = [];
   const labels: number[] = [];
@@ -63,7 +66,7 @@ async function folderData(dir: string, duration: number): Promise<{ clips: Float
 
 export async function trainCommand(a: TrainArgs, io: CliIo): Promise<number> {
   const epochs = int(a.epochs, '--epochs', 1);
-  const per = int(a.perClass, '--per-class', 2);
+  const per = int(a.perClass, '--per-class', 1);
   const width = int(a.width, '--width', 1);
   const seed = int(a.seed, '--seed', 0);
   const duration = Number(a.duration);
