@@ -1,0 +1,53 @@
+/**
+ * The built-in example behind `npm run demo`: the committed genre CNN (assets/genre-cnn, trained
+ * by scripts/train-demo-model.mjs on the synthetic genres) explains a handful of synthetic clips
+ * it never saw (their own dataset seed), and the report goes to outDir/index.html.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type Engine } from '../engine/index.js';
+import { synth } from '../audio/index.js';
+import { DEFAULT_CLIP_SETTINGS, type ClipMethod } from './explainClip.js';
+import { runExplainJob } from './job.js';
+import { loadModel } from './loadModel.js';
+import type { ReportData } from './model.js';
+
+/** Folder of the committed demo model (model.safetensors + spec.json). */
+export const DEMO_MODEL_DIR = fileURLToPath(new URL('../../assets/genre-cnn/', import.meta.url));
+
+export interface DemoOptions {
+  engine: Engine;
+  outDir: string;
+  /** Genres to take one clip of (default five: blues, classical, disco, metal, reggae). */
+  genres?: readonly string[];
+  /** Methods (default ig, gradcam, occlusion). */
+  methods?: ClipMethod[];
+  /** IG steps (default 32). */
+  igSteps?: number;
+  /** Dataset seed of the clips (default 2026, unseen in training). */
+  seed?: number;
+  onProgress?: (p: { done: number; total: number; stage: string }) => void;
+}
+
+/** Runs the demo job; returns the report and its index.html path. */
+export async function runDemo(o: DemoOptions): Promise<{ report: ReportData; index: string }> {
+  const model = await loadModel(o.engine, `${DEMO_MODEL_DIR}model.safetensors`, 'genre-cnn');
+  const genres = (o.genres ?? ['blues', 'classical', 'disco', 'metal', 'reggae']) as synth.Genre[];
+  // Clips as long as the training clips (spec.json's clip.duration).
+  const spec = JSON.parse(await readFile(`${DEMO_MODEL_DIR}spec.json`, 'utf8')) as { clip?: { duration?: number } };
+  const duration = spec.clip?.duration ?? 1.5;
+  const ds = synth.synthGenreDataset({ perGenre: 1, seed: o.seed ?? 2026, duration, sampleRate: model.meta.frontEnd.sampleRate, genres });
+  const clips = ds.clips.map((samples, i) => {
+    const label = ds.genres[ds.labels[i]!]!;
+    return { id: `${label}-synthetic`, source: `synth:${label}`, label, load: async () => samples };
+  });
+  return runExplainJob({
+    engine: o.engine,
+    model,
+    clips,
+    settings: { ...DEFAULT_CLIP_SETTINGS, methods: o.methods ?? DEFAULT_CLIP_SETTINGS.methods, igSteps: o.igSteps ?? DEFAULT_CLIP_SETTINGS.igSteps },
+    outDir: o.outDir,
+    title: 'auralens demo: a genre CNN explained on synthetic music',
+    onProgress: o.onProgress,
+  });
+}

@@ -1,0 +1,68 @@
+// The demo's report (runDemo, as `npm run demo` runs it, with fewer clips and IG steps): every
+// file index.html and report.json reference exists and decodes (PNG with fast-png, WAV with
+// decodeWav); sections plug in and render; merging is refused for reports of other settings.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decode } from 'fast-png';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../src/engine/index.js';
+import { decodeWav } from '../src/audio/index.js';
+import { mergeReports, readReport, renderHtml, runDemo, withSection, writeReport, type ReportData } from '../src/report/index.js';
+
+let engine: Engine;
+let dir: string;
+let report: ReportData;
+
+beforeAll(async () => {
+  engine = await createEngine({ backend: 'cpu' });
+  dir = await mkdtemp(join(tmpdir(), 'auralens-report-'));
+  ({ report } = await runDemo({ engine, outDir: dir, genres: ['metal', 'classical'], methods: ['ig', 'gradcam', 'occlusion'], igSteps: 4 }));
+}, 120_000);
+afterAll(() => engine.dispose());
+
+describe('demo report', () => {
+  it('references files that exist and decode', async () => {
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.filter((r) => r.endsWith('.png')).length).toBe(2 * 4); // log-mel + 3 overlays per clip
+    expect(refs.filter((r) => r.endsWith('.wav')).length).toBe(2 * 2); // clip + Grad-CAM-masked
+    for (const r of refs) {
+      expect(r.startsWith('/') || r.includes('://'), r).toBe(false); // relative links only
+      const bytes = new Uint8Array(await readFile(join(dir, r)));
+      if (r.endsWith('.png')) {
+        const img = decode(bytes);
+        expect(img.width).toBeGreaterThan(0);
+      } else if (r.endsWith('.wav')) {
+        const w = decodeWav(bytes);
+        expect(w.sampleRate).toBe(16000);
+        expect(w.mono.length).toBeGreaterThan(1000);
+        expect(w.mono.some((v) => v !== 0)).toBe(true);
+      } else expect(r).toBe('report.json');
+    }
+    // The picture's size follows the log-mel shape and the scale.
+    const c = report.clips[0]!;
+    const img = decode(new Uint8Array(await readFile(join(dir, c.attributions[0]!.overlay))));
+    expect([img.height, img.width]).toEqual([c.shape[0] * 2, c.shape[1] * 2]);
+    expect(c.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(report.model.heldOutAccuracy).toBeGreaterThan(0.5);
+  });
+
+  it('plugs in sections, renders them, and merge refuses reports of other settings', async () => {
+    const r = withSection(withSection(await readReport(dir), { id: 'tcav', title: 'old', text: ['x'] }), {
+      id: 'tcav',
+      title: 'TCAV scores',
+      text: ['Directional derivatives at fc1.'],
+      figures: [{ file: 'sections/tcav/chart.svg', caption: 'TCAV <chart>' }],
+      tables: [{ columns: ['concept', 'score'], rows: [['rhythmic', 0.91234567]] }],
+    });
+    expect(r.sections.filter((s) => s.id === 'tcav')).toHaveLength(1);
+    const html = renderHtml(r);
+    expect(html).toContain('TCAV scores');
+    expect(html).toContain('TCAV &lt;chart&gt;');
+    expect(html).toContain('0.9123');
+    const other = await mkdtemp(join(tmpdir(), 'auralens-report-other-'));
+    await writeReport(other, { ...r, settings: { ...r.settings, igSteps: 8 }, clips: [] });
+    await expect(mergeReports([dir, other], join(other, 'merged'))).rejects.toThrow(/another settings/);
+  });
+});
