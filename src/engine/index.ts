@@ -19,7 +19,12 @@ export {
   recordOp,
   Tape,
   type BackwardRule,
+  type BackwardOverrides,
 } from './autograd.js';
+// The typed lists: op names (withBackwardOverride keys), backend primitives, elementwise ops.
+export { OP_NAMES, PRIMITIVES, type OpName, type Primitive, type UnaryOp, type BinaryOp, type ReduceOp } from './primitives.js';
+// "Did you mean" for misspelt names (options, layers, op names).
+export { nearest, editDistance } from './suggest.js';
 export * from './ops/index.js';
 export {
   AuralensError,

@@ -5,6 +5,7 @@
 import { isRecording, recordOp, type BackwardRule } from '../autograd.js';
 import type { DType, Storage } from '../backend.js';
 import type { Engine } from '../engine.js';
+import type { OpName } from '../primitives.js';
 import { DTypeError, ValueError } from '../errors.js';
 import type { Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -60,7 +61,7 @@ export function wrap(e: Engine, s: Storage, shape: Shape, dtype: DType = 'float3
 }
 
 /** Records `out = op(inputs)` on the active tape (when recording and some input is float). */
-export function record(op: string, inputs: readonly Tensor[], out: Tensor, rule: BackwardRule): Tensor {
+export function record(op: OpName, inputs: readonly Tensor[], out: Tensor, rule: BackwardRule): Tensor {
   if (isRecording() && inputs.some((t) => t.dtype === 'float32')) recordOp(op, inputs, [out], rule);
   return out;
 }

@@ -12,15 +12,11 @@
  * measured on lavapipe at 1024^3, about 2x slower than the copy. A transposed a reads TM
  * neighbouring elements per step, which is as fast as the row-major layout.
  */
-import type { DType, MatmulParams } from '../engine/backend.js';
-import type { GpuContext } from '../engine/webgpu/context.js';
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
-import { groups, output, WG } from './common.js';
+import type { DType, MatmulParams } from '../../backend.js';
+import type { GpuContext } from '../context.js';
+import type { GpuStorage } from '../bufferPool.js';
+import { groups, output, WG, type GBuf } from './common.js';
 
-interface Input {
-  readonly storage: GpuStorage;
-  readonly dtype: DType;
-}
 
 /** Workgroup shape and per-invocation tile (TM, TN <= 8; WGX * WGY <= 256). */
 export interface MatmulTiles {
@@ -36,7 +32,7 @@ export const DEFAULT_TILES: MatmulTiles = { WGX: 8, WGY: 2, TM: 8, TN: 8 };
 export const TRANSPOSE_COPY_MIN = 65536;
 
 /** out = A @ B per batch, result [batch, m, n] (float32); a new buffer owned by the caller. */
-export function matmul(ctx: GpuContext, a: Input, b: Input, p: MatmulParams, tiles: MatmulTiles = DEFAULT_TILES): GpuStorage {
+export function matmul(ctx: GpuContext, a: GBuf, b: GBuf, p: MatmulParams, tiles: MatmulTiles = DEFAULT_TILES): GpuStorage {
   const { batch, m, k, n } = p;
   checkTiles(tiles);
   const out = output(ctx, batch * m * n);

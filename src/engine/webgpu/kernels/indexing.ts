@@ -2,11 +2,10 @@
  * Indexing kernels (shaders/indexing.wgsl): gather along an axis, its adjoint scatterAdd, and
  * oneHot. Tensors are viewed [outer, dim, inner] around the axis; indices are int32, any shape.
  */
-import { sizeOf, type Shape } from '../engine/shape.js';
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
-import type { GpuContext } from '../engine/webgpu/context.js';
-import type { GBuf } from '../engine/webgpu/webgpuBackend.js';
-import { groups, output } from './common.js';
+import { sizeOf, type Shape } from '../../shape.js';
+import type { GpuStorage } from '../bufferPool.js';
+import type { GpuContext } from '../context.js';
+import { groups, output, type GBuf } from './common.js';
 
 /** Element counts before `axis` and from `axis + span` on. */
 function around(shape: Shape, axis: number, span: number): [number, number] {

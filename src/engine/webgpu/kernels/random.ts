@@ -2,9 +2,9 @@
  * Counter-based random numbers (shaders/random.wgsl, a port of src/engine/random.ts): element i
  * depends only on (seed, i), so a seeded draw equals the CPU reference's.
  */
-import { seedKey } from '../engine/random.js';
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
-import type { GpuContext } from '../engine/webgpu/context.js';
+import { seedKey } from '../../random.js';
+import type { GpuStorage } from '../bufferPool.js';
+import type { GpuContext } from '../context.js';
 import { groups, output } from './common.js';
 
 /** `size` float32 draws: uniform in [a, b) or normal with mean a and standard deviation b. */

@@ -1,5 +1,5 @@
 /**
- * Pooling and upsampling on the GPU (shaders/pool.wgsl, shaders/upsample.wgsl), PyTorch
+ * Pooling and upsampling on the GPU (shaders/pool.wgsl, shaders/pool_upsample.wgsl), PyTorch
  * semantics as the CPU reference src/engine/cpu/pool.ts documents them: max pooling (argmax int32,
  * the flat index h * W + w in the input plane), average pooling, adaptive average pooling, and
  * F.interpolate 'nearest' / 'bilinear' on NCHW tensors.
@@ -14,18 +14,14 @@
  * Bilinear source positions are computed exactly as integer rationals (64-bit products emulated
  * where 32 bits overflow); 'nearest' reproduces PyTorch's float32 position rounding bit for bit.
  */
-import type { Pool2dParams, UpsampleMode } from '../engine/backend.js';
-import { pool2dOutHW } from '../engine/nnShapes.js';
-import type { Shape } from '../engine/shape.js';
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
-import type { GpuContext } from '../engine/webgpu/context.js';
-import { groups, output } from './common.js';
+import type { Pool2dParams, UpsampleMode } from '../../backend.js';
+import { pool2dOutHW } from '../../nnShapes.js';
+import type { Shape } from '../../shape.js';
+import type { GpuStorage } from '../bufferPool.js';
+import type { GpuContext } from '../context.js';
+import { groups, output, type GBuf } from './common.js';
 
 /** What the pool kernels need of a tensor. */
-interface Input {
-  readonly storage: GpuStorage;
-  readonly shape: Shape;
-}
 
 /** The pooling geometry uniforms of shaders/pool.wgsl. */
 function poolUniforms(n: number, xShape: Shape, OH: number, OW: number, p?: Pool2dParams) {
@@ -54,7 +50,7 @@ const planes = (s: Shape) => s[0] * s[1];
 export const MAXPOOL_OPT = 8;
 
 /** x [N, C, H, W] → [values, argmax int32], both [N, C, Ho, Wo]. */
-export function maxPool2d(ctx: GpuContext, x: Input, p: Pool2dParams): [GpuStorage, GpuStorage] {
+export function maxPool2d(ctx: GpuContext, x: GBuf, p: Pool2dParams): [GpuStorage, GpuStorage] {
   const [OH, OW] = pool2dOutHW(x.shape[2], x.shape[3], p);
   const n = planes(x.shape) * OH * OW;
   const out = output(ctx, n);
@@ -74,7 +70,7 @@ export function maxPool2d(ctx: GpuContext, x: Input, p: Pool2dParams): [GpuStora
 }
 
 /** gy [N, C, Ho, Wo] routed to the argmax positions (summed where windows overlap) → xShape. */
-export function maxPool2dBackward(ctx: GpuContext, gy: Input, argmax: Input, xShape: Shape, p: Pool2dParams): GpuStorage {
+export function maxPool2dBackward(ctx: GpuContext, gy: GBuf, argmax: GBuf, xShape: Shape, p: Pool2dParams): GpuStorage {
   const n = planes(xShape) * xShape[2] * xShape[3];
   const out = output(ctx, n);
   if (n > 0) {
@@ -88,7 +84,7 @@ export function maxPool2dBackward(ctx: GpuContext, gy: Input, argmax: Input, xSh
   return out;
 }
 
-export function avgPool2d(ctx: GpuContext, x: Input, p: Pool2dParams): GpuStorage {
+export function avgPool2d(ctx: GpuContext, x: GBuf, p: Pool2dParams): GpuStorage {
   const [OH, OW] = pool2dOutHW(x.shape[2], x.shape[3], p);
   const n = planes(x.shape) * OH * OW;
   const out = output(ctx, n);
@@ -103,7 +99,7 @@ export function avgPool2d(ctx: GpuContext, x: Input, p: Pool2dParams): GpuStorag
   return out;
 }
 
-export function avgPool2dBackward(ctx: GpuContext, gy: Input, xShape: Shape, p: Pool2dParams): GpuStorage {
+export function avgPool2dBackward(ctx: GpuContext, gy: GBuf, xShape: Shape, p: Pool2dParams): GpuStorage {
   const n = planes(xShape) * xShape[2] * xShape[3];
   const out = output(ctx, n);
   if (n > 0) {
@@ -117,7 +113,7 @@ export function avgPool2dBackward(ctx: GpuContext, gy: Input, xShape: Shape, p: 
   return out;
 }
 
-export function adaptiveAvgPool2d(ctx: GpuContext, x: Input, outH: number, outW: number): GpuStorage {
+export function adaptiveAvgPool2d(ctx: GpuContext, x: GBuf, outH: number, outW: number): GpuStorage {
   const n = planes(x.shape) * outH * outW;
   const out = output(ctx, n);
   if (n > 0) {
@@ -131,7 +127,7 @@ export function adaptiveAvgPool2d(ctx: GpuContext, x: Input, outH: number, outW:
   return out;
 }
 
-export function adaptiveAvgPool2dBackward(ctx: GpuContext, gy: Input, xShape: Shape): GpuStorage {
+export function adaptiveAvgPool2dBackward(ctx: GpuContext, gy: GBuf, xShape: Shape): GpuStorage {
   const n = planes(xShape) * xShape[2] * xShape[3];
   const out = output(ctx, n);
   if (n > 0) {
@@ -145,7 +141,7 @@ export function adaptiveAvgPool2dBackward(ctx: GpuContext, gy: Input, xShape: Sh
   return out;
 }
 
-/** The uniforms of shaders/upsample.wgsl. */
+/** The uniforms of shaders/pool_upsample.wgsl. */
 function upsampleUniforms(n: number, xShape: Shape, OH: number, OW: number, mode: UpsampleMode, alignCorners: boolean) {
   const H = xShape[2];
   const W = xShape[3];
@@ -164,11 +160,11 @@ function upsampleUniforms(n: number, xShape: Shape, OH: number, OW: number, mode
 }
 
 /** F.interpolate(x, size=[outH, outW], mode, align_corners) on x [N, C, H, W]. */
-export function upsample2d(ctx: GpuContext, x: Input, outH: number, outW: number, mode: UpsampleMode, alignCorners: boolean): GpuStorage {
+export function upsample2d(ctx: GpuContext, x: GBuf, outH: number, outW: number, mode: UpsampleMode, alignCorners: boolean): GpuStorage {
   const n = planes(x.shape) * outH * outW;
   const out = output(ctx, n);
   if (n > 0) {
-    ctx.dispatch('upsample', {
+    ctx.dispatch('pool_upsample', {
       entry: 'upsample',
       uniforms: upsampleUniforms(n, x.shape, outH, outW, mode, alignCorners),
       buffers: { x: x.storage, out },
@@ -179,11 +175,11 @@ export function upsample2d(ctx: GpuContext, x: Input, outH: number, outW: number
 }
 
 /** The adjoint of upsample2d: gy [N, C, outH, outW] → xShape. */
-export function upsample2dBackward(ctx: GpuContext, gy: Input, xShape: Shape, mode: UpsampleMode, alignCorners: boolean): GpuStorage {
+export function upsample2dBackward(ctx: GpuContext, gy: GBuf, xShape: Shape, mode: UpsampleMode, alignCorners: boolean): GpuStorage {
   const n = planes(xShape) * xShape[2] * xShape[3];
   const out = output(ctx, n);
   if (n > 0) {
-    ctx.dispatch('upsample', {
+    ctx.dispatch('pool_upsample', {
       entry: 'upsampleBackward',
       uniforms: upsampleUniforms(n, xShape, gy.shape[2], gy.shape[3], mode, alignCorners),
       buffers: { gy: gy.storage, out },

@@ -1,7 +1,8 @@
 /**
- * Helpers shared by the kernel wrappers.
+ * The buffer type and helpers shared by the WebGPU kernel wrappers (one file per primitive
+ * family, named like its shaders/FAMILY*.wgsl files and its CPU twin src/engine/cpu/FAMILY.ts).
  *
- * Conventions every shader follows (see shaders/fill.wgsl for the smallest example):
+ * Conventions every shader follows (see shaders/elementwise_fill.wgsl for the smallest example):
  * - bindings live in @group(0); at most one `var<uniform> p: Params` struct, storage buffers
  *   by name (the wrapper passes them by WGSL variable name);
  * - shapes and strides travel in the uniform as `array<vec4<u32>, 2>` / `array<vec4<i32>, 2>`
@@ -10,8 +11,20 @@
  *   computes `let wgIndex = wid.x + wid.y * nwg.x;` from @builtin(workgroup_id) wid and
  *   @builtin(num_workgroups) nwg, then `let i = wgIndex * WG + lid.x;` and bound-checks i.
  */
-import type { GpuContext } from '../engine/webgpu/context.js';
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
+import type { DType } from '../../backend.js';
+import type { Shape } from '../../shape.js';
+import type { GpuContext } from '../context.js';
+import type { GpuStorage } from '../bufferPool.js';
+
+/**
+ * The kernels' view of a tensor: a GPU buffer with its shape and dtype. The Backend's `Buf`
+ * has the same fields with an opaque storage; the WebGPU backend narrows one to the other.
+ */
+export interface GBuf {
+  readonly storage: GpuStorage;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
 
 /** Largest tensor rank the kernels take. */
 export const MAX_RANK = 8;

@@ -12,11 +12,10 @@
  * device in a small table cache (outside the buffer pool: they live as long as the context, and
  * at most MAX_TABLES lengths are kept).
  */
-import { sizeOf } from '../engine/shape.js';
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
-import type { GpuContext } from '../engine/webgpu/context.js';
-import type { GBuf } from '../engine/webgpu/webgpuBackend.js';
-import { groups, output } from './common.js';
+import { sizeOf } from '../../shape.js';
+import type { GpuStorage } from '../bufferPool.js';
+import type { GpuContext } from '../context.js';
+import { groups, output, type GBuf } from './common.js';
 
 /** Radices with butterfly kernels; other factors use the generic pass. */
 const FAST = [4, 2, 3, 5];

@@ -3,10 +3,9 @@
  * out of rows in one strided gather, `overlapAdd` is its adjoint written as a gather over the
  * frames covering each output sample (no atomics). One dispatch each.
  */
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
-import type { GpuContext } from '../engine/webgpu/context.js';
-import type { GBuf } from '../engine/webgpu/webgpuBackend.js';
-import { groups, output } from './common.js';
+import type { GpuStorage } from '../bufferPool.js';
+import type { GpuContext } from '../context.js';
+import { groups, output, type GBuf } from './common.js';
 
 /** x [B, L] → [B, nFrames, frameLength], out[b, f, j] = x[b, f * hop + j]. */
 export function frame(ctx: GpuContext, x: GBuf, frameLength: number, hop: number): GpuStorage {

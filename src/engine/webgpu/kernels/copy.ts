@@ -2,12 +2,11 @@
  * Copy kernels (shaders/copy.wgsl): strided gather, concat and pad. They move raw 32-bit words,
  * so float32 and int32 tensors share them.
  */
-import { collapseAxes } from '../engine/cpu/strided.js';
-import { sizeOf, stridesOf, type Shape } from '../engine/shape.js';
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
-import type { GpuContext } from '../engine/webgpu/context.js';
-import type { GBuf } from '../engine/webgpu/webgpuBackend.js';
-import { groups, output, pad8 } from './common.js';
+import { collapseAxes } from '../../layout.js';
+import { sizeOf, stridesOf, type Shape } from '../../shape.js';
+import type { GpuStorage } from '../bufferPool.js';
+import type { GpuContext } from '../context.js';
+import { groups, output, pad8, type GBuf } from './common.js';
 import { bitsOf } from './elementwise.js';
 
 /**

@@ -1,28 +1,16 @@
 /**
- * Elementwise kernels: fill (shaders/fill.wgsl), unary (unary.wgsl), broadcasting binary and
- * where (binary.wgsl), cast (cast.wgsl). The op is a pipeline-overridable constant, so each op
+ * Elementwise kernels: fill (shaders/elementwise_fill.wgsl), unary (elementwise_unary.wgsl), broadcasting binary and
+ * where (elementwise_binary.wgsl), cast (elementwise_cast.wgsl). The op is a pipeline-overridable constant, so each op
  * compiles once into its own kernel without a per-element switch; shapes travel as uniforms.
  */
-import type { BinaryOp, DType, UnaryOp } from '../engine/backend.js';
-import { collapseAxes } from '../engine/cpu/strided.js';
-import { broadcastStrides, sizeOf, type Shape } from '../engine/shape.js';
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
-import type { GpuContext } from '../engine/webgpu/context.js';
-import type { UniformValues } from '../engine/webgpu/uniforms.js';
-import type { GBuf } from '../engine/webgpu/webgpuBackend.js';
-import { groups, output, pad8, WG } from './common.js';
-
-/** Op ids of shaders/unary.wgsl. */
-const UNARY_OPS: Record<UnaryOp, number> = {
-  neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, relu: 5, sigmoid: 6, tanh: 7, sign: 8, step: 9,
-  square: 10, reciprocal: 11, sin: 12, cos: 13, clamp: 14, powScalar: 15, affine: 16,
-};
-
-/** Op ids of shaders/binary.wgsl. */
-const BINARY_OPS: Record<BinaryOp, number> = {
-  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6,
-  gt: 7, ge: 8, lt: 9, le: 10, eq: 11, ne: 12,
-};
+import type { DType } from '../../backend.js';
+import { BINARY_OPS, opId, UNARY_OPS, type BinaryOp, type UnaryOp } from '../../primitives.js';
+import { collapseAxes } from '../../layout.js';
+import { broadcastStrides, sizeOf, type Shape } from '../../shape.js';
+import type { GpuStorage } from '../bufferPool.js';
+import type { GpuContext } from '../context.js';
+import type { UniformValues } from '../uniforms.js';
+import { groups, output, pad8, WG, type GBuf } from './common.js';
 
 /** A number as int32 the way the CPU reference stores it: truncated, saturated, NaN -> 0. */
 export function int32Of(v: number): number {
@@ -40,7 +28,7 @@ export function bitsOf(value: number, dtype: DType): number {
 /** A new storage of `size` elements equal to `value`. */
 export function fill(ctx: GpuContext, size: number, value: number, dtype: DType): GpuStorage {
   const out = output(ctx, size);
-  ctx.dispatch('fill', { uniforms: { n: size, bits: bitsOf(value, dtype) }, buffers: { out }, workgroups: groups(size) });
+  ctx.dispatch('elementwise_fill', { uniforms: { n: size, bits: bitsOf(value, dtype) }, buffers: { out }, workgroups: groups(size) });
   return out;
 }
 
@@ -53,8 +41,8 @@ export function unary(ctx: GpuContext, op: UnaryOp, x: GBuf, a?: number, b?: num
   const out = output(ctx, n);
   const pa = a ?? (op === 'clamp' ? -Infinity : op === 'powScalar' || op === 'affine' ? 1 : 0);
   const pb = b ?? (op === 'clamp' ? Infinity : 0);
-  ctx.dispatch('unary', {
-    constants: { OP: UNARY_OPS[op] },
+  ctx.dispatch('elementwise_unary', {
+    constants: { OP: opId(op, UNARY_OPS) },
     uniforms: { n, a: pa, b: pb },
     buffers: { x: x.storage, out },
     workgroups: groups(n, WG * EPT),
@@ -63,13 +51,13 @@ export function unary(ctx: GpuContext, op: UnaryOp, x: GBuf, a?: number, b?: num
 }
 
 /**
- * Elements per invocation of unary.wgsl and binary.wgsl `main`/`choose` (the shaders' EPT default),
+ * Elements per invocation of elementwise_unary.wgsl and elementwise_binary.wgsl `main`/`choose` (the shaders' EPT default),
  * at the default WG threads per workgroup: measured 3-4x faster than one element per invocation
  * over 1M floats on lavapipe (the per-workgroup cost dominates there).
  */
 const EPT = 4;
 
-/** Row kernels (channel.wgsl `rows`, binary.wgsl `rows`/`chooseRows`) take rows at least this long. */
+/** Row kernels (elementwise_channel.wgsl `rows`, elementwise_binary.wgsl `rows`/`chooseRows`) take rows at least this long. */
 const ROW_MIN = 32;
 /** Threads per workgroup and elements per thread of the row kernels. */
 const ROW_WG = 64;
@@ -93,7 +81,7 @@ interface Layout {
 }
 
 /**
- * How binary.wgsl indexes operands broadcast to outShape: when each operand has the output's
+ * How elementwise_binary.wgsl indexes operands broadcast to outShape: when each operand has the output's
  * size or is one element, index i * step (no coordinate arithmetic); when the axes merged where
  * every operand allows it leave rank <= 3 with a long last axis (per-row, per-column and
  * per-channel broadcasts), a row grid; otherwise per-operand strides over the merged shape.
@@ -132,9 +120,9 @@ export function binary(ctx: GpuContext, op: BinaryOp, a: GBuf, b: GBuf, outShape
   const out = output(ctx, n);
   if (n === 0) return out;
   const l = broadcastLayout([a.shape, b.shape], outShape);
-  ctx.dispatch('binary', {
+  ctx.dispatch('elementwise_binary', {
     entry: l.kind === 'rows' ? 'rows' : 'main',
-    constants: { OP: BINARY_OPS[op], ...l.constants },
+    constants: { OP: opId(op, BINARY_OPS), ...l.constants },
     uniforms: l.uniforms,
     buffers: { a: a.storage, b: b.storage, out },
     workgroups: layoutGroups(ctx, l, n),
@@ -148,7 +136,7 @@ export function where(ctx: GpuContext, cond: GBuf, a: GBuf, b: GBuf, outShape: S
   const out = output(ctx, n);
   if (n === 0) return out;
   const l = broadcastLayout([a.shape, b.shape, cond.shape], outShape);
-  ctx.dispatch('binary', {
+  ctx.dispatch('elementwise_binary', {
     entry: l.kind === 'rows' ? 'chooseRows' : 'choose',
     constants: { COND_INT: cond.dtype === 'int32' ? 1 : 0, ...l.constants },
     uniforms: l.uniforms,
@@ -160,7 +148,7 @@ export function where(ctx: GpuContext, cond: GBuf, a: GBuf, b: GBuf, outShape: S
 
 /**
  * y[i] = x[i] * scale[c] + shift[c] with x viewed as [outer, channels, inner] and c the middle
- * index (shaders/channel.wgsl): long rows run a 2-D grid over (inner, outer * channels), short
+ * index (shaders/elementwise_channel.wgsl): long rows run a 2-D grid over (inner, outer * channels), short
  * ones a flat grid.
  */
 export function channelAffine(ctx: GpuContext, x: GBuf, scale: GBuf, shift: GBuf, channels: number, inner: number): GpuStorage {
@@ -171,9 +159,9 @@ export function channelAffine(ctx: GpuContext, x: GBuf, scale: GBuf, shift: GBuf
   const uniforms = { n, rows, channels, inner };
   const buffers = { x: x.storage, scale: scale.storage, shift: shift.storage, out };
   if (inner >= ROW_MIN) {
-    ctx.dispatch('channel', { entry: 'rows', constants: { WG: ROW_WG, EPT: ROW_EPT }, uniforms, buffers, workgroups: rowGrid(ctx, inner, rows) });
+    ctx.dispatch('elementwise_channel', { entry: 'rows', constants: { WG: ROW_WG, EPT: ROW_EPT }, uniforms, buffers, workgroups: rowGrid(ctx, inner, rows) });
   } else {
-    ctx.dispatch('channel', { entry: 'flat', uniforms, buffers, workgroups: groups(n) });
+    ctx.dispatch('elementwise_channel', { entry: 'flat', uniforms, buffers, workgroups: groups(n) });
   }
   return out;
 }
@@ -183,6 +171,6 @@ export function cast(ctx: GpuContext, x: GBuf, to: DType): GpuStorage {
   const n = sizeOf(x.shape);
   const out = output(ctx, n);
   const mode = x.dtype === to ? 2 : to === 'int32' ? 0 : 1;
-  ctx.dispatch('cast', { constants: { MODE: mode }, uniforms: { n }, buffers: { x: x.storage, out }, workgroups: groups(n) });
+  ctx.dispatch('elementwise_cast', { constants: { MODE: mode }, uniforms: { n }, buffers: { x: x.storage, out }, workgroups: groups(n) });
   return out;
 }

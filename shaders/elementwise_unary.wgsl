@@ -1,5 +1,6 @@
 // Elementwise unary float ops. The op is the pipeline-overridable constant OP (ids match
-// UNARY_OPS in src/kernels/elementwise.ts), so each op compiles to its own branch-free kernel.
+// UNARY_OPS in src/engine/primitives.ts; the bundler pastes them), so each op compiles to its
+// own branch-free kernel.
 // Where WGSL leaves a case undefined, the result follows JavaScript's Math functions (the CPU
 // reference): NaN propagates through relu/clamp/sign, pow follows Math.pow, tanh saturates.
 struct Params { n: u32, a: f32, b: f32 }
@@ -14,10 +15,7 @@ override EPT: u32 = 4;
 // JS-semantics helpers (isNan, qnan, inf, jsMax, jsMin, jsPow), shared with binary.wgsl.
 //!include js_math
 
-const NEG = 0u; const EXP = 1u; const LOG = 2u; const SQRT = 3u; const ABS = 4u; const RELU = 5u;
-const SIGMOID = 6u; const TANH = 7u; const SIGN = 8u; const STEP = 9u; const SQUARE = 10u;
-const RECIPROCAL = 11u; const SIN = 12u; const COS = 13u; const CLAMP = 14u; const POW_SCALAR = 15u;
-const AFFINE = 16u;
+//!include unary_ops
 
 fn apply(v: f32) -> f32 {
   switch OP {

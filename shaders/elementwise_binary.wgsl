@@ -26,7 +26,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> c: array<u32>;
 @group(0) @binding(4) var<storage, read_write> out: array<u32>;
 
-// The binary op (ids match BINARY_OPS in src/kernels/elementwise.ts).
+// The binary op (ids: BINARY_OPS in src/engine/primitives.ts, pasted by the bundler).
 override OP: u32 = 0;
 override BCAST: bool = false;
 // `where`: the condition is int32 (true when nonzero bits) rather than float32 (true when != 0.0).
@@ -37,9 +37,7 @@ override EPT: u32 = 4;
 // JS-semantics helpers (isNan, qnan, inf, jsMax, jsMin, jsPow), shared with unary.wgsl.
 //!include js_math
 
-const ADD = 0u; const SUB = 1u; const MUL = 2u; const DIV = 3u; const POW = 4u; const MAXIMUM = 5u;
-const MINIMUM = 6u; const GT = 7u; const GE = 8u; const LT = 9u; const LE = 10u; const EQ = 11u;
-const NE = 12u;
+//!include binary_ops
 
 fn apply(u: f32, v: f32) -> f32 {
   // Comparisons with NaN are false (ne: true), as in JS; checked from the bits (see isNan).

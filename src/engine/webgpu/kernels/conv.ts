@@ -15,18 +15,14 @@
  * Shapes travel as uniforms; tile sizes are pipeline-overridable constants (the defaults were
  * measured fastest on lavapipe, a CPU Vulkan driver where a workgroup is one core's SIMD lanes).
  */
-import type { Conv2dParams } from '../engine/backend.js';
-import { conv2dOutHW } from '../engine/nnShapes.js';
-import type { Shape } from '../engine/shape.js';
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
-import type { GpuContext } from '../engine/webgpu/context.js';
-import { groups as wgCount, output, WG } from './common.js';
+import type { Conv2dParams } from '../../backend.js';
+import { conv2dOutHW } from '../../nnShapes.js';
+import type { Shape } from '../../shape.js';
+import type { GpuStorage } from '../bufferPool.js';
+import type { GpuContext } from '../context.js';
+import { groups as wgCount, output, WG, type GBuf } from './common.js';
 
 /** What the conv kernels need of a tensor. */
-interface Input {
-  readonly storage: GpuStorage;
-  readonly shape: Shape;
-}
 
 /** Workgroup shape and per-invocation tile (TM, TN <= 8; WGX * WGY <= 256). */
 export interface ConvTiles {
@@ -87,7 +83,7 @@ function geometry(xShape: Shape, wShape: Shape, p: Conv2dParams) {
 const tileConstants = (t: ConvTiles) => ({ WGX: t.WGX, WGY: t.WGY, TM: t.TM, TN: t.TN });
 
 /** x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or null → [N, O, Ho, Wo] (a new buffer). */
-export function conv2d(ctx: GpuContext, x: Input, w: Input, bias: Input | null, p: Conv2dParams, tiles: ConvTiles = FORWARD_TILES): GpuStorage {
+export function conv2d(ctx: GpuContext, x: GBuf, w: GBuf, bias: GBuf | null, p: Conv2dParams, tiles: ConvTiles = FORWARD_TILES): GpuStorage {
   const G = geometry(x.shape, w.shape, p);
   const npix = G.n * G.ho * G.wo;
   const out = output(ctx, npix * G.o);
@@ -108,7 +104,7 @@ export function conv2d(ctx: GpuContext, x: Input, w: Input, bias: Input | null, 
 }
 
 /** d loss / d x of conv2d from gy [N, O, Ho, Wo]; result has xShape (a new buffer). */
-export function conv2dBackwardInput(ctx: GpuContext, gy: Input, w: Input, xShape: Shape, p: Conv2dParams, tiles: ConvTiles = BACKWARD_INPUT_TILES): GpuStorage {
+export function conv2dBackwardInput(ctx: GpuContext, gy: GBuf, w: GBuf, xShape: Shape, p: Conv2dParams, tiles: ConvTiles = BACKWARD_INPUT_TILES): GpuStorage {
   const G = geometry(xShape, w.shape, p);
   const out = output(ctx, G.n * G.c * G.h * G.w);
   if (G.n * G.c * G.h * G.w === 0) return out;
@@ -129,7 +125,7 @@ export function conv2dBackwardInput(ctx: GpuContext, gy: Input, w: Input, xShape
 }
 
 /** d loss / d w of conv2d from x and gy [N, O, Ho, Wo]; result has wShape (a new buffer). */
-export function conv2dBackwardWeight(ctx: GpuContext, x: Input, gy: Input, wShape: Shape, p: Conv2dParams, tiles: ConvTiles = BACKWARD_WEIGHT_TILES): GpuStorage {
+export function conv2dBackwardWeight(ctx: GpuContext, x: GBuf, gy: GBuf, wShape: Shape, p: Conv2dParams, tiles: ConvTiles = BACKWARD_WEIGHT_TILES): GpuStorage {
   const G = geometry(x.shape, wShape, p);
   const ncols = G.cg * G.kh * G.kw;
   const total = G.o * ncols;

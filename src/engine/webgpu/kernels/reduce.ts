@@ -17,16 +17,12 @@
  * int32 input: max/min/argmax/argmin are exact; the sum wraps on int32 overflow where the CPU
  * reference saturates.
  */
-import type { DType, ReduceOp } from '../engine/backend.js';
-import type { GpuContext } from '../engine/webgpu/context.js';
-import type { GpuStorage } from '../engine/webgpu/bufferPool.js';
-import { groups, output, WG } from './common.js';
+import type { DType, ReduceOp } from '../../backend.js';
+import type { GpuContext } from '../context.js';
+import type { GpuStorage } from '../bufferPool.js';
+import { groups, output, WG, type GBuf } from './common.js';
 
 /** What the reduce kernels need of a tensor. */
-interface Input {
-  readonly storage: GpuStorage;
-  readonly dtype: DType;
-}
 
 /** Invocations a pass aims for when it has to split r (enough to fill a discrete GPU). */
 export const TARGET_THREADS = 8192;
@@ -55,7 +51,7 @@ const INT_MAX = 2147483647;
  * Reduces the middle axis of x ([outer, r, inner]); returns [outer, inner] in x's dtype
  * (int32 indices for argmax/argmin). The result is a new buffer owned by the caller.
  */
-export function reduce(ctx: GpuContext, op: ReduceOp, x: Input, outer: number, r: number, inner: number): GpuStorage {
+export function reduce(ctx: GpuContext, op: ReduceOp, x: GBuf, outer: number, r: number, inner: number): GpuStorage {
   const cols = outer * inner;
   const isArg = op === 'argmax' || op === 'argmin';
   const isInt = x.dtype === 'int32';
