@@ -3,7 +3,7 @@
  * `overlapAdd` sums frames back into a signal. Each is the other's adjoint, so each one's
  * backward rule is the other (one backend primitive each, see Backend.frame / overlapAdd).
  */
-import { checkFloat, fmt, isRecording, pad, recordOp, ShapeError, sizeOf, slice, type Tensor, ValueError, wrap } from '../engine/index.js';
+import { add, checkFloat, flip, fmt, isRecording, pad, recordOp, reshape, ShapeError, sizeOf, slice, type Tensor, ValueError, wrap } from '../engine/index.js';
 
 function checkPositiveInt(v: unknown, arg: string, fname: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);
@@ -74,6 +74,48 @@ export function overlapAdd(frames: Tensor, hop: number, length?: number): Tensor
         gs = pad(g, pads);
       }
       return [frame(gs, frameLength, hop)];
+    });
+  }
+  return y;
+}
+
+/**
+ * frame() of the last axis after centre padding by `center` samples on both sides: mirrored
+ * without the edge sample ('reflect', numpy / torch, needs center < L) or zeros ('constant').
+ * x [..., L] → [..., nFrames, frameLength] over the padded length L + 2 * center. The padded wave
+ * is never materialised (one backend pass reads it in place; on lavapipe the padded copy cost as
+ * much as the framing). The gradient is overlapAdd of the output gradient with the padding folded
+ * back onto the samples it mirrors.
+ */
+export function frameCentered(x: Tensor, frameLength: number, hop: number, center: number, mode: 'reflect' | 'constant'): Tensor {
+  const fname = 'frameCentered';
+  checkFloat(x, 'x', fname);
+  checkPositiveInt(frameLength, 'frameLength', fname);
+  checkPositiveInt(hop, 'hop', fname);
+  if (!Number.isInteger(center) || center < 0) throw new ValueError(`${fname}: center must be an integer >= 0, got ${String(center)}`);
+  if (mode !== 'reflect' && mode !== 'constant') throw new ValueError(`${fname}: mode must be 'reflect' or 'constant', got ${String(mode)}`);
+  if (x.rank < 1) throw new ShapeError(`${fname}: x must have at least one axis (the samples), got a scalar`);
+  const length = x.shape[x.rank - 1];
+  if (mode === 'reflect' && center >= length && center > 0) throw new ShapeError(`${fname}: reflect padding by ${center} needs more than ${center} samples, x ${fmt(x.shape)} has ${length}`);
+  const paddedLength = length + 2 * center;
+  if (paddedLength < frameLength) throw new ShapeError(`${fname}: x ${fmt(x.shape)} padded by ${center} on both sides has ${paddedLength} samples, fewer than frameLength = ${frameLength}`);
+  const lead = x.shape.slice(0, -1);
+  const batch = sizeOf(lead);
+  const nFrames = frameCount(paddedLength, frameLength, hop);
+  const e = x.engine;
+  const y = wrap(e, e.impl.frame({ storage: x.storage, shape: [batch, length], dtype: 'float32' }, frameLength, hop, center, mode), [...lead, nFrames, frameLength]);
+  if (isRecording()) {
+    recordOp(fname, [x], [y], ([g]) => {
+      const gp = overlapAdd(g, hop, paddedLength);
+      const flat = reshape(gp, [batch, paddedLength]);
+      let gx = slice(flat, [0, center], [batch, length]);
+      if (mode === 'reflect' && center > 0) {
+        // Padded sample i < center mirrors x[center - i]; i >= center + L mirrors x[2 (L - 1) - (i - center)].
+        const left = flip(slice(flat, [0, 0], [batch, center]), 1);
+        const right = flip(slice(flat, [0, center + length], [batch, center]), 1);
+        gx = add(add(gx, pad(left, [[0, 0], [1, length - 1 - center]])), pad(right, [[0, 0], [length - 1 - center, 1]]));
+      }
+      return [reshape(gx, x.shape)];
     });
   }
   return y;

@@ -6,6 +6,7 @@
  */
 export { createEngine, Engine, type EngineOptions, type EngineMemory, type EngineInfo, type TensorData } from './engine.js';
 export { Tensor } from './tensor.js';
+export type { ProfileResult, KernelStats } from './profile.js';
 export type { DType } from './backend.js';
 export { tidy, keep } from './scope.js';
 export {
