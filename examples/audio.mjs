@@ -9,11 +9,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, audio, nn, fit, noGrad, tidy, reshape, add, sum, square, saliency } from '../dist/index.js';
+import { createEngine, audio, data, nn, fit, noGrad, tidy, reshape, add, sum, square, saliency } from '../dist/index.js';
 import { loadAudioFile } from '../dist/audio/load.js'; // 'auralens/node' for package users
 
 const { decodeWav, encodeWav, resample } = audio;
-const { synthGenreClip, synthGenreDataset } = audio.synth;
+const { synthGenreClip, synthGenreDataset } = data.synth;
 
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';
 const engine = await createEngine({ backend: process.env.AURALENS_BACKEND ?? 'auto' });

@@ -31,7 +31,6 @@ export {
   OutOfMemoryError,
   NoAdapterError,
   SafetensorsError,
-  AudioDecodeError,
   CancelledError,
   readSafetensors,
   writeSafetensors,
@@ -48,5 +47,6 @@ export * as models from './models/index.js';
 export { Adam, SGD, type AdamOptions, type SGDOptions } from './optim/index.js';
 export { fit, saveCheckpoint, loadCheckpoint, type FitOptions, type FitProgress, type FitData, type FitModel } from './train/fit.js';
 export * as audio from './audio/index.js';
+export { AudioDecodeError } from './audio/errors.js';
 export * from './xai/index.js';
 export * as data from './data/index.js';

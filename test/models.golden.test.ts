@@ -17,7 +17,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { gradientTape } from '../src/engine/autograd.js';
 import type { Engine } from '../src/engine/engine.js';
-import { crossEntropy } from '../src/engine/ops/nn.js';
+import { crossEntropy } from '../src/engine/ops/classification.js';
 import { mul } from '../src/engine/ops/elementwise.js';
 import { sum } from '../src/engine/ops/reduce.js';
 import { oneHot } from '../src/engine/ops/shape_ops.js';

@@ -18,5 +18,3 @@ export { clearAudioCache } from './cache.js';
 // Decoding, encoding, resampling and batching (browser-safe; the Node-only file loaders are
 // under 'auralens/node').
 export * from './io.js';
-// Seeded synthetic music, TCAV concept clips and random counterexamples.
-export * as synth from './synth/index.js';

@@ -5,4 +5,4 @@
 export { decodeWav, encodeWav, type DecodedAudio, type EncodeWavOptions } from './wav.js';
 export { resample, resampleFilter, type ResampleOptions, type ResampleQuality, type ResampleFilter } from './resample.js';
 export { toBatch } from './batch.js';
-export { AudioDecodeError } from '../engine/index.js';
+export { AudioDecodeError } from './errors.js';

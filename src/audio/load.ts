@@ -9,7 +9,8 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AudioDecodeError, ValueError } from '../engine/index.js';
+import { ValueError } from '../engine/index.js';
+import { AudioDecodeError } from './errors.js';
 import { resample, resampleFilter, type ResampleQuality } from './resample.js';
 import { decodeWav } from './wav.js';
 

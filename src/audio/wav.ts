@@ -17,7 +17,8 @@
  * DataView code, so it needs no library.
  */
 import { decoder as wavStreamDecoder } from '@audio/decode-wav';
-import { AudioDecodeError, ValueError } from '../engine/index.js';
+import { ValueError } from '../engine/index.js';
+import { AudioDecodeError } from './errors.js';
 
 /** A decoded WAV file. */
 export interface DecodedAudio {

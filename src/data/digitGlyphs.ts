@@ -13,8 +13,7 @@
  *    (0 background, 1 ink, MNIST's polarity).
  * Everything follows from (seed, index): the same options give bit-identical images.
  */
-import { type Engine, type Tensor, ValueError } from '../engine/index.js';
-import { checkSeed, createRng, type Rng } from '../audio/synth/rng.js';
+import { checkSeed, createRng, type Engine, type Rng, type Tensor, ValueError } from '../engine/index.js';
 
 type Pt = [number, number];
 /** A stroke: a polyline through points in the unit box (x right, y down). */

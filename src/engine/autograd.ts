@@ -9,13 +9,13 @@
  * to intermediate tensors (a layer's activation, for Grad-CAM and TCAV) come from the same walk.
  * Backward rules are themselves written with differentiable ops, so they run on either backend.
  */
+import { backendOf } from './backendOf.js';
 import { DTypeError, ShapeError, ValueError } from './errors.js';
 import { OP_NAMES, type OpName } from './primitives.js';
 import { nearest } from './suggest.js';
 import { tidy } from './scope.js';
 import { fmt, shapesEqual } from './shape.js';
 import { Tensor } from './tensor.js';
-import { add } from './ops/elementwise.js';
 
 /**
  * A backward rule: given the gradients of the outputs (same shapes as the outputs), returns the
@@ -40,6 +40,16 @@ interface TapeNode {
   backward: BackwardRule;
   /** Tapes holding this node; the aliases are released when the last one ends. */
   holders: number;
+}
+
+/**
+ * prev + g for two gradients of the same tensor (same shape). The tape imports no ops (they
+ * import the tape to record themselves): gradients are summed under noGrad, so the backend's add
+ * primitive is all it takes.
+ */
+function accumulate(prev: Tensor, g: Tensor): Tensor {
+  const e = prev.engine;
+  return e._wrap(backendOf(e).binary('add', prev, g, prev.shape), prev.shape, 'float32');
 }
 
 function releaseNode(node: TapeNode): void {
@@ -179,7 +189,7 @@ export class Tape {
             }
             const id = node.inputIds[i];
             const prev = grads.get(id);
-            grads.set(id, prev ? add(prev, g) : g);
+            grads.set(id, prev ? accumulate(prev, g) : g);
           });
         }
         // A gradient may be shared (add hands its incoming gradient to both inputs; xs may list a

@@ -44,12 +44,6 @@ export class NoAdapterError extends AuralensError {}
 export class SafetensorsError extends AuralensError {}
 
 /**
- * An audio file could not be decoded: truncated, not a RIFF/WAVE file, no or empty data chunk,
- * an unsupported codec (the message names the format tag), or a bad header field.
- */
-export class AudioDecodeError extends AuralensError {}
-
-/**
  * A long call (an attribution, fit, TCAV, LIME, a metric) was cancelled through the AbortSignal
  * the caller passed as `options.signal`. `reason` is the signal's reason, if any.
  */

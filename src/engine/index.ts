@@ -27,6 +27,9 @@ export { OP_NAMES, PRIMITIVES, type OpName, type Primitive, type UnaryOp, type B
 // "Did you mean" for misspelt names (options, layers, op names).
 export { nearest, editDistance } from './suggest.js';
 export * from './ops/index.js';
+// Signal ops (framing, overlap-add, FFT). Not in ops/index.ts, so the root's flat op exports stay
+// as they were: users reach them as audio.frame / audio.rfft (with its DFT-matmul method).
+export { frame, frameCentered, frameCount, overlapAdd, rfft, rfftAdjoint, rfftPower, type FftOptions } from './ops/signal.js';
 export {
   AuralensError,
   ShapeError,
@@ -37,7 +40,6 @@ export {
   OutOfMemoryError,
   NoAdapterError,
   SafetensorsError,
-  AudioDecodeError,
   CancelledError,
 } from './errors.js';
 export {
@@ -57,3 +59,5 @@ export { broadcastShapes, fmt, shapesEqual, sizeOf } from './shape.js';
 export { convOutSize, poolOutSize } from './nnShapes.js';
 // Counter-based hashing that gives the same random numbers on both backends.
 export { hashPair, pcgHash, seedKey } from './random.js';
+// The one seeded host-side RNG (data generators, layer init and dropout seeds).
+export { Rng, createRng, deriveSeed, checkSeed } from './rng.js';

@@ -13,7 +13,7 @@
  * named module's output). Containers call their children through `call`, so any module tree
  * (nested Sequentials, custom containers) supports activations by name ('features.conv1').
  */
-import { concat, DTypeError, Engine, fmt, keep, OutOfMemoryError, pcgHash, seedKey, shapesEqual, slice, type Tensor, tidy, ValueError } from '../engine/index.js';
+import { concat, DTypeError, Engine, fmt, keep, OutOfMemoryError, shapesEqual, slice, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { applyHooks, forwardWithActivations, hooksActive, type ActivationsResult, type ForwardWithActivationsOptions } from './hooks.js';
 import { checkName, describe, isTensor, join } from './moduleUtils.js';
 import { prepareLoadStateDict, stateSlots, type LoadStateDictOptions, type LoadStateDictResult, type StateDictValue } from './stateDict.js';
@@ -38,11 +38,8 @@ export function nextAutoSeed(): number {
   return autoSeed++;
 }
 
-/** A uint32 seed derived from `seed` and a stream index `k` (independent streams per k). */
-export function deriveSeed(seed: number, k: number): number {
-  if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer, got ${String(seed)}`);
-  return pcgHash((seedKey(seed) ^ pcgHash((k + 0x9e3779b9) >>> 0)) >>> 0);
-}
+/** A uint32 seed derived from `seed` and stream keys (the engine's one seeded RNG, engine/rng.ts). */
+export { deriveSeed } from '../engine/index.js';
 
 /** Depth of Module.call inside an outermost (chunkable) call: only the outermost splits. */
 let chunkableDepth = 0;

@@ -60,8 +60,12 @@ export function wrap(e: Engine, s: Storage, shape: Shape, dtype: DType = 'float3
   return e._wrap(s, shape, dtype, intRange);
 }
 
-/** Records `out = op(inputs)` on the active tape (when recording and some input is float). */
-export function record(op: OpName, inputs: readonly Tensor[], out: Tensor, rule: BackwardRule): Tensor {
-  if (isRecording() && inputs.some((t) => t.dtype === 'float32')) recordOp(op, inputs, [out], rule);
+/**
+ * Records `out = op(inputs)` on the active tape (when recording and some input is float) and
+ * returns `out`: one output tensor, or several (e.g. rfft's [re, im]) whose gradients the rule
+ * receives in the same order.
+ */
+export function record<T extends Tensor | readonly Tensor[]>(op: OpName, inputs: readonly Tensor[], out: T, rule: BackwardRule): T {
+  if (isRecording() && inputs.some((t) => t.dtype === 'float32')) recordOp(op, inputs, out instanceof Tensor ? [out] : (out as readonly Tensor[]), rule);
   return out;
 }

@@ -2,6 +2,7 @@
  * Elementwise ops with numpy broadcasting, forward and backward. Each backward rule is written
  * with these same ops, so it runs on whichever backend the tensors live on.
  */
+import { backendOf } from '../backendOf.js';
 import type { BackwardRule } from '../autograd.js';
 import type { BinaryOp, OpName, UnaryOp } from '../primitives.js';
 
@@ -14,7 +15,7 @@ import { checkFloat, checkNumber, engineOf, record, wrap, type TensorLike } from
 import { sumTo } from './shape_ops.js';
 
 function unaryRaw(x: Tensor, op: UnaryOp, a = 0, b = 0): Tensor {
-  return wrap(x.engine, x.engine.impl.unary(op, x, a, b), x.shape);
+  return wrap(x.engine, backendOf(x.engine).unary(op, x, a, b), x.shape);
 }
 
 function unary(fname: OpName, x: Tensor, op: UnaryOp, rule: BackwardRule, a = 0, b = 0): Tensor {
@@ -30,7 +31,7 @@ function toTensor(v: TensorLike, like: Tensor, arg: string, fname: string): Tens
 
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, fname: string): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, `${fname}: a`, 'b');
-  return wrap(a.engine, a.engine.impl.binary(op, a, b, shape), shape);
+  return wrap(a.engine, backendOf(a.engine).binary(op, a, b, shape), shape);
 }
 
 /** Applies a binary op to tensors or numbers; numbers become 0-d constants (not differentiated). */
@@ -134,7 +135,7 @@ export function cos(x: Tensor): Tensor {
 /** max(x, 0); gradient 1 where x > 0 (as PyTorch). Backward Guided Backprop overrides this op's rule ('relu'). */
 export function relu(x: Tensor): Tensor {
   // One pass: gy where x > 0, else 0 (the binary primitive 'reluGrad').
-  return unary('relu', x, 'relu', ([g], [v]) => [wrap(v.engine, v.engine.impl.binary('reluGrad', g, v, v.shape), v.shape)]);
+  return unary('relu', x, 'relu', ([g], [v]) => [wrap(v.engine, backendOf(v.engine).binary('reluGrad', g, v, v.shape), v.shape)]);
 }
 
 /** 1 / (1 + e^-x), stable for large |x|. */
@@ -235,7 +236,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const tb = toTensor(b, cond, 'b', fname);
   engineOf(fname, cond, ta, tb);
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, `${fname}: cond`, 'a'), tb.shape, `${fname}: cond/a`, 'b');
-  const y = wrap(cond.engine, cond.engine.impl.where(cond, ta, tb, shape), shape);
+  const y = wrap(cond.engine, backendOf(cond.engine).where(cond, ta, tb, shape), shape);
   record(fname, [cond, ta, tb], y, ([g], [c, x, z], _o, n) => [
     null,
     n[1] ? sumTo(where(c, g, 0), x.shape) : null,

@@ -23,7 +23,7 @@ export {
   type PadOptions,
 } from './shape_ops.js';
 export * from './matmul.js';
-export * from './nn.js';
+export * from './classification.js';
 export * from './layers.js';
 export * from './channel.js';
 export type { TensorLike } from './core.js';

@@ -4,6 +4,7 @@
  * their own backward kernels; batch norm is one per-channel affine kernel (channelAffine, see
  * ./channel.ts) over statistics computed on [C] vectors; dropout is composed from differentiable ops.
  */
+import { backendOf } from '../backendOf.js';
 import type { Conv2dParams, Pool2dParams, UpsampleMode } from '../backend.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { conv2dOutHW, pool2dOutHW } from '../nnShapes.js';
@@ -64,11 +65,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const [ho, wo] = conv2dOutHW(h, w, kh, kw, p);
   if (ho < 1 || wo < 1) throw new ShapeError(`${fname}: input ${h}x${w} is too small for kernel ${kh}x${kw} with the given padding/dilation`);
   const e = x.engine;
-  const y = wrap(e, e.impl.conv2d(x, weight, bias, p), [n, o, ho, wo]);
+  const y = wrap(e, backendOf(e).conv2d(x, weight, bias, p), [n, o, ho, wo]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(fname, inputs, y, ([g], [xi, wi], _o, needs) => [
-    needs[0] ? wrap(e, e.impl.conv2dBackwardInput(g, wi, xi.shape, p), xi.shape) : null,
-    needs[1] ? wrap(e, e.impl.conv2dBackwardWeight(xi, g, wi.shape, p), wi.shape) : null,
+    needs[0] ? wrap(e, backendOf(e).conv2dBackwardInput(g, wi, xi.shape, p), xi.shape) : null,
+    needs[1] ? wrap(e, backendOf(e).conv2dBackwardWeight(xi, g, wi.shape, p), wi.shape) : null,
     // One per-channel reduction pass (no transpose of g into channel-major order).
     ...(bias ? [needs[2] ? sumPerChannel(g, 1) : null] : []),
   ]);
@@ -132,7 +133,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
   const e = x.engine;
   const [ho, wo] = pool2dOutHW(x.shape[2], x.shape[3], p);
   const outShape = [x.shape[0], x.shape[1], ho, wo];
-  const [vs, is] = e.impl.maxPool2d(x, p);
+  const [vs, is] = backendOf(e).maxPool2d(x, p);
   const y = wrap(e, vs, outShape);
   const argmax = wrap(e, is, outShape, 'int32');
   if (!isRecording()) {
@@ -141,7 +142,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
     return y;
   }
   // Owned by the tape's scope, which disposes it with the other intermediates.
-  return record('maxPool2d', [x, argmax], y, ([g], [xi, am]) => [wrap(e, e.impl.maxPool2dBackward(g, am, xi.shape, p), xi.shape), null]);
+  return record('maxPool2d', [x, argmax], y, ([g], [xi, am]) => [wrap(e, backendOf(e).maxPool2dBackward(g, am, xi.shape, p), xi.shape), null]);
 }
 
 /** Average pooling over [N, C, H, W] (zero padding; countIncludePad as PyTorch). */
@@ -149,8 +150,8 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
   const p = poolParams('avgPool2d', x, kernel, options);
   const e = x.engine;
   const [ho, wo] = pool2dOutHW(x.shape[2], x.shape[3], p);
-  const y = wrap(e, e.impl.avgPool2d(x, p), [x.shape[0], x.shape[1], ho, wo]);
-  return record('avgPool2d', [x], y, ([g], [xi]) => [wrap(e, e.impl.avgPool2dBackward(g, xi.shape, p), xi.shape)]);
+  const y = wrap(e, backendOf(e).avgPool2d(x, p), [x.shape[0], x.shape[1], ho, wo]);
+  return record('avgPool2d', [x], y, ([g], [xi]) => [wrap(e, backendOf(e).avgPool2dBackward(g, xi.shape, p), xi.shape)]);
 }
 
 /** Adaptive average pooling of [N, C, H, W] to [N, C, outH, outW] (PyTorch's window rule). */
@@ -159,8 +160,8 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   if (x.rank !== 4) throw new ShapeError(`adaptiveAvgPool2d: x must be [N, C, H, W], got ${fmt(x.shape)}`);
   const [oh, ow] = pair(outputSize, 1, 'outputSize', 'adaptiveAvgPool2d');
   const e = x.engine;
-  const y = wrap(e, e.impl.adaptiveAvgPool2d(x, oh, ow), [x.shape[0], x.shape[1], oh, ow]);
-  return record('adaptiveAvgPool2d', [x], y, ([g], [xi]) => [wrap(e, e.impl.adaptiveAvgPool2dBackward(g, xi.shape), xi.shape)]);
+  const y = wrap(e, backendOf(e).adaptiveAvgPool2d(x, oh, ow), [x.shape[0], x.shape[1], oh, ow]);
+  return record('adaptiveAvgPool2d', [x], y, ([g], [xi]) => [wrap(e, backendOf(e).adaptiveAvgPool2dBackward(g, xi.shape), xi.shape)]);
 }
 
 export interface UpsampleOptions {
@@ -194,8 +195,8 @@ export function upsample2d(x: Tensor, options: UpsampleOptions): Tensor {
   }
   const align = mode === 'bilinear' && !!options.alignCorners;
   const e = x.engine;
-  const y = wrap(e, e.impl.upsample2d(x, oh, ow, mode, align), [x.shape[0], x.shape[1], oh, ow]);
-  return record(fname, [x], y, ([g], [xi]) => [wrap(e, e.impl.upsample2dBackward(g, xi.shape, mode, align), xi.shape)]);
+  const y = wrap(e, backendOf(e).upsample2d(x, oh, ow, mode, align), [x.shape[0], x.shape[1], oh, ow]);
+  return record(fname, [x], y, ([g], [xi]) => [wrap(e, backendOf(e).upsample2dBackward(g, xi.shape, mode, align), xi.shape)]);
 }
 
 /** x @ weight^T + bias, with weight [out, in] as PyTorch's Linear; x [..., in]. */
@@ -275,7 +276,7 @@ function batchNormBody(
 function moments(a: Tensor, b: Tensor | null, shiftA: Tensor, shiftB: Tensor, c: number): [Tensor, Tensor] {
   const e = a.engine;
   const inner = a.size / (a.shape[0] * c);
-  const m = wrap(e, e.impl.channelMoments(a, b, shiftA, shiftB, c, inner), [2 * c]);
+  const m = wrap(e, backendOf(e).channelMoments(a, b, shiftA, shiftB, c, inner), [2 * c]);
   const r: [Tensor, Tensor] = [slice(m, [0], [c]), slice(m, [c], [c])];
   m.dispose();
   return r;
@@ -319,7 +320,7 @@ function batchNormTrain(
     const runningVarNew = add(affine(runningVar, 1 - momentum, 0), affine(varB, (momentum * count) / (count - 1), 0));
     return { mu, invStd, scale, shift, runningMeanNew, runningVarNew };
   });
-  const y = wrap(e, e.impl.channelAffine(x, stats.scale, stats.shift, c, inner), x.shape);
+  const y = wrap(e, backendOf(e).channelAffine(x, stats.scale, stats.shift, c, inner), x.shape);
   // mu and invStd ride along as inputs (no gradient) so that the tape keeps them alive.
   const inputs = [x, stats.mu, stats.invStd, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   const wi = weight ? 3 : -1;
@@ -336,7 +337,7 @@ function batchNormTrain(
       const a = weight ? mul(ins[wi], invStd) : invStd;
       const b = affine(mul(mul(a, invStd), dWeightRaw), -1 / count, 0);
       const shift = sub(affine(mul(a, sg), -1 / count, 0), mul(b, mu));
-      grads[0] = wrap(e, e.impl.channelAffine2(g, xi, a, b, shift, c, inner), xi.shape);
+      grads[0] = wrap(e, backendOf(e).channelAffine2(g, xi, a, b, shift, c, inner), xi.shape);
     }
     return grads;
   });

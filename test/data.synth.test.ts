@@ -1,5 +1,5 @@
 /**
- * Synthetic audio generators (src/audio/synth): genre clips, TCAV concept clips, random
+ * Synthetic audio generators (src/data/synth): genre clips, TCAV concept clips, random
  * counterexamples and the seeded RNG.
  * - determinism: the same seed gives identical samples, another seed different ones;
  * - shape and hygiene: round(duration · sampleRate) samples, finite, 0 < peak ≤ 1;
@@ -29,7 +29,7 @@ import {
   synthGenreClip,
   synthGenreDataset,
   type Concept,
-} from '../src/audio/synth/index.js';
+} from '../src/data/synth/index.js';
 import * as F from './helpers/audioFeatures.js';
 
 const SR = 16000;
@@ -358,7 +358,7 @@ describe('browser safety', () => {
   it('the generator sources import nothing from Node', () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const files = [
-      ...readdirSync(join(here, '../src/audio/synth')).map((f) => join(here, '../src/audio/synth', f)),
+      ...readdirSync(join(here, '../src/data/synth')).map((f) => join(here, '../src/data/synth', f)),
       join(here, '../src/data/digitGlyphs.ts'),
     ].filter((f) => f.endsWith('.ts'));
     expect(files.length).toBeGreaterThanOrEqual(5);

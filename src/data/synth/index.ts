@@ -22,4 +22,4 @@ export {
   type RandomClipOptions,
   type RandomKind,
 } from './concepts.js';
-export { Rng, createRng, deriveSeed } from './rng.js';
+export { Rng, createRng, deriveSeed } from '../../engine/index.js';

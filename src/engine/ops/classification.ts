@@ -1,5 +1,6 @@
 /**
- * Softmax, log-softmax and cross-entropy, composed from differentiable ops. The max subtracted
+ * Classification ops: softmax, log-softmax and cross-entropy, composed from differentiable ops
+ * (named for what they compute, not after src/nn, whose layers they are not). The max subtracted
  * for stability is taken off the tape: softmax is shift-invariant, so the gradient is unchanged
  * and the backward pass skips the max reduction.
  */

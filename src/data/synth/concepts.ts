@@ -29,7 +29,7 @@ import { addHat, addKick, addNoiseBurst, addSnare } from './drums.js';
 import { addNoise, highpass, lowpass, mixInto, normalizePeak, peakOf, reverb, saturate, smoothRandom, TWO_PI } from './effects.js';
 import { addNote, addPluck, addVoice, midiToHz, VOWEL_NAMES, type Syllable, type Timbre } from './instruments.js';
 import { checkClipOptions } from './genres.js';
-import { checkSeed, createRng, deriveSeed, type Rng } from './rng.js';
+import { checkSeed, createRng, deriveSeed, type Rng } from '../../engine/index.js';
 
 /** The six concepts of the TCAV genre notebook. */
 export const CONCEPTS = ['high_energy', 'low_energy', 'vocal_heavy', 'instrumental', 'rhythmic', 'ambient'] as const;

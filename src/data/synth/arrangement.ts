@@ -1,7 +1,7 @@
 /** Shared arrangement and mixing code of the genre recipes: musical context, timing/swing, chords, scales, melodies, voice, strums and the master bus. @internal */
 import { addCrackle, addNoise, highpass, lowpass, normalizePeak, peakOf, reverb, rmsOf, saturate, smoothRandom, type NoiseColor } from './effects.js';
 import { addNote, addPluck, addVoice, midiToHz, VOWEL_NAMES, type Syllable, type Timbre } from './instruments.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../../engine/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Musical context

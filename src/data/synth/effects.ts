@@ -1,5 +1,5 @@
 /** Synth building blocks, part 3: filters (biquad band-pass, low/high-pass), saturation, mixing, reverb and noise; in-place filters return their argument. @internal */
-import type { Rng } from './rng.js';
+import type { Rng } from '../../engine/index.js';
 
 export const TWO_PI = 2 * Math.PI;
 

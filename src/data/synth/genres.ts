@@ -25,7 +25,7 @@ import { ValueError } from '../../engine/index.js';
 import type { Ctx } from './arrangement.js';
 import { normalizePeak, peakOf } from './effects.js';
 import { RENDERERS, SWING, TEMPO } from './genreRecipes.js';
-import { checkSeed, createRng, deriveSeed } from './rng.js';
+import { checkSeed, createRng, deriveSeed } from '../../engine/index.js';
 
 /** The ten genres (GTZAN's names), in label order. */
 export const GENRES = ['blues', 'classical', 'country', 'disco', 'hiphop', 'jazz', 'metal', 'pop', 'reggae', 'rock'] as const;

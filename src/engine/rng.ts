@@ -1,13 +1,15 @@
 /**
- * A small seeded random number generator for the synthetic data generators (pure TypeScript, no
- * dependencies, identical in Node and the browser).
+ * The one seeded host-side random number generator: the synthetic data generators (src/data),
+ * layer initialisation and dropout seeds (src/nn: deriveSeed) all draw from it. Pure TypeScript,
+ * no dependencies, identical in Node and the browser. (Device-side draws are counter-based:
+ * ./random.ts.)
  *
  * Core: sfc32 (Chris Doty-Humphrey's "small fast counter", 128-bit state, period ≥ 2^32), seeded
  * from splitmix32 so that nearby seeds give unrelated streams. `deriveSeed(seed, ...keys)` hashes a
  * seed with integers or strings into a new 32-bit seed, so every clip / glyph / voice has its own
  * independent stream: changing how many numbers one clip draws never shifts another clip.
  */
-import { ValueError } from '../../engine/index.js';
+import { ValueError } from './errors.js';
 
 /** splitmix32 finaliser: a good 32-bit integer hash. */
 function mix32(x: number): number {

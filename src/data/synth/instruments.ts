@@ -1,6 +1,6 @@
 /** Synth building blocks, part 1: tones (band-limited wavetable notes with ADSR), plucked strings (Karplus–Strong) and a formant voice; `add*` functions mix into `out`. @internal */
 import { BandPass, TWO_PI } from './effects.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../../engine/index.js';
 
 export const midiToHz = (m: number): number => 440 * Math.pow(2, (m - 69) / 12);
 

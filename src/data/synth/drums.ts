@@ -1,7 +1,7 @@
 /** Synth building blocks, part 2: drums (kick, 808, snare, clap, hats, cymbals) and band-passed noise bursts, mixed into `out`. @internal */
 import { BandPass, TWO_PI } from './effects.js';
 import { addNote } from './instruments.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../../engine/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Drums
