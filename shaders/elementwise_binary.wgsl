@@ -44,6 +44,8 @@ fn apply(u: f32, v: f32) -> f32 {
   let unordered = isNan(u) || isNan(v);
   switch OP {
     case ADD: { return u + v; }
+    // ReLU's backward: u (the gradient) where v (the input) > 0.
+    case RELU_GRAD: { return select(0.0, u, v > 0.0 && !isNan(v)); }
     case SUB: { return u - v; }
     case MUL: { return u * v; }
     case DIV: { return u / v; }

@@ -9,12 +9,28 @@ struct Params {
   frameLength: u32,
   hop: u32,
   nFrames: u32,
+  // frame: the rows are read as if padded by `center` samples on both sides, mirrored without the
+  // edge sample (reflect = 1) or zeros.
+  center: u32,
+  reflect: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 override WG: u32 = 64;
+
+// Sample t of the padded row b (see Params.center); 0 outside a zero-padded row.
+fn padded(b: u32, t: u32) -> f32 {
+  let L = i32(p.length);
+  var s = i32(t) - i32(p.center);
+  if (p.reflect != 0u) {
+    s = abs(s);
+    s = select(s, 2 * (L - 1) - s, s >= L);
+  }
+  let ok = s >= 0 && s < L;
+  return select(0.0, x[b * p.length + u32(select(0, s, ok))], ok);
+}
 
 // frame3: the same with a 3-D grid (x: chunks of WG samples of a frame, y: frame, z: batch row),
 // so no index is divided: each invocation copies one sample.
@@ -24,7 +40,7 @@ fn frame3(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li
   if (j >= p.frameLength) { return; }
   let f = wid.y;
   let b = wid.z;
-  out[(b * p.nFrames + f) * p.frameLength + j] = x[b * p.length + f * p.hop + j];
+  out[(b * p.nFrames + f) * p.frameLength + j] = padded(b, f * p.hop + j);
 }
 
 // out [B, nFrames, frameLength]: out[b, f, j] = x[b, f * hop + j] (x [B, length]).
@@ -36,7 +52,7 @@ fn frame(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let r = i / p.frameLength;
   let f = r % p.nFrames;
   let b = r / p.nFrames;
-  out[i] = x[b * p.length + f * p.hop + j];
+  out[i] = padded(b, f * p.hop + j);
 }
 
 // out [B, length]: out[b, t] = sum of x[b, f, t - f * hop] (x [B, nFrames, frameLength]) over the

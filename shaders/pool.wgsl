@@ -152,6 +152,41 @@ fn maxPoolBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
   out[i] = s;
 }
 
+// The same for windows that tile the input without overlap, gaps or padding (stride = kernel,
+// dilation 1, padding 0: the usual 2x2 pooling of a CNN). Input (ih, iw) then lies in at most one
+// window, (ih / kH, iw / kW), so no taps are searched: each invocation writes OPT * kW consecutive
+// inputs of one row (p.n counts these row segments), reading each window's argmax and gradient
+// once; inputs in no window (a last odd row or column) get 0. Sums of one term: exact, as the CPU.
+@compute @workgroup_size(WG)
+fn maxPoolBackwardTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.n) { return; }
+  let kH = u32(p.kH);
+  let kW = u32(p.kW);
+  let segs = (p.W + OPT * kW - 1u) / (OPT * kW);
+  let row = i / segs;
+  let seg = i - row * segs;
+  let ih = row % p.H;
+  let oh = ih / kH;
+  let rowOk = oh < p.OH;
+  let obase = ((row / p.H) * p.OH + min(oh, p.OH - 1u)) * p.OW;
+  let xbase = row * p.W;
+  let rowPos = i32(ih * p.W);
+  for (var j = 0u; j < OPT; j++) {
+    let ow = seg * OPT + j;
+    let iw0 = ow * kW;
+    if (iw0 >= p.W) { break; }
+    let o = obase + min(ow, p.OW - 1u);
+    let want = select(-1, idx[o] - rowPos, rowOk && ow < p.OW);
+    let g = gy[o];
+    for (var b = 0u; b < kW; b++) {
+      let iw = iw0 + b;
+      if (iw >= p.W) { break; }
+      out[xbase + iw] = select(0.0, g, want == i32(iw));
+    }
+  }
+}
+
 // Divisor of the average window starting at (hs, ws); 0 when it holds no in-bounds tap.
 fn avgDivisor(hs: i32, ws: i32) -> f32 {
   let H = i32(p.H);

@@ -1,11 +1,12 @@
 // Diagnosis: does reusing released buffers inside one batch (instead of after the submit) speed up
 // the batched training step? Experiment only: patches the pool so releases are reusable at once.
 import { createEngine, models, crossEntropy, gradientTape, noGrad } from '../../dist/index.js';
+import { backendOf } from '../../dist/engine/backendOf.js';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const n = +(process.argv[2] ?? 16);
 const patch = process.argv[3] === 'reuse';
 const e = await createEngine({ backend: 'webgpu' });
-const ctx = e.impl.ctx;
+const ctx = backendOf(e).ctx;
 let created = 0, createdBytes = 0;
 const origCreate = ctx.device.createBuffer.bind(ctx.device);
 ctx.device.createBuffer = (d) => { created++; createdBytes += d.size; return origCreate(d); };

@@ -1,11 +1,12 @@
 // Diagnosis: per-dispatch timing of the genre CNN training step (timed submits: each dispatch is
 // submitted alone and its completion time observed). Usage: node bench/diag/train-step.mjs [batch] [mode]
 import { createEngine, models, crossEntropy, gradientTape, noGrad } from '../../dist/index.js';
+import { backendOf } from '../../dist/engine/backendOf.js';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const n = +(process.argv[2] ?? 16);
 const mode = process.argv[3] ?? 'train';
 const e = await createEngine({ backend: 'webgpu' });
-const ctx = e.impl.ctx;
+const ctx = backendOf(e).ctx;
 const model = models.genreCNN(e, { seed: 0 });
 const x = e.randn([n, 1, 64, 301], { seed: 5 });
 const y = e.tensor(Array.from({ length: n }, (_, i) => i % 10), [n], 'int32');

@@ -4,4 +4,4 @@
  * one backend primitive each, each the other's backward rule); the audio front end offers them
  * here beside STFT and log-mel.
  */
-export { frame, frameCount, overlapAdd } from '../engine/index.js';
+export { frame, frameCentered, frameCount, overlapAdd } from '../engine/index.js';

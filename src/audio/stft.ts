@@ -8,7 +8,7 @@
 import { add, affine, checkFloat, concat, type Engine, engineOf, flip, fmt, matmul, pad, permute, reshape, ShapeError, sizeOf, slice, sqrt, square, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { cachedConstant } from './cache.js';
 import { checkMethod, dftBasis, rfft, rfftPower, type DftMethod } from './dft.js';
-import { frame } from './frames.js';
+import { frame, frameCentered } from './frames.js';
 import { audioOptions, checkFrontEndSizes, SPECTROGRAM_SPEC, STFT_SPEC } from './options.js';
 import { isHostWindow, namedWindow, padWindow, type WindowSpec } from './windows.js';
 
@@ -139,16 +139,14 @@ export function stftFrames(wave: Tensor, plan: StftPlan, fname: string): { frame
   if (plan.tensorWindow) engineOf(fname, wave, plan.tensorWindow);
   const lead = wave.shape.slice(0, -1);
   const length = wave.shape[wave.rank - 1];
-  let x = reshape(wave, [sizeOf(lead), length]);
-  if (plan.center) {
-    const p = Math.floor(plan.nFft / 2);
-    if (plan.padMode === 'reflect' && p >= length && p > 0) {
-      throw new ShapeError(`${fname}: reflect padding by nFft/2 = ${p} needs more than ${p} samples, wave ${fmt(wave.shape)} has ${length}`);
-    }
-    x = centerPad(x, p, plan.padMode);
+  const x = reshape(wave, [sizeOf(lead), length]);
+  const p = plan.center ? Math.floor(plan.nFft / 2) : 0;
+  if (plan.center && plan.padMode === 'reflect' && p >= length && p > 0) {
+    throw new ShapeError(`${fname}: reflect padding by nFft/2 = ${p} needs more than ${p} samples, wave ${fmt(wave.shape)} has ${length}`);
   }
-  if (x.shape[1] < plan.nFft) throw new ShapeError(`${fname}: wave ${fmt(wave.shape)} is shorter than nFft = ${plan.nFft}${plan.center ? ' after padding' : ''}`);
-  return { frames: frame(x, plan.nFft, plan.hop), lead };
+  if (length + 2 * p < plan.nFft) throw new ShapeError(`${fname}: wave ${fmt(wave.shape)} is shorter than nFft = ${plan.nFft}${plan.center ? ' after padding' : ''}`);
+  // The centre padding is read in place by the framing pass (frameCentered), never copied.
+  return { frames: p > 0 ? frameCentered(x, plan.nFft, plan.hop, p, plan.padMode) : frame(x, plan.nFft, plan.hop), lead };
 }
 
 /** Windowed DFT of frames [B, F, nFft] → { re, im } [B, F, bins]. */

@@ -160,13 +160,27 @@ export class Tape {
         });
         const grads = new Map<number, Tensor>();
         grads.set(y.id, dy ?? engine.ones(y.shape));
+        const wanted = new Set(xs.map((x) => x.id));
+        // Tensors the tape or the caller own: a gradient that is one of them is never disposed here.
+        const owned = new Set<Tensor>(dy ? [dy, ...xs] : xs);
+        for (const node of this.nodes) for (const t of [...node.inputs, ...node.outputs]) owned.add(t);
         for (let n = this.nodes.length - 1; n >= 0; n--) {
           if (!relevant[n]) continue;
           const node = this.nodes[n];
           if (!node.outputIds.some((id) => grads.has(id))) continue;
           const gys = node.outputs.map((o, i) => grads.get(node.outputIds[i]) ?? engine.zeros(o.shape));
           const needs = node.inputs.map((t, i) => fromX.has(node.inputIds[i]) && t.dtype === 'float32');
-          const gxs = ruleFor(node)(gys, node.inputs, node.outputs, needs);
+          // The rule's temporaries die with it, and an output's gradient dies once its (only)
+          // producer has consumed it: without this a backward pass held every intermediate
+          // gradient until the end (GPU memory and buffer churn grew with the model's depth).
+          const gxs = tidy(() => ruleFor(node)(gys, node.inputs, node.outputs, needs));
+          const passed = new Set(gxs);
+          node.outputIds.forEach((id, i) => {
+            if (wanted.has(id)) return;
+            const gy = gys[i];
+            grads.delete(id);
+            if (!owned.has(gy) && !passed.has(gy) && ![...grads.values()].includes(gy)) gy.dispose();
+          });
           node.inputs.forEach((t, i) => {
             const g = gxs[i];
             if (!needs[i] || !g) return;

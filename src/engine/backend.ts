@@ -30,7 +30,7 @@ export interface Buf {
 /**
  * The op lists (unary, binary, reduce) and the primitive list live in ./primitives.ts, written
  * once. Unary parameters a and b: clamp: y = min(max(x, a), b); powScalar: y = x^a;
- * affine: y = a*x + b; step: y = x > 0 ? 1 : 0 (reluGrad is not a primitive: mul(gy, step(x))).
+ * affine: y = a*x + b; step: y = x > 0 ? 1 : 0. (ReLU's backward is the binary op 'reluGrad'.)
  */
 export type { UnaryOp, BinaryOp, ReduceOp, Primitive } from './primitives.js';
 
@@ -106,6 +106,15 @@ export interface Backend {
    * [channels]. Batch norm (eval and train) runs as one of these.
    */
   channelAffine(x: Buf, scale: Buf, shift: Buf, channels: number, inner: number): Storage;
+  /**
+   * Per-channel moments of a (float32) viewed as [outer, channels, inner], in one read: the result
+   * is [2 * channels], m0[c] = sum of a over the channel, then m1[c] = sum (a - shiftA[c]) *
+   * (b - shiftB[c]) with b = a when null (b shaped like a). Batch norm's statistics (sum, centred
+   * sum of squares) and its backward (sum g, sum g * (x - mean)) are each one of these.
+   */
+  channelMoments(a: Buf, b: Buf | null, shiftA: Buf, shiftB: Buf, channels: number, inner: number): Storage;
+  /** Two-input per-channel affine map: y = a * scaleA[c] + b * scaleB[c] + shift[c] (batch norm's input gradient). */
+  channelAffine2(a: Buf, b: Buf, scaleA: Buf, scaleB: Buf, shift: Buf, channels: number, inner: number): Storage;
   /** float32 <-> int32 conversion (float to int truncates toward zero). */
   cast(x: Buf, to: DType): Storage;
   /** Reduces the middle axis of x viewed as [outer, reduce, inner]; result [outer, inner]. */
@@ -170,9 +179,11 @@ export interface Backend {
   /**
    * Overlapping frames of rows: x [B, L] → [B, nFrames, frameLength] with
    * out[b, f, j] = x[b, f * hop + j] and nFrames = floor((L - frameLength) / hop) + 1
-   * (the caller ensures L >= frameLength, hop >= 1).
+   * (the caller ensures L >= frameLength, hop >= 1). With `center` = p > 0 the rows are first
+   * padded by p samples on both sides (read in place, never materialised): mirrored without the
+   * edge sample ('reflect', needs p < L) or zeros ('constant'); L is then the padded length.
    */
-  frame(x: Buf, frameLength: number, hop: number): Storage;
+  frame(x: Buf, frameLength: number, hop: number, center?: number, centerMode?: 'reflect' | 'constant'): Storage;
   /**
    * The adjoint of `frame`: frames [B, nFrames, frameLength] → [B, length] with
    * out[b, t] = sum over the frames f with 0 <= t - f * hop < frameLength of frames[b, f, t - f * hop]

@@ -2,6 +2,7 @@
  * Engine: one backend (WebGPU or the CPU reference) plus tensor creation and memory accounting.
  * Ops are free functions (see ops/) that take tensors and run on the tensors' engine.
  */
+import { runProfiled, type ProfilableContext, type ProfileResult } from './profile.js';
 import type { Backend, DType } from './backend.js';
 import { setBackendAccessor } from './backendOf.js';
 import { CpuBackend } from './cpu/cpuBackend.js';
@@ -18,6 +19,13 @@ export interface EngineOptions {
   device?: GPUDevice;
   /** Called instead of console.warn for the one-line fallback warning. */
   warn?: (message: string) => void;
+  /**
+   * Caps the largest tensor a kernel may bind, in bytes (4 per element), below the device's own
+   * limit (WebGPU: min(maxBufferSize, maxStorageBufferBindingSize); CPU: 1 GiB). Larger results
+   * throw OutOfMemoryError, which model calls answer by running the batch in chunks. For tests of
+   * that path, and to bound memory per tensor.
+   */
+  maxBindingBytes?: number;
 }
 
 export interface EngineMemory {
@@ -199,7 +207,7 @@ export class Engine {
         backend: 'webgpu',
         adapter: (this.#impl as { adapterInfo?: string }).adapterInfo ?? 'unknown adapter',
         limits: {
-          maxBindingBytes: Math.min(l.maxBufferSize, l.maxStorageBufferBindingSize),
+          maxBindingBytes: (this.#impl as unknown as { ctx: { pool: { maxBufferSize: number } } }).ctx.pool.maxBufferSize,
           maxBufferSize: l.maxBufferSize,
           maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
           maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
@@ -213,7 +221,7 @@ export class Engine {
       backend: 'cpu',
       adapter: 'cpu reference (float64)',
       limits: {
-        maxBindingBytes: CPU_MAX_BINDING_BYTES,
+        maxBindingBytes: (this.#impl as CpuBackend).maxBindingBytes,
         maxBufferSize: CPU_MAX_BINDING_BYTES,
         maxStorageBufferBindingSize: CPU_MAX_BINDING_BYTES,
         maxComputeInvocationsPerWorkgroup: Infinity,
@@ -233,6 +241,22 @@ export class Engine {
   /** Submits recorded GPU work now (reads do this by themselves). */
   flush(): void {
     this.#impl.flush();
+  }
+
+  /**
+   * Runs fn (sync or async) and reports the device time per kernel family: on WebGPU one entry per
+   * dispatch, family shader/entry (e.g. conv_backward/backWeight), timed with GPU timestamps when
+   * the adapter has 'timestamp-query', otherwise by submitting each dispatch alone; on the CPU one
+   * entry per backend primitive call (e.g. conv2d, unary/relu), timed on the host. Returns fn's
+   * result with { kernels: [{ family, dispatches, totalMs, meanMs, share }] (most expensive
+   * first), totalMs (their sum), dispatches, wallMs, method }. Work recorded before the call is
+   * finished first and not counted. Profiled runs are slower (one pass or submit per dispatch):
+   * read the shares. Profiles do not nest.
+   */
+  async profile<T>(fn: () => T | Promise<T>): Promise<ProfileResult<Awaited<T>>> {
+    this.checkLive();
+    const ctx = this.#impl.name === 'webgpu' ? ((this.#impl as unknown as { ctx: ProfilableContext }).ctx ?? null) : null;
+    return runProfiled(this.#impl, ctx, () => this.#impl.sync(), fn);
   }
 
   /** Waits until all recorded work has run on the device (for timing; reads wait by themselves). */
@@ -258,18 +282,20 @@ export class Engine {
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const want = options.backend ?? 'auto';
   if (!['webgpu', 'cpu', 'auto'].includes(want)) throw new ValueError(`backend: expected 'webgpu', 'cpu' or 'auto', got ${String(want)}`);
-  if (want === 'cpu') return new Engine(new CpuBackend());
+  const cap = options.maxBindingBytes;
+  if (cap !== undefined && !(Number.isInteger(cap) && cap >= 4)) throw new ValueError(`maxBindingBytes: expected an integer number of bytes >= 4, got ${String(cap)}`);
+  if (want === 'cpu') return new Engine(new CpuBackend(Math.min(cap ?? CPU_MAX_BINDING_BYTES, CPU_MAX_BINDING_BYTES)));
   // Loaded on demand: a CPU-only engine never loads the kernels or wgsl_reflect.
   const { GpuContext } = await import('./webgpu/context.js');
   const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
   if (options.device) {
-    return new Engine(new WebGpuBackend(new GpuContext(options.device, null, false), 'user device'));
+    return new Engine(new WebGpuBackend(new GpuContext(options.device, null, false, cap), 'user device'));
   }
   const acq = await acquireDevice();
   if (!acq) {
     if (want === 'webgpu') throw new NoAdapterError(DRIVER_HELP);
     (options.warn ?? console.warn)('auralens: no WebGPU adapter found, using the CPU reference backend (slow).');
-    return new Engine(new CpuBackend());
+    return new Engine(new CpuBackend(Math.min(cap ?? CPU_MAX_BINDING_BYTES, CPU_MAX_BINDING_BYTES)));
   }
-  return new Engine(new WebGpuBackend(new GpuContext(acq.device, acq.owner), acq.adapterInfo));
+  return new Engine(new WebGpuBackend(new GpuContext(acq.device, acq.owner, true, cap), acq.adapterInfo));
 }

@@ -6,6 +6,7 @@
  */
 export { createEngine, Engine, type EngineOptions, type EngineMemory, type EngineInfo, type TensorData } from './engine.js';
 export { Tensor } from './tensor.js';
+export type { ProfileResult, KernelStats } from './profile.js';
 export type { DType } from './backend.js';
 export { tidy, keep } from './scope.js';
 export {
@@ -28,7 +29,7 @@ export { nearest, editDistance } from './suggest.js';
 export * from './ops/index.js';
 // Signal ops (framing, overlap-add, FFT). Not in ops/index.ts, so the root's flat op exports stay
 // as they were: users reach them as audio.frame / audio.rfft (with its DFT-matmul method).
-export { frame, frameCount, overlapAdd, rfft, rfftAdjoint, rfftPower, type FftOptions } from './ops/signal.js';
+export { frame, frameCentered, frameCount, overlapAdd, rfft, rfftAdjoint, rfftPower, type FftOptions } from './ops/signal.js';
 export {
   AuralensError,
   ShapeError,

@@ -25,6 +25,8 @@ export type UnaryOp = (typeof UNARY_OPS)[number];
 export const BINARY_OPS = [
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
   'gt', 'ge', 'lt', 'le', 'eq', 'ne',
+  // a where b > 0, else 0 (NaN b gives 0): ReLU's backward in one pass (PyTorch's threshold_backward).
+  'reluGrad',
 ] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
 
@@ -41,7 +43,7 @@ export function opId(op: UnaryOp | BinaryOp, table: readonly string[]): number {
 
 /** The compute kernels every backend implements (the Backend contract's `Kernels`). */
 export const PRIMITIVES = [
-  'fill', 'unary', 'binary', 'where', 'channelAffine', 'cast', 'reduce', 'matmul',
+  'fill', 'unary', 'binary', 'where', 'channelAffine', 'channelMoments', 'channelAffine2', 'cast', 'reduce', 'matmul',
   'stridedCopy', 'concat', 'pad', 'gather', 'scatterAdd', 'oneHot', 'random',
   'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward',
@@ -62,8 +64,8 @@ export const OP_NAMES = [
   // shape and indexing (ops/shape_ops.ts)
   'reshape', 'permute', 'broadcastTo', 'slice', 'flip', 'concat', 'pad', 'gather',
   // reductions (ops/reduce.ts), matmul, layers (ops/layers.ts, ops/channel.ts)
-  'sum', 'max', 'min', 'matmul', 'conv2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'upsample2d', 'channelAffine',
+  'sum', 'max', 'min', 'matmul', 'conv2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'upsample2d', 'channelAffine', 'batchNorm',
   // signal (ops/signal.ts)
-  'frame', 'overlapAdd', 'rfft', 'rfftPower', 'rfftAdjoint',
+  'frame', 'frameCentered', 'overlapAdd', 'rfft', 'rfftPower', 'rfftAdjoint',
 ] as const;
 export type OpName = (typeof OP_NAMES)[number];

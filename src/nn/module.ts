@@ -13,8 +13,8 @@
  * named module's output). Containers call their children through `call`, so any module tree
  * (nested Sequentials, custom containers) supports activations by name ('features.conv1').
  */
-import { DTypeError, Engine, fmt, keep, shapesEqual, type Tensor, ValueError } from '../engine/index.js';
-import { applyHooks, forwardWithActivations, type ActivationsResult, type ForwardWithActivationsOptions } from './hooks.js';
+import { concat, DTypeError, Engine, fmt, keep, OutOfMemoryError, shapesEqual, slice, type Tensor, tidy, ValueError } from '../engine/index.js';
+import { applyHooks, forwardWithActivations, hooksActive, type ActivationsResult, type ForwardWithActivationsOptions } from './hooks.js';
 import { checkName, describe, isTensor, join } from './moduleUtils.js';
 import { prepareLoadStateDict, stateSlots, type LoadStateDictOptions, type LoadStateDictResult, type StateDictValue } from './stateDict.js';
 
@@ -41,6 +41,39 @@ export function nextAutoSeed(): number {
 /** A uint32 seed derived from `seed` and stream keys (the engine's one seeded RNG, engine/rng.ts). */
 export { deriveSeed } from '../engine/index.js';
 
+/** Depth of Module.call inside an outermost (chunkable) call: only the outermost splits. */
+let chunkableDepth = 0;
+
+/** True for the error a single over-sized allocation raises (which a smaller batch avoids). */
+function splittable(err: unknown): boolean {
+  return err instanceof OutOfMemoryError && err.requestedBytes !== undefined;
+}
+
+/**
+ * Runs m.forward(x); when a tensor of the pass would exceed the engine's per-binding limit
+ * (OutOfMemoryError with the requested size, raised before anything runs), runs each half of
+ * the batch the same way and concatenates the outputs along axis 0. Eval-mode layers treat the
+ * examples independently, so the result equals the unchunked one (training mode is never split:
+ * batch norm's statistics depend on the batch). Differentiable (slice and concat are), and each
+ * attempt is tidied, so a failed attempt leaves no tensors behind. A batch of one that still does
+ * not fit throws the error.
+ */
+function callInChunks(m: Module, x: Tensor): Tensor {
+  try {
+    return tidy(() => m.forward(x));
+  } catch (err) {
+    const n = x.shape[0];
+    if (!splittable(err) || n < 2) throw err;
+    const h = Math.ceil(n / 2);
+    return tidy(() => {
+      const rest = x.shape.slice(1);
+      const a = callInChunks(m, slice(x, [0, ...rest.map(() => 0)], [h, ...rest]));
+      const b = callInChunks(m, slice(x, [h, ...rest.map(() => 0)], [n - h, ...rest]));
+      return concat([a, b], 0);
+    });
+  }
+}
+
 export abstract class Module {
   /** Train mode (default) or eval mode; see train() / eval(). */
   training = true;
@@ -60,8 +93,18 @@ export abstract class Module {
    * Containers must call their children through call().
    */
   call(x: Tensor): Tensor {
-    const y = this.forward(x);
-    return applyHooks(this, y);
+    // The outermost call of a model in eval mode, outside forwardWithActivations, splits its batch
+    // when a tensor would exceed the device's per-binding limit (see callInChunks).
+    if (chunkableDepth > 0 || this.training || hooksActive() || x.rank < 1 || x.shape[0] < 2) {
+      const y = this.forward(x);
+      return applyHooks(this, y);
+    }
+    chunkableDepth++;
+    try {
+      return callInChunks(this, x);
+    } finally {
+      chunkableDepth--;
+    }
   }
 
   // ---- registration ------------------------------------------------------------------------

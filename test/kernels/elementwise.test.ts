@@ -137,7 +137,7 @@ describe.skipIf(!gpu)('webgpu elementwise kernels', () => {
 
   const binaryCases: [BinaryOp, number][] = [
     ['add', 1e-6], ['sub', 1e-6], ['mul', 1e-6], ['div', 1e-6], ['pow', 2e-6], ['maximum', 0], ['minimum', 0],
-    ['gt', 0], ['ge', 0], ['lt', 0], ['le', 0], ['eq', 0], ['ne', 0],
+    ['gt', 0], ['ge', 0], ['lt', 0], ['le', 0], ['eq', 0], ['ne', 0], ['reluGrad', 0],
   ];
   for (const [op, tol] of binaryCases) {
     it(`binary ${op} with broadcasting within ${tol}`, async () => {

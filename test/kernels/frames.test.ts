@@ -120,3 +120,34 @@ describe.skipIf(!gpu)('webgpu frame / overlapAdd kernels', () => {
     gpu!.free(out);
   });
 });
+
+describe('frame with centre padding read in place (Backend.frame center / centerMode)', () => {
+  async function framePadded(be: Backend, x: Float32Array, B: number, L: number, N: number, hop: number, p: number, mode: 'reflect' | 'constant') {
+    const s = be.upload(x, 'float32');
+    const out = be.frame({ storage: s, shape: [B, L], dtype: 'float32' }, N, hop, p, mode);
+    const v = await be.read(out, B * nFramesOf(L + 2 * p, N, hop) * N, 'float32');
+    be.free(s);
+    be.free(out);
+    return v;
+  }
+  /** numpy-style padding of each row by p (reflect without the edge sample, or zeros). */
+  function padRows(x: Float32Array, B: number, L: number, p: number, mode: 'reflect' | 'constant') {
+    const out = new Float32Array(B * (L + 2 * p));
+    for (let b = 0; b < B; b++) for (let i = 0; i < L + 2 * p; i++) {
+      let t = i - p;
+      if (mode === 'reflect') t = t < 0 ? -t : t >= L ? 2 * (L - 1) - t : t;
+      out[b * (L + 2 * p) + i] = t >= 0 && t < L ? x[b * L + t] : 0;
+    }
+    return out;
+  }
+  // [B, L, N, hop, p]: p = N/2 (torch's centre), p = L - 1 (the widest reflection), odd sizes.
+  const PADDED: [number, number, number, number, number][] = [[2, 1237, 97, 31, 48], [1, 4001, 400, 160, 200], [3, 5, 4, 1, 4], [2, 13, 20, 3, 10], [1, 70001, 3, 1, 1]];
+  it.each(['reflect', 'constant'] as const)('%s: CPU and GPU equal framing the padded rows, exactly', async (mode) => {
+    for (const [B, L, N, hop, p] of PADDED) {
+      const x = randArray(B * L, 5 * L + p);
+      const want = await frameOn(cpu, padRows(x, B, L, p, mode), B, L + 2 * p, N, hop);
+      expect(Array.from(await framePadded(cpu, x, B, L, N, hop, p, mode)), `cpu [${B}, ${L}] N ${N} hop ${hop} p ${p}`).toEqual(Array.from(want));
+      if (gpu) expect(Array.from(await framePadded(gpu, x, B, L, N, hop, p, mode)), `gpu [${B}, ${L}] N ${N} hop ${hop} p ${p}`).toEqual(Array.from(want));
+    }
+  });
+});

@@ -361,6 +361,37 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
     }
   });
 
+  it('maxPool2d backward over windows that tile the input (the scatter-free path): odd sizes, ceil mode, rows of many segments', async () => {
+    let seed = 500;
+    const tiled: PoolCase[] = [];
+    for (const [h, w] of [[1, 1], [7, 13], [13, 7], [4, 301], [33, 70]] as const) {
+      for (const k of [[2, 2], [3, 2], [2, 3], [1, 4], [3, 3]] as const) {
+        for (const ceilMode of [false, true]) {
+          const p = P(k, k, { ceilMode });
+          const [oh, ow] = pool2dOutHW(h, w, p);
+          if (oh >= 1 && ow >= 1) tiled.push({ xShape: [2, 3, h, w], p });
+        }
+      }
+    }
+    expect(tiled.length).toBeGreaterThan(30);
+    for (const c of tiled) {
+      const [oh, ow] = pool2dOutHW(c.xShape[2], c.xShape[3], c.p);
+      const outShape = [c.xShape[0], c.xShape[1], oh, ow];
+      const nOut = sizeOf(outShape);
+      // Integers: many ties inside windows (the first maximum must win on both backends).
+      const x = Array.from(randArray(sizeOf(c.xShape), seed++, -3, 3), Math.round);
+      const [[, gi], [, ci]] = await both([{ data: x, shape: c.xShape }], (be, [xb]) => be.maxPool2d(xb, c.p), [{ size: nOut }, { size: nOut, dtype: 'int32' }]);
+      expect(Array.from(gi), `argmax ${caseName(c)}`).toEqual(Array.from(ci));
+      const gy = randArray(nOut, seed++);
+      const [[gb], [cb]] = await both(
+        [{ data: gy, shape: outShape }, { data: ci, shape: outShape, dtype: 'int32' }],
+        (be, [g, a]) => be.maxPool2dBackward(g, a, c.xShape, c.p),
+        [{ size: sizeOf(c.xShape) }],
+      );
+      expectClose(gb, cb, 0, `maxPool2dBackward (tiled) ${caseName(c)}`);
+    }
+  });
+
   it('maxPool2d: NaN and ties on the GPU follow the CPU (PyTorch) rule', async () => {
     const x = [1, NaN, 3, NaN, 5, 6, 2, 2, 2, 2, 2, 2];
     const xShape = [1, 1, 4, 3];

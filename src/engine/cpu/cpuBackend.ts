@@ -3,6 +3,7 @@
  * exists. float32 tensors are held (and accumulated) in float64; int32 tensors in Int32Array.
  * Kernels live in small files next to this one; this class owns storages and their lifetime.
  */
+import { OutOfMemoryError } from '../errors.js';
 import type { Backend, BinaryOp, Buf, Conv2dParams, DType, MatmulParams, MemoryInfo, Pool2dParams, ReduceOp, Storage, UnaryOp, UpsampleMode } from '../backend.js';
 import { DisposedError } from '../errors.js';
 import type { Shape } from '../shape.js';
@@ -12,6 +13,7 @@ import { gatherKernel, oneHotKernel, scatterAddKernel } from './indexing.js';
 import { randomKernel } from './random.js';
 import { matmulKernel } from './matmul.js';
 import { reduceKernel } from './reduce.js';
+import { channelAffine2Kernel, channelMomentsKernel } from './channel.js';
 import * as conv from './conv.js';
 import * as pool from './pool.js';
 import { frameKernel, overlapAddKernel } from './frames.js';
@@ -41,7 +43,13 @@ export class CpuBackend implements Backend {
     return s.data;
   }
 
+  /** @param maxBindingBytes results above this many bytes (4 per element) throw OutOfMemoryError, as on a GPU. */
+  constructor(readonly maxBindingBytes = 2 ** 30) {}
+
   private wrap(data: CpuArray): CpuStorage {
+    if (data.length * 4 > this.maxBindingBytes) {
+      throw new OutOfMemoryError(`cannot allocate a tensor of ${data.length * 4} bytes: this engine binds at most ${this.maxBindingBytes} bytes per tensor; process the batch in smaller chunks`, data.length * 4);
+    }
     const s = new CpuStorage(data, this);
     this.live.add(s);
     this.bytesInUse += s.bytes;
@@ -119,6 +127,14 @@ export class CpuBackend implements Backend {
 
   channelAffine(x: Buf, scale: Buf, shift: Buf, channels: number, inner: number): Storage {
     return this.wrap(channelAffineKernel(this.data(x.storage), this.data(scale.storage), this.data(shift.storage), channels, inner));
+  }
+
+  channelMoments(a: Buf, b: Buf | null, shiftA: Buf, shiftB: Buf, channels: number, inner: number): Storage {
+    return this.wrap(channelMomentsKernel(this.data(a.storage), b ? this.data(b.storage) : null, this.data(shiftA.storage), this.data(shiftB.storage), channels, inner));
+  }
+
+  channelAffine2(a: Buf, b: Buf, scaleA: Buf, scaleB: Buf, shift: Buf, channels: number, inner: number): Storage {
+    return this.wrap(channelAffine2Kernel(this.data(a.storage), this.data(b.storage), this.data(scaleA.storage), this.data(scaleB.storage), this.data(shift.storage), channels, inner));
   }
 
   cast(x: Buf, to: DType): Storage {
@@ -215,8 +231,8 @@ export class CpuBackend implements Backend {
 
   // ---- audio front end: frames.ts (framing) and fft.ts (fft.js) ----------------------------
 
-  frame(x: Buf, frameLength: number, hop: number): Storage {
-    return this.wrap(frameKernel(this.data(x.storage), x.shape[0], x.shape[1], frameLength, hop));
+  frame(x: Buf, frameLength: number, hop: number, center = 0, centerMode: 'reflect' | 'constant' = 'constant'): Storage {
+    return this.wrap(frameKernel(this.data(x.storage), x.shape[0], x.shape[1], frameLength, hop, center, centerMode === 'reflect'));
   }
 
   overlapAdd(frames: Buf, hop: number, length: number): Storage {

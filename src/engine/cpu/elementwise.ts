@@ -83,6 +83,7 @@ function binaryRow(
     case 'le': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] <= B[ib + t * sb] ? 1 : 0; break;
     case 'eq': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] === B[ib + t * sb] ? 1 : 0; break;
     case 'ne': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] !== B[ib + t * sb] ? 1 : 0; break;
+    case 'reluGrad': for (let t = 0; t < n; t++) out[o + t] = B[ib + t * sb] > 0 ? A[ia + t * sa] : 0; break;
     default: {
       // Every op of BINARY_OPS has a case: a new op without one fails to compile here.
       const missing: never = op;

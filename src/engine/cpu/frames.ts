@@ -1,14 +1,19 @@
 /** Framing kernels of the CPU reference (float64): overlapping frames and their adjoint, overlap-add. */
 
 /** x [B, L] → [B, nFrames, frameLength], out[b, f, j] = x[b, f * hop + j]. */
-export function frameKernel(x: ArrayLike<number>, batch: number, length: number, frameLength: number, hop: number): Float64Array {
-  const nFrames = length < frameLength ? 0 : Math.floor((length - frameLength) / hop) + 1;
+export function frameKernel(x: ArrayLike<number>, batch: number, length: number, frameLength: number, hop: number, center = 0, reflect = false): Float64Array {
+  const padded = length + 2 * center;
+  const nFrames = padded < frameLength ? 0 : Math.floor((padded - frameLength) / hop) + 1;
   const out = new Float64Array(batch * nFrames * frameLength);
   let o = 0;
   for (let b = 0; b < batch; b++) {
     for (let f = 0; f < nFrames; f++) {
-      const s = b * length + f * hop;
-      for (let j = 0; j < frameLength; j++) out[o++] = x[s + j];
+      for (let j = 0; j < frameLength; j++) {
+        // Position in the unpadded row; the padding mirrors (without the edge) or is zero.
+        let t = f * hop + j - center;
+        if (reflect) t = t < 0 ? -t : t >= length ? 2 * (length - 1) - t : t;
+        out[o++] = t >= 0 && t < length ? x[b * length + t] : 0;
+      }
     }
   }
   return out;

@@ -134,7 +134,8 @@ export function cos(x: Tensor): Tensor {
 
 /** max(x, 0); gradient 1 where x > 0 (as PyTorch). Backward Guided Backprop overrides this op's rule ('relu'). */
 export function relu(x: Tensor): Tensor {
-  return unary('relu', x, 'relu', ([g], [v]) => [mul(g, unaryRaw(v, 'step'))]);
+  // One pass: gy where x > 0, else 0 (the binary primitive 'reluGrad').
+  return unary('relu', x, 'relu', ([g], [v]) => [wrap(v.engine, backendOf(v.engine).binary('reluGrad', g, v, v.shape), v.shape)]);
 }
 
 /** 1 / (1 + e^-x), stable for large |x|. */

@@ -14,9 +14,9 @@ import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { fmt, shapesEqual, sizeOf } from '../shape.js';
 import { checkFloat, engineOf, record, wrap } from './core.js';
-import { affine, mul } from './elementwise.js';
+import { add, affine, mul } from './elementwise.js';
 import { sum } from './reduce.js';
-import { pad, slice } from './shape_ops.js';
+import { flip, pad, reshape, slice } from './shape_ops.js';
 
 function checkPositiveInt(v: unknown, arg: string, fname: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);
@@ -48,6 +48,44 @@ export function frame(x: Tensor, frameLength: number, hop: number): Tensor {
   const e = x.engine;
   const y = wrap(e, backendOf(e).frame({ storage: x.storage, shape: [batch, length], dtype: 'float32' }, frameLength, hop), [...lead, nFrames, frameLength]);
   return record('frame', [x], y, ([g]) => [overlapAdd(g, hop, length)]);
+}
+
+/**
+ * frame() of the last axis after centre padding by `center` samples on both sides: mirrored
+ * without the edge sample ('reflect', numpy / torch, needs center < L) or zeros ('constant').
+ * x [..., L] → [..., nFrames, frameLength] over the padded length L + 2 * center (samples). The
+ * padded wave is never materialised: one backend pass reads it in place (on lavapipe the padded
+ * copy cost as much as the framing). The gradient is overlapAdd of the output gradient with the
+ * padding folded back onto the samples it mirrors.
+ */
+export function frameCentered(x: Tensor, frameLength: number, hop: number, center: number, mode: 'reflect' | 'constant'): Tensor {
+  const fname = 'frameCentered';
+  checkFloat(x, 'x', fname);
+  checkPositiveInt(frameLength, 'frameLength', fname);
+  checkPositiveInt(hop, 'hop', fname);
+  if (!Number.isInteger(center) || center < 0) throw new ValueError(`${fname}: center must be an integer >= 0, got ${String(center)}`);
+  if (mode !== 'reflect' && mode !== 'constant') throw new ValueError(`${fname}: mode must be 'reflect' or 'constant', got ${String(mode)}`);
+  if (x.rank < 1) throw new ShapeError(`${fname}: x must have at least one axis (the samples), got a scalar`);
+  const length = x.shape[x.rank - 1];
+  if (mode === 'reflect' && center >= length && center > 0) throw new ShapeError(`${fname}: reflect padding by ${center} needs more than ${center} samples, x ${fmt(x.shape)} has ${length}`);
+  const paddedLength = length + 2 * center;
+  if (paddedLength < frameLength) throw new ShapeError(`${fname}: x ${fmt(x.shape)} padded by ${center} on both sides has ${paddedLength} samples, fewer than frameLength = ${frameLength}`);
+  const lead = x.shape.slice(0, -1);
+  const batch = sizeOf(lead);
+  const nFrames = frameCount(paddedLength, frameLength, hop);
+  const e = x.engine;
+  const y = wrap(e, backendOf(e).frame({ storage: x.storage, shape: [batch, length], dtype: 'float32' }, frameLength, hop, center, mode), [...lead, nFrames, frameLength]);
+  return record(fname, [x], y, ([g]) => {
+    const flat = reshape(overlapAdd(g, hop, paddedLength), [batch, paddedLength]);
+    let gx = slice(flat, [0, center], [batch, length]);
+    if (mode === 'reflect' && center > 0) {
+      // Padded sample i < center mirrors x[center - i]; i >= center + L mirrors x[2 (L - 1) - (i - center)].
+      const left = flip(slice(flat, [0, 0], [batch, center]), 1);
+      const right = flip(slice(flat, [0, center + length], [batch, center]), 1);
+      gx = add(add(gx, pad(left, [[0, 0], [1, length - 1 - center]])), pad(right, [[0, 0], [length - 1 - center, 1]]));
+    }
+    return [reshape(gx, x.shape)];
+  });
 }
 
 /**

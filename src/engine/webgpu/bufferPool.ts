@@ -1,8 +1,12 @@
 /**
  * Size-bucketed pool of GPU storage buffers. A released buffer is parked as "pending" until the
  * work recorded so far is submitted (`afterSubmit`): only then may a later queue.writeBuffer
- * overwrite it without racing commands that still read it. Sizes are rounded up to one of four
- * classes per power of two (at most 25% waste) so that buffers are reused across shapes.
+ * overwrite it without racing commands that still read it. A kernel output, though, is written by
+ * a command recorded after every command that read the buffer's old contents, and commands run in
+ * order, so `acquire(bytes, true)` may take a pending buffer at once: a long batch (a training
+ * step's backward) then reuses its temporaries instead of creating (and zero-filling) new buffers.
+ * Sizes are rounded up to one of four classes per power of two (at most 25% waste) so that buffers
+ * are reused across shapes.
  */
 import { OutOfMemoryError } from '../errors.js';
 
@@ -26,19 +30,20 @@ export function sizeClass(bytes: number): number {
 
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
-  private pending: GpuStorage[] = [];
+  private pending = new Map<number, GPUBuffer[]>();
   bytesInUse = 0;
   bytesPooled = 0;
 
   constructor(
     private readonly device: GPUDevice,
     /** The largest tensor a kernel can bind: min(maxBufferSize, maxStorageBufferBindingSize). */
-    private readonly maxBufferSize: number,
+    readonly maxBufferSize: number,
     /** Pooled bytes above this are destroyed instead of kept. */
     private readonly maxPooledBytes = 512 * 1024 * 1024,
   ) {}
 
-  acquire(bytes: number): GpuStorage {
+  /** A buffer of at least `bytes`; `inBatch`: the caller only writes it from recorded commands (see the note). */
+  acquire(bytes: number, inBatch = false): GpuStorage {
     const size = sizeClass(bytes);
     if (size > this.maxBufferSize) {
       throw new OutOfMemoryError(
@@ -51,6 +56,8 @@ export class BufferPool {
     let buffer = list?.pop();
     if (buffer) {
       this.bytesPooled -= size;
+    } else if (inBatch && (buffer = this.pending.get(size)?.pop())) {
+      // Reused within the batch (not counted as pooled while pending).
     } else {
       buffer = this.device.createBuffer({
         size,
@@ -66,22 +73,26 @@ export class BufferPool {
     if (s.freed) return;
     s.freed = true;
     this.bytesInUse -= s.bytes;
-    this.pending.push(s);
+    let list = this.pending.get(s.bytes);
+    if (!list) this.pending.set(s.bytes, (list = []));
+    list.push(s.buffer);
   }
 
   /** Called once recorded work is submitted: pending buffers become reusable. */
   afterSubmit(): void {
-    for (const s of this.pending) {
-      if (this.bytesPooled + s.bytes > this.maxPooledBytes) {
-        s.buffer.destroy();
-        continue;
+    for (const [size, buffers] of this.pending) {
+      for (const buffer of buffers) {
+        if (this.bytesPooled + size > this.maxPooledBytes) {
+          buffer.destroy();
+          continue;
+        }
+        let list = this.free.get(size);
+        if (!list) this.free.set(size, (list = []));
+        list.push(buffer);
+        this.bytesPooled += size;
       }
-      let list = this.free.get(s.bytes);
-      if (!list) this.free.set(s.bytes, (list = []));
-      list.push(s.buffer);
-      this.bytesPooled += s.bytes;
     }
-    this.pending = [];
+    this.pending.clear();
   }
 
   /** Destroys every pooled buffer (live ones stay). */
@@ -93,7 +104,7 @@ export class BufferPool {
 
   destroy(): void {
     this.trim();
-    for (const s of this.pending) s.buffer.destroy();
-    this.pending = [];
+    for (const buffers of this.pending.values()) for (const b of buffers) b.destroy();
+    this.pending.clear();
   }
 }

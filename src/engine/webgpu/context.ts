@@ -14,6 +14,7 @@ import { AuralensError, DeviceLostError, OutOfMemoryError } from '../errors.js';
 import { BufferPool, type GpuStorage } from './bufferPool.js';
 import { PipelineCache } from './pipelines.js';
 import { packUniforms, type UniformValues } from './uniforms.js';
+import { GpuProfiler, type GpuProfileMethod, type KernelTiming } from './profiler.js';
 
 export interface DispatchOptions {
   entry?: string;
@@ -53,6 +54,8 @@ export class GpuContext {
   /** Total submits (for tests: one forward pass should be one submit). */
   submitCount = 0;
   private disposed = false;
+  /** Set while engine.profile() runs. */
+  private profiler: GpuProfiler | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -60,9 +63,12 @@ export class GpuContext {
     readonly gpuOwner: unknown,
     /** Destroy the device on dispose (false for a device the user passed in). */
     private readonly ownsDevice = true,
+    /** A lower cap on one tensor's bytes than the device's (EngineOptions.maxBindingBytes). */
+    maxBindingBytes?: number,
   ) {
     this.align = device.limits.minUniformBufferOffsetAlignment;
-    this.pool = new BufferPool(device, Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize));
+    const deviceMax = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+    this.pool = new BufferPool(device, Math.min(deviceMax, maxBindingBytes ?? deviceMax));
     this.pipelines = new PipelineCache(device);
     this.uniformBuffer = this.newUniformBuffer();
     // Errors outside a batch's error scopes (e.g. a buffer created between batches) land here.
@@ -84,9 +90,13 @@ export class GpuContext {
     if (this.disposed) throw new DeviceLostError('the engine was disposed');
   }
 
-  alloc(bytes: number): GpuStorage {
+  /**
+   * A storage of `bytes`. `inBatch` (kernel outputs): the buffer is only written by commands
+   * recorded from now on, so one released earlier in the open batch may be reused (see BufferPool).
+   */
+  alloc(bytes: number, inBatch = false): GpuStorage {
     this.check();
-    return this.pool.acquire(bytes);
+    return this.pool.acquire(bytes, inBatch);
   }
 
   free(s: GpuStorage): void {
@@ -101,14 +111,35 @@ export class GpuContext {
     return s;
   }
 
-  private beginPass(): GPUComputePassEncoder {
+  private beginPass(descriptor?: GPUComputePassDescriptor): GPUComputePassEncoder {
     if (!this.encoder) {
       this.encoder = this.device.createCommandEncoder();
       this.device.pushErrorScope('out-of-memory');
       this.device.pushErrorScope('validation');
     }
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    if (descriptor && this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (!this.pass) this.pass = this.encoder.beginComputePass(descriptor);
     return this.pass;
+  }
+
+  /** Starts timing every dispatch (engine.profile); see profiler.ts for the two methods. */
+  startProfile(): GpuProfileMethod {
+    this.check();
+    this.flush();
+    this.profiler = new GpuProfiler(this.device);
+    return this.profiler.method;
+  }
+
+  /** Stops timing; resolves with one entry per dispatch since startProfile once they ran. */
+  async stopProfile(): Promise<KernelTiming[]> {
+    const prof = this.profiler;
+    if (!prof) return [];
+    this.flush();
+    this.profiler = null;
+    return prof.finish();
   }
 
   /** Records one dispatch. */
@@ -131,7 +162,11 @@ export class GpuContext {
       uniformSize = Math.ceil(p.uniform.layout.size / 16) * 16;
       if (this.arenaUsed + uniformSize > UNIFORM_ARENA_BYTES) this.flush();
     }
-    const pass = this.beginPass();
+    const prof = this.profiler;
+    const family = `${shader}/${o.entry ?? 'main'}`;
+    if (prof?.full) this.flush();
+    // Profiling with timestamps: each dispatch in a pass of its own that writes them.
+    const pass = this.beginPass(prof?.method === 'timestamp-query' ? prof.passFor(family) : undefined);
     const entries: GPUBindGroupEntry[] = [];
     if (p.uniform) {
       const offset = this.arenaUsed;
@@ -151,6 +186,14 @@ export class GpuContext {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(wg[0], wg[1], wg[2]);
     this.dispatchesInBatch++;
+    if (prof?.method === 'timestamp-query') {
+      pass.end();
+      this.pass = null;
+    } else if (prof) {
+      // Timed submits: this dispatch alone.
+      this.flush();
+      prof.submitted(family);
+    }
   }
 
   /** Records a buffer-to-buffer copy (ends the open compute pass). */
@@ -170,7 +213,9 @@ export class GpuContext {
       if (this.pass) this.pass.end();
       this.pass = null;
       if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.uniformBuffer, 0, this.arena, 0, this.arenaUsed);
+      const readTimestamps = this.profiler?.resolve(this.encoder);
       this.device.queue.submit([this.encoder.finish()]);
+      readTimestamps?.();
       this.encoder = null;
       // The uniform buffer keeps its bytes for the submitted commands: rotate to a fresh one so the
       // next batch's writeBuffer cannot be observed by this batch (cheap: buffers are recycled).

@@ -16,6 +16,7 @@ import * as randomK from './kernels/random.js';
 import * as convK from './kernels/conv.js';
 import * as poolK from './kernels/pool.js';
 import * as framesK from './kernels/frames.js';
+import * as channelK from './kernels/channelStats.js';
 import * as fftK from './kernels/fft.js';
 
 /** A Buf of this backend: its storage is always a GPU buffer this backend allocated. */
@@ -79,6 +80,14 @@ export class WebGpuBackend implements Backend {
 
   channelAffine(x: Buf, scale: Buf, shift: Buf, channels: number, inner: number): Storage {
     return elementwise.channelAffine(this.ctx, g(x), g(scale), g(shift), channels, inner);
+  }
+
+  channelMoments(a: Buf, b: Buf | null, shiftA: Buf, shiftB: Buf, channels: number, inner: number): Storage {
+    return channelK.channelMoments(this.ctx, g(a), b ? g(b) : null, g(shiftA), g(shiftB), channels, inner);
+  }
+
+  channelAffine2(a: Buf, b: Buf, scaleA: Buf, scaleB: Buf, shift: Buf, channels: number, inner: number): Storage {
+    return channelK.channelAffine2(this.ctx, g(a), g(b), g(scaleA), g(scaleB), g(shift), channels, inner);
   }
 
   cast(x: Buf, to: DType): Storage {
@@ -165,8 +174,8 @@ export class WebGpuBackend implements Backend {
     return poolK.upsample2dBackward(this.ctx, g(gy), xShape, mode, alignCorners);
   }
 
-  frame(x: Buf, frameLength: number, hop: number): Storage {
-    return framesK.frame(this.ctx, g(x), frameLength, hop);
+  frame(x: Buf, frameLength: number, hop: number, center = 0, centerMode: 'reflect' | 'constant' = 'constant'): Storage {
+    return framesK.frame(this.ctx, g(x), frameLength, hop, center, centerMode);
   }
 
   overlapAdd(frames: Buf, hop: number, length: number): Storage {

@@ -34,7 +34,8 @@ export const WG = 64;
 
 /** A new output buffer for `size` 4-byte elements. */
 export function output(ctx: GpuContext, size: number): GpuStorage {
-  return ctx.alloc(Math.max(1, size) * 4);
+  // Written by the kernel that follows: may reuse a buffer released earlier in the open batch.
+  return ctx.alloc(Math.max(1, size) * 4, true);
 }
 
 /** Pads a shape/stride list to MAX_RANK entries (for array<vec4<u32>, 2> uniforms). */

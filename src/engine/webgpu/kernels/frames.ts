@@ -7,10 +7,16 @@ import type { GpuStorage } from '../bufferPool.js';
 import type { GpuContext } from '../context.js';
 import { groups, output, type GBuf } from './common.js';
 
-/** x [B, L] → [B, nFrames, frameLength], out[b, f, j] = x[b, f * hop + j]. */
-export function frame(ctx: GpuContext, x: GBuf, frameLength: number, hop: number): GpuStorage {
+/**
+ * x [B, L] → [B, nFrames, frameLength], out[b, f, j] = x[b, f * hop + j] of the rows padded by
+ * `center` samples on both sides ('reflect' or zeros), read in place: framing a centred STFT is
+ * one pass over the wave instead of a padded copy and then the frames.
+ */
+export function frame(ctx: GpuContext, x: GBuf, frameLength: number, hop: number, center = 0, centerMode: 'reflect' | 'constant' = 'constant'): GpuStorage {
   const [batch, length] = x.shape;
-  const nFrames = length < frameLength ? 0 : Math.floor((length - frameLength) / hop) + 1;
+  const padded = length + 2 * center;
+  const nFrames = padded < frameLength ? 0 : Math.floor((padded - frameLength) / hop) + 1;
+  const geometry = { center, reflect: centerMode === 'reflect' ? 1 : 0 };
   const n = batch * nFrames * frameLength;
   const out = output(ctx, n);
   if (n === 0) return out;
@@ -19,7 +25,7 @@ export function frame(ctx: GpuContext, x: GBuf, frameLength: number, hop: number
     // One workgroup row per frame: no index division (see frame3).
     ctx.dispatch('frames', {
       entry: 'frame3',
-      uniforms: { n, length, frameLength, hop, nFrames },
+      uniforms: { n, length, frameLength, hop, nFrames, ...geometry },
       buffers: { x: x.storage, out },
       workgroups: [groups(frameLength), nFrames, batch],
     });
@@ -27,7 +33,7 @@ export function frame(ctx: GpuContext, x: GBuf, frameLength: number, hop: number
   }
   ctx.dispatch('frames', {
     entry: 'frame',
-    uniforms: { n, length, frameLength, hop, nFrames },
+    uniforms: { n, length, frameLength, hop, nFrames, ...geometry },
     buffers: { x: x.storage, out },
     workgroups: groups(n),
   });
