@@ -1,5 +1,5 @@
 // Bundles src/index.ts for the browser: dist/browser/auralens.js (ESM, minified, with a source map).
-// Shaders are inlined as strings: src/kernels/shaderSources.generated.ts is regenerated first
+// Shaders are inlined as strings: src/engine/webgpu/shaderSources.generated.ts is regenerated first
 // (scripts/bundle-shaders.mjs, as `npm run shaders`). Node-only code must never be reached in the browser: src/audio/load.ts
 // lives under the 'auralens/node' subpath and is not imported from src/index.ts; the `webgpu` package
 // is only imported dynamically under Node through a variable specifier. node: builtins and 'webgpu'

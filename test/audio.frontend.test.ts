@@ -14,7 +14,7 @@ import { mul, sub, sum } from '../src/engine/ops/index.js';
 import type { Tensor } from '../src/engine/tensor.js';
 import type { WebGpuBackend } from '../src/engine/webgpu/webgpuBackend.js';
 import { goldenFile, measures } from './helpers/golden.js';
-import { gpuBackend } from './helpers/gpu.js';
+import { backendOf, gpuBackend } from './helpers/gpu.js';
 import { maxAbsRel, randArray, rng } from './helpers/random.js';
 
 
@@ -293,7 +293,7 @@ describe('normalizePerClip', () => {
 describe.skipIf(!gpuAvailable)('logMel on WebGPU: one recorded pass', () => {
   it('records without submitting (no host round trip) and leaks nothing but its cached constants', async () => {
     const e = gpu!;
-    const ctx = (e.impl as WebGpuBackend).ctx;
+    const ctx = (backendOf(e) as WebGpuBackend).ctx;
     const x = clips(e, 4, 48000, 77);
     for (const method of ['fft', 'matmul'] as const) {
       audio.logMel(x, { method }).dispose();

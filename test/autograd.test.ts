@@ -232,6 +232,16 @@ describe('withBackwardOverride', () => {
     expectClose(await vals(after), plain);
     for (const t of [x, g, cw, after]) t.dispose();
   });
+
+  it('refuses a misspelt op name at run time (JavaScript callers), naming the nearest op', () => {
+    const rules = { rleu: guided } as unknown as Parameters<typeof withBackwardOverride>[0];
+    expect(() => withBackwardOverride(rules, () => 0)).toThrow(ValueError);
+    expect(() => withBackwardOverride(rules, () => 0)).toThrow("withBackwardOverride: unknown op 'rleu' — did you mean 'relu'?");
+    const far = { notAnOpAtAll: guided } as unknown as Parameters<typeof withBackwardOverride>[0];
+    expect(() => withBackwardOverride(far, () => 0)).toThrow(/unknown op 'notAnOpAtAll'$/);
+    const notRule = { relu: 3 } as unknown as Parameters<typeof withBackwardOverride>[0];
+    expect(() => withBackwardOverride(notRule, () => 0)).toThrow("the rule for 'relu' must be a function");
+  });
 });
 
 describe('noGrad', () => {

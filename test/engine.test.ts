@@ -24,7 +24,7 @@ import {
   mean,
 } from '../src/index.js';
 import type { WebGpuBackend } from '../src/engine/webgpu/webgpuBackend.js';
-import { gpuBackend } from './helpers/gpu.js';
+import { backendOf, gpuBackend } from './helpers/gpu.js';
 
 const gpuAvailable = (await gpuBackend()) !== null;
 
@@ -61,6 +61,12 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       expect(info.limits.maxBindingBytes).toBeGreaterThanOrEqual(128 * 2 ** 20);
       expect(info.limits.maxBindingBytes).toBeLessThanOrEqual(info.limits.maxBufferSize);
       if (kind === 'webgpu') expect(Number.isFinite(info.limits.maxComputeInvocationsPerWorkgroup)).toBe(true);
+    });
+
+    it('keeps its backend private: no impl property, not even for JavaScript callers', () => {
+      expect((e as unknown as Record<string, unknown>).impl).toBeUndefined();
+      expect(Object.keys(e)).not.toContain('impl');
+      expect(backendOf(e).name).toBe(kind);
     });
 
     it('creates tensors from data and by pattern', async () => {
@@ -187,7 +193,7 @@ for (const kind of ['cpu', 'webgpu'] as const) {
 describe.skipIf(!gpuAvailable)('WebGPU batching and failure modes', () => {
   it('records a forward pass into one submit', async () => {
     const e = await createEngine({ backend: 'webgpu' });
-    const ctx = (e.impl as WebGpuBackend).ctx;
+    const ctx = (backendOf(e) as WebGpuBackend).ctx;
     const x = e.randn([32, 64], { seed: 5 });
     const w = e.randn([64, 64], { seed: 6 });
     await x.read();
@@ -201,14 +207,14 @@ describe.skipIf(!gpuAvailable)('WebGPU batching and failure modes', () => {
 
   it('throws OutOfMemoryError for a buffer beyond the device limits', async () => {
     const e = await createEngine({ backend: 'webgpu' });
-    const n = Math.ceil((e.impl as WebGpuBackend).ctx.device.limits.maxStorageBufferBindingSize / 4) + 1024;
+    const n = Math.ceil((backendOf(e) as WebGpuBackend).ctx.device.limits.maxStorageBufferBindingSize / 4) + 1024;
     expect(() => e.zeros([n])).toThrow(OutOfMemoryError);
     e.dispose();
   });
 
   it('turns device loss into DeviceLostError for pending and later work', async () => {
     const e = await createEngine({ backend: 'webgpu' });
-    const ctx = (e.impl as WebGpuBackend).ctx;
+    const ctx = (backendOf(e) as WebGpuBackend).ctx;
     const x = e.ones([1024]);
     const pending = exp(x).read();
     ctx.device.destroy();

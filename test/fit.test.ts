@@ -22,7 +22,7 @@ import type { Tensor } from '../src/engine/tensor.js';
 import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../src/nn/index.js';
 import { SGD } from '../src/optim/index.js';
 import { fit, loadCheckpoint, saveCheckpoint, shuffleOrder, type FitProgress } from '../src/train/fit.js';
-import { gpuBackend } from './helpers/gpu.js';
+import { backendOf, gpuBackend } from './helpers/gpu.js';
 import { maxAbsRel, rng } from './helpers/random.js';
 
 const gpuAvailable = (await gpuBackend()) !== null;
@@ -87,7 +87,7 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       await ready;
       const model = makeModel(e, 10);
       const seen: FitProgress[] = [];
-      const impl = e.impl as { read: (...a: never[]) => Promise<unknown> };
+      const impl = backendOf(e) as unknown as { read: (...a: never[]) => Promise<unknown> };
       const realRead = impl.read;
       let reads = 0;
       impl.read = function (this: unknown, ...args: never[]) {

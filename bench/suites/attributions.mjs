@@ -18,6 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, gradCam, integratedGradients, models, nn, noGrad, saliency } from '../../dist/index.js';
+import { topKernels } from '../harness.mjs';
 
 const N_MELS = 64;
 const FRAMES = 301;
@@ -47,7 +48,7 @@ function median(v) {
 
 async function time(e, fn) {
   const t0 = performance.now();
-  const out = fn();
+  const out = await fn(); // the xai methods may be async
   const ts = Array.isArray(out) ? out : [out];
   await e.sync();
   // A read waits for everything the result depends on (sync alone may not on every backend).
@@ -115,6 +116,10 @@ export async function run() {
         const runs = [];
         for (let i = 0; i < RUNS; i++) runs.push(await time(e, () => w.fn(model, x, s)));
         const measured = median(runs);
+        const top = await topKernels(e, async () => {
+          const out = await w.fn(model, x, s);
+          for (const t of Array.isArray(out) ? out : [out]) t.dispose();
+        }, `${w.label} (${e.backend})`);
         const scale = w.work(w.size) / w.work(s);
         const ms = measured * scale;
         row = {
@@ -128,12 +133,13 @@ export async function run() {
           timed: s.steps ? `${s.clips} clip(s) x ${s.steps} steps` : `${s.clips} clip(s)`,
           timedMs: +measured.toFixed(1),
           runsMs: runs.map((r) => +r.toFixed(1)),
+          topKernels: top,
         };
       } catch (err) {
         row = { name: `${w.label} (${e.backend})`, workload: w.key, backend: e.backend, error: String(err?.message ?? err) };
       }
       rows.push(row);
-      console.log(JSON.stringify(row));
+      console.log(JSON.stringify({ ...row, topKernels: undefined }));
       x.dispose();
       model.dispose();
     }

@@ -16,6 +16,7 @@ export async function run() {
     return {
       name: `matmul ${n}^3 (${e.backend})`,
       flops: 2 * n * n * n,
+      engine: e,
       fn: async () => {
         const y = matmul(a, w);
         await e.sync();
@@ -34,6 +35,7 @@ export async function run() {
     return {
       name: `elementwise chain [64, 16000] x5 (${e.backend})`,
       flops: 5 * elems,
+      engine: e,
       fn: async () => {
         const y = e.tidy(() => sigmoid(tanh(add(mul(exp(mul(x, 0.1)), 1.5), 0.3))));
         await e.sync();
@@ -48,6 +50,7 @@ export async function run() {
     return {
       name: `sum over axis 1 of [64, 16000] (${e.backend})`,
       flops: elems,
+      engine: e,
       fn: async () => {
         const y = sum(x, 1);
         await e.sync();

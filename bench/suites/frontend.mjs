@@ -31,6 +31,7 @@ export async function run() {
       return {
         name: `${w.what} (${label(v)})`,
         flops,
+        engine: v.e,
         fn: async () => {
           const y = audio.logMel(x, { method: v.method });
           await v.e.sync();

@@ -4,7 +4,7 @@
 // gradients), WebGPU against the CPU. The CPU reference is timed on a prefix of the batch and
 // scaled linearly (marked in the results): at full size it takes minutes per sample.
 import { createEngine, models, conv2d, matmul, crossEntropy, gradientTape, noGrad } from '../../dist/index.js';
-import { runSuite } from '../harness.mjs';
+import { runInterleaved, runSuite } from '../harness.mjs';
 
 export async function run() {
   const gpu = await createEngine({ backend: 'auto' });
@@ -21,6 +21,7 @@ export async function run() {
       name: `conv2d 3x3 [16,32,32,150] -> 64 (${e.backend})`,
       flops: convFlops(16),
       scale: 16 / n,
+      engine: e,
       fn: async () => {
         const y = conv2d(x, w, null, { padding: 1 });
         await e.sync();
@@ -35,6 +36,7 @@ export async function run() {
     return {
       name: 'matmul 1024^3 (webgpu, the ceiling)',
       flops: 2 * 1024 ** 3,
+      engine: e,
       fn: async () => {
         const y = matmul(a, b);
         await e.sync();
@@ -42,7 +44,39 @@ export async function run() {
       },
     };
   });
+  // The backward kernels on the genre CNN's conv2 and conv3 shapes (batch 16), WebGPU only: the
+  // input and weight gradients against the forward of the same shape (issue 13: each >= 70 % of
+  // the forward's GFLOP/s; all three passes have the same FLOPs). Timed at the kernel level
+  // (Backend primitives), so that no forward is included in a backward row, and round-robin
+  // (runInterleaved), so that the machine's drift does not enter the ratios.
+  const P = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
+  const passes = { conv2: [], conv3: [] };
+  for (const e of engines.filter((g) => g.backend === 'webgpu')) {
+    for (const [label, [n, c, h, w, o]] of [['conv2', [16, 32, 32, 150, 64]], ['conv3', [16, 64, 16, 75, 128]]]) {
+      const x = e.randn([n, c, h, w], { seed: 11 });
+      const wt = e.randn([o, c, 3, 3], { seed: 12, std: 0.1 });
+      const gy = e.randn([n, o, h, w], { seed: 13 });
+      const flops = 2 * n * o * c * h * w * 9;
+      const kernel = (make) => async () => {
+        const s = make();
+        await e.sync();
+        e.impl.free(s);
+      };
+      passes[label].push(
+        { name: `${label} forward [${n},${c},${h},${w}] -> ${o} (webgpu)`, flops, engine: e, fn: kernel(() => e.impl.conv2d(x, wt, null, P)) },
+        { name: `${label} input gradient [${n},${c},${h},${w}] -> ${o} (webgpu)`, flops, engine: e, fn: kernel(() => e.impl.conv2dBackwardInput(gy, wt, x.shape, P)) },
+        { name: `${label} weight gradient [${n},${c},${h},${w}] -> ${o} (webgpu)`, flops, engine: e, fn: kernel(() => e.impl.conv2dBackwardWeight(x, gy, wt.shape, P)) },
+      );
+    }
+  }
   await runSuite('layers-conv', [...convCases, ...mm], { baseline: `conv2d 3x3 [16,32,32,150] -> 64 (cpu)` });
+  for (const label of ['conv2', 'conv3']) {
+    if (!passes[label].length) continue;
+    const out = await runInterleaved(`layers-conv-passes-${label}`, passes[label], { baseline: passes[label][0].name, rounds: 5 });
+    const [f, i, w] = out.results;
+    // Same FLOPs: the rate ratio is the inverse of the per-round time ratio.
+    console.log(`${label}: input gradient at ${(100 / i.ratioToBaseline).toFixed(0)} %, weight gradient at ${(100 / w.ratioToBaseline).toFixed(0)} % of the forward's GFLOP/s (${f.gflops} GFLOP/s)`);
+  }
 
   // The genre CNN at batch 64 on [1, 64, 301]: forward (eval) and a training step's gradients.
   // conv1's output for 64 clips is 157 MB, above lavapipe's 128 MiB per-binding limit, so the
@@ -58,13 +92,14 @@ export async function run() {
     const y = e.tensor(Array.from({ length: n }, (_, i) => i % 10), [n], 'int32');
     return { e, n, reps, model, x, y };
   });
-  await runSuite(
+  const fwdOut = await runSuite(
     'layers-genre-forward',
     cnn.map(({ e, n, reps, model, x }) => ({
       name: `genre CNN forward, batch ${batch} (${e.backend})`,
       // 2 x multiply-adds of every conv and linear layer: 23.36 GFLOP (as peer-figures.md).
       flops: 23.36e9,
       scale: batch / (n * reps),
+      engine: e,
       fn: async () => {
         model.eval();
         const outs = [];
@@ -76,13 +111,14 @@ export async function run() {
     })),
     { baseline: `genre CNN forward, batch ${batch} (cpu)` },
   );
-  await runSuite(
+  const trainOut = await runSuite(
     'layers-genre-train-step',
     cnn.map(({ e, n, reps, model, x, y }) => ({
       name: `genre CNN forward+backward, batch ${batch} (${e.backend})`,
       // Forward plus input and weight gradients: about 3 x the forward's FLOPs.
       flops: 3 * 23.36e9,
       scale: batch / (n * reps),
+      engine: e,
       fn: async () => {
         model.train();
         const params = model.parameters();
@@ -95,6 +131,28 @@ export async function run() {
     })),
     { baseline: `genre CNN forward+backward, batch ${batch} (cpu)` },
   );
+  // The issue-13 ratio: a training step against the forward, both on WebGPU, round-robin.
+  const g = cnn.find((c) => c.e.backend === 'webgpu');
+  if (g) {
+    const find = (out) => out.results.find((r) => r.name.endsWith('(webgpu)'));
+    const fCase = { name: `genre CNN forward, batch ${batch} (webgpu)`, fn: async () => {
+      g.model.eval();
+      const outs = [];
+      for (let r = 0; r < g.reps; r++) outs.push(noGrad(() => g.model.call(g.x)));
+      await g.e.sync();
+      for (const o of outs) o.dispose();
+    } };
+    const tCase = { name: `genre CNN forward+backward, batch ${batch} (webgpu)`, fn: async () => {
+      g.model.train();
+      const params = g.model.parameters();
+      const all = [];
+      for (let r = 0; r < g.reps; r++) all.push(...gradientTape((tape) => tape.gradient(crossEntropy(g.model.call(g.x), g.y), params)));
+      await g.e.sync();
+      for (const t of all) t.dispose();
+    } };
+    const out = await runInterleaved('layers-genre-train-vs-forward', [fCase, tCase], { baseline: fCase.name, rounds: 3 });
+    console.log(`genre CNN batch ${batch}: training step = ${out.results[1].ratioToBaseline} x the forward (webgpu, round-robin; benny rows: ${(find(trainOut).ms / find(fwdOut).ms).toFixed(2)} x)`);
+  }
   gpu.dispose();
   cpu.dispose();
 }

@@ -1,12 +1,30 @@
 /**
  * Real DFTs of the last axis, two interchangeable implementations:
- * - 'fft': the backend's rfft primitive (WebGPU: a mixed-radix Stockham FFT in WGSL; CPU:
- *   fft.js), with its own backward rule, rfftAdjoint (the same kernels run the other way);
+ * - 'fft': the engine's FFT ops (src/engine/ops/signal.ts: the backend's rfft primitive, WebGPU
+ *   Stockham FFT / CPU fft.js), whose backward rule is rfftAdjoint (the same kernels run the
+ *   other way);
  * - 'matmul': a product with a cos / -sin basis [n, bins] computed once per (engine, n, bins,
  *   window) in float64 and cached; its gradient is matmul's.
  * Both compute X[k] = sum_j x[j] e^(-2 pi i j k / n) for k < bins, unnormalised.
  */
-import { add, affine, checkFloat, type Engine, engineOf, fmt, isRecording, matmul, mul, recordOp, ShapeError, shapesEqual, square, sum, type Tensor, tidy, ValueError, wrap } from '../engine/index.js';
+import {
+  add,
+  checkFloat,
+  type Engine,
+  engineOf,
+  fmt,
+  matmul,
+  mul,
+  rfft as fftRfft,
+  rfftAdjoint as fftAdjoint,
+  rfftPower as fftPower,
+  ShapeError,
+  shapesEqual,
+  square,
+  type Tensor,
+  tidy,
+  ValueError,
+} from '../engine/index.js';
 import { cachedConstant } from './cache.js';
 
 /** How a DFT is computed: the FFT primitive, or a matmul with a cached basis. */
@@ -78,53 +96,6 @@ function checkBins(bins: number, n: number, fname: string): void {
   if (!Number.isInteger(bins) || bins < 1 || bins > n) throw new ValueError(`${fname}: bins must be an integer in [1, ${n}], got ${String(bins)}`);
 }
 
-/** Buf view of a tensor as [rows, last]. */
-function rowsView(t: Tensor) {
-  const last = t.shape[t.rank - 1];
-  return { storage: t.storage, shape: [last === 0 ? 0 : t.size / last, last], dtype: 'float32' as const };
-}
-
-/** Sums a [..., n] tensor over its leading axes → [n] (the gradient of a per-column window). */
-function sumRows(t: Tensor): Tensor {
-  return t.rank === 1 ? t : sum(t, Array.from({ length: t.rank - 1 }, (_, i) => i));
-}
-
-/** The FFT primitive as an op: x [..., n] (times window [n]) → re, im [..., bins]. */
-function rfftPrimitive(x: Tensor, bins: number, window: Tensor | null): { re: Tensor; im: Tensor } {
-  const n = x.shape[x.rank - 1];
-  const lead = x.shape.slice(0, -1);
-  const e = x.engine;
-  const [sr, si] = e.impl.rfft(rowsView(x), n, bins, window ? rowsView(window) : null);
-  const re = wrap(e, sr, [...lead, bins]);
-  const im = wrap(e, si, [...lead, bins]);
-  if (isRecording()) {
-    recordOp('rfft', window ? [x, window] : [x], [re, im], ([gr, gi], [xi, wi], _o, needs) => [
-      needs[0] ? rfftAdjoint(gr, gi, n, { method: 'fft', window: wi ?? undefined }) : null,
-      wi && needs[1] ? sumRows(mul(xi, rfftAdjoint(gr, gi, n, { method: 'fft' }))) : null,
-    ]);
-  }
-  return { re, im };
-}
-
-/** The adjoint primitive as an op: re, im [..., bins] → [..., n] (times window [n]). */
-function rfftAdjointPrimitive(re: Tensor, im: Tensor, n: number, window: Tensor | null): Tensor {
-  const bins = re.shape[re.rank - 1];
-  const lead = re.shape.slice(0, -1);
-  const e = re.engine;
-  const y = wrap(e, e.impl.rfftAdjoint(rowsView(re), rowsView(im), n, window ? rowsView(window) : null), [...lead, n]);
-  if (isRecording()) {
-    recordOp('rfftAdjoint', window ? [re, im, window] : [re, im], [y], ([g], [ri, ii, wi], _o, needs) => {
-      const r = needs[0] || needs[1] ? rfft(g, { bins, method: 'fft', window: wi ?? undefined }) : null;
-      return [
-        needs[0] ? r!.re : null,
-        needs[1] ? r!.im : null,
-        wi && needs[2] ? sumRows(mul(g, rfftAdjoint(ri, ii, n, { method: 'fft' }))) : null,
-      ];
-    });
-  }
-  return y;
-}
-
 /**
  * The power spectrum |rfft(x)|^2 [..., bins] in one kernel ('fft'; the FFT primitive's rfftPower)
  * or as re^2 + im^2 ('matmul'). Its backward rule recomputes re and im (one more FFT) and applies
@@ -146,21 +117,7 @@ export function rfftPower(x: Tensor, options: RfftOptions = {}): Tensor {
       return add(square(r.re), square(r.im));
     });
   }
-  const e = x.engine;
-  const p = wrap(e, e.impl.rfftPower(rowsView(x), n, bins, w ? rowsView(w) : null), [...x.shape.slice(0, -1), bins]);
-  if (isRecording()) {
-    recordOp('rfftPower', w ? [x, w] : [x], [p], ([g], [xi, wi], _o, needs) => {
-      const { re, im } = rfftPrimitive(xi, bins, wi ?? null);
-      const g2 = affine(g, 2, 0);
-      const gr = mul(re, g2);
-      const gi = mul(im, g2);
-      return [
-        needs[0] ? rfftAdjoint(gr, gi, n, { method: 'fft', window: wi ?? undefined }) : null,
-        wi && needs[1] ? sumRows(mul(xi, rfftAdjoint(gr, gi, n, { method: 'fft' }))) : null,
-      ];
-    });
-  }
-  return p;
+  return fftPower(x, { bins, window: w });
 }
 
 function checkWindow(w: Tensor | undefined, n: number, like: Tensor, fname: string): Tensor | null {
@@ -193,7 +150,10 @@ export function rfft(x: Tensor, options: RfftOptions = {}): { re: Tensor; im: Te
   checkBins(bins, n, fname);
   const method = checkMethod(options.method, fname);
   const w = checkWindow(options.window, n, x, fname);
-  if (method === 'fft') return rfftPrimitive(x, bins, w);
+  if (method === 'fft') {
+    const [re, im] = fftRfft(x, { bins, window: w });
+    return { re, im };
+  }
   return tidy(() => {
     const xw = w ? mul(x, w) : x;
     return { re: matmul(xw, dftBasis(x.engine, 'cos', n, bins)), im: matmul(xw, dftBasis(x.engine, 'msin', n, bins)) };
@@ -218,7 +178,7 @@ export function rfftAdjoint(re: Tensor, im: Tensor, n: number, options: { method
   checkBins(bins, n, fname);
   const method = checkMethod(options.method, fname);
   const w = checkWindow(options.window, n, re, fname);
-  if (method === 'fft') return rfftAdjointPrimitive(re, im, n, w);
+  if (method === 'fft') return fftAdjoint(re, im, n, { window: w });
   return tidy(() => {
     const y = add(matmul(re, dftBasis(re.engine, 'cosT', n, bins)), matmul(im, dftBasis(re.engine, 'msinT', n, bins)));
     return w ? mul(y, w) : y;

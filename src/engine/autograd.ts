@@ -9,11 +9,13 @@
  * to intermediate tensors (a layer's activation, for Grad-CAM and TCAV) come from the same walk.
  * Backward rules are themselves written with differentiable ops, so they run on either backend.
  */
+import { backendOf } from './backendOf.js';
 import { DTypeError, ShapeError, ValueError } from './errors.js';
+import { OP_NAMES, type OpName } from './primitives.js';
+import { nearest } from './suggest.js';
 import { tidy } from './scope.js';
 import { fmt, shapesEqual } from './shape.js';
 import { Tensor } from './tensor.js';
-import { add } from './ops/elementwise.js';
 
 /**
  * A backward rule: given the gradients of the outputs (same shapes as the outputs), returns the
@@ -28,7 +30,7 @@ export type BackwardRule = (
 ) => (Tensor | null)[];
 
 interface TapeNode {
-  op: string;
+  op: OpName;
   /** Ids of the op's tensors (gradients are keyed by them). */
   inputIds: readonly number[];
   outputIds: readonly number[];
@@ -40,6 +42,16 @@ interface TapeNode {
   holders: number;
 }
 
+/**
+ * prev + g for two gradients of the same tensor (same shape). The tape imports no ops (they
+ * import the tape to record themselves): gradients are summed under noGrad, so the backend's add
+ * primitive is all it takes.
+ */
+function accumulate(prev: Tensor, g: Tensor): Tensor {
+  const e = prev.engine;
+  return e._wrap(backendOf(e).binary('add', prev, g, prev.shape), prev.shape, 'float32');
+}
+
 function releaseNode(node: TapeNode): void {
   if (--node.holders > 0) return;
   for (const t of node.inputs) t.dispose();
@@ -48,7 +60,7 @@ function releaseNode(node: TapeNode): void {
 
 const activeTapes: Tape[] = [];
 let noGradDepth = 0;
-const overrides: Map<string, BackwardRule>[] = [];
+const overrides: Map<OpName, BackwardRule>[] = [];
 
 /** True when ops should be recorded (some tape active and not inside noGrad). */
 export function isRecording(): boolean {
@@ -56,7 +68,7 @@ export function isRecording(): boolean {
 }
 
 /** @internal Records an op on every active tape. Called by the op layer. */
-export function recordOp(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardRule): void {
+export function recordOp(op: OpName, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardRule): void {
   if (!isRecording()) return;
   const node: TapeNode = {
     op,
@@ -80,12 +92,28 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Backward rules by the name of the op they replace (see OP_NAMES in ./primitives.ts). */
+export type BackwardOverrides = Partial<Record<OpName, BackwardRule>>;
+
 /**
  * Runs fn with some ops' backward rules replaced, e.g. `{ relu: guidedReluRule }` for Guided
  * Backprop. The replacement applies to gradients computed inside fn (whenever the op was recorded).
+ * Keys are op names (OP_NAMES): TypeScript rejects a misspelt key, and so does this function at
+ * run time (a ValueError naming the nearest op), since a silently ignored override is a wrong answer.
  */
-export function withBackwardOverride<T>(rules: Record<string, BackwardRule>, fn: () => T): T {
-  overrides.push(new Map(Object.entries(rules)));
+export function withBackwardOverride<T>(rules: BackwardOverrides, fn: () => T): T {
+  if (rules === null || typeof rules !== 'object') throw new ValueError(`withBackwardOverride: rules must be an object of backward rules by op name, got ${rules === null ? 'null' : typeof rules}`);
+  if (typeof fn !== 'function') throw new ValueError(`withBackwardOverride: fn must be a function, got ${typeof fn}`);
+  const map = new Map<OpName, BackwardRule>();
+  for (const [key, rule] of Object.entries(rules)) {
+    if (!(OP_NAMES as readonly string[]).includes(key)) {
+      const near = nearest(key, OP_NAMES);
+      throw new ValueError(`withBackwardOverride: unknown op '${key.slice(0, 40)}'${near ? ` — did you mean '${near}'?` : ''}`);
+    }
+    if (typeof rule !== 'function') throw new ValueError(`withBackwardOverride: the rule for '${key}' must be a function, got ${rule === null ? 'null' : typeof rule}`);
+    map.set(key as OpName, rule);
+  }
+  overrides.push(map);
   try {
     return fn();
   } finally {
@@ -147,7 +175,7 @@ export class Tape {
             }
             const id = node.inputIds[i];
             const prev = grads.get(id);
-            grads.set(id, prev ? add(prev, g) : g);
+            grads.set(id, prev ? accumulate(prev, g) : g);
           });
         }
         // A gradient may be shared (add hands its incoming gradient to both inputs; xs may list a

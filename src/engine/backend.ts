@@ -12,6 +12,7 @@
  * - float32 tensors hold IEEE float32 on the GPU; the CPU reference holds them in float64 and
  *   accumulates in float64 (it is the tests' oracle).
  */
+import type { BinaryOp, Primitive, ReduceOp, UnaryOp } from './primitives.js';
 import type { Shape } from './shape.js';
 
 export type DType = 'float32' | 'int32';
@@ -27,21 +28,11 @@ export interface Buf {
 }
 
 /**
- * Elementwise unary float ops. Parameters a and b:
- * clamp: y = min(max(x, a), b); powScalar: y = x^a; affine: y = a*x + b; step: y = x > 0 ? 1 : 0;
- * reluGrad is not a primitive (it is mul(gy, step(x))).
+ * The op lists (unary, binary, reduce) and the primitive list live in ./primitives.ts, written
+ * once. Unary parameters a and b: clamp: y = min(max(x, a), b); powScalar: y = x^a;
+ * affine: y = a*x + b; step: y = x > 0 ? 1 : 0 (reluGrad is not a primitive: mul(gy, step(x))).
  */
-export type UnaryOp =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'step'
-  | 'square' | 'reciprocal' | 'sin' | 'cos' | 'clamp' | 'powScalar' | 'affine';
-
-/** Elementwise binary float ops with numpy broadcasting; comparisons give 1 or 0. */
-export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
-
-/** Reductions of the middle axis of an [outer, reduce, inner] view. argmax/argmin give int32. */
-export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+export type { UnaryOp, BinaryOp, ReduceOp, Primitive } from './primitives.js';
 
 export interface MatmulParams {
   /** Number of matrices in the output batch. */
@@ -203,3 +194,14 @@ export interface Backend {
    */
   rfftAdjoint(re: Buf, im: Buf, n: number, window: Buf | null): Storage;
 }
+
+/** The lifecycle members of a Backend; every other member is a kernel named in PRIMITIVES. */
+type Lifecycle = 'name' | 'upload' | 'read' | 'free' | 'memory' | 'flush' | 'sync' | 'dispose';
+
+/** The kernels of the contract: exactly the primitives of ./primitives.ts. */
+export type Kernels = Pick<Backend, Primitive>;
+
+// Compile-time check, both ways: a kernel missing from PRIMITIVES, or a primitive without a
+// kernel in the contract, makes one of these two lines fail to type-check.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const kernelsMatchPrimitives: Same<Exclude<keyof Backend, Lifecycle>, Primitive> = true;

@@ -3,6 +3,7 @@
  * Ops are free functions (see ops/) that take tensors and run on the tensors' engine.
  */
 import type { Backend, DType } from './backend.js';
+import { setBackendAccessor } from './backendOf.js';
 import { CpuBackend } from './cpu/cpuBackend.js';
 import { DTypeError, NoAdapterError, ShapeError, ValueError } from './errors.js';
 import { tidy, trackTensor, untrackTensor } from './scope.js';
@@ -57,12 +58,21 @@ export class Engine {
   private live = new Set<Tensor>();
   private disposed = false;
 
-  /** @internal Use createEngine(). `impl` is the backend that runs the primitives. */
-  constructor(readonly impl: Backend) {}
+  /** The backend that runs the primitives: engine-internal, reached through ./backendOf.ts. */
+  readonly #impl: Backend;
+
+  static {
+    setBackendAccessor((e) => e.#impl);
+  }
+
+  /** @internal Use createEngine(). */
+  constructor(impl: Backend) {
+    this.#impl = impl;
+  }
 
   /** Which backend runs this engine's ops: 'webgpu' or 'cpu'. */
   get backend(): 'webgpu' | 'cpu' {
-    return this.impl.name;
+    return this.#impl.name;
   }
 
   /** @internal */
@@ -117,7 +127,7 @@ export class Engine {
       }
       range = [lo, hi];
     }
-    return this._wrap(this.impl.upload(arr, dtype), sh, dtype, range);
+    return this._wrap(this.#impl.upload(arr, dtype), sh, dtype, range);
   }
 
   /** A tensor of the given shape filled with `value`. */
@@ -126,7 +136,7 @@ export class Engine {
     const sh = checkShape(shape, 'shape');
     if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`value: expected a number, got ${String(value)}`);
     if (dtype === 'int32' && !Number.isInteger(value)) throw new ValueError(`value: int32 tensors need an integer, got ${value}`);
-    return this._wrap(this.impl.fill(sizeOf(sh), value, dtype), sh, dtype, dtype === 'int32' ? [value, value] : undefined);
+    return this._wrap(this.#impl.fill(sizeOf(sh), value, dtype), sh, dtype, dtype === 'int32' ? [value, value] : undefined);
   }
 
   zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
@@ -168,7 +178,7 @@ export class Engine {
     const sh = checkShape(shape, 'shape');
     if (!Number.isSafeInteger(seed)) throw new ValueError(`${fname}: seed must be an integer, got ${String(seed)}`);
     if (!Number.isFinite(a) || !Number.isFinite(b)) throw new ValueError(`${fname}: distribution parameters must be finite, got ${a}, ${b}`);
-    return this._wrap(this.impl.random(sizeOf(sh), seed, dist, a, b), sh, 'float32');
+    return this._wrap(this.#impl.random(sizeOf(sh), seed, dist, a, b), sh, 'float32');
   }
 
   /** Runs fn and disposes every tensor it created except those it returns. */
@@ -182,12 +192,12 @@ export class Engine {
    * sized from it.
    */
   info(): EngineInfo {
-    const gpu = (this.impl as { ctx?: { device: GPUDevice }; adapterInfo?: string }).ctx?.device;
-    if (this.impl.name === 'webgpu' && gpu) {
+    const gpu = (this.#impl as { ctx?: { device: GPUDevice }; adapterInfo?: string }).ctx?.device;
+    if (this.#impl.name === 'webgpu' && gpu) {
       const l = gpu.limits;
       return {
         backend: 'webgpu',
-        adapter: (this.impl as { adapterInfo?: string }).adapterInfo ?? 'unknown adapter',
+        adapter: (this.#impl as { adapterInfo?: string }).adapterInfo ?? 'unknown adapter',
         limits: {
           maxBindingBytes: Math.min(l.maxBufferSize, l.maxStorageBufferBindingSize),
           maxBufferSize: l.maxBufferSize,
@@ -216,26 +226,26 @@ export class Engine {
 
   /** Live tensor count and bytes in use / pooled on this engine. */
   memory(): EngineMemory {
-    const m = this.impl.memory();
+    const m = this.#impl.memory();
     return { liveTensors: this.live.size, bytesInUse: m.bytesInUse, bytesPooled: m.bytesPooled };
   }
 
   /** Submits recorded GPU work now (reads do this by themselves). */
   flush(): void {
-    this.impl.flush();
+    this.#impl.flush();
   }
 
   /** Waits until all recorded work has run on the device (for timing; reads wait by themselves). */
   async sync(): Promise<void> {
     this.checkLive();
-    await this.impl.sync();
+    await this.#impl.sync();
   }
 
   /** Disposes every live tensor and releases the device. The engine cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
     for (const t of [...this.live]) t.dispose();
-    this.impl.dispose();
+    this.#impl.dispose();
     this.disposed = true;
   }
 }

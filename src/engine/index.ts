@@ -19,8 +19,16 @@ export {
   recordOp,
   Tape,
   type BackwardRule,
+  type BackwardOverrides,
 } from './autograd.js';
+// The typed lists: op names (withBackwardOverride keys), backend primitives, elementwise ops.
+export { OP_NAMES, PRIMITIVES, type OpName, type Primitive, type UnaryOp, type BinaryOp, type ReduceOp } from './primitives.js';
+// "Did you mean" for misspelt names (options, layers, op names).
+export { nearest, editDistance } from './suggest.js';
 export * from './ops/index.js';
+// Signal ops (framing, overlap-add, FFT). Not in ops/index.ts, so the root's flat op exports stay
+// as they were: users reach them as audio.frame / audio.rfft (with its DFT-matmul method).
+export { frame, frameCount, overlapAdd, rfft, rfftAdjoint, rfftPower, type FftOptions } from './ops/signal.js';
 export {
   AuralensError,
   ShapeError,

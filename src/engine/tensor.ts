@@ -3,6 +3,7 @@
  * Several tensors may share one storage (reshape is free); the storage goes back to the backend
  * when the last of them is disposed.
  */
+import { backendOf } from './backendOf.js';
 import type { Buf, DType, Storage } from './backend.js';
 import { DisposedError, DTypeError } from './errors.js';
 import { fmt, sizeOf, type Shape } from './shape.js';
@@ -70,7 +71,7 @@ export class Tensor implements Buf {
   /** Copies the values to the host: a Float32Array (float32) or Int32Array (int32), row-major. */
   async read(): Promise<Float32Array | Int32Array> {
     this.assertLive('tensor');
-    return this.engine.impl.read(this.data.storage, this.size, this.dtype);
+    return backendOf(this.engine).read(this.data.storage, this.size, this.dtype);
   }
 
   /** Reads a float32 tensor (throws for int32). Convenience for typed code. */
@@ -91,7 +92,7 @@ export class Tensor implements Buf {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
     if (this.tracked) this.engine._unregister(this);
-    if (--this.data.refs === 0) this.engine.impl.free(this.data.storage);
+    if (--this.data.refs === 0) backendOf(this.engine).free(this.data.storage);
   }
 
   /** Throws a DisposedError naming `arg` if this tensor was disposed. */

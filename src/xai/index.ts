@@ -23,3 +23,6 @@ export { guidedBackprop, deconvolution, guidedReluRule, deconvReluRule, type Gui
 export { gradCam, guidedGradCam, type GradCamOptions, type GradCamResult, type GuidedGradCamOptions, type CamUpsample } from './gradCam.js';
 export { occlusion, type OcclusionOptions } from './occlusion.js';
 export { featureAblation, type FeatureAblationOptions } from './featureAblation.js';
+
+// LIME, KernelSHAP and MusicLIME for audio and lyrics (factorizations, batched perturbation, surrogate).
+export * from './lime/index.js';

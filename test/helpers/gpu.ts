@@ -44,3 +44,9 @@ export async function enginePair(): Promise<{ cpu: Engine; gpu: Engine | null; g
     },
   };
 }
+
+/**
+ * The backend behind an engine (engine-internal: `Engine` keeps it private), for tests that
+ * inspect the GPU context or count primitive calls.
+ */
+export { backendOf } from '../../src/engine/backendOf.js';

@@ -1,7 +1,7 @@
 /**
  * conv2d forward and backward: the CPU reference (src/engine/cpu/conv.ts) against a naive direct
  * definition, a hand-computed case and central differences; then the WebGPU kernels
- * (src/kernels/conv.ts) against the CPU reference on random geometries.
+ * (src/engine/webgpu/kernels/conv.ts) against the CPU reference on random geometries.
  *
  * WebGPU tolerance: max |gpu - cpu| / max |cpu| <= 1e-5 over each output tensor (float32 kernels
  * against the float64 reference fed the same float32 inputs).
@@ -11,8 +11,8 @@ import type { Buf, Conv2dParams } from '../../src/engine/backend.js';
 import * as cpu from '../../src/engine/cpu/conv.js';
 import { conv2dOutHW } from '../../src/engine/nnShapes.js';
 import type { Shape } from '../../src/engine/shape.js';
-import type { GBuf } from '../../src/engine/webgpu/webgpuBackend.js';
-import * as convK from '../../src/kernels/conv.js';
+import type { GBuf } from '../../src/engine/webgpu/kernels/common.js';
+import * as convK from '../../src/engine/webgpu/kernels/conv.js';
 import { gpuBackend } from '../helpers/gpu.js';
 import { maxAbsRel, randArray } from '../helpers/random.js';
 

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, BinaryOp, Buf, DType, Storage, UnaryOp } from '../../src/engine/backend.js';
 import { CpuBackend } from '../../src/engine/cpu/cpuBackend.js';
-import { broadcastLayout } from '../../src/kernels/elementwise.js';
+import { broadcastLayout } from '../../src/engine/webgpu/kernels/elementwise.js';
 import { sizeOf, broadcastShapes } from '../../src/engine/shape.js';
 import { gpuBackend } from '../helpers/gpu.js';
 import { randArray, rng } from '../helpers/random.js';

@@ -12,7 +12,7 @@ import { createEngine } from '../../src/engine/engine.js';
 import { grad } from '../../src/engine/autograd.js';
 import { add, mul, sum } from '../../src/engine/ops/index.js';
 import type { Tensor } from '../../src/engine/tensor.js';
-import { fftRadices } from '../../src/kernels/fft.js';
+import { fftRadices } from '../../src/engine/webgpu/kernels/fft.js';
 import { rfft, rfftAdjoint } from '../../src/audio/dft.js';
 import { gpuBackend } from '../helpers/gpu.js';
 import { maxAbsRel, randArray } from '../helpers/random.js';

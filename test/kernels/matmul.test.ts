@@ -1,13 +1,13 @@
 /**
- * WebGPU batched matmul (src/kernels/matmul.ts) against the CPU reference (float64 accumulation).
+ * WebGPU batched matmul (src/engine/webgpu/kernels/matmul.ts) against the CPU reference (float64 accumulation).
  * Tolerance: |gpu - cpu| <= 1e-5 * max(|cpu|) over each output (float32 accumulation over k <= 1000
  * of values in [-1, 1]); results with k = 0 are exact zeros.
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend, MatmulParams } from '../../src/engine/backend.js';
 import { CpuBackend } from '../../src/engine/cpu/cpuBackend.js';
-import { matmul as gpuMatmul, DEFAULT_TILES, TRANSPOSE_COPY_MIN, type MatmulTiles } from '../../src/kernels/matmul.js';
-import type { GBuf } from '../../src/engine/webgpu/webgpuBackend.js';
+import { matmul as gpuMatmul, DEFAULT_TILES, TRANSPOSE_COPY_MIN, type MatmulTiles } from '../../src/engine/webgpu/kernels/matmul.js';
+import type { GBuf } from '../../src/engine/webgpu/kernels/common.js';
 import { gpuBackend } from '../helpers/gpu.js';
 import { randArray } from '../helpers/random.js';
 

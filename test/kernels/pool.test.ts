@@ -1,7 +1,7 @@
 /**
  * Pooling and upsampling: the CPU reference (src/engine/cpu/pool.ts) against hand-computed
  * PyTorch results, the backward passes against the forwards (adjoint identity for the linear
- * ops, finite differences for max pooling), and the WebGPU kernels (src/kernels/pool.ts) against
+ * ops, finite differences for max pooling), and the WebGPU kernels (src/engine/webgpu/kernels/pool.ts) against
  * the CPU reference: argmax exactly, values within 1e-6 * max(|cpu|, 1) per element.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * WebGPU reductions (src/kernels/reduce.ts) against the CPU reference.
+ * WebGPU reductions (src/engine/webgpu/kernels/reduce.ts) against the CPU reference.
  * Tolerances: max, min, argmax, argmin and int32 input are exact (NaN must match NaN);
  * float sums satisfy |gpu - cpu| <= 1e-5 * max(|cpu|) over the output (float32 rounding of a
  * float64 sum), and a 1e6-element sum of uniform values agrees with a float64 sum to 1e-6.
@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, DType, ReduceOp } from '../../src/engine/backend.js';
 import { CpuBackend } from '../../src/engine/cpu/cpuBackend.js';
-import { splitsFor } from '../../src/kernels/reduce.js';
+import { splitsFor } from '../../src/engine/webgpu/kernels/reduce.js';
 import { gpuBackend } from '../helpers/gpu.js';
 import { randArray, rng } from '../helpers/random.js';
 

@@ -5,10 +5,11 @@
  */
 import type { Backend, BinaryOp, Buf, Conv2dParams, DType, MatmulParams, MemoryInfo, Pool2dParams, ReduceOp, Storage, UnaryOp, UpsampleMode } from '../backend.js';
 import { DisposedError } from '../errors.js';
-import { normalAt, seedKey, uniformAt } from '../random.js';
 import type { Shape } from '../shape.js';
 import { binaryKernel, castKernel, channelAffineKernel, unaryKernel, whereKernel } from './elementwise.js';
-import { concatKernel, gatherKernel, oneHotKernel, padKernel, scatterAddKernel, stridedCopyKernel } from './indexing.js';
+import { concatKernel, padKernel, stridedCopyKernel } from './copy.js';
+import { gatherKernel, oneHotKernel, scatterAddKernel } from './indexing.js';
+import { randomKernel } from './random.js';
 import { matmulKernel } from './matmul.js';
 import { reduceKernel } from './reduce.js';
 import * as conv from './conv.js';
@@ -162,15 +163,7 @@ export class CpuBackend implements Backend {
 
   random(size: number, seed: number, dist: 'uniform' | 'normal', a: number, b: number): Storage {
     this.checkAlive();
-    const key = seedKey(seed);
-    const out = new Float64Array(size);
-    if (dist === 'uniform') {
-      const w = b - a;
-      for (let i = 0; i < size; i++) out[i] = a + w * uniformAt(key, i);
-    } else {
-      for (let i = 0; i < size; i++) out[i] = a + b * normalAt(key, i);
-    }
-    return this.wrap(out);
+    return this.wrap(randomKernel(size, seed, dist, a, b));
   }
 
   // ---- layers: kernels in conv.ts and pool.ts take typed arrays and shapes ----------------

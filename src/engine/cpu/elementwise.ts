@@ -55,8 +55,11 @@ export function unaryKernel(op: UnaryOp, x: CpuArray, a?: number, b?: number): F
       for (let i = 0; i < n; i++) y[i] = s * x[i] + t;
       break;
     }
-    default:
-      throw new Error(`cpu backend: unknown unary op '${String(op)}'`);
+    default: {
+      // Every op of UNARY_OPS has a case: a new op without one fails to compile here.
+      const missing: never = op;
+      throw new Error(`cpu backend: unknown unary op '${String(missing)}'`);
+    }
   }
   return y;
 }
@@ -80,8 +83,11 @@ function binaryRow(
     case 'le': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] <= B[ib + t * sb] ? 1 : 0; break;
     case 'eq': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] === B[ib + t * sb] ? 1 : 0; break;
     case 'ne': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] !== B[ib + t * sb] ? 1 : 0; break;
-    default:
-      throw new Error(`cpu backend: unknown binary op '${String(op)}'`);
+    default: {
+      // Every op of BINARY_OPS has a case: a new op without one fails to compile here.
+      const missing: never = op;
+      throw new Error(`cpu backend: unknown binary op '${String(missing)}'`);
+    }
   }
 }
 

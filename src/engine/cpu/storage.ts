@@ -50,3 +50,8 @@ export function floatsToInt32(src: ArrayLike<number>): Int32Array {
 export function zerosOf(size: number, dtype: DType): CpuArray {
   return dtype === 'int32' ? new Int32Array(size) : new Float64Array(size);
 }
+
+/** A zeroed array of `size` elements of the same kind (float64 or int32) as `x`. */
+export function sameKind(x: CpuArray, size: number): CpuArray {
+  return x instanceof Int32Array ? new Int32Array(size) : new Float64Array(size);
+}

@@ -3,6 +3,7 @@
  * (Backend.channelAffine). Batch norm runs on it; its backward is another channelAffine and two
  * per-channel sums.
  */
+import { backendOf } from '../backendOf.js';
 import { ShapeError } from '../errors.js';
 import { fmt, normAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -44,7 +45,7 @@ export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, axis = 1)
   for (const [t, name] of [[scale, 'scale'], [shift, 'shift']] as const) {
     if (t.rank !== 1 || t.shape[0] !== c) throw new ShapeError(`${fname}: ${name} must be [${c}] (x ${fmt(x.shape)} along axis ${ax}), got ${fmt(t.shape)}`);
   }
-  const y = wrap(e, e.impl.channelAffine(x, scale, shift, c, inner), x.shape);
+  const y = wrap(e, backendOf(e).channelAffine(x, scale, shift, c, inner), x.shape);
   return record(fname, [x, scale, shift], y, ([g], [xi, si], _o, needs) => {
     let gx: Tensor | null = null;
     if (needs[0]) {

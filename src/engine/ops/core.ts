@@ -5,6 +5,7 @@
 import { isRecording, recordOp, type BackwardRule } from '../autograd.js';
 import type { DType, Storage } from '../backend.js';
 import type { Engine } from '../engine.js';
+import type { OpName } from '../primitives.js';
 import { DTypeError, ValueError } from '../errors.js';
 import type { Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -59,8 +60,12 @@ export function wrap(e: Engine, s: Storage, shape: Shape, dtype: DType = 'float3
   return e._wrap(s, shape, dtype, intRange);
 }
 
-/** Records `out = op(inputs)` on the active tape (when recording and some input is float). */
-export function record(op: string, inputs: readonly Tensor[], out: Tensor, rule: BackwardRule): Tensor {
-  if (isRecording() && inputs.some((t) => t.dtype === 'float32')) recordOp(op, inputs, [out], rule);
+/**
+ * Records `out = op(inputs)` on the active tape (when recording and some input is float) and
+ * returns `out`: one output tensor, or several (e.g. rfft's [re, im]) whose gradients the rule
+ * receives in the same order.
+ */
+export function record<T extends Tensor | readonly Tensor[]>(op: OpName, inputs: readonly Tensor[], out: T, rule: BackwardRule): T {
+  if (isRecording() && inputs.some((t) => t.dtype === 'float32')) recordOp(op, inputs, out instanceof Tensor ? [out] : (out as readonly Tensor[]), rule);
   return out;
 }

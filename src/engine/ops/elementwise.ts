@@ -2,8 +2,12 @@
  * Elementwise ops with numpy broadcasting, forward and backward. Each backward rule is written
  * with these same ops, so it runs on whichever backend the tensors live on.
  */
+import { backendOf } from '../backendOf.js';
 import type { BackwardRule } from '../autograd.js';
-import type { BinaryOp, UnaryOp } from '../backend.js';
+import type { BinaryOp, OpName, UnaryOp } from '../primitives.js';
+
+/** Comparisons: not differentiable, never recorded. */
+type ComparisonName = 'greater' | 'greaterEqual' | 'less' | 'lessEqual' | 'equal' | 'notEqual';
 import { ValueError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -11,13 +15,13 @@ import { checkFloat, checkNumber, engineOf, record, wrap, type TensorLike } from
 import { sumTo } from './shape_ops.js';
 
 function unaryRaw(x: Tensor, op: UnaryOp, a = 0, b = 0): Tensor {
-  return wrap(x.engine, x.engine.impl.unary(op, x, a, b), x.shape);
+  return wrap(x.engine, backendOf(x.engine).unary(op, x, a, b), x.shape);
 }
 
-function unary(fname: string, x: Tensor, op: UnaryOp, rule: BackwardRule | null, a = 0, b = 0): Tensor {
+function unary(fname: OpName, x: Tensor, op: UnaryOp, rule: BackwardRule, a = 0, b = 0): Tensor {
   checkFloat(x, 'x', fname);
   const y = unaryRaw(x, op, a, b);
-  return rule ? record(fname, [x], y, rule) : y;
+  return record(fname, [x], y, rule);
 }
 
 function toTensor(v: TensorLike, like: Tensor, arg: string, fname: string): Tensor {
@@ -27,16 +31,16 @@ function toTensor(v: TensorLike, like: Tensor, arg: string, fname: string): Tens
 
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, fname: string): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, `${fname}: a`, 'b');
-  return wrap(a.engine, a.engine.impl.binary(op, a, b, shape), shape);
+  return wrap(a.engine, backendOf(a.engine).binary(op, a, b, shape), shape);
 }
 
 /** Applies a binary op to tensors or numbers; numbers become 0-d constants (not differentiated). */
-function binary(fname: string, op: BinaryOp, a: TensorLike, b: TensorLike, rule: BackwardRule | null): Tensor {
+function binary(fname: OpName | ComparisonName, op: BinaryOp, a: TensorLike, b: TensorLike, rule: BackwardRule | null): Tensor {
   engineOf(fname, a, b);
   const ta = typeof a === 'number' ? toTensor(a, b as Tensor, 'a', fname) : checkFloat(a, 'a', fname);
   const tb = typeof b === 'number' ? toTensor(b, ta, 'b', fname) : checkFloat(b, 'b', fname);
   const y = binaryRaw(op, ta, tb, fname);
-  if (rule) record(fname, [ta, tb], y, rule);
+  if (rule) record(fname as OpName, [ta, tb], y, rule);
   // Constants made from numbers are ours to free (the tape keeps its own reference).
   if (typeof a === 'number') ta.dispose();
   if (typeof b === 'number') tb.dispose();
@@ -117,7 +121,7 @@ export function abs(x: Tensor): Tensor {
 
 /** -1, 0 or 1 (zero gradient). */
 export function sign(x: Tensor): Tensor {
-  return unary('sign', x, 'sign', null);
+  return unaryRaw(checkFloat(x, 'x', 'sign'), 'sign');
 }
 
 export function sin(x: Tensor): Tensor {
@@ -231,7 +235,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const tb = toTensor(b, cond, 'b', fname);
   engineOf(fname, cond, ta, tb);
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, `${fname}: cond`, 'a'), tb.shape, `${fname}: cond/a`, 'b');
-  const y = wrap(cond.engine, cond.engine.impl.where(cond, ta, tb, shape), shape);
+  const y = wrap(cond.engine, backendOf(cond.engine).where(cond, ta, tb, shape), shape);
   record(fname, [cond, ta, tb], y, ([g], [c, x, z], _o, n) => [
     null,
     n[1] ? sumTo(where(c, g, 0), x.shape) : null,

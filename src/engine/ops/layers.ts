@@ -4,6 +4,7 @@
  * their own backward kernels; batch norm is one per-channel affine kernel (channelAffine, see
  * ./channel.ts) over statistics computed on [C] vectors; dropout is composed from differentiable ops.
  */
+import { backendOf } from '../backendOf.js';
 import type { Conv2dParams, Pool2dParams, UpsampleMode } from '../backend.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { conv2dOutHW, pool2dOutHW } from '../nnShapes.js';
@@ -64,11 +65,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const [ho, wo] = conv2dOutHW(h, w, kh, kw, p);
   if (ho < 1 || wo < 1) throw new ShapeError(`${fname}: input ${h}x${w} is too small for kernel ${kh}x${kw} with the given padding/dilation`);
   const e = x.engine;
-  const y = wrap(e, e.impl.conv2d(x, weight, bias, p), [n, o, ho, wo]);
+  const y = wrap(e, backendOf(e).conv2d(x, weight, bias, p), [n, o, ho, wo]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(fname, inputs, y, ([g], [xi, wi], _o, needs) => [
-    needs[0] ? wrap(e, e.impl.conv2dBackwardInput(g, wi, xi.shape, p), xi.shape) : null,
-    needs[1] ? wrap(e, e.impl.conv2dBackwardWeight(xi, g, wi.shape, p), wi.shape) : null,
+    needs[0] ? wrap(e, backendOf(e).conv2dBackwardInput(g, wi, xi.shape, p), xi.shape) : null,
+    needs[1] ? wrap(e, backendOf(e).conv2dBackwardWeight(xi, g, wi.shape, p), wi.shape) : null,
     ...(bias ? [needs[2] ? sum(g, [0, 2, 3]) : null] : []),
   ]);
 }
@@ -131,7 +132,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
   const e = x.engine;
   const [ho, wo] = pool2dOutHW(x.shape[2], x.shape[3], p);
   const outShape = [x.shape[0], x.shape[1], ho, wo];
-  const [vs, is] = e.impl.maxPool2d(x, p);
+  const [vs, is] = backendOf(e).maxPool2d(x, p);
   const y = wrap(e, vs, outShape);
   const argmax = wrap(e, is, outShape, 'int32');
   if (!isRecording()) {
@@ -140,7 +141,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
     return y;
   }
   // Owned by the tape's scope, which disposes it with the other intermediates.
-  return record('maxPool2d', [x, argmax], y, ([g], [xi, am]) => [wrap(e, e.impl.maxPool2dBackward(g, am, xi.shape, p), xi.shape), null]);
+  return record('maxPool2d', [x, argmax], y, ([g], [xi, am]) => [wrap(e, backendOf(e).maxPool2dBackward(g, am, xi.shape, p), xi.shape), null]);
 }
 
 /** Average pooling over [N, C, H, W] (zero padding; countIncludePad as PyTorch). */
@@ -148,8 +149,8 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
   const p = poolParams('avgPool2d', x, kernel, options);
   const e = x.engine;
   const [ho, wo] = pool2dOutHW(x.shape[2], x.shape[3], p);
-  const y = wrap(e, e.impl.avgPool2d(x, p), [x.shape[0], x.shape[1], ho, wo]);
-  return record('avgPool2d', [x], y, ([g], [xi]) => [wrap(e, e.impl.avgPool2dBackward(g, xi.shape, p), xi.shape)]);
+  const y = wrap(e, backendOf(e).avgPool2d(x, p), [x.shape[0], x.shape[1], ho, wo]);
+  return record('avgPool2d', [x], y, ([g], [xi]) => [wrap(e, backendOf(e).avgPool2dBackward(g, xi.shape, p), xi.shape)]);
 }
 
 /** Adaptive average pooling of [N, C, H, W] to [N, C, outH, outW] (PyTorch's window rule). */
@@ -158,8 +159,8 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   if (x.rank !== 4) throw new ShapeError(`adaptiveAvgPool2d: x must be [N, C, H, W], got ${fmt(x.shape)}`);
   const [oh, ow] = pair(outputSize, 1, 'outputSize', 'adaptiveAvgPool2d');
   const e = x.engine;
-  const y = wrap(e, e.impl.adaptiveAvgPool2d(x, oh, ow), [x.shape[0], x.shape[1], oh, ow]);
-  return record('adaptiveAvgPool2d', [x], y, ([g], [xi]) => [wrap(e, e.impl.adaptiveAvgPool2dBackward(g, xi.shape), xi.shape)]);
+  const y = wrap(e, backendOf(e).adaptiveAvgPool2d(x, oh, ow), [x.shape[0], x.shape[1], oh, ow]);
+  return record('adaptiveAvgPool2d', [x], y, ([g], [xi]) => [wrap(e, backendOf(e).adaptiveAvgPool2dBackward(g, xi.shape), xi.shape)]);
 }
 
 export interface UpsampleOptions {
@@ -193,8 +194,8 @@ export function upsample2d(x: Tensor, options: UpsampleOptions): Tensor {
   }
   const align = mode === 'bilinear' && !!options.alignCorners;
   const e = x.engine;
-  const y = wrap(e, e.impl.upsample2d(x, oh, ow, mode, align), [x.shape[0], x.shape[1], oh, ow]);
-  return record(fname, [x], y, ([g], [xi]) => [wrap(e, e.impl.upsample2dBackward(g, xi.shape, mode, align), xi.shape)]);
+  const y = wrap(e, backendOf(e).upsample2d(x, oh, ow, mode, align), [x.shape[0], x.shape[1], oh, ow]);
+  return record(fname, [x], y, ([g], [xi]) => [wrap(e, backendOf(e).upsample2dBackward(g, xi.shape, mode, align), xi.shape)]);
 }
 
 /** x @ weight^T + bias, with weight [out, in] as PyTorch's Linear; x [..., in]. */

@@ -3,6 +3,7 @@
  * copy (a linear layer computes x @ W^T with transB). The backward pass uses the same kernel
  * with transposes flipped, then sums over batch dimensions that were broadcast.
  */
+import { backendOf } from '../backendOf.js';
 import { ShapeError } from '../errors.js';
 import { broadcastShapes, fmt, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -51,7 +52,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const B = operand(b2, batchB, k, n);
   let outShape = [...batch, m, n];
   const e = a.engine;
-  const s = e.impl.matmul(A.t, B.t, { batch: nb, m, k, n, transA, transB, aBatchStride: A.stride, bBatchStride: B.stride });
+  const s = backendOf(e).matmul(A.t, B.t, { batch: nb, m, k, n, transA, transB, aBatchStride: A.stride, bBatchStride: B.stride });
   let y = wrap(e, s, outShape);
   if (A.t !== a2) A.t.dispose();
   if (B.t !== b2) B.t.dispose();

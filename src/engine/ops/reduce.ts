@@ -3,6 +3,7 @@
  * and argmin (int32). The backend reduces the middle axis of an [outer, r, inner] view; reduced
  * axes that are not one contiguous block are first permuted to the end.
  */
+import { backendOf } from '../backendOf.js';
 import type { ReduceOp } from '../backend.js';
 import { normAxes, sizeOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -36,11 +37,11 @@ function reduceRaw(op: ReduceOp, x: Tensor, p: Plan, intRange?: readonly [number
   if (contiguous && axes.length > 0) {
     const outer = sizeOf(x.shape.slice(0, axes[0]));
     const inner = sizeOf(x.shape.slice(axes[axes.length - 1] + 1));
-    return wrap(e, e.impl.reduce(op, x, outer, p.r, inner), p.dropped, outDtype, intRange);
+    return wrap(e, backendOf(e).reduce(op, x, outer, p.r, inner), p.dropped, outDtype, intRange);
   }
   if (axes.length === 0) {
     // Reducing no axis: sum/max/min are the identity (as numpy); arg ops index a size-1 axis.
-    const s = op === 'argmax' || op === 'argmin' ? e.impl.fill(x.size, 0, 'int32') : e.impl.stridedCopy(x, x.shape, stridesOf(x.shape), 0);
+    const s = op === 'argmax' || op === 'argmin' ? backendOf(e).fill(x.size, 0, 'int32') : backendOf(e).stridedCopy(x, x.shape, stridesOf(x.shape), 0);
     return wrap(e, s, p.dropped, outDtype, intRange);
   }
   // Move the reduced axes last (one copy), then reduce [outer, r, 1].
@@ -48,7 +49,7 @@ function reduceRaw(op: ReduceOp, x: Tensor, p: Plan, intRange?: readonly [number
   const perm = [...keptAxes, ...axes];
   const st = stridesOf(x.shape);
   const moved = stridedCopyRaw(x, perm.map((a) => x.shape[a]), perm.map((a) => st[a]), 0);
-  const out = wrap(e, e.impl.reduce(op, moved, sizeOf(p.dropped), p.r, 1), p.dropped, outDtype, intRange);
+  const out = wrap(e, backendOf(e).reduce(op, moved, sizeOf(p.dropped), p.r, 1), p.dropped, outDtype, intRange);
   moved.dispose();
   return out;
 }
@@ -75,7 +76,7 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
   if (p.r === 0) {
     // The mean over no elements is NaN (as numpy); affine refuses a NaN scale. No gradient: x is empty.
     const shape = keepDims ? p.kept : p.dropped;
-    return wrap(x.engine, x.engine.impl.fill(sizeOf(shape), NaN, 'float32'), shape);
+    return wrap(x.engine, backendOf(x.engine).fill(sizeOf(shape), NaN, 'float32'), shape);
   }
   return tidy(() => affine(sum(x, axes, keepDims), 1 / p.r, 0));
 }

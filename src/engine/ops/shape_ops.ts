@@ -2,6 +2,7 @@
  * Ops that move data without arithmetic: reshape (free view), permute/transpose, broadcastTo,
  * slice, flip, concat, stack, pad, gather, oneHot, cast — with their backward rules.
  */
+import { backendOf } from '../backendOf.js';
 import type { DType } from '../backend.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, normAxes, normAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../shape.js';
@@ -53,7 +54,7 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
 
 /** @internal A strided gather (no tape record): out[i] = x[offset + Σ i_k strides_k]. */
 export function stridedCopyRaw(x: Tensor, outShape: Shape, strides: readonly number[], offset: number): Tensor {
-  return wrap(x.engine, x.engine.impl.stridedCopy(x, outShape, strides, offset), outShape, x.dtype, x.intRange);
+  return wrap(x.engine, backendOf(x.engine).stridedCopy(x, outShape, strides, offset), outShape, x.dtype, x.intRange);
 }
 
 /** Reorders dimensions: output dimension i is input dimension perm[i]. */
@@ -156,7 +157,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   });
   const outShape = first.shape.slice();
   outShape[ax] = xs.reduce((acc, t) => acc + t.shape[ax], 0);
-  const y = wrap(e, e.impl.concat(xs, ax, outShape), outShape, first.dtype);
+  const y = wrap(e, backendOf(e).concat(xs, ax, outShape), outShape, first.dtype);
   return record('concat', xs, y, ([g], ins, _o, needs) => {
     let at = 0;
     return ins.map((t, i) => {
@@ -208,7 +209,7 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], opt
   });
   if (p.every(([a, b]) => a === 0 && b === 0)) return reshape(x, x.shape);
   const outShape = x.shape.map((d, i) => d + p[i][0] + p[i][1]);
-  const y = wrap(x.engine, x.engine.impl.pad(x, p, mode, value), outShape, x.dtype);
+  const y = wrap(x.engine, backendOf(x.engine).pad(x, p, mode, value), outShape, x.dtype);
   return record('pad', [x], y, ([g], [v]) => [mode === 'constant' ? slice(g, p.map((q) => q[0]), v.shape) : reflectPadGrad(g, v.shape, p)]);
 }
 
@@ -258,15 +259,15 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   checkIndices(indices, x.shape[ax], 'indices', 'gather');
   engineOf('gather', x, indices);
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
-  const y = wrap(x.engine, x.engine.impl.gather(x, indices, ax), outShape, x.dtype);
-  return record('gather', [x, indices], y, ([g], [v, idx]) => [wrap(v.engine, v.engine.impl.scatterAdd(g, idx, ax, v.shape[ax]), v.shape), null]);
+  const y = wrap(x.engine, backendOf(x.engine).gather(x, indices, ax), outShape, x.dtype);
+  return record('gather', [x, indices], y, ([g], [v, idx]) => [wrap(v.engine, backendOf(v.engine).scatterAdd(g, idx, ax, v.shape[ax]), v.shape), null]);
 }
 
 /** One-hot rows: float32 [...indices.shape, depth] with a 1 at each index. */
 export function oneHot(indices: Tensor, depth: number): Tensor {
   if (!Number.isInteger(depth) || depth < 1) throw new ValueError(`oneHot: depth must be a positive integer, got ${String(depth)}`);
   checkIndices(indices, depth, 'indices', 'oneHot');
-  return wrap(indices.engine, indices.engine.impl.oneHot(indices, depth), [...indices.shape, depth]);
+  return wrap(indices.engine, backendOf(indices.engine).oneHot(indices, depth), [...indices.shape, depth]);
 }
 
 /** Converts between float32 and int32 (float to int truncates toward zero). No gradient. */
@@ -274,7 +275,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   checkTensor(x, 'x', 'cast');
   if (dtype !== 'float32' && dtype !== 'int32') throw new ValueError(`cast: dtype must be 'float32' or 'int32', got ${String(dtype)}`);
   if (dtype === x.dtype) return reshape(x, x.shape);
-  return wrap(x.engine, x.engine.impl.cast(x, dtype), x.shape, dtype);
+  return wrap(x.engine, backendOf(x.engine).cast(x, dtype), x.shape, dtype);
 }
 
 /** The same values, cut off from the tape: no gradient flows through. */

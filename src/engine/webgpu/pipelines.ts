@@ -5,7 +5,7 @@
  * uniforms, so the cache does not grow with the shapes seen.
  */
 import { WgslReflect, ResourceType } from 'wgsl_reflect/wgsl_reflect.module.js';
-import { shaderSources } from '../../kernels/shaderSources.generated.js';
+import { shaderSources } from './shaderSources.generated.js';
 import { uniformLayoutFromReflect, type UniformLayout } from './uniforms.js';
 
 export interface PipelineInfo {

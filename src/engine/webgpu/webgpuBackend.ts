@@ -1,27 +1,24 @@
 /**
- * The WebGPU backend: implements the Backend contract by recording WGSL kernels (src/kernels/,
+ * The WebGPU backend: implements the Backend contract by recording WGSL kernels (./kernels/,
  * one wrapper per shader family) into the GpuContext's open command encoder.
  */
 import type { Backend, Buf, Conv2dParams, DType, MatmulParams, Pool2dParams, ReduceOp, Storage, UnaryOp, UpsampleMode, BinaryOp, MemoryInfo } from '../backend.js';
 import type { Shape } from '../shape.js';
 import { GpuContext } from './context.js';
 import type { GpuStorage } from './bufferPool.js';
-import * as elementwise from '../../kernels/elementwise.js';
-import * as reduceK from '../../kernels/reduce.js';
-import * as matmulK from '../../kernels/matmul.js';
-import * as copyK from '../../kernels/copy.js';
-import * as indexing from '../../kernels/indexing.js';
-import * as randomK from '../../kernels/random.js';
-import * as convK from '../../kernels/conv.js';
-import * as poolK from '../../kernels/pool.js';
-import * as framesK from '../../kernels/frames.js';
-import * as fftK from '../../kernels/fft.js';
+import type { GBuf } from './kernels/common.js';
+import * as elementwise from './kernels/elementwise.js';
+import * as reduceK from './kernels/reduce.js';
+import * as matmulK from './kernels/matmul.js';
+import * as copyK from './kernels/copy.js';
+import * as indexing from './kernels/indexing.js';
+import * as randomK from './kernels/random.js';
+import * as convK from './kernels/conv.js';
+import * as poolK from './kernels/pool.js';
+import * as framesK from './kernels/frames.js';
+import * as fftK from './kernels/fft.js';
 
-/** A Buf whose storage is a GPU buffer. */
-export interface GBuf extends Buf {
-  readonly storage: GpuStorage;
-}
-
+/** A Buf of this backend: its storage is always a GPU buffer this backend allocated. */
 const g = (b: Buf) => b as GBuf;
 
 export class WebGpuBackend implements Backend {

@@ -1,0 +1,69 @@
+/**
+ * The engine's typed lists, written once (as jax-js's `Primitive` enum): every table that must
+ * cover one of them is typed over it, so adding a name without its kernel, op id or rule is a
+ * compile error rather than a silent gap.
+ *
+ * - `PRIMITIVES`: the kernels of the Backend contract (src/engine/backend.ts). `Kernels` there
+ *   is checked against this list in both directions, and both backends implement `Backend`.
+ * - `UNARY_OPS` / `BINARY_OPS`: the op ids of the elementwise kernels. The id of an op is its
+ *   index here; scripts/bundle-shaders.mjs reads these two arrays from this file and generates
+ *   the WGSL constants (`//!include unary_ops`, `//!include binary_ops`), the WebGPU wrapper
+ *   takes ids from `opId`, and the CPU kernel switches over the same names. Append, never
+ *   reorder, and keep each array a plain list of string literals (the bundler parses it).
+ * - `OP_NAMES`: the names ops are recorded under on the autograd tape; `record()` takes only
+ *   these, and `withBackwardOverride` keys are checked against them at run time.
+ */
+
+/** Elementwise unary float ops (parameters a, b: see `Kernels.unary`). */
+export const UNARY_OPS = [
+  'neg', 'exp', 'log', 'sqrt', 'abs', 'relu', 'sigmoid', 'tanh', 'sign', 'step',
+  'square', 'reciprocal', 'sin', 'cos', 'clamp', 'powScalar', 'affine',
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+/** Elementwise binary float ops with numpy broadcasting; comparisons give 1 or 0. */
+export const BINARY_OPS = [
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
+  'gt', 'ge', 'lt', 'le', 'eq', 'ne',
+] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+/** Reductions of the middle axis of an [outer, reduce, inner] view. argmax/argmin give int32. */
+export const REDUCE_OPS = ['sum', 'max', 'min', 'argmax', 'argmin'] as const;
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+/** The kernel id of an elementwise op: its index in UNARY_OPS / BINARY_OPS. */
+export function opId(op: UnaryOp | BinaryOp, table: readonly string[]): number {
+  const id = table.indexOf(op);
+  if (id < 0) throw new Error(`internal: op '${op}' is not in its op table`);
+  return id;
+}
+
+/** The compute kernels every backend implements (the Backend contract's `Kernels`). */
+export const PRIMITIVES = [
+  'fill', 'unary', 'binary', 'where', 'channelAffine', 'cast', 'reduce', 'matmul',
+  'stridedCopy', 'concat', 'pad', 'gather', 'scatterAdd', 'oneHot', 'random',
+  'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight',
+  'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward',
+  'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward', 'upsample2d', 'upsample2dBackward',
+  'frame', 'overlapAdd', 'rfft', 'rfftPower', 'rfftAdjoint',
+] as const;
+export type Primitive = (typeof PRIMITIVES)[number];
+
+/**
+ * The differentiable ops as recorded on the tape (the keys of `withBackwardOverride`, e.g.
+ * `{ relu: guidedRule }` for Guided Backprop). An op that records under another name does not
+ * compile.
+ */
+export const OP_NAMES = [
+  // elementwise (src/engine/ops/elementwise.ts)
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'affine',
+  'neg', 'exp', 'log', 'sqrt', 'square', 'reciprocal', 'abs', 'sin', 'cos', 'relu', 'sigmoid', 'tanh', 'clamp',
+  // shape and indexing (ops/shape_ops.ts)
+  'reshape', 'permute', 'broadcastTo', 'slice', 'flip', 'concat', 'pad', 'gather',
+  // reductions (ops/reduce.ts), matmul, layers (ops/layers.ts, ops/channel.ts)
+  'sum', 'max', 'min', 'matmul', 'conv2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'upsample2d', 'channelAffine',
+  // signal (ops/signal.ts)
+  'frame', 'overlapAdd', 'rfft', 'rfftPower', 'rfftAdjoint',
+] as const;
+export type OpName = (typeof OP_NAMES)[number];

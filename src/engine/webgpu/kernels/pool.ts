@@ -1,0 +1,190 @@
+/**
+ * Pooling and upsampling on the GPU (shaders/pool.wgsl, shaders/pool_upsample.wgsl), PyTorch
+ * semantics as the CPU reference src/engine/cpu/pool.ts documents them: max pooling (argmax int32,
+ * the flat index h * W + w in the input plane), average pooling, adaptive average pooling, and
+ * F.interpolate 'nearest' / 'bilinear' on NCHW tensors.
+ *
+ * Forwards run one invocation per output element (max pooling: per MAXPOOL_OPT outputs of a
+ * row). Backwards run one invocation per input element
+ * that gathers the few output elements reading it (the windows that can contain it, or the
+ * upsampled rows/cols that can tap it), so no float atomics are needed and results are
+ * deterministic. Sums are Kahan-compensated (adaptive pooling over a whole plane adds many terms).
+ * Shapes and geometry travel as uniforms (one pipeline per entry point).
+ *
+ * Bilinear source positions are computed exactly as integer rationals (64-bit products emulated
+ * where 32 bits overflow); 'nearest' reproduces PyTorch's float32 position rounding bit for bit.
+ */
+import type { Pool2dParams, UpsampleMode } from '../../backend.js';
+import { pool2dOutHW } from '../../nnShapes.js';
+import type { Shape } from '../../shape.js';
+import type { GpuStorage } from '../bufferPool.js';
+import type { GpuContext } from '../context.js';
+import { groups, output, type GBuf } from './common.js';
+
+/** What the pool kernels need of a tensor. */
+
+/** The pooling geometry uniforms of shaders/pool.wgsl. */
+function poolUniforms(n: number, xShape: Shape, OH: number, OW: number, p?: Pool2dParams) {
+  return {
+    n,
+    H: xShape[2],
+    W: xShape[3],
+    OH,
+    OW,
+    kH: p?.kernel[0] ?? 1,
+    kW: p?.kernel[1] ?? 1,
+    sH: p?.stride[0] ?? 1,
+    sW: p?.stride[1] ?? 1,
+    pH: p?.padding[0] ?? 0,
+    pW: p?.padding[1] ?? 0,
+    dH: p?.dilation[0] ?? 1,
+    dW: p?.dilation[1] ?? 1,
+    includePad: p?.countIncludePad ? 1 : 0,
+    negInf: -Infinity,
+  };
+}
+
+const planes = (s: Shape) => s[0] * s[1];
+
+/** Consecutive outputs of a row per maxPool invocation (the OPT override of shaders/pool.wgsl). */
+export const MAXPOOL_OPT = 8;
+
+/** x [N, C, H, W] → [values, argmax int32], both [N, C, Ho, Wo]. */
+export function maxPool2d(ctx: GpuContext, x: GBuf, p: Pool2dParams): [GpuStorage, GpuStorage] {
+  const [OH, OW] = pool2dOutHW(x.shape[2], x.shape[3], p);
+  const n = planes(x.shape) * OH * OW;
+  const out = output(ctx, n);
+  const outIdx = output(ctx, n);
+  if (n > 0) {
+    // One invocation per row segment of MAXPOOL_OPT outputs.
+    const segs = planes(x.shape) * OH * Math.ceil(OW / MAXPOOL_OPT);
+    ctx.dispatch('pool', {
+      entry: 'maxPool',
+      constants: { OPT: MAXPOOL_OPT },
+      uniforms: poolUniforms(segs, x.shape, OH, OW, p),
+      buffers: { x: x.storage, out, outIdx },
+      workgroups: groups(segs),
+    });
+  }
+  return [out, outIdx];
+}
+
+/** gy [N, C, Ho, Wo] routed to the argmax positions (summed where windows overlap) → xShape. */
+export function maxPool2dBackward(ctx: GpuContext, gy: GBuf, argmax: GBuf, xShape: Shape, p: Pool2dParams): GpuStorage {
+  const n = planes(xShape) * xShape[2] * xShape[3];
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'maxPoolBackward',
+      uniforms: poolUniforms(n, xShape, gy.shape[2], gy.shape[3], p),
+      buffers: { gy: gy.storage, idx: argmax.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+export function avgPool2d(ctx: GpuContext, x: GBuf, p: Pool2dParams): GpuStorage {
+  const [OH, OW] = pool2dOutHW(x.shape[2], x.shape[3], p);
+  const n = planes(x.shape) * OH * OW;
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'avgPool',
+      uniforms: poolUniforms(n, x.shape, OH, OW, p),
+      buffers: { x: x.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+export function avgPool2dBackward(ctx: GpuContext, gy: GBuf, xShape: Shape, p: Pool2dParams): GpuStorage {
+  const n = planes(xShape) * xShape[2] * xShape[3];
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'avgPoolBackward',
+      uniforms: poolUniforms(n, xShape, gy.shape[2], gy.shape[3], p),
+      buffers: { gy: gy.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+export function adaptiveAvgPool2d(ctx: GpuContext, x: GBuf, outH: number, outW: number): GpuStorage {
+  const n = planes(x.shape) * outH * outW;
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'adaptiveAvg',
+      uniforms: poolUniforms(n, x.shape, outH, outW),
+      buffers: { x: x.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+export function adaptiveAvgPool2dBackward(ctx: GpuContext, gy: GBuf, xShape: Shape): GpuStorage {
+  const n = planes(xShape) * xShape[2] * xShape[3];
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool', {
+      entry: 'adaptiveAvgBackward',
+      uniforms: poolUniforms(n, xShape, gy.shape[2], gy.shape[3]),
+      buffers: { gy: gy.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+/** The uniforms of shaders/pool_upsample.wgsl. */
+function upsampleUniforms(n: number, xShape: Shape, OH: number, OW: number, mode: UpsampleMode, alignCorners: boolean) {
+  const H = xShape[2];
+  const W = xShape[3];
+  return {
+    n,
+    H,
+    W,
+    OH,
+    OW,
+    bilinear: mode === 'bilinear' ? 1 : 0,
+    alignCorners: alignCorners ? 1 : 0,
+    // PyTorch's float32 scale for legacy 'nearest' (packed as float32: the same rounding).
+    scaleH: OH > 0 ? H / OH : 0,
+    scaleW: OW > 0 ? W / OW : 0,
+  };
+}
+
+/** F.interpolate(x, size=[outH, outW], mode, align_corners) on x [N, C, H, W]. */
+export function upsample2d(ctx: GpuContext, x: GBuf, outH: number, outW: number, mode: UpsampleMode, alignCorners: boolean): GpuStorage {
+  const n = planes(x.shape) * outH * outW;
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool_upsample', {
+      entry: 'upsample',
+      uniforms: upsampleUniforms(n, x.shape, outH, outW, mode, alignCorners),
+      buffers: { x: x.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
+
+/** The adjoint of upsample2d: gy [N, C, outH, outW] → xShape. */
+export function upsample2dBackward(ctx: GpuContext, gy: GBuf, xShape: Shape, mode: UpsampleMode, alignCorners: boolean): GpuStorage {
+  const n = planes(xShape) * xShape[2] * xShape[3];
+  const out = output(ctx, n);
+  if (n > 0) {
+    ctx.dispatch('pool_upsample', {
+      entry: 'upsampleBackward',
+      uniforms: upsampleUniforms(n, xShape, gy.shape[2], gy.shape[3], mode, alignCorners),
+      buffers: { gy: gy.storage, out },
+      workgroups: groups(n),
+    });
+  }
+  return out;
+}
