@@ -9,7 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, audio, data, nn, fit, noGrad, tidy, reshape, add, sum, square, saliency } from '../dist/index.js';
+import { createEngine, audio, data, nn, fit, noGrad, tidy, reshape, add, sum, square, saliency, gradCam, integratedGradients } from '../dist/index.js';
 import { loadAudioFile } from '../dist/audio/load.js'; // 'auralens/node' for package users
 
 const { decodeWav, encodeWav, resample } = audio;
@@ -106,6 +106,30 @@ const pv = await gp.read();
 const bands = [[0, 500], [500, 2000], [2000, 8001]].map(([lo, hi]) => pv.slice(Math.ceil(lo / 40), Math.ceil(hi / 40)).reduce((s, a) => s + a, 0));
 const bt = bands.reduce((s, a) => s + a, 0);
 console.log(`  gradient energy by band: <500 Hz ${(100 * bands[0] / bt).toFixed(1)} %, 0.5–2 kHz ${(100 * bands[1] / bt).toFixed(1)} %, 2–8 kHz ${(100 * bands[2] / bt).toFixed(1)} %`);
+
+// The same model as one nn.Sequential (audio.LogMel and audio.Normalize are modules): its layers
+// have names, so Grad-CAM can pick 'cnn.conv2' on the waveform model.
+const waveModel = new nn.Sequential(engine, [
+  ['logmel', new audio.LogMel(engine, { nMels: 64 })],
+  ['norm', new audio.Normalize(engine)],
+  ['cnn', cnn],
+]).eval();
+const probs2 = noGrad(() => waveModel.call(metal));
+const [pa, pb] = [await probs.read(), await probs2.read()];
+console.log(`nn.Sequential(LogMel, Normalize, cnn) logits equal the function model's: max |diff| ${Math.max(...pa.map((v, i) => Math.abs(v - pb[i]))).toExponential(1)}`);
+const cam = await gradCam(waveModel, metal, { target: 1, layer: 'cnn.conv2', upsample: false });
+console.log(`Grad-CAM of 'cnn.conv2' on the waveform model: layer map ${JSON.stringify(cam.layerMap.shape)} (mel bands / 2, frames / 2)`);
+// Baselines: through a per-clip normalisation, silence sits on a plateau and IG cannot complete;
+// noise at -60 dBFS is a content-free signal the front end still sees.
+for (const [name, base] of [['silence', audio.baselines.silence(metal)], ['noise -60 dBFS', audio.baselines.noise(metal, { db: -60, seed: 0 })]]) {
+  const { attributions, delta } = await integratedGradients(waveModel, metal, { target: 1, steps: quick ? 8 : 32, baseline: base, returnConvergenceDelta: true });
+  const fb = noGrad(() => waveModel.call(base));
+  const [f1, f0] = [pa[1], (await fb.read())[1]];
+  fb.dispose();
+  console.log(`  IG from ${name}: |f(x) - f(baseline)| ${Math.abs(f1 - f0).toFixed(3)}, convergence delta ${Math.abs((await delta.read())[0]).toFixed(3)}`);
+  for (const t of [base, attributions, delta]) t.dispose();
+}
+for (const t of [probs2, cam.layerMap, cam.map]) if (!t.isDisposed) t.dispose();
 
 for (const t of [wave, feats, re, im, mask, heard, back.re, back.im, dsWave, trainX, trainY, metal, probs, sal, g, gs, gp]) t.dispose();
 cnn.dispose();

@@ -6,11 +6,14 @@
 // 2. 100,000 small ops in one synchronous loop, then a read: completes (the engine bounds its queue);
 // 3. 100,000 reads: the JS heap does not grow by more than a few MB (no per-read listener leak);
 // 4. 2,000 more training steps: live tensors and bytes in use are the same after as before.
-// AURALENS_BACKEND=cpu|webgpu|auto (default auto). --quick divides every size by 10. Exits 1 on failure.
+// AURALENS_BACKEND=cpu|webgpu|auto (default auto). --quick divides every size by 10; naming checks
+// (fit, ops, reads, steps) runs only those: `npm run soak -- fit steps`. Exits 1 on failure.
 import { createEngine, data, exp, fit, nn, noGrad } from 'auralens';
 
 const quick = process.argv.includes('--quick');
 const scale = quick ? 10 : 1;
+const named = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const run = (name) => named.length === 0 || named.includes(name);
 const engine = await createEngine({ backend: process.env.AURALENS_BACKEND ?? 'auto' });
 console.log(`soak on ${engine.backend}${quick ? ' (quick)' : ''}`);
 const failures = [];
@@ -31,7 +34,7 @@ function digitNet(seed) {
 }
 
 // 1. The fit epoch of issue 11 point 1.
-{
+if (run('fit')) {
   const count = 16000 / scale;
   const train = data.digitGlyphTensors(engine, { seed: 1, count });
   const net = digitNet(1);
@@ -58,7 +61,7 @@ function digitNet(seed) {
 }
 
 // 2. A long synchronous op loop, then one read.
-{
+if (run('ops')) {
   const n = 100000 / scale;
   const x = engine.rand([64], { seed: 1 });
   const t0 = performance.now();
@@ -69,7 +72,7 @@ function digitNet(seed) {
 }
 
 // 3. Reads do not leak JS heap.
-{
+if (run('reads')) {
   const n = 100000 / scale;
   const x = engine.ones([4]);
   for (let i = 0; i < 1000; i++) await x.read();
@@ -85,7 +88,7 @@ function digitNet(seed) {
 }
 
 // 4. Many more training steps, memory flat.
-{
+if (run('steps')) {
   const train = data.digitGlyphTensors(engine, { seed: 3, count: 8000 / scale });
   const net = digitNet(5);
   await fit(net, train, { epochs: 1, batchSize: 4, seed: 0 }); // the optimiser's first state

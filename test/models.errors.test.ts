@@ -12,7 +12,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ShapeError, ValueError, SafetensorsError } from '../src/engine/errors.js';
 import { noGrad, readSafetensors, tensorsToSafetensors } from '../src/engine/index.js';
-import { models } from '../src/index.js';
+import { models, nn } from '../src/index.js';
 import { StateDictError } from '../src/nn/stateDict.js';
 import { enginePair } from './helpers/gpu.js';
 
@@ -119,3 +119,16 @@ for (const kind of ['cpu', 'webgpu'] as const) {
     });
   });
 }
+
+describe('nn layer options are strict, with PyTorch spellings', () => {
+  it('unknown keys name the nearest; snake_case spellings work', () => {
+    expect(() => new nn.Conv2d(e, 1, 2, 3, { paddding: 1 } as never)).toThrow(/Conv2d: unknown option 'paddding' — did you mean 'padding'/);
+    expect(() => new nn.Linear(e, 2, 3, { biass: false } as never)).toThrow(/Linear: unknown option 'biass' — did you mean 'bias'/);
+    expect(() => new nn.MaxPool2d(e, 2, { ceil: true } as never)).toThrow(/MaxPool2d: unknown option 'ceil'/);
+    const bn = new nn.BatchNorm2d(e, 4, { track_running_stats: false } as never);
+    expect(bn.trackRunningStats).toBe(false);
+    const pool = new nn.AvgPool2d(e, 2, { count_include_pad: false } as never);
+    expect(pool.countIncludePad).toBe(false);
+    for (const m of [bn, pool]) m.dispose();
+  });
+});

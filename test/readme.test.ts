@@ -1,21 +1,22 @@
 /**
  * Every fenced ```js block of README.md is a complete program that runs as written (issue 12
  * point 1): each is written to a file inside the repository (so `import 'auralens'` resolves to
- * this package through its own "exports", against dist/) and run with node from the repository
- * root (the snippets load test/fixtures/readme/ by relative path). A snippet passes when it exits
+ * this package through its own "exports", against dist/) and run with node in a scratch folder
+ * that links test/fixtures/readme/ (the snippets load it by the path a clone has; the files a
+ * snippet writes land in the scratch folder, which is removed afterwards). A snippet passes when it exits
  * 0; the training snippet must also learn (its printed validation accuracy ≥ 0.8, chance 0.1).
  * dist/ is built by CI before `npm test` (typecheck, build, test); locally it is built here when
  * missing. README_PATH overrides the README checked (to try a draft).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const readmePath = process.env.README_PATH ?? join(root, 'README.md');
-/** Inside the package (for the self-reference import), ignored by git through dist/-like cleanup. */
+/** Inside the package (for the self-reference import); removed after the run. */
 const dir = join(root, 'test', '.readme-snippets');
 
 /** The ```js blocks of a markdown text, with the heading they sit under. */
@@ -52,9 +53,12 @@ describe(`README snippets (${readmePath === join(root, 'README.md') ? 'README.md
     it(`snippet ${k + 1} (${heading}) runs as written`, () => {
       const file = join(dir, `snippet-${k + 1}.mjs`);
       writeFileSync(file, code);
+      const cwd = join(dir, `cwd-${k + 1}`);
+      mkdirSync(join(cwd, 'test', 'fixtures'), { recursive: true });
+      symlinkSync(join(root, 'test', 'fixtures', 'readme'), join(cwd, 'test', 'fixtures', 'readme'), 'dir');
       let stdout = '';
       try {
-        stdout = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+        stdout = execFileSync(process.execPath, [file], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
       } catch (e) {
         const err = e as { status?: number | null; stdout?: string; stderr?: string };
         throw new Error(`README snippet ${k + 1} under "${heading}" failed (exit ${err.status ?? 'none'}):\n--- stderr\n${(err.stderr ?? '').slice(-3000)}\n--- stdout\n${(err.stdout ?? '').slice(-2000)}`);

@@ -1,4 +1,5 @@
 /** Activation and shape layers without parameters: ReLU, Sigmoid, Tanh, Dropout, Flatten, Identity. */
+import { parseOptions } from '../util/options.js';
 import { dropout, type Engine, flatten, relu, reshape, sigmoid, tanh, type Tensor, ValueError } from '../engine/index.js';
 import { seedOption } from './init.js';
 import { deriveSeed, Module } from './module.js';
@@ -46,6 +47,7 @@ export class Dropout extends Module {
 
   constructor(engine: Engine, p = 0.5, options: DropoutOptions = {}) {
     super(engine);
+    options = parseOptions<DropoutOptions>(options, { seed: [] }, 'Dropout');
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ValueError(`Dropout: p must be in [0, 1), got ${String(p)}`);
     this.p = p;
     this.seed = seedOption(options.seed, 'Dropout');

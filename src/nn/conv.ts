@@ -1,4 +1,5 @@
 /** Conv2d and Conv1d layers (torch.nn.Conv2d / Conv1d). */
+import { parseOptions, withSnakeCase } from '../util/options.js';
 import { conv1d, conv2d, type Engine, fmt, pad, ShapeError, type Tensor, ValueError } from '../engine/index.js';
 import { checkInt, defaultInit, fmtPair, seedOption, toPair, type Pair } from './init.js';
 import { containerTidy } from './hooks.js';
@@ -38,6 +39,7 @@ export class Conv2d extends Module {
   constructor(engine: Engine, inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
     super(engine);
     const cls = 'Conv2d';
+    options = parseOptions<Conv2dOptions>(options, withSnakeCase(['stride', 'padding', 'dilation', 'groups', 'bias', 'seed']), cls);
     this.inChannels = checkInt(inChannels, 'inChannels', cls);
     this.outChannels = checkInt(outChannels, 'outChannels', cls);
     this.kernelSize = toPair(kernelSize, 1, 'kernelSize', cls);
@@ -111,6 +113,7 @@ export class Conv1d extends Module {
   constructor(engine: Engine, inChannels: number, outChannels: number, kernelSize: number, options: Conv1dOptions = {}) {
     super(engine);
     const cls = 'Conv1d';
+    options = parseOptions<Conv1dOptions>(options, withSnakeCase(['stride', 'padding', 'dilation', 'groups', 'bias', 'seed']), cls);
     this.inChannels = checkInt(inChannels, 'inChannels', cls);
     this.outChannels = checkInt(outChannels, 'outChannels', cls);
     this.kernelSize = checkInt(kernelSize, 'kernelSize', cls);

@@ -1,4 +1,5 @@
 /** Linear layer (torch.nn.Linear). */
+import { parseOptions } from '../util/options.js';
 import { type Engine, fmt, linear, ShapeError, type Tensor } from '../engine/index.js';
 import { checkInt, defaultInit, seedOption } from './init.js';
 import { Module } from './module.js';
@@ -17,6 +18,7 @@ export class Linear extends Module {
 
   constructor(engine: Engine, inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super(engine);
+    options = parseOptions<LinearOptions>(options, { bias: [], seed: [] }, 'Linear');
     this.inFeatures = checkInt(inFeatures, 'inFeatures', 'Linear');
     this.outFeatures = checkInt(outFeatures, 'outFeatures', 'Linear');
     const { weight, bias } = defaultInit(engine, [outFeatures, inFeatures], inFeatures, options.bias ?? true, seedOption(options.seed, 'Linear'));

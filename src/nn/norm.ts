@@ -1,4 +1,5 @@
 /** BatchNorm2d (torch.nn.BatchNorm2d). */
+import { parseOptions, withSnakeCase } from '../util/options.js';
 import { affine, batchNorm, cast, type Engine, fmt, noGrad, ShapeError, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { checkInt } from './init.js';
 import { Module } from './module.js';
@@ -30,6 +31,7 @@ export class BatchNorm2d extends Module {
   constructor(engine: Engine, numFeatures: number, options: BatchNormOptions = {}) {
     super(engine);
     const cls = 'BatchNorm2d';
+    options = parseOptions<BatchNormOptions>(options, withSnakeCase(['eps', 'momentum', 'affine', 'trackRunningStats']), cls);
     this.numFeatures = checkInt(numFeatures, 'numFeatures', cls);
     this.eps = options.eps ?? 1e-5;
     if (typeof this.eps !== 'number' || !(this.eps >= 0) || !Number.isFinite(this.eps)) throw new ValueError(`${cls}: eps must be a finite number >= 0, got ${String(options.eps)}`);

@@ -1,4 +1,5 @@
 /** Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (torch.nn semantics). */
+import { parseOptions, withSnakeCase } from '../util/options.js';
 import { adaptiveAvgPool2d, avgPool2d, type Engine, fmt, maxPool2d, ShapeError, type Tensor } from '../engine/index.js';
 import { fmtPair, toPair, type Pair } from './init.js';
 import { Module } from './module.js';
@@ -26,6 +27,7 @@ export class MaxPool2d extends Module {
   constructor(engine: Engine, kernelSize: Pair, options: MaxPool2dOptions = {}) {
     super(engine);
     const cls = 'MaxPool2d';
+    options = parseOptions<MaxPool2dOptions>(options, withSnakeCase(['stride', 'padding', 'dilation', 'ceilMode']), cls);
     this.kernelSize = toPair(kernelSize, 1, 'kernelSize', cls);
     this.stride = options.stride === undefined ? this.kernelSize : toPair(options.stride, 1, 'stride', cls);
     this.padding = toPair(options.padding, 0, 'padding', cls, 0);
@@ -63,6 +65,7 @@ export class AvgPool2d extends Module {
   constructor(engine: Engine, kernelSize: Pair, options: AvgPool2dOptions = {}) {
     super(engine);
     const cls = 'AvgPool2d';
+    options = parseOptions<AvgPool2dOptions>(options, withSnakeCase(['stride', 'padding', 'ceilMode', 'countIncludePad']), cls);
     this.kernelSize = toPair(kernelSize, 1, 'kernelSize', cls);
     this.stride = options.stride === undefined ? this.kernelSize : toPair(options.stride, 1, 'stride', cls);
     this.padding = toPair(options.padding, 0, 'padding', cls, 0);

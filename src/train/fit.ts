@@ -88,6 +88,9 @@ const FIT_SPEC = withSnakeCase(['epochs', 'batchSize', 'lr', 'seed', 'optimizer'
   validation: ['validationData', 'validation_data'],
 });
 
+/** Training batches between waits for the device to finish the queued work. */
+const SYNC_EVERY = 16;
+
 /** Most epochs fit accepts (a typo such as 1e9 would otherwise run for ever). */
 export const MAX_EPOCHS = 1_000_000;
 
@@ -296,7 +299,10 @@ async function runEpoch(model: FitModel, opt: Optimizer, data: FitData, val: Fit
       if (start + len < n) {
         // The epoch's last batch is reported by fit, after the read, with the epoch's results.
         if (a.onProgress) await a.onProgress({ done: a.epoch * a.perEpoch + batch, total: a.total, stage: `epoch ${a.epoch + 1}`, epoch: a.epoch + 1, batch });
-        await yieldToEventLoop();
+        // Bound the device queue from here too: recording runs ahead of a slow device (lavapipe)
+        // without limit otherwise, and thousands of queued submits crashed Dawn (issue 11.1).
+        if (batch % SYNC_EVERY === 0) await engine.sync();
+        else await yieldToEventLoop();
         throwIfAborted(a.signal, 'fit');
       }
     }
