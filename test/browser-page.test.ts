@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine, noGrad, reshape, softmax } from '../src/engine/index.js';
-import { encodeWav, logMel, synth } from '../src/audio/index.js';
+import { encodeWav, logMel } from '../src/audio/index.js';
+import { synth } from '../src/data/index.js';
 import { gradCam } from '../src/xai/index.js';
 import { DEMO_MODEL_DIR, loadModel } from '../src/report/index.js';
 

@@ -6,7 +6,8 @@ import { mkdtemp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeWav, synth } from '../src/audio/index.js';
+import { encodeWav } from '../src/audio/index.js';
+import { synth } from '../src/data/index.js';
 import { main } from '../src/cli/main.js';
 import { DEMO_MODEL_DIR } from '../src/report/index.js';
 

@@ -6,7 +6,8 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { argmax, cast, createEngine, type Engine, equal, mean, noGrad, reshape, type Tensor, tidy } from '../engine/index.js';
-import { logMel, synth } from '../audio/index.js';
+import { logMel } from '../audio/index.js';
+import { synth } from '../data/index.js';
 import { genreCNN, genreCNNSpec } from '../models/index.js';
 import { Adam } from '../optim/index.js';
 import { collectSources, decodeSource } from '../report/index.js';

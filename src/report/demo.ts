@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Engine } from '../engine/index.js';
-import { synth } from '../audio/index.js';
+import { synth } from '../data/index.js';
 import { DEFAULT_CLIP_SETTINGS, type ClipMethod } from './explainClip.js';
 import { runExplainJob } from './job.js';
 import { loadModel } from './loadModel.js';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Engine, readSafetensors, ValueError } from '../engine/index.js';
 import { LOG_MEL_DEFAULTS } from '../audio/index.js';
-import { synth } from '../audio/index.js';
+import { synth } from '../data/index.js';
 import { digitCNNSpec, fromSpec, genreCNNSpec, type ModelSpec } from '../models/index.js';
 import type { Sequential } from '../nn/index.js';
 
