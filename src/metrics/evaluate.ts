@@ -270,6 +270,11 @@ export async function evaluate(
     ranks,
     perExample,
   };
+  // Cells wide enough for the longest metric label (about 7 px a character at the charts' 12 px font).
+  const cellWidth = Math.max(
+    72,
+    16 + 7 * Math.max(...labels.map((l) => l.length)),
+  );
   const svg = (title?: string) =>
     heatmapSvg(ranks, methodNames, labels, {
       title: title ?? "Ranking of methods per metric (1 = best)",
@@ -277,6 +282,7 @@ export async function evaluate(
       digits: 0,
       min: 1,
       max: Math.max(2, methodNames.length),
+      cellWidth,
     });
   return {
     ...data,
