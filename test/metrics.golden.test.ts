@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../src/engine/engine.js';
-import { hostToTensor, toFloat32, type HostTensor } from '../src/engine/safetensors.js';
+import { hostToTensor, type HostTensor } from '../src/engine/safetensors.js';
 import type { Tensor } from '../src/engine/tensor.js';
 import * as metrics from '../src/metrics/index.js';
 import type { Module } from '../src/nn/index.js';
