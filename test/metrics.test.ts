@@ -8,7 +8,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, ShapeError, ValueError } from '../src/engine/errors.js';
 import type { Engine } from '../src/engine/engine.js';
 import { matmul, mul, reshape, sum } from '../src/engine/index.js';
-import { hostToTensor } from '../src/engine/safetensors.js';
 import type { Tensor } from '../src/engine/tensor.js';
 import * as metrics from '../src/metrics/index.js';
 import { rankingHeatmapPng } from '../src/metrics/png.js';
@@ -269,93 +268,104 @@ for (const [backend, engineOf] of [
   });
 }
 
-describe('modelParameterRandomisation and evaluate (cpu, digit CNN)', () => {
-  const T = goldenTensors('metrics.safetensors');
-  const model = goldenModel(cpu, 'digit_cnn').eval();
-  const full = hostToTensor(cpu, T.input);
-  const x = full.engine.tensor(Float32Array.from((T.input.data as Float32Array).subarray(0, 2 * 1536)), [2, 1, 32, 48]);
-  const targets = [1, 1];
+for (const [backend, engineOf] of [
+  ['cpu', () => cpu],
+  ['webgpu', () => gpu],
+] as [string, () => Engine | null][]) {
+  describe.skipIf(backend === 'webgpu' && !gpu)(`modelParameterRandomisation and evaluate (${backend}, digit CNN)`, () => {
+    const T = goldenTensors('metrics.safetensors');
+    let model: ReturnType<typeof goldenModel>;
+    let x: Tensor;
+    const targets = [1, 1];
+    const setup = () => {
+      const e = engineOf()!;
+      model ??= goldenModel(e, 'digit_cnn').eval();
+      x ??= e.tensor(Float32Array.from((T.input.data as Float32Array).subarray(0, 2 * 1536)), [2, 1, 32, 48]);
+    };
 
-  it('randomising all layers lowers the similarity; the model is restored', async () => {
-    const before = await model.call(x).read();
-    for (const layerOrder of ['top_down', 'independent'] as const) {
-      const r = (await metrics.modelParameterRandomisation(model, x, targets, {
-        explain: explainSaliency,
-        layerOrder,
-      })) as Record<string, number[]>;
-      expect(Object.keys(r)[0]).toBe('original');
-      for (const v of r.original) expect(v).toBeCloseTo(1, 6);
-      if (layerOrder === 'top_down') {
-        expect(Object.keys(r).slice(1)).toEqual(['fc2', 'fc1', 'conv2', 'conv1']);
-        for (const v of Object.values(r).at(-1)!) expect(v).toBeLessThan(0.5);
+    it('randomising all layers lowers the similarity; the model is restored', async () => {
+      setup();
+      const before = await model.call(x).read();
+      for (const layerOrder of ['top_down', 'independent'] as const) {
+        const r = (await metrics.modelParameterRandomisation(model, x, targets, {
+          explain: explainSaliency,
+          layerOrder,
+        })) as Record<string, number[]>;
+        expect(Object.keys(r)[0]).toBe('original');
+        for (const v of r.original) expect(v).toBeCloseTo(1, 6);
+        if (layerOrder === 'top_down') {
+          expect(Object.keys(r).slice(1)).toEqual(['fc2', 'fc1', 'conv2', 'conv1']);
+          for (const v of Object.values(r).at(-1)!) expect(v).toBeLessThan(0.5);
+        }
       }
-    }
-    const ssim = (await metrics.modelParameterRandomisation(model, x, targets, {
-      explain: explainSaliency,
-      similarityFunc: 'ssim',
-      returnLastCorrelation: true,
-    })) as number[];
-    for (const v of ssim) expect(v).toBeLessThan(0.5);
-    expect(Array.from(await model.call(x).read())).toEqual(Array.from(before));
-  });
-
-  it('evaluate: methods × metrics table as CSV, JSON, Markdown and the ranking heatmap', async () => {
-    const done: string[] = [];
-    const res = await metrics.evaluate({
-      model,
-      inputs: x,
-      targets,
-      methods: { saliency: explainSaliency, inputXGradient: explainIxG },
-      metrics: [
-        {
-          metric: 'faithfulnessCorrelation',
-          options: { nrRuns: 5, subsetSize: 32 },
-        },
-        'sparseness',
-        {
-          metric: 'avgSensitivity',
-          options: { nrSamples: 2 },
-          label: 'avgSens',
-        },
-      ],
-      onProgress: (p) => done.push(`${p.done}/${p.total} ${p.stage}`),
+      const ssim = (await metrics.modelParameterRandomisation(model, x, targets, {
+        explain: explainSaliency,
+        similarityFunc: 'ssim',
+        returnLastCorrelation: true,
+      })) as number[];
+      for (const v of ssim) expect(v).toBeLessThan(0.5);
+      expect(Array.from(await model.call(x).read())).toEqual(Array.from(before));
     });
-    expect(done).toEqual([
-      '1/6 saliency/faithfulnessCorrelation',
-      '2/6 saliency/sparseness',
-      '3/6 saliency/avgSens',
-      '4/6 inputXGradient/faithfulnessCorrelation',
-      '5/6 inputXGradient/sparseness',
-      '6/6 inputXGradient/avgSens',
-    ]);
-    expect(res.methods).toEqual(['saliency', 'inputXGradient']);
-    expect(res.metrics).toEqual(['faithfulnessCorrelation', 'sparseness', 'avgSens']);
-    for (let j = 0; j < 3; j++) expect([res.ranks[0][j], res.ranks[1][j]].sort()).toEqual(res.scores[0][j] === res.scores[1][j] ? [1, 1] : [1, 2]);
-    const csv = res.toCsv().trim().split('\n');
-    expect(csv[0]).toBe('method,metric,mean,n,rank,higher_is_better');
-    expect(csv).toHaveLength(7);
-    expect(csv[2]).toMatch(/^saliency,sparseness,[0-9.]+,2,[12],true$/);
-    const md = res.toMarkdown().trim().split('\n');
-    expect(md[0]).toBe('| method | faithfulnessCorrelation ↑ | sparseness ↑ | avgSens ↓ |');
-    expect(md).toHaveLength(4);
-    const json = JSON.parse(res.toJson()) as { perExample: number[][][] };
-    expect(json.perExample[1][1]).toHaveLength(2);
-    expect(res.heatmapSvg()).toMatch(/^<svg[\s\S]*saliency[\s\S]*avgSens[\s\S]*<\/svg>$/);
-    const png = rankingHeatmapPng(res);
-    expect(Array.from(png.subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
-    await expect(
-      metrics.evaluate({
+
+    it('evaluate: methods × metrics table as CSV, JSON, Markdown and the ranking heatmap', async () => {
+      setup();
+      const done: string[] = [];
+      const res = await metrics.evaluate({
         model,
         inputs: x,
         targets,
-        methods: { s: explainSaliency },
-        metrics: ['sparsenes' as never],
-      }),
-    ).rejects.toThrow(/metrics\[0\] must name one of/);
-  });
+        methods: { saliency: explainSaliency, inputXGradient: explainIxG },
+        metrics: [
+          {
+            metric: 'faithfulnessCorrelation',
+            options: { nrRuns: 5, subsetSize: 32 },
+          },
+          'sparseness',
+          {
+            metric: 'avgSensitivity',
+            options: { nrSamples: 2 },
+            label: 'avgSens',
+          },
+        ],
+        onProgress: (p) => done.push(`${p.done}/${p.total} ${p.stage}`),
+      });
+      expect(done).toEqual([
+        '1/6 saliency/faithfulnessCorrelation',
+        '2/6 saliency/sparseness',
+        '3/6 saliency/avgSens',
+        '4/6 inputXGradient/faithfulnessCorrelation',
+        '5/6 inputXGradient/sparseness',
+        '6/6 inputXGradient/avgSens',
+      ]);
+      expect(res.methods).toEqual(['saliency', 'inputXGradient']);
+      expect(res.metrics).toEqual(['faithfulnessCorrelation', 'sparseness', 'avgSens']);
+      for (let j = 0; j < 3; j++) expect([res.ranks[0][j], res.ranks[1][j]].sort()).toEqual(res.scores[0][j] === res.scores[1][j] ? [1, 1] : [1, 2]);
+      const csv = res.toCsv().trim().split('\n');
+      expect(csv[0]).toBe('method,metric,mean,n,rank,higher_is_better');
+      expect(csv).toHaveLength(7);
+      expect(csv[2]).toMatch(/^saliency,sparseness,[0-9.]+,2,[12],true$/);
+      const md = res.toMarkdown().trim().split('\n');
+      expect(md[0]).toBe('| method | faithfulnessCorrelation ↑ | sparseness ↑ | avgSens ↓ |');
+      expect(md).toHaveLength(4);
+      const json = JSON.parse(res.toJson()) as { perExample: number[][][] };
+      expect(json.perExample[1][1]).toHaveLength(2);
+      expect(res.heatmapSvg()).toMatch(/^<svg[\s\S]*saliency[\s\S]*avgSens[\s\S]*<\/svg>$/);
+      const png = rankingHeatmapPng(res);
+      expect(Array.from(png.subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
+      await expect(
+        metrics.evaluate({
+          model,
+          inputs: x,
+          targets,
+          methods: { s: explainSaliency },
+          metrics: ['sparsenes' as never],
+        }),
+      ).rejects.toThrow(/metrics\[0\] must name one of/);
+    });
 
-  afterAll(() => {
-    full.dispose();
-    x.dispose();
+    afterAll(() => {
+      x?.dispose();
+      model?.dispose();
+    });
   });
-});
+}
