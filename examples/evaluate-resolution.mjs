@@ -11,6 +11,8 @@
 // Spoken digits are made offline by scripts/make-spoken-digits.sh (espeak-ng + sox); without them
 // the audio datasets are skipped with a note. AURALENS_BACKEND=cpu|webgpu|auto picks the backend;
 // AURALENS_EXAMPLE_QUICK=1 uses fewer examples, epochs and metric samples.
+// Cost on the CPU backend: about 3 CPU-minutes in full (the CNNs reach ~60-67 % on held-out
+// speakers and ~96 % on digit images), about 20 CPU-seconds with QUICK.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
