@@ -4,42 +4,18 @@
  * only needed with `explain`. Attributions are taken per example as given (a [B, H, W] map of a
  * [B, 1, H, W] input has H·W features).
  */
-import type { Tensor } from "../engine/index.js";
-import type { Model, Target } from "../xai/shared/index.js";
-import {
-  attributionsOf,
-  metricContext,
-  numberOption,
-  parseMetricOptions,
-  type HostAttributions,
-  type MetricBaseOptions,
-} from "./common.js";
+import type { Tensor } from '../engine/index.js';
+import type { Model, Target } from '../xai/shared/index.js';
+import { attributionsOf, metricContext, numberOption, parseMetricOptions, type HostAttributions, type MetricBaseOptions } from './common.js';
 
-async function prepared(
-  model: Model | null,
-  inputs: Tensor,
-  targets: Target | null,
-  options: unknown,
-  spec: Record<string, readonly string[]>,
-  fname: string,
-) {
+async function prepared(model: Model | null, inputs: Tensor, targets: Target | null, options: unknown, spec: Record<string, readonly string[]>, fname: string) {
   const o = parseMetricOptions(options, spec, fname);
-  const ctx = await metricContext(
-    model,
-    inputs,
-    targets,
-    o,
-    { normalise: true, abs: true },
-    fname,
-    o.attributions === undefined,
-  );
+  const ctx = await metricContext(model, inputs, targets, o, { normalise: true, abs: true }, fname, o.attributions === undefined);
   return { o, a: await attributionsOf(ctx, o.attributions), batch: ctx.batch };
 }
 
 function rows(a: HostAttributions, batch: number): Float32Array[] {
-  return Array.from({ length: batch }, (_, b) =>
-    a.data.subarray(b * a.perExample, (b + 1) * a.perExample),
-  );
+  return Array.from({ length: batch }, (_, b) => a.data.subarray(b * a.perExample, (b + 1) * a.perExample));
 }
 
 /**
@@ -48,20 +24,8 @@ function rows(a: HostAttributions, batch: number): Float32Array[] {
  * (higher = sparser). Defaults (Quantus): abs true, normalise true. `model` and `targets` may be
  * null when `attributions` are given.
  */
-export async function sparseness(
-  model: Model | null,
-  inputs: Tensor,
-  targets: Target | null,
-  options: MetricBaseOptions = {},
-): Promise<number[]> {
-  const { a, batch } = await prepared(
-    model,
-    inputs,
-    targets,
-    options,
-    {},
-    "sparseness",
-  );
+export async function sparseness(model: Model | null, inputs: Tensor, targets: Target | null, options: MetricBaseOptions = {}): Promise<number[]> {
+  const { a, batch } = await prepared(model, inputs, targets, options, {}, 'sparseness');
   return rows(a, batch).map((r) => {
     const n = r.length;
     const v = Float64Array.from(r, (q) => Math.fround(q + 1e-7)).sort();
@@ -80,20 +44,8 @@ export async function sparseness(
  * example (natural log): 0 for a one-hot map, log N for a uniform one (lower = simpler). NaN for
  * an all-zero map (0 / 0), as Quantus. Defaults (Quantus): abs true, normalise true.
  */
-export async function complexity(
-  model: Model | null,
-  inputs: Tensor,
-  targets: Target | null,
-  options: MetricBaseOptions = {},
-): Promise<number[]> {
-  const { a, batch } = await prepared(
-    model,
-    inputs,
-    targets,
-    options,
-    {},
-    "complexity",
-  );
+export async function complexity(model: Model | null, inputs: Tensor, targets: Target | null, options: MetricBaseOptions = {}): Promise<number[]> {
+  const { a, batch } = await prepared(model, inputs, targets, options, {}, 'complexity');
   return rows(a, batch).map((r) => {
     let s = 0;
     for (const q of r) s += Math.abs(q);
@@ -122,17 +74,8 @@ export async function effectiveComplexity(
   targets: Target | null,
   options: EffectiveComplexityOptions = {},
 ): Promise<number[]> {
-  const fname = "effectiveComplexity";
-  const { o, a, batch } = await prepared(
-    model,
-    inputs,
-    targets,
-    options,
-    { eps: [] },
-    fname,
-  );
-  const eps = numberOption(o.eps, "eps", fname, 1e-5);
-  return rows(a, batch).map((r) =>
-    r.reduce((n, q) => n + (q > eps ? 1 : 0), 0),
-  );
+  const fname = 'effectiveComplexity';
+  const { o, a, batch } = await prepared(model, inputs, targets, options, { eps: [] }, fname);
+  const eps = numberOption(o.eps, 'eps', fname, 1e-5);
+  return rows(a, batch).map((r) => r.reduce((n, q) => n + (q > eps ? 1 : 0), 0));
 }

@@ -5,8 +5,8 @@
  * that re-explain. Every metric draws from its own seeded random source, the same for every
  * method, so all methods are judged on the same random subsets and noise.
  */
-import { ValueError, type Tensor } from "../engine/index.js";
-import { heatmapSvg } from "../plot/index.js";
+import { ValueError, type Tensor } from '../engine/index.js';
+import { heatmapSvg } from '../plot/index.js';
 import {
   checkInputs,
   checkModel,
@@ -18,27 +18,16 @@ import {
   type Model,
   type Progress,
   type Target,
-} from "../xai/shared/index.js";
-import type { ExplainFunction } from "./common.js";
-import { complexity, effectiveComplexity, sparseness } from "./complexity.js";
-import {
-  faithfulnessCorrelation,
-  faithfulnessEstimate,
-  monotonicityCorrelation,
-  pixelFlipping,
-} from "./faithfulness.js";
-import { seededRandom } from "./random.js";
-import { modelParameterRandomisation, randomLogit } from "./randomisation.js";
-import { avgSensitivity, maxSensitivity } from "./robustness.js";
-import { nanMean } from "./stats.js";
-import {
-  rankMethods,
-  toCsv,
-  toJson,
-  toMarkdown,
-  type TableData,
-} from "./table.js";
-import { Module } from "../nn/index.js";
+} from '../xai/shared/index.js';
+import type { ExplainFunction } from './common.js';
+import { complexity, effectiveComplexity, sparseness } from './complexity.js';
+import { faithfulnessCorrelation, faithfulnessEstimate, monotonicityCorrelation, pixelFlipping } from './faithfulness.js';
+import { seededRandom } from './random.js';
+import { modelParameterRandomisation, randomLogit } from './randomisation.js';
+import { avgSensitivity, maxSensitivity } from './robustness.js';
+import { nanMean } from './stats.js';
+import { rankMethods, toCsv, toJson, toMarkdown, type TableData } from './table.js';
+import { Module } from '../nn/index.js';
 
 /** A metric's options inside evaluate (attributions, explain and the random source are set by evaluate). */
 type MetricOptions = Record<string, unknown>;
@@ -46,12 +35,7 @@ type MetricOptions = Record<string, unknown>;
 /** The metric and its per-example scalar score (and whether higher is better). */
 interface MetricDef {
   higherIsBetter: boolean;
-  run: (
-    model: Model,
-    x: Tensor,
-    t: Target,
-    o: MetricOptions,
-  ) => Promise<number[]>;
+  run: (model: Model, x: Tensor, t: Target, o: MetricOptions) => Promise<number[]>;
 }
 
 const METRICS = {
@@ -100,10 +84,7 @@ const METRICS = {
   modelParameterRandomisation: {
     higherIsBetter: false,
     run: async (m, x, t, o) => {
-      if (!(m instanceof Module))
-        throw new ValueError(
-          "evaluate: modelParameterRandomisation needs an nn Module model",
-        );
+      if (!(m instanceof Module)) throw new ValueError('evaluate: modelParameterRandomisation needs an nn Module model');
       return (await modelParameterRandomisation(m, x, t, {
         ...o,
         returnLastCorrelation: true,
@@ -156,32 +137,16 @@ export interface EvaluationResult extends TableData {
   heatmapSvg(title?: string): string;
 }
 
-const EVAL_KEYS = [
-  "model",
-  "inputs",
-  "targets",
-  "methods",
-  "metrics",
-  "seed",
-  "onProgress",
-  "signal",
-];
+const EVAL_KEYS = ['model', 'inputs', 'targets', 'methods', 'metrics', 'seed', 'onProgress', 'signal'];
 
 function checkSpecs(metrics: unknown): MetricSpec[] {
   if (!Array.isArray(metrics) || metrics.length === 0)
-    throw new ValueError(
-      `evaluate: metrics must be a non-empty array of metric names or { metric, options, label }, got ${describeValue(metrics)}`,
-    );
+    throw new ValueError(`evaluate: metrics must be a non-empty array of metric names or { metric, options, label }, got ${describeValue(metrics)}`);
   return metrics.map((m: unknown, i) => {
-    const spec: MetricSpec =
-      typeof m === "string" ? { metric: m as MetricName } : (m as MetricSpec);
-    if (
-      spec === null ||
-      typeof spec !== "object" ||
-      !(spec.metric in METRICS)
-    ) {
+    const spec: MetricSpec = typeof m === 'string' ? { metric: m as MetricName } : (m as MetricSpec);
+    if (spec === null || typeof spec !== 'object' || !(spec.metric in METRICS)) {
       throw new ValueError(
-        `evaluate: metrics[${i}] must name one of ${METRIC_NAMES.join(", ")}, got ${describeValue(typeof m === "string" ? m : (m as MetricSpec | null)?.metric)}`,
+        `evaluate: metrics[${i}] must name one of ${METRIC_NAMES.join(', ')}, got ${describeValue(typeof m === 'string' ? m : (m as MetricSpec | null)?.metric)}`,
       );
     }
     return spec;
@@ -194,42 +159,21 @@ function checkSpecs(metrics: unknown): MetricSpec[] {
  * the CSV / JSON / Markdown tables and the ranking heatmap (SVG; PNG with rankingHeatmapPng). Progress counts metric
  * evaluations ('method/metric'); the metrics' own progress is not forwarded.
  */
-export async function evaluate(
-  options: EvaluateOptions,
-): Promise<EvaluationResult> {
-  const fname = "evaluate";
-  if (options === null || typeof options !== "object")
-    throw new ValueError(
-      `${fname}: options must be an object, got ${describeValue(options)}`,
-    );
-  for (const k of Object.keys(options))
-    if (!EVAL_KEYS.includes(k))
-      throw new ValueError(
-        `${fname}: unknown option '${k}' — known: ${EVAL_KEYS.join(", ")}`,
-      );
+export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
+  const fname = 'evaluate';
+  if (options === null || typeof options !== 'object') throw new ValueError(`${fname}: options must be an object, got ${describeValue(options)}`);
+  for (const k of Object.keys(options)) if (!EVAL_KEYS.includes(k)) throw new ValueError(`${fname}: unknown option '${k}' — known: ${EVAL_KEYS.join(', ')}`);
   const model = checkModel(options.model, fname);
   const x = checkInputs(options.inputs, fname);
   const targets = await readTargets(options.targets, x.shape[0], fname);
   const methods = options.methods;
-  if (
-    methods === null ||
-    typeof methods !== "object" ||
-    Object.keys(methods).length === 0
-  )
-    throw new ValueError(
-      `${fname}: methods must be an object of named explain functions, got ${describeValue(methods)}`,
-    );
+  if (methods === null || typeof methods !== 'object' || Object.keys(methods).length === 0)
+    throw new ValueError(`${fname}: methods must be an object of named explain functions, got ${describeValue(methods)}`);
   for (const [k, f] of Object.entries(methods))
-    if (typeof f !== "function")
-      throw new ValueError(
-        `${fname}: methods.${k} must be an explain function, got ${describeValue(f)}`,
-      );
+    if (typeof f !== 'function') throw new ValueError(`${fname}: methods.${k} must be an explain function, got ${describeValue(f)}`);
   const specs = checkSpecs(options.metrics);
   const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed))
-    throw new ValueError(
-      `${fname}: seed must be an integer, got ${describeValue(seed)}`,
-    );
+  if (!Number.isSafeInteger(seed)) throw new ValueError(`${fname}: seed must be an integer, got ${describeValue(seed)}`);
   const onProgress = checkProgress(options.onProgress, fname);
   const signal = checkSignal(options.signal, fname);
   const methodNames = Object.keys(methods);
@@ -270,13 +214,16 @@ export async function evaluate(
     ranks,
     perExample,
   };
+  // Cells wide enough for the longest metric label (about 7 px a character at the charts' 12 px font).
+  const cellWidth = Math.max(72, 16 + 7 * Math.max(...labels.map((l) => l.length)));
   const svg = (title?: string) =>
     heatmapSvg(ranks, methodNames, labels, {
-      title: title ?? "Ranking of methods per metric (1 = best)",
-      colormap: "viridis",
+      title: title ?? 'Ranking of methods per metric (1 = best)',
+      colormap: 'viridis',
       digits: 0,
       min: 1,
       max: Math.max(2, methodNames.length),
+      cellWidth,
     });
   return {
     ...data,

@@ -12,9 +12,9 @@
  * perturbation) or a number. Ties in attribution order are broken by index (stable sort; NumPy's
  * argsort leaves them unspecified, which only matters for exactly equal attributions).
  */
-import type { Tensor } from "../engine/index.js";
-import { ValueError } from "../engine/index.js";
-import type { Model, Target } from "../xai/shared/index.js";
+import type { Tensor } from '../engine/index.js';
+import { ValueError } from '../engine/index.js';
+import type { Model, Target } from '../xai/shared/index.js';
 import {
   attributionsOf,
   baselineValues,
@@ -31,13 +31,9 @@ import {
   type MetricBaseOptions,
   type MetricContext,
   type PerturbBaseline,
-} from "./common.js";
-import {
-  similarityOf,
-  type SimilarityFunction,
-  type SimilarityName,
-} from "./similarity.js";
-import { argsort, trapezoid } from "./stats.js";
+} from './common.js';
+import { similarityOf, type SimilarityFunction, type SimilarityName } from './similarity.js';
+import { argsort, trapezoid } from './stats.js';
 
 export interface FaithfulnessCorrelationOptions extends MetricBaseOptions {
   /** Random subsets per example (default 100). */
@@ -51,23 +47,15 @@ export interface FaithfulnessCorrelationOptions extends MetricBaseOptions {
 }
 
 const FC_SPEC = {
-  nrRuns: ["nr_runs"],
-  subsetSize: ["subset_size"],
-  perturbBaseline: ["perturb_baseline"],
-  similarityFunc: ["similarity_func"],
+  nrRuns: ['nr_runs'],
+  subsetSize: ['subset_size'],
+  perturbBaseline: ['perturb_baseline'],
+  similarityFunc: ['similarity_func'],
 } as const;
 
 /** Per-example correlation of two [B, S] host arrays (rows of S values). */
-function rowSimilarity(
-  sim: SimilarityFunction,
-  a: Float64Array,
-  b: Float64Array,
-  batch: number,
-  s: number,
-): number[] {
-  return Array.from({ length: batch }, (_, i) =>
-    sim(a.subarray(i * s, (i + 1) * s), b.subarray(i * s, (i + 1) * s)),
-  );
+function rowSimilarity(sim: SimilarityFunction, a: Float64Array, b: Float64Array, batch: number, s: number): number[] {
+  return Array.from({ length: batch }, (_, i) => sim(a.subarray(i * s, (i + 1) * s), b.subarray(i * s, (i + 1) * s)));
 }
 
 /**
@@ -79,39 +67,23 @@ function rowSimilarity(
  * normalise true, perturbBaseline 'black', similarityFunc 'pearson'. Draws: per run, one
  * `random.choice(N, subsetSize)` per example.
  */
-export async function faithfulnessCorrelation(
-  model: Model,
-  inputs: Tensor,
-  targets: Target,
-  options: FaithfulnessCorrelationOptions = {},
-): Promise<number[]> {
-  const fname = "faithfulnessCorrelation";
+export async function faithfulnessCorrelation(model: Model, inputs: Tensor, targets: Target, options: FaithfulnessCorrelationOptions = {}): Promise<number[]> {
+  const fname = 'faithfulnessCorrelation';
   const o = parseMetricOptions(options, FC_SPEC, fname);
-  const ctx = await metricContext(
-    model,
-    inputs,
-    targets,
-    o,
-    { normalise: true, abs: false },
-    fname,
-  );
+  const ctx = await metricContext(model, inputs, targets, o, { normalise: true, abs: false }, fname);
   const { batch, features } = ctx;
-  const nrRuns = intOption(o.nrRuns, "nrRuns", fname, 100);
-  const subsetSize = intOption(o.subsetSize, "subsetSize", fname, 224);
-  if (subsetSize > features)
-    throw new ValueError(
-      `${fname}: options.subsetSize = ${subsetSize} is larger than the ${features} features of one input`,
-    );
-  const baseline = checkBaseline(o.perturbBaseline, fname, "black");
-  const sim = similarityOf(o.similarityFunc, fname, "pearson");
+  const nrRuns = intOption(o.nrRuns, 'nrRuns', fname, 100);
+  const subsetSize = intOption(o.subsetSize, 'subsetSize', fname, 224);
+  if (subsetSize > features) throw new ValueError(`${fname}: options.subsetSize = ${subsetSize} is larger than the ${features} features of one input`);
+  const baseline = checkBaseline(o.perturbBaseline, fname, 'black');
+  const sim = similarityOf(o.similarityFunc, fname, 'pearson');
   const a = broadcastToInputs(await attributionsOf(ctx, o.attributions), ctx);
   const y = await targetLogitsOfInputs(ctx);
   // Draws in Quantus's order: per run, the subsets of every example, then the baseline values.
   const subsets: Int32Array[] = [];
   const values: Float64Array[] = [];
   for (let r = 0; r < nrRuns; r++) {
-    for (let b = 0; b < batch; b++)
-      subsets.push(Int32Array.from(ctx.rng.choice(features, subsetSize)));
+    for (let b = 0; b < batch; b++) subsets.push(Int32Array.from(ctx.rng.choice(features, subsetSize)));
     values.push(baselineValues(ctx, baseline));
   }
   const count = nrRuns * batch;
@@ -120,13 +92,7 @@ export async function faithfulnessCorrelation(
     mask: subsets[k],
     value: values[Math.floor(k / batch)][k % batch],
   }));
-  const yp = await perturbedTargetLogits(
-    ctx,
-    count,
-    build,
-    (k) => k % batch,
-    "faithfulnessCorrelation",
-  );
+  const yp = await perturbedTargetLogits(ctx, count, build, (k) => k % batch, 'faithfulnessCorrelation');
   const sums = new Float64Array(batch * nrRuns);
   const drops = new Float64Array(batch * nrRuns);
   for (let k = 0; k < count; k++) {
@@ -153,20 +119,14 @@ export interface FaithfulnessEstimateOptions extends StepMetricOptions {
 }
 
 const STEP_SPEC = {
-  featuresInStep: ["features_in_step"],
-  perturbBaseline: ["perturb_baseline"],
+  featuresInStep: ['features_in_step'],
+  perturbBaseline: ['perturb_baseline'],
 } as const;
 
 /** Descending (or ascending) attribution order of every example, [B] arrays of N indices. */
-function orders(
-  a: Float32Array,
-  ctx: MetricContext,
-  descending: boolean,
-): Int32Array[] {
+function orders(a: Float32Array, ctx: MetricContext, descending: boolean): Int32Array[] {
   const { batch, features } = ctx;
-  return Array.from({ length: batch }, (_, b) =>
-    argsort(a.subarray(b * features, (b + 1) * features), descending),
-  );
+  return Array.from({ length: batch }, (_, b) => argsort(a.subarray(b * features, (b + 1) * features), descending));
 }
 
 /**
@@ -177,55 +137,27 @@ function orders(
  * featuresInStep 1, abs false, normalise true, perturbBaseline 'black', similarityFunc 'pearson'.
  * Costs N / featuresInStep perturbed passes per example, all batched.
  */
-export async function faithfulnessEstimate(
-  model: Model,
-  inputs: Tensor,
-  targets: Target,
-  options: FaithfulnessEstimateOptions = {},
-): Promise<number[]> {
-  const fname = "faithfulnessEstimate";
-  const o = parseMetricOptions(
-    options,
-    { ...STEP_SPEC, similarityFunc: ["similarity_func"] },
-    fname,
-  );
-  const ctx = await metricContext(
-    model,
-    inputs,
-    targets,
-    o,
-    { normalise: true, abs: false },
-    fname,
-  );
+export async function faithfulnessEstimate(model: Model, inputs: Tensor, targets: Target, options: FaithfulnessEstimateOptions = {}): Promise<number[]> {
+  const fname = 'faithfulnessEstimate';
+  const o = parseMetricOptions(options, { ...STEP_SPEC, similarityFunc: ['similarity_func'] }, fname);
+  const ctx = await metricContext(model, inputs, targets, o, { normalise: true, abs: false }, fname);
   const { batch, features } = ctx;
   const fis = checkFeaturesInStep(o.featuresInStep, ctx, 1);
-  const baseline = checkBaseline(o.perturbBaseline, fname, "black");
-  const sim = similarityOf(o.similarityFunc, fname, "pearson");
+  const baseline = checkBaseline(o.perturbBaseline, fname, 'black');
+  const sim = similarityOf(o.similarityFunc, fname, 'pearson');
   const a = broadcastToInputs(await attributionsOf(ctx, o.attributions), ctx);
   const order = orders(a, ctx, true);
   const y = await targetLogitsOfInputs(ctx);
   const steps = features / fis;
-  const values = Array.from({ length: steps }, () =>
-    baselineValues(ctx, baseline),
-  );
-  const stepIdx = (k: number) =>
-    order[k % batch].subarray(
-      Math.floor(k / batch) * fis,
-      (Math.floor(k / batch) + 1) * fis,
-    );
+  const values = Array.from({ length: steps }, () => baselineValues(ctx, baseline));
+  const stepIdx = (k: number) => order[k % batch].subarray(Math.floor(k / batch) * fis, (Math.floor(k / batch) + 1) * fis);
   const build = rowBuilder(ctx, (k) => ({
     example: k % batch,
     mask: stepIdx(k),
     value: values[Math.floor(k / batch)][k % batch],
   }));
   const count = steps * batch;
-  const yp = await perturbedTargetLogits(
-    ctx,
-    count,
-    build,
-    (k) => k % batch,
-    fname,
-  );
+  const yp = await perturbedTargetLogits(ctx, count, build, (k) => k % batch, fname);
   const sums = new Float64Array(batch * steps);
   const drops = new Float64Array(batch * steps);
   for (let k = 0; k < count; k++) {
@@ -255,50 +187,32 @@ export interface PixelFlippingResult {
  * probability; softmax false gives logits). 'mean' and 'uniform' are evaluated on the
  * partly flipped input at each step, as Quantus does. All steps of all examples are batched.
  */
-export async function pixelFlipping(
-  model: Model,
-  inputs: Tensor,
-  targets: Target,
-  options: StepMetricOptions = {},
-): Promise<PixelFlippingResult> {
-  const fname = "pixelFlipping";
+export async function pixelFlipping(model: Model, inputs: Tensor, targets: Target, options: StepMetricOptions = {}): Promise<PixelFlippingResult> {
+  const fname = 'pixelFlipping';
   const o = parseMetricOptions(options, STEP_SPEC, fname);
-  const ctx = await metricContext(
-    model,
-    inputs,
-    targets,
-    o,
-    { normalise: true, abs: false, softmax: true },
-    fname,
-  );
+  const ctx = await metricContext(model, inputs, targets, o, { normalise: true, abs: false, softmax: true }, fname);
   const { batch, features, xHost } = ctx;
   const fis = checkFeaturesInStep(o.featuresInStep, ctx, 1);
-  const baseline = checkBaseline(o.perturbBaseline, fname, "black");
+  const baseline = checkBaseline(o.perturbBaseline, fname, 'black');
   const a = broadcastToInputs(await attributionsOf(ctx, o.attributions), ctx);
   const order = orders(a, ctx, true);
   const steps = features / fis;
   // The value each feature gets when flipped, following Quantus's sequence on the host (the
   // baseline of a step is computed on the input as flipped so far).
-  const flipped = Array.from(
-    { length: batch },
-    (_, b) => new Float32Array(features),
-  );
-  const cur = Array.from({ length: batch }, (_, b) =>
-    Float64Array.from(xHost.subarray(b * features, (b + 1) * features)),
-  );
+  const flipped = Array.from({ length: batch }, (_, b) => new Float32Array(features));
+  const cur = Array.from({ length: batch }, (_, b) => Float64Array.from(xHost.subarray(b * features, (b + 1) * features)));
   for (let s = 0; s < steps; s++) {
     let v: Float64Array;
-    if (typeof baseline === "number")
-      v = new Float64Array(batch).fill(baseline);
-    else if (baseline === "uniform") v = ctx.rng.uniform(0, 1, batch);
+    if (typeof baseline === 'number') v = new Float64Array(batch).fill(baseline);
+    else if (baseline === 'uniform') v = ctx.rng.uniform(0, 1, batch);
     else {
       v = new Float64Array(batch);
       for (let b = 0; b < batch; b++) {
         const c = cur[b];
         v[b] =
-          baseline === "black"
+          baseline === 'black'
             ? c.reduce((m, q) => Math.min(m, q), Infinity)
-            : baseline === "white"
+            : baseline === 'white'
               ? c.reduce((m, q) => Math.max(m, q), -Infinity)
               : c.reduce((p, q) => p + q, 0) / features;
       }
@@ -315,16 +229,8 @@ export async function pixelFlipping(
     mask: order[k % batch].subarray(0, (Math.floor(k / batch) + 1) * fis),
     value: flipped[k % batch],
   }));
-  const yp = await perturbedTargetLogits(
-    ctx,
-    steps * batch,
-    build,
-    (k) => k % batch,
-    fname,
-  );
-  const curves = Array.from({ length: batch }, (_, b) =>
-    Array.from({ length: steps }, (_, s) => yp[s * batch + b]),
-  );
+  const yp = await perturbedTargetLogits(ctx, steps * batch, build, (k) => k % batch, fname);
+  const curves = Array.from({ length: batch }, (_, b) => Array.from({ length: steps }, (_, s) => yp[s * batch + b]));
   return { curves, auc: curves.map((c) => trapezoid(c)) };
 }
 
@@ -347,71 +253,46 @@ export interface MonotonicityCorrelationOptions extends StepMetricOptions {
  * featuresInStep 1, eps 1e-5, abs true, normalise true, softmax true (probabilities, not logits). Draws: `random.uniform(0, 1, B)` per step
  * and sample, step-major.
  */
-export async function monotonicityCorrelation(
-  model: Model,
-  inputs: Tensor,
-  targets: Target,
-  options: MonotonicityCorrelationOptions = {},
-): Promise<number[]> {
-  const fname = "monotonicityCorrelation";
+export async function monotonicityCorrelation(model: Model, inputs: Tensor, targets: Target, options: MonotonicityCorrelationOptions = {}): Promise<number[]> {
+  const fname = 'monotonicityCorrelation';
   const o = parseMetricOptions(
     options,
     {
       ...STEP_SPEC,
-      nrSamples: ["nr_samples"],
+      nrSamples: ['nr_samples'],
       eps: [],
-      similarityFunc: ["similarity_func"],
+      similarityFunc: ['similarity_func'],
     },
     fname,
   );
-  const ctx = await metricContext(
-    model,
-    inputs,
-    targets,
-    o,
-    { normalise: true, abs: true, softmax: true },
-    fname,
-  );
+  const ctx = await metricContext(model, inputs, targets, o, { normalise: true, abs: true, softmax: true }, fname);
   const { batch, features } = ctx;
   const fis = checkFeaturesInStep(o.featuresInStep, ctx, 1);
-  const nrSamples = intOption(o.nrSamples, "nrSamples", fname, 100);
-  const eps = numberOption(o.eps, "eps", fname, 1e-5, 0);
-  const baseline = checkBaseline(o.perturbBaseline, fname, "uniform");
-  const sim = similarityOf(o.similarityFunc, fname, "spearman");
+  const nrSamples = intOption(o.nrSamples, 'nrSamples', fname, 100);
+  const eps = numberOption(o.eps, 'eps', fname, 1e-5, 0);
+  const baseline = checkBaseline(o.perturbBaseline, fname, 'uniform');
+  const sim = similarityOf(o.similarityFunc, fname, 'spearman');
   const a = broadcastToInputs(await attributionsOf(ctx, o.attributions), ctx);
   const order = orders(a, ctx, false);
   const y = await targetLogitsOfInputs(ctx);
-  const inv = Array.from(
-    y,
-    (v) => (Math.abs(v) >= eps ? 1 / Math.abs(v) : 1) ** 2,
-  );
+  const inv = Array.from(y, (v) => (Math.abs(v) >= eps ? 1 / Math.abs(v) : 1) ** 2);
   const steps = features / fis;
   const draws = steps * nrSamples; // one baseline call per (step, sample), step-major
-  const values = Array.from({ length: draws }, () =>
-    baselineValues(ctx, baseline),
-  );
+  const values = Array.from({ length: draws }, () => baselineValues(ctx, baseline));
   const stepOf = (k: number) => Math.floor(Math.floor(k / batch) / nrSamples);
-  const stepIdx = (b: number, s: number) =>
-    order[b].subarray(s * fis, (s + 1) * fis);
+  const stepIdx = (b: number, s: number) => order[b].subarray(s * fis, (s + 1) * fis);
   const build = rowBuilder(ctx, (k) => ({
     example: k % batch,
     mask: stepIdx(k % batch, stepOf(k)),
     value: values[Math.floor(k / batch)][k % batch],
   }));
-  const yp = await perturbedTargetLogits(
-    ctx,
-    draws * batch,
-    build,
-    (k) => k % batch,
-    fname,
-  );
+  const yp = await perturbedTargetLogits(ctx, draws * batch, build, (k) => k % batch, fname);
   const atts = new Float64Array(batch * steps);
   const vars = new Float64Array(batch * steps);
   for (let b = 0; b < batch; b++) {
     for (let s = 0; s < steps; s++) {
       let m = 0;
-      for (let j = 0; j < nrSamples; j++)
-        m += (yp[(s * nrSamples + j) * batch + b] - y[b]) ** 2;
+      for (let j = 0; j < nrSamples; j++) m += (yp[(s * nrSamples + j) * batch + b] - y[b]) ** 2;
       vars[b * steps + s] = (m / nrSamples) * inv[b];
       let t = 0;
       for (const f of stepIdx(b, s)) t += a[b * features + f];

@@ -5,7 +5,7 @@
  * Quantus exactly. Each kind of draw is its own stream, so a recorded source only needs the kinds
  * the metric uses.
  */
-import { ValueError } from "../engine/index.js";
+import { ValueError } from '../engine/index.js';
 
 /** Where a metric's random numbers come from. All draws are made on the host (small arrays). */
 export interface RandomSource {
@@ -34,10 +34,7 @@ function mulberry32(seed: number): () => number {
  * recordedRandom with the draws NumPy made).
  */
 export function seededRandom(seed = 0): RandomSource {
-  if (!Number.isSafeInteger(seed))
-    throw new ValueError(
-      `seededRandom: seed must be an integer, got ${String(seed)}`,
-    );
+  if (!Number.isSafeInteger(seed)) throw new ValueError(`seededRandom: seed must be an integer, got ${String(seed)}`);
   const next = mulberry32((seed ^ Math.floor(seed / 4294967296)) >>> 0);
   return {
     choice(n, k) {
@@ -55,10 +52,7 @@ export function seededRandom(seed = 0): RandomSource {
       return out;
     },
     randint(low, high, size) {
-      return Array.from(
-        { length: size },
-        () => low + Math.floor(next() * (high - low)),
-      );
+      return Array.from({ length: size }, () => low + Math.floor(next() * (high - low)));
     },
   };
 }
@@ -88,35 +82,23 @@ export function recordedRandom(draws: RecordedDraws): RandomSource {
         `recordedRandom: the recorded ${kind} draws are used up (${src ? src.length : 0} recorded, ${pos[kind] + size} needed): record more or use seededRandom`,
       );
     }
-    const out = Array.from({ length: size }, (_, i) =>
-      Number(src[pos[kind] + i]),
-    );
+    const out = Array.from({ length: size }, (_, i) => Number(src[pos[kind] + i]));
     pos[kind] += size;
     return out;
   };
   return {
     choice(n, k) {
-      const out = take("choice", k);
-      for (const v of out)
-        if (!Number.isInteger(v) || v < 0 || v >= n)
-          throw new ValueError(
-            `recordedRandom: recorded choice ${v} is outside 0..${n - 1}`,
-          );
+      const out = take('choice', k);
+      for (const v of out) if (!Number.isInteger(v) || v < 0 || v >= n) throw new ValueError(`recordedRandom: recorded choice ${v} is outside 0..${n - 1}`);
       return out;
     },
-    uniform: (_low, _high, size) => Float64Array.from(take("uniform", size)),
-    randint: (_low, _high, size) => take("randint", size),
+    uniform: (_low, _high, size) => Float64Array.from(take('uniform', size)),
+    randint: (_low, _high, size) => take('randint', size),
   };
 }
 
 /** True when v looks like a RandomSource. */
 export function isRandomSource(v: unknown): v is RandomSource {
   const r = v as Partial<RandomSource> | null;
-  return (
-    r !== null &&
-    typeof r === "object" &&
-    typeof r.choice === "function" &&
-    typeof r.uniform === "function" &&
-    typeof r.randint === "function"
-  );
+  return r !== null && typeof r === 'object' && typeof r.choice === 'function' && typeof r.uniform === 'function' && typeof r.randint === 'function';
 }

@@ -6,7 +6,7 @@
  * (win_size − 1)/2 from each border), so no border mode enters. Host-side: attribution maps are
  * read once per metric call and compared here.
  */
-import { fmt, ShapeError, Tensor, ValueError } from "../engine/index.js";
+import { fmt, ShapeError, Tensor, ValueError } from '../engine/index.js';
 
 export interface SsimOptions {
   /** Side of the uniform window, odd, >= 3 (default 7, scikit-image's default). */
@@ -16,11 +16,7 @@ export interface SsimOptions {
 }
 
 /** Box means of `v` (shape `shape`) over windows of `w` along every axis ("valid" positions only). */
-function boxMean(
-  v: Float64Array,
-  shape: readonly number[],
-  w: number,
-): { data: Float64Array; shape: number[] } {
+function boxMean(v: Float64Array, shape: readonly number[], w: number): { data: Float64Array; shape: number[] } {
   let data = v;
   let cur = [...shape];
   for (let ax = 0; ax < cur.length; ax++) {
@@ -48,22 +44,10 @@ function boxMean(
  * SSIM of two host arrays of the same `shape` (any rank, every side >= winSize). Returns a number
  * in [−1, 1]; NaN when both arrays are one constant (data range 0), as scikit-image.
  */
-export function ssimHost(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  shape: readonly number[],
-  options: SsimOptions = {},
-  fname = "ssim",
-): number {
+export function ssimHost(a: ArrayLike<number>, b: ArrayLike<number>, shape: readonly number[], options: SsimOptions = {}, fname = 'ssim'): number {
   const w = options.winSize ?? 7;
-  if (!Number.isInteger(w) || w < 3 || w % 2 === 0)
-    throw new ValueError(
-      `${fname}: winSize must be an odd integer >= 3, got ${String(w)}`,
-    );
-  if (shape.some((s) => s < w))
-    throw new ShapeError(
-      `${fname}: every side of the maps must be >= winSize ${w}, got ${fmt(shape)}`,
-    );
+  if (!Number.isInteger(w) || w < 3 || w % 2 === 0) throw new ValueError(`${fname}: winSize must be an odd integer >= 3, got ${String(w)}`);
+  if (shape.some((s) => s < w)) throw new ShapeError(`${fname}: every side of the maps must be >= winSize ${w}, got ${fmt(shape)}`);
   const n = a.length;
   const x = Float64Array.from(a);
   const y = Float64Array.from(b);
@@ -106,21 +90,11 @@ export function ssimHost(
  * `ssim` similarity function (scikit-image defaults, data range of both maps together). Reads
  * both maps to the host. Returns a number in [−1, 1].
  */
-export async function ssim(
-  a: Tensor,
-  b: Tensor,
-  options: SsimOptions = {},
-): Promise<number> {
-  const fname = "ssim";
-  if (!(a instanceof Tensor) || !(b instanceof Tensor))
-    throw new ValueError(`${fname}: a and b must be Tensors`);
-  if (
-    a.shape.length !== b.shape.length ||
-    a.shape.some((s, i) => s !== b.shape[i])
-  ) {
-    throw new ShapeError(
-      `${fname}: a and b must have the same shape, got ${fmt(a.shape)} and ${fmt(b.shape)}`,
-    );
+export async function ssim(a: Tensor, b: Tensor, options: SsimOptions = {}): Promise<number> {
+  const fname = 'ssim';
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new ValueError(`${fname}: a and b must be Tensors`);
+  if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) {
+    throw new ShapeError(`${fname}: a and b must have the same shape, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   }
   return ssimHost(await a.read(), await b.read(), a.shape, options, fname);
 }

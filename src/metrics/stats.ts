@@ -33,9 +33,7 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Ranks 1..n with ties given their average rank (scipy.stats.rankdata 'average'). */
 export function rankAverage(a: ArrayLike<number>): Float64Array {
   const n = a.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort(
-    (i, j) => a[i] - a[j] || i - j,
-  );
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i] - a[j] || i - j);
   const ranks = new Float64Array(n);
   let i = 0;
   while (i < n) {
