@@ -62,7 +62,7 @@ const acc = tidy(() => mean(cast(equal(cast(argmax(model(x, w1, b1, w2, b2), 1),
 console.log(`training accuracy: ${((await acc.item()) * 100).toFixed(1)} %`);
 
 // Saliency: |d logit[target] / d input| for every example, in one batched backward pass.
-const gx = saliency((inp) => model(inp, w1, b1, w2, b2), x, { target: Array.from(data.y) });
+const gx = await saliency((inp) => model(inp, w1, b1, w2, b2), x, { target: Array.from(data.y) });
 const sal = reshape(gx, [N, MELS, FRAMES]);
 const shades = ' .:-=+*#%@';
 for (const label of [0, 1]) {

@@ -63,7 +63,8 @@ describe('parseOptions and validators (host only)', () => {
     expect(() => parseOptions({ zzzzzzzzzzzz: 2 }, SPEC, 'f')).toThrow(/unknown option 'zzzzzzzzzzzz' — known options: steps, baseline, target/);
     expect(() => parseOptions({ steps: 2, n_steps: 3 }, SPEC, 'f')).toThrow(ValueError);
     expect(() => parseOptions(null, SPEC, 'f')).toThrow(/options must be an object, got null/);
-    expect(() => parseOptions([1], SPEC, 'f')).toThrow(/got an array of 1/);
+    expect(() => parseOptions([1], SPEC, 'f')).toThrow(/got \[1\]$/);
+    expect(() => parseOptions(new Array(100).fill(0), SPEC, 'f')).toThrow(/got an array of 100$/);
   });
   it('validators give short ValueErrors naming the argument', () => {
     expect(positiveInt(undefined, 'options.steps', 'f', { default: 50 })).toBe(50);
@@ -180,9 +181,11 @@ for (const [where, engine] of [
       ]) {
         const b = e.tensor(new Float32Array(shape.reduce((a, v) => a * v, 1)).fill(2), shape);
         expect(resolveBaseline(b, x, 'f')).toBe(b);
+        const live = e.memory().liveTensors;
         const full = materializeBaseline(b, x);
         expect(full.shape).toEqual([B, 2, 3]);
         full.dispose();
+        expect(e.memory().liveTensors, `materializeBaseline ${JSON.stringify(shape)} leaks nothing`).toBe(live);
         b.dispose();
       }
       const bad = e.tensor(new Float32Array(3), [3]);
