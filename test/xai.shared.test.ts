@@ -29,6 +29,7 @@ import {
   rowsPerChunk,
   targetGradient,
   checkSignal,
+  CPU_CHUNK_ELEMENTS,
   warnIfTraining,
   type Progress,
 } from '../src/xai/shared/index.js';
@@ -198,8 +199,10 @@ for (const [where, engine] of [
 
     it('rowsPerChunk follows engine.info().limits.maxBindingBytes; maxBatch overrides it', () => {
       const bytes = e.info().limits.maxBindingBytes;
-      expect(rowsPerChunk(e, 1000)).toBe(Math.max(1, Math.floor(bytes / (4 * 64 * 1000))));
-      expect(rowsPerChunk(e, 1000, { factor: 1 })).toBe(Math.floor(bytes / 4000));
+      // The CPU reference (computing on the JS thread) also caps a chunk at CPU_CHUNK_ELEMENTS input elements.
+      const cap = (rows: number, per: number) => (e.info().backend === 'cpu' ? Math.min(rows, Math.floor(CPU_CHUNK_ELEMENTS / per)) : rows);
+      expect(rowsPerChunk(e, 1000)).toBe(Math.max(1, cap(Math.floor(bytes / (4 * 64 * 1000)), 1000)));
+      expect(rowsPerChunk(e, 100, { factor: 1 })).toBe(cap(Math.floor(bytes / 400), 100));
       expect(rowsPerChunk(e, 1e12)).toBe(1);
       expect(rowsPerChunk(e, 1000, { maxBatch: 7 })).toBe(7);
       expect(() => rowsPerChunk(e, 1000, { maxBatch: 0, fname: 'f' })).toThrow(/f: options.maxBatch must be a positive integer/);
