@@ -33,7 +33,11 @@ export const CPU_CHUNK_ELEMENTS = 1 << 19;
  * overrides both (a positive integer, validated here and named in errors as `opts.name`, default
  * 'options.maxBatch').
  */
-export function rowsPerChunk(engine: Engine, elementsPerRow: number, opts: { maxBatch?: unknown; factor?: number; fname?: string; name?: string } = {}): number {
+export function rowsPerChunk(
+  engine: Engine,
+  elementsPerRow: number,
+  opts: { maxBatch?: unknown; factor?: number; fname?: string; name?: string } = {},
+): number {
   if (opts.maxBatch !== undefined) return positiveInt(opts.maxBatch, opts.name ?? 'options.maxBatch', opts.fname ?? 'rowsPerChunk');
   const factor = opts.factor ?? DEFAULT_ACTIVATION_FACTOR;
   const info = engine.info();
