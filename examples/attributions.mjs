@@ -4,6 +4,9 @@
 // saliency, inputXGradient, integratedGradients (with its convergence delta), smoothGrad,
 // guidedBackprop, deconvolution, gradCam on the named layer 'conv2', guidedGradCam, occlusion
 // and featureAblation. Prints one summary line per method and ASCII maps for two of them.
+// Every method is async (await it), takes strict options (Captum's spellings are accepted as
+// aliases: n_steps, baselines, sliding_window_shapes, ...), reports progress and can be cancelled
+// with an AbortSignal.
 // AURALENS_BACKEND=cpu|webgpu|auto picks the backend; AURALENS_EXAMPLE_QUICK=1 trains less.
 import {
   createEngine, data, nn, fit, noGrad, gather, sum,
@@ -56,38 +59,49 @@ async function summary(name, t, extra = '') {
   return v;
 }
 
-const s = saliency(model, x, { target }); // |d logit / d x|
+const s = await saliency(model, x, { target }); // |d logit / d x|
 await summary('saliency', s);
-const ixg = inputXGradient(model, x, { target });
+const ixg = await inputXGradient(model, x, { target });
 await summary('inputXGradient', ixg);
 
 // IG: Gauss-Legendre by default; the delta is Σ attributions − (F(x) − F(baseline)) per example.
-const { attributions: ig, delta } = integratedGradients(model, x, { target, steps: 32, baseline: 0, returnConvergenceDelta: true });
+// (The target could as well be an int32 tensor [B], e.g. the labels.)
+const { attributions: ig, delta } = await integratedGradients(model, x, { target, steps: 32, baseline: 0, returnConvergenceDelta: true });
 const dv = await delta.read();
 const igv = await summary('integratedGradients', ig, `  delta [${Array.from(dv, (d) => d.toExponential(2)).join(', ')}]`);
-const igTrap = integratedGradients(model, x, { target, steps: 32, method: 'riemann_trapezoid' }); // a Tensor without the delta
+const igTrap = await integratedGradients(model, x, { target, steps: 32, method: 'riemann_trapezoid' }); // a Tensor without the delta
 await summary('  (riemann_trapezoid)', igTrap);
 
-const sg = smoothGrad(model, x, { target, nSamples: 8, stdevs: 0.1, type: 'smoothgrad_sq', seed: 0 });
+const sg = await smoothGrad(model, x, { target, nSamples: 8, stdevs: 0.1, type: 'smoothgrad_sq', seed: 0 });
 await summary('smoothGrad', sg, '  (smoothgrad_sq, 8 noisy samples)');
-const gb = guidedBackprop(model, x, { target });
+const gb = await guidedBackprop(model, x, { target });
 await summary('guidedBackprop', gb);
-const dc = deconvolution(model, x, { target });
+const dc = await deconvolution(model, x, { target });
 await summary('deconvolution', dc);
 
-const { layerMap, map } = gradCam(model, x, { target, layer: 'conv2' }); // bilinear upsampling by default
+const { layerMap, map } = await gradCam(model, x, { target, layer: 'conv2' }); // bilinear upsampling by default
 await summary('gradCam layerMap', layerMap);
 const camv = await summary('gradCam map', map);
-const ggc = guidedGradCam(model, x, { target, layer: 'conv2' });
+const ggc = await guidedGradCam(model, x, { target, layer: 'conv2' });
 await summary('guidedGradCam', ggc);
 
-const occ = occlusion(model, x, { target, window: [1, 4, 4], strides: [1, 2, 2], baseline: 0 });
-await summary('occlusion', occ);
+// Occlusion with progress reports and a cancel button (an AbortSignal; here a 60 s timeout).
+let reports = 0;
+const occ = await occlusion(model, x, {
+  target,
+  sliding_window_shapes: [1, 4, 4], // Captum's spelling of `window`
+  strides: [1, 2, 2],
+  baselines: 0, // Captum's spelling of `baseline`
+  maxBatch: 32, // 16 windows × 2 examples per forward pass: 4 chunks, 4 progress reports
+  onProgress: ({ done, total, stage }) => reports++ === 0 && console.log(`  ${stage}: ${done}/${total} windows …`),
+  signal: AbortSignal.timeout(60_000),
+});
+await summary('occlusion', occ, `  (${reports} progress reports)`);
 
 // Feature ablation over 4×4 patches: an int32 feature id per pixel, shared by the batch.
 const ids = new Int32Array(S * S).map((_, i) => Math.floor(Math.floor(i / S) / 4) * (S / 4) + Math.floor((i % S) / 4));
 const featureMask = engine.tensor(ids, [1, 1, S, S], 'int32');
-const fa = featureAblation(model, x, { target, featureMask });
+const fa = await featureAblation(model, x, { target, featureMask });
 await summary('featureAblation', fa, `  (${S / 4 * (S / 4)} patches)`);
 
 // ASCII maps of example 0 (the 3): the input, IG (positive part) and the Grad-CAM map.

@@ -90,7 +90,7 @@ console.log(`CNN on log-mel ${JSON.stringify(trainX.shape)}: ${genres.join(' vs 
 const model = (w) => cnn.call(front(w));
 const metal = engine.tensor(synthGenreClip('metal', { seed: 42, sampleRate: SR, duration: 1 }), [1, L]);
 const probs = noGrad(() => tidy(() => model(metal)));
-const sal = saliency(model, metal, { target: 1 }); // |d logit_metal / d sample|, shaped like the wave
+const sal = await saliency(model, metal, { target: 1 }); // |d logit_metal / d sample|, shaped like the wave
 const sv = await sal.read();
 const seg = 10;
 const per = Math.floor(L / seg);
@@ -99,7 +99,7 @@ const total = segs.reduce((s, a) => s + a, 0);
 console.log(`saliency on the waveform (model = wave → logMel → CNN, one call): ${JSON.stringify(sal.shape)}, logits ${Array.from(await probs.read(), (a, i) => `${genres[i]} ${a.toFixed(2)}`).join(', ')}`);
 console.log(`  share per 0.1 s: ${segs.map((s) => `${Math.round((100 * s) / total)}%`).join(' ')}`);
 // Which frequencies is the model sensitive to? The spectrum of the signed input gradient.
-const g = saliency(model, metal, { target: 1, abs: false });
+const g = await saliency(model, metal, { target: 1, abs: false });
 const gs = audio.spectrogram(g, { nFft: 400, hop: 160 }); // power [1, 201, frames]
 const gp = tidy(() => sum(gs, [0, 2]));
 const pv = await gp.read();

@@ -126,7 +126,8 @@ function rowSums(v: ArrayLike<number>, batch: number): number[] {
 }
 
 /** Reads a tensor and disposes it. */
-async function take(t: Tensor): Promise<Float32Array> {
+async function take(p: Tensor | Promise<Tensor>): Promise<Float32Array> {
+  const t = await p;
   const v = (await t.read()) as Float32Array;
   t.dispose();
   return v;
@@ -153,7 +154,7 @@ for (const [backend, engineOf] of backends) {
         const model = buildModel(e, name);
         const x = hostToTensor(e, INPUTS[name]);
         const target = meta.target;
-        const runs: [string, () => Tensor][] = [
+        const runs: [string, () => Promise<Tensor>][] = [
           ['attributions.saliency_abs', () => saliency(model, x, { target })],
           ['attributions.saliency_signed', () => saliency(model, x, { target, abs: false })],
           ['attributions.input_x_gradient', () => inputXGradient(model, x, { target })],
@@ -161,7 +162,7 @@ for (const [backend, engineOf] of backends) {
         ];
         for (const [key, run] of runs) {
           const t0 = performance.now();
-          const a = run();
+          const a = await run();
           await a.read();
           await check(where, name, key, a, performance.now() - t0);
           a.dispose();
@@ -181,7 +182,7 @@ for (const [backend, engineOf] of backends) {
           const model = buildModel(e, name);
           const x = hostToTensor(e, INPUTS[name]);
           const t0 = performance.now();
-          const { attributions, delta } = integratedGradients(model, x, {
+          const { attributions, delta } = await integratedGradients(model, x, {
             target: meta.target,
             method: method as IntegratedGradientsMethod,
             steps: Number(steps),
@@ -222,7 +223,7 @@ for (const [backend, engineOf] of backends) {
       const x = e.tensor(randArray(4 * 2 * 12, 3, -2, 2), [4, 2, 12]);
       const baseline = e.tensor(randArray(2 * 12, 4, -0.5, 0.5), [2, 12]);
       const target = [0, 3, 4, 1];
-      const { attributions, delta } = integratedGradients(smooth, x, { target, baseline, returnConvergenceDelta: true });
+      const { attributions, delta } = await integratedGradients(smooth, x, { target, baseline, returnConvergenceDelta: true });
       expect(attributions.shape).toEqual([4, 2, 12]);
       expect(delta.shape).toEqual([4]);
       const fx = await targetLogits(smooth, x, target);
@@ -238,7 +239,7 @@ for (const [backend, engineOf] of backends) {
       // The digit CNN (ReLU, max-pool): Captum's own deltas are up to 1% of F(x) − F(0) there.
       const model = buildModel(e, 'digit_cnn');
       const xd = hostToTensor(e, INPUTS.digit_cnn);
-      const r = integratedGradients(model, xd, { target: META.digit_cnn.target, returnConvergenceDelta: true });
+      const r = await integratedGradients(model, xd, { target: META.digit_cnn.target, returnConvergenceDelta: true });
       const fxd = await targetLogits(model, xd, META.digit_cnn.target);
       const z = e.zeros(xd.shape);
       const f0 = await targetLogits(model, z, META.digit_cnn.target);
@@ -261,23 +262,23 @@ for (const [backend, engineOf] of backends) {
       const x = hostToTensor(e, INPUTS.digit_cnn);
       const target = META.digit_cnn.target;
       const opts = { target, steps: 20, method: 'riemann_middle' as const, returnConvergenceDelta: true as const };
-      const whole = integratedGradients(model, x, opts);
+      const whole = await integratedGradients(model, x, opts);
       const wholeA = await whole.attributions.read();
       const wholeD = await whole.delta.read();
       // 7 rows per pass: chunks cut through steps and examples (60 rows, 9 passes); 1 row per pass.
       for (const internalBatchSize of [7, 1]) {
-        const part = integratedGradients(model, x, { ...opts, internalBatchSize });
+        const part = await integratedGradients(model, x, { ...opts, internalBatchSize });
         expect(maxAbsRel(await part.attributions.read(), wholeA), `internalBatchSize ${internalBatchSize}`).toBeLessThan(1e-5);
         expect(maxAbsRel(await part.delta.read(), wholeD)).toBeLessThan(1e-3);
         part.attributions.dispose();
         part.delta.dispose();
       }
       // Baseline -1.5 as a number, as one example [1, 32, 48], as [1, 1, 32, 48], as the inputs' shape.
-      const num = integratedGradients(model, x, { target, steps: 8, baseline: -1.5 });
+      const num = await integratedGradients(model, x, { target, steps: 8, baseline: -1.5 });
       const ref = await num.read();
       const forms = [e.full([1, 32, 48], -1.5), e.full([1, 1, 32, 48], -1.5), e.full([3, 1, 32, 48], -1.5)];
       for (const b of forms) {
-        const a = integratedGradients(model, x, { target, steps: 8, baseline: b });
+        const a = await integratedGradients(model, x, { target, steps: 8, baseline: b });
         expect(maxAbsRel(await a.read(), ref), `baseline ${JSON.stringify(b.shape)}`).toBeLessThan(1e-6);
         a.dispose();
       }
@@ -306,7 +307,7 @@ for (const [backend, engineOf] of backends) {
       const samples: Float32Array[] = [];
       for (let k = 0; k < n; k++) {
         const noisy = tidy(() => add(x, reshape(slice(noise, [0, k], [3, 1]), [3, 1, 32, 48])));
-        const s = saliency(model, noisy, { target, abs: false });
+        const s = await saliency(model, noisy, { target, abs: false });
         samples.push((await s.read()) as Float32Array);
         for (const t of [noisy, s]) t.dispose();
       }
@@ -317,29 +318,29 @@ for (const [backend, engineOf] of backends) {
       const vargrad = mean.map((m, i) => meanSq[i] - m * m);
       const want = { smoothgrad: mean, smoothgrad_sq: meanSq, vargrad };
       for (const type of ['smoothgrad', 'smoothgrad_sq', 'vargrad'] as const) {
-        const got = smoothGrad(model, x, { target, nSamples: n, stdevs, seed, type, methodOptions: { abs: false } });
+        const got = await smoothGrad(model, x, { target, nSamples: n, stdevs, seed, type, methodOptions: { abs: false } });
         expect(got.shape).toEqual(x.shape);
         expect(maxAbsRel(await got.read(), want[type]), type).toBeLessThan(1e-5);
         // Chunked (2 samples per example per call of the method) draws the same noise.
-        const chunked = smoothGrad(model, x, { target, nSamples: n, stdevs, seed, type, methodOptions: { abs: false }, nSamplesBatchSize: 3 });
+        const chunked = await smoothGrad(model, x, { target, nSamples: n, stdevs, seed, type, methodOptions: { abs: false }, nSamplesBatchSize: 3 });
         expect(maxAbsRel(await chunked.read(), want[type]), `${type} chunked`).toBeLessThan(1e-5);
         got.dispose();
         chunked.dispose();
       }
       // Default method: saliency with abs (Captum's Saliency default); stdevs 0 gives saliency itself.
       const sal = await take(saliency(model, x, { target }));
-      const s0 = smoothGrad(model, x, { target, stdevs: 0 });
+      const s0 = await smoothGrad(model, x, { target, stdevs: 0 });
       expect(maxAbsRel(await s0.read(), sal)).toBeLessThan(1e-6);
-      const v0 = smoothGrad(model, x, { target, stdevs: 0, type: 'vargrad' });
+      const v0 = await smoothGrad(model, x, { target, stdevs: 0, type: 'vargrad' });
       expect(Math.max(...Array.from(await v0.read()).map(Math.abs))).toBeLessThan(1e-6 * Math.max(...Array.from(sal)) ** 2 + 1e-12);
       // Another method with its options: integrated gradients with a per-example baseline tensor.
       const baseline = e.tensor(Float32Array.from({ length: 3 * 1536 }, (_, i) => (i < 1536 ? -1.5 : 0.25)), [3, 1, 32, 48]);
-      const ig = smoothGrad(model, x, { target: 4, nSamples: 2, stdevs, seed: 5, method: integratedGradients, methodOptions: { steps: 6, baseline } });
+      const ig = await smoothGrad(model, x, { target: 4, nSamples: 2, stdevs, seed: 5, method: integratedGradients, methodOptions: { steps: 6, baseline } });
       const noise2 = e.randn([3, 2, 1, 32, 48], { seed: 5, std: stdevs });
       const igWant = new Float64Array(3 * 1536);
       for (let k = 0; k < 2; k++) {
         const noisy = tidy(() => add(x, reshape(slice(noise2, [0, k], [3, 1]), [3, 1, 32, 48])));
-        const a = integratedGradients(model, noisy, { target: 4, steps: 6, baseline });
+        const a = await integratedGradients(model, noisy, { target: 4, steps: 6, baseline });
         (await a.read()).forEach((v, i) => (igWant[i] += v / 2));
         for (const t of [noisy, a]) t.dispose();
       }
@@ -414,15 +415,15 @@ for (const [backend, engineOf] of backends) {
         ['saliency', (m: Model, v: Tensor) => saliency(m, v, { target, abs: false })],
         ['guidedBackprop', (m: Model, v: Tensor) => guidedBackprop(m, v, { target })],
       ] as const) {
-        const onRaw = method(pipeline, raw);
+        const onRaw = await method(pipeline, raw);
         expect(onRaw.shape).toEqual([3, 96]);
-        const onSpec = method(cnn, spec);
+        const onSpec = await method(cnn, spec);
         const { value, grads } = vjp(frontEnd, [raw], onSpec);
         expect(maxAbsRel(await onRaw.read(), await grads[0].read()), label).toBeLessThan(1e-4);
         for (const t of [onRaw, onSpec, value, ...grads]) t.dispose();
       }
       // Integrated gradients on the raw input, with completeness.
-      const { attributions, delta } = integratedGradients(pipeline, raw, { target, returnConvergenceDelta: true });
+      const { attributions, delta } = await integratedGradients(pipeline, raw, { target, returnConvergenceDelta: true });
       expect(attributions.shape).toEqual([3, 96]);
       const fx = await targetLogits(pipeline, raw, target);
       const z = e.zeros(raw.shape);
@@ -448,12 +449,12 @@ for (const [backend, engineOf] of backends) {
       const pipeline: Model = (w) => cnn.call(front(w));
       const spec = tidy(() => front(wave));
       expect(spec.shape).toEqual([3, 1, 32, 48]);
-      const onWave = saliency(pipeline, wave, { target, abs: false });
+      const onWave = await saliency(pipeline, wave, { target, abs: false });
       expect(onWave.shape).toEqual([3, 1, L]);
-      const onSpec = saliency(cnn, spec, { target, abs: false });
+      const onSpec = await saliency(cnn, spec, { target, abs: false });
       const { value, grads } = vjp(front, [wave], onSpec);
       expect(maxAbsRel(await onWave.read(), await grads[0].read())).toBeLessThan(1e-4);
-      const ig = integratedGradients(pipeline, wave, { target, steps: 8, method: 'riemann_middle', baseline: 0.01 });
+      const ig = await integratedGradients(pipeline, wave, { target, steps: 8, method: 'riemann_middle', baseline: 0.01 });
       expect(ig.shape).toEqual([3, 1, L]);
       expect(Array.from(await ig.read()).every(Number.isFinite)).toBe(true);
       for (const t of [wave, spec, onWave, onSpec, value, ...grads, ig]) t.dispose();
@@ -464,46 +465,46 @@ for (const [backend, engineOf] of backends) {
 }
 
 describe('errors name the option', () => {
-  it('targets, baselines, steps, methods, chunk sizes, noise tunnel options', () => {
+  it('targets, baselines, steps, methods, chunk sizes, noise tunnel options', async () => {
     const e = cpu;
     const live = e.memory().liveTensors;
     const model = buildModel(e, 'digit_cnn');
     const x = hostToTensor(e, INPUTS.digit_cnn);
-    const err = (f: () => unknown, type: typeof AuralensError, re: RegExp) => {
-      expect(f).toThrow(type);
-      expect(f).toThrow(re);
+    const err = async (f: () => Promise<unknown>, type: typeof AuralensError, re: RegExp) => {
+      await expect(f()).rejects.toThrow(type);
+      await expect(f()).rejects.toThrow(re);
     };
-    err(() => saliency(model, x, { target: 10 }), ValueError, /saliency: options\.target = 10 is out of range: the model has 10 classes/);
-    err(() => saliency(model, x, { target: [1, 2, -1] }), ValueError, /options\.target\[2\] = -1 is out of range/);
-    err(() => inputXGradient(model, x, { target: [1, 2] }), ShapeError, /options\.target lists 2 classes for a batch of 3/);
-    err(() => guidedBackprop(model, x, {} as never), ValueError, /guidedBackprop: options\.target is required/);
-    err(() => deconvolution(model, x, undefined as never), ValueError, /deconvolution: options must be an object/);
-    err(() => saliency(model, x, { target: 1, abs: 'yes' as never }), ValueError, /options\.abs must be a boolean/);
-    err(() => integratedGradients(model, x, { target: [1, 2, 12], steps: 4 }), ValueError, /integratedGradients: options\.target\[2\] = 12 is out of range/);
-    err(() => integratedGradients(model, x, { target: [1, 2] }), ShapeError, /options\.target lists 2 classes for a batch of 3/);
-    err(() => integratedGradients(model, x, { target: 1, steps: 0 }), ValueError, /options\.steps must be an integer >= 1, got 0/);
-    err(() => integratedGradients(model, x, { target: 1, steps: 2.5 }), ValueError, /options\.steps must be an integer >= 1/);
-    err(() => integratedGradients(model, x, { target: 1, steps: 1, method: 'riemann_left' }), ValueError, /options\.steps must be >= 2 for method 'riemann_left'/);
-    err(() => integratedGradients(model, x, { target: 1, method: 'simpson' as never }), ValueError, /options\.method must be one of 'gausslegendre', 'riemann_left'.*got "simpson"/);
-    err(() => integratedGradients(model, x, { target: 1, internalBatchSize: 0 }), ValueError, /options\.internalBatchSize must be a positive integer, got 0/);
-    err(() => integratedGradients(model, x, { target: 1, baseline: NaN }), ValueError, /options\.baseline must be a finite number/);
+    await err(() => saliency(model, x, { target: 10 }), ValueError, /saliency: options\.target = 10 is out of range: the model has 10 classes/);
+    await err(() => saliency(model, x, { target: [1, 2, -1] }), ValueError, /options\.target\[2\] = -1 is out of range/);
+    await err(() => inputXGradient(model, x, { target: [1, 2] }), ShapeError, /options\.target lists 2 classes for a batch of 3/);
+    await err(() => guidedBackprop(model, x, {} as never), ValueError, /guidedBackprop: options\.target is required/);
+    await err(() => deconvolution(model, x, undefined as never), ValueError, /deconvolution: options\.target is required/);
+    await err(() => saliency(model, x, { target: 1, abs: 'yes' as never }), ValueError, /options\.abs must be a boolean/);
+    await err(() => integratedGradients(model, x, { target: [1, 2, 12], steps: 4 }), ValueError, /integratedGradients: options\.target\[2\] = 12 is out of range/);
+    await err(() => integratedGradients(model, x, { target: [1, 2] }), ShapeError, /options\.target lists 2 classes for a batch of 3/);
+    await err(() => integratedGradients(model, x, { target: 1, steps: 0 }), ValueError, /options\.steps must be a positive integer, got 0/);
+    await err(() => integratedGradients(model, x, { target: 1, steps: 2.5 }), ValueError, /options\.steps must be a positive integer/);
+    await err(() => integratedGradients(model, x, { target: 1, steps: 1, method: 'riemann_left' }), ValueError, /options\.steps must be >= 2 for method 'riemann_left'/);
+    await err(() => integratedGradients(model, x, { target: 1, method: 'simpson' as never }), ValueError, /options\.method must be one of 'gausslegendre', 'riemann_left'.*got "simpson"/);
+    await err(() => integratedGradients(model, x, { target: 1, internalBatchSize: 0 }), ValueError, /options\.internalBatchSize must be a positive integer, got 0/);
+    await err(() => integratedGradients(model, x, { target: 1, baseline: NaN }), ValueError, /options\.baseline must be a finite number/);
     const bad = e.zeros([3, 32, 48]);
-    err(() => integratedGradients(model, x, { target: 1, baseline: bad }), ShapeError, /options\.baseline must be a number, a tensor shaped like the inputs \[3, 1, 32, 48\] or like one example \(\[1, 32, 48\] or \[1, 1, 32, 48\]\), got \[3, 32, 48\]/);
-    err(() => integratedGradients(model, x, { target: 1, returnConvergenceDelta: 1 as never }), ValueError, /options\.returnConvergenceDelta must be a boolean/);
-    err(() => smoothGrad(model, x, { target: 1, type: 'var' as never }), ValueError, /smoothGrad: options\.type must be one of 'smoothgrad', 'smoothgrad_sq', 'vargrad'/);
-    err(() => smoothGrad(model, x, { target: 1, nSamples: 0 }), ValueError, /options\.nSamples must be a positive integer/);
-    err(() => smoothGrad(model, x, { target: 1, stdevs: -1 }), ValueError, /options\.stdevs must be >= 0/);
-    err(() => smoothGrad(model, x, { target: 1, method: 3 as never }), ValueError, /options\.method must be an attribution function/);
-    err(() => smoothGrad(model, x, { target: [1, 2, 10], nSamples: 2 }), ValueError, /smoothGrad: .*options\.target\[2\] = 10 is out of range/);
-    err(() => smoothGrad(model, x, { target: [1, 2] }), ShapeError, /smoothGrad: options\.target lists 2 classes for a batch of 3/);
-    err(
+    await err(() => integratedGradients(model, x, { target: 1, baseline: bad }), ShapeError, /options\.baseline must be a number, a tensor shaped like the inputs \[3, 1, 32, 48\] or like one example \(\[1, 32, 48\] or \[1, 1, 32, 48\]\), got \[3, 32, 48\]/);
+    await err(() => integratedGradients(model, x, { target: 1, returnConvergenceDelta: 1 as never }), ValueError, /options\.returnConvergenceDelta must be a boolean/);
+    await err(() => smoothGrad(model, x, { target: 1, type: 'var' as never }), ValueError, /smoothGrad: options\.type must be one of 'smoothgrad', 'smoothgrad_sq', 'vargrad'/);
+    await err(() => smoothGrad(model, x, { target: 1, nSamples: 0 }), ValueError, /options\.nSamples must be a positive integer/);
+    await err(() => smoothGrad(model, x, { target: 1, stdevs: -1 }), ValueError, /options\.stdevs must be >= 0/);
+    await err(() => smoothGrad(model, x, { target: 1, method: 3 as never }), ValueError, /options\.method must be an attribution function/);
+    await err(() => smoothGrad(model, x, { target: [1, 2, 10], nSamples: 2 }), ValueError, /smoothGrad: .*options\.target\[2\] = 10 is out of range/);
+    await err(() => smoothGrad(model, x, { target: [1, 2] }), ShapeError, /smoothGrad: options\.target lists 2 classes for a batch of 3/);
+    await err(
       () => smoothGrad(model, x, { target: 1, method: integratedGradients, methodOptions: { returnConvergenceDelta: true } as never }),
       ValueError,
       /methodOptions\.returnConvergenceDelta is not supported/,
     );
     const ints = e.zeros([3, 1, 32, 48], 'int32');
-    err(() => saliency(model, ints, { target: 1 }), AuralensError, /saliency: inputs must be float32/);
-    err(() => saliency((v: Tensor) => reshape(v, [-1]), x, { target: 1 }), ShapeError, /the model must return logits \[B, nClasses\]/);
+    await err(() => saliency(model, ints, { target: 1 }), AuralensError, /saliency: inputs must be float32/);
+    await err(() => saliency((v: Tensor) => reshape(v, [-1]), x, { target: 1 }), ShapeError, /the model must return logits \[B, nClasses\]/);
     for (const t of [bad, ints, x]) t.dispose();
     model.dispose();
     expectLeakFree(e, live);

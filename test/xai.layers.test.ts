@@ -100,21 +100,21 @@ for (const [backend, engineOf] of backends) {
         for (const [tag, layer] of Object.entries(LAYERS[name])) {
           // The golden gradcam_<layer>* entries are Captum's LayerGradCam default (relu_attributions=False):
           // gradcam_<layer> equals gradcam_<layer>_no_relu, and the upsampled entries resize that map.
-          const bil = gradCam(model, x, { target, layer, relu: false });
+          const bil = await gradCam(model, x, { target, layer, relu: false });
           await check(where, name, `gradcam_${tag}`, bil.layerMap);
           await check(where, name, `gradcam_${tag}_no_relu`, bil.layerMap);
           await check(where, name, `gradcam_${tag}_upsampled_bilinear`, bil.map);
-          const near = gradCam(model, x, { target, layer, relu: false, upsample: 'nearest' });
+          const near = await gradCam(model, x, { target, layer, relu: false, upsample: 'nearest' });
           await check(where, name, `gradcam_${tag}_upsampled_nearest`, near.map);
           // relu: true (the default) against max(reference, 0), with the same tolerance.
-          const pos = gradCam(model, x, { target, layer, upsample: false });
+          const pos = await gradCam(model, x, { target, layer, upsample: false });
           expect(pos.map.shape).toEqual(pos.layerMap.shape);
           expect(Array.from(await pos.map.read())).toEqual(Array.from(await pos.layerMap.read()));
           const ref = toFloat32(REFS[name][`attributions.gradcam_${tag}_no_relu`]).map((v) => Math.max(v, 0));
           const value = measure('max_abs_rel', await pos.layerMap.read(), ref);
           report.push({ where, key: `gradcam_${tag} relu=true vs relu(ref)`, measure: 'max_abs_rel', value, tolerance: 1e-4 });
           expect.soft(value, `${where} gradcam_${tag} with relu`).toBeLessThanOrEqual(1e-4);
-          const ggc = guidedGradCam(model, x, { target, layer });
+          const ggc = await guidedGradCam(model, x, { target, layer });
           await check(where, name, `guided_gradcam_${tag}`, ggc);
           for (const t of [bil.layerMap, bil.map, near.layerMap, near.map, pos.layerMap, pos.map, ggc]) t.dispose();
         }
@@ -131,7 +131,7 @@ for (const [backend, engineOf] of backends) {
         const input = INPUTS[name];
         const per = input.shape.slice(1).reduce((a, b) => a * b, 1);
         const x = e.tensor(toFloat32(input).subarray(0, nOcc * per), [nOcc, ...input.shape.slice(1)]);
-        const occ = occlusion(model, x, { target: target.slice(0, nOcc), window: [1, 8, 12], strides: [1, 4, 6] });
+        const occ = await occlusion(model, x, { target: target.slice(0, nOcc), window: [1, 8, 12], strides: [1, 4, 6] });
         await check(where, name, 'occlusion_1x8x12_stride_1x4x6', occ, nOcc);
         for (const t of [occ, x]) t.dispose();
         model.dispose();
@@ -148,8 +148,8 @@ for (const [backend, engineOf] of backends) {
       for (let h = 0; h < 32; h++) for (let w = 0; w < 48; w++) ids[h * 48 + w] = Math.floor(h / 8) * 4 + Math.floor(w / 12);
       const featureMask = e.tensor(ids, [1, 1, 32, 48], 'int32');
       const target = META.digit_cnn.target;
-      const fa = featureAblation(model, x, { target, featureMask, baseline: 0.25, maxBatch: 10 });
-      const occ = occlusion(model, x, { target, window: [1, 8, 12], strides: [1, 8, 12], baseline: 0.25 });
+      const fa = await featureAblation(model, x, { target, featureMask, baseline: 0.25, maxBatch: 10 });
+      const occ = await occlusion(model, x, { target, window: [1, 8, 12], strides: [1, 8, 12], baseline: 0.25 });
       expect(fa.shape).toEqual(x.shape);
       expect(relDiff(await fa.read(), await occ.read())).toBeLessThan(1e-6);
       for (const t of [fa, occ, featureMask, x]) t.dispose();
@@ -174,7 +174,7 @@ describe('featureAblation against a direct per-feature loop (CPU)', () => {
     const featureMask = e.tensor(ids, [b, 1, h, w], 'int32');
     const baseline = e.tensor(baseHost, [1, h, w]);
     const target = [2, 5, 7];
-    const faT = featureAblation(model, x, { target, featureMask, baseline, maxBatch: 7 });
+    const faT = await featureAblation(model, x, { target, featureMask, baseline, maxBatch: 7 });
     const fa = await faT.read();
     faT.dispose();
 
@@ -217,8 +217,8 @@ describe('featureAblation against a direct per-feature loop (CPU)', () => {
     const { mul, relu, sum, stack, square } = await import('../src/engine/ops/index.js');
     const model = (x: Tensor) => stack([sum(mul(square(x), w1), [1, 2, 3]), sum(mul(relu(x), w2), [1, 2, 3])], 1);
     const x = e.randn([2, 1, 4, 5], { seed: 3 });
-    const fa = featureAblation(model, x, { target: [0, 1], baseline: 0.5 });
-    const occ = occlusion(model, x, { target: [0, 1], window: [1, 1, 1], baseline: 0.5 });
+    const fa = await featureAblation(model, x, { target: [0, 1], baseline: 0.5 });
+    const occ = await occlusion(model, x, { target: [0, 1], window: [1, 1, 1], baseline: 0.5 });
     expect(relDiff(await fa.read(), await occ.read())).toBeLessThan(1e-6);
     for (const t of [fa, occ, x, w1, w2]) t.dispose();
     expect(e.memory().liveTensors, 'tensors leaked').toBe(live);
@@ -230,48 +230,47 @@ describe('option errors', () => {
   const x = hostToTensor(cpu, INPUTS.digit_cnn);
   const target = [1, 4, 8];
 
-  it('gradCam / guidedGradCam: unknown layer names list the valid ones; targets out of range; bad upsample', () => {
-    expect(() => gradCam(model, x, { target, layer: 'conv9' })).toThrow(/options\.layer "conv9" is not a module of the model; valid names: conv1, relu1, pool1, conv2, relu2/);
-    expect(() => guidedGradCam(model, x, { target, layer: 'nope' })).toThrow(/guidedGradCam: options\.layer "nope".*valid names: conv1/);
-    expect(() => gradCam(model, x, { target, layer: '' })).toThrow(/options\.layer must be the name/);
-    expect(() => gradCam(model, x, { target: 10, layer: 'conv2' })).toThrow(/options\.target = 10 is out of range: the model has 10 classes/);
-    expect(() => gradCam(model, x, { target: [1, 2], layer: 'conv2' })).toThrow(/lists 2 classes for a batch of 3/);
-    expect(() => gradCam(model, x, { target, layer: 'conv2', upsample: 'bicubic' as never })).toThrow(/options\.upsample must be 'bilinear' or 'nearest' or false/);
-    expect(() => gradCam(model, x, { target, layer: 'fc1' })).toThrow(/cannot upsample the map of layer 'fc1'/);
-    expect(() => gradCam((t: Tensor) => model.call(t), x, { target, layer: 'conv2' })).toThrow(/must be an nn Module/);
+  it('gradCam / guidedGradCam: unknown layer names list the valid ones; targets out of range; bad upsample', async () => {
+    await expect(gradCam(model, x, { target, layer: 'conv9' })).rejects.toThrow(/options\.layer 'conv9' is not a module of the model — did you mean 'conv1'\?; valid names: conv1, relu1, pool1, conv2, relu2/);
+    await expect(guidedGradCam(model, x, { target, layer: 'nope' })).rejects.toThrow(/guidedGradCam: options\.layer 'nope' is not a module of the model; valid names: conv1/);
+    await expect(gradCam(model, x, { target, layer: '' })).rejects.toThrow(/options\.layer must be the name/);
+    await expect(gradCam(model, x, { target: 10, layer: 'conv2' })).rejects.toThrow(/options\.target = 10 is out of range: the model has 10 classes/);
+    await expect(gradCam(model, x, { target: [1, 2], layer: 'conv2' })).rejects.toThrow(/lists 2 classes for a batch of 3/);
+    await expect(gradCam(model, x, { target, layer: 'conv2', upsample: 'bicubic' as never })).rejects.toThrow(/options\.upsample must be one of 'bilinear', 'nearest', false, got "bicubic"/);
+    await expect(gradCam(model, x, { target, layer: 'fc1' })).rejects.toThrow(/cannot upsample the map of layer 'fc1'/);
+    await expect(gradCam((t: Tensor) => model.call(t), x, { target, layer: 'conv2' })).rejects.toThrow(/must be an nn Module/);
   });
 
   it('gradCam on a layer without spatial dims gives [B, 1] (Captum), with upsample false', async () => {
-    const r = gradCam(model, x, { target, layer: 'fc1', upsample: false, relu: false });
+    const r = await gradCam(model, x, { target, layer: 'fc1', upsample: false, relu: false });
     expect(r.layerMap.shape).toEqual([3, 1]);
     r.layerMap.dispose();
     r.map.dispose();
   });
 
-  it('occlusion: window and strides of the wrong length or size, baseline of the wrong shape', () => {
-    expect(() => occlusion(model, x, { target, window: [8, 12] })).toThrow(/options\.window must be an array of 3 positive integers \(one per non-batch dim of the input \[B, 1, 32, 48\]\)/);
-    expect(() => occlusion(model, x, { target, window: [1, 40, 12] })).toThrow(/options\.window \[1, 40, 12\] exceeds the input's non-batch dims \[1, 32, 48\]/);
-    expect(() => occlusion(model, x, { target, window: [1, 8, 12], strides: [4, 6] })).toThrow(/options\.strides must be a positive integer or an array of 3/);
-    expect(() => occlusion(model, x, { target, window: [1, 8, 12], strides: 0 })).toThrow(/options\.strides/);
+  it('occlusion: window and strides of the wrong length or size, baseline of the wrong shape', async () => {
+    await expect(occlusion(model, x, { target, window: [8, 12] })).rejects.toThrow(/options\.window must be an array of 3 positive integers \(one per non-batch dim of the input \[B, 1, 32, 48\]\)/);
+    await expect(occlusion(model, x, { target, window: [1, 40, 12] })).rejects.toThrow(/options\.window \[1, 40, 12\] exceeds the input's non-batch dims \[1, 32, 48\]/);
+    await expect(occlusion(model, x, { target, window: [1, 8, 12], strides: [4, 6] })).rejects.toThrow(/options\.strides must be a positive integer or an array of 3/);
+    await expect(occlusion(model, x, { target, window: [1, 8, 12], strides: 0 })).rejects.toThrow(/options\.strides/);
     const bad = cpu.zeros([2, 32, 48]);
-    expect(() => occlusion(model, x, { target, window: [1, 8, 12], baseline: bad })).toThrow(/options\.baseline has shape \[2, 32, 48\], expected a shape broadcastable to the input \[3, 1, 32, 48\]/);
+    await expect(occlusion(model, x, { target, window: [1, 8, 12], baseline: bad })).rejects.toThrow(/options\.baseline must be a number, a tensor shaped like the inputs \[3, 1, 32, 48\] or like one example \(\[1, 32, 48\] or \[1, 1, 32, 48\]\), got \[2, 32, 48\]/);
     bad.dispose();
-    expect(() => occlusion(model, x, { target: 12, window: [1, 8, 12] })).toThrow(/options\.target = 12 is out of range/);
-    expect(() => occlusion(model, x, { target, window: [1, 8, 12], maxBatch: 0 })).toThrow(/options\.maxBatch must be a positive integer/);
+    await expect(occlusion(model, x, { target: 12, window: [1, 8, 12] })).rejects.toThrow(/options\.target = 12 is out of range/);
+    await expect(occlusion(model, x, { target, window: [1, 8, 12], maxBatch: 0 })).rejects.toThrow(/options\.maxBatch must be a positive integer/);
   });
 
-  it('featureAblation: masks of the wrong shape or dtype, unknown id range', () => {
+  it('featureAblation: masks of the wrong shape or dtype, options that do not exist', async () => {
     const m1 = cpu.zeros([1, 1, 32, 47], 'int32');
-    expect(() => featureAblation(model, x, { target, featureMask: m1 })).toThrow(/options\.featureMask has shape \[1, 1, 32, 47\], expected a shape broadcastable to the input \[3, 1, 32, 48\]/);
+    await expect(featureAblation(model, x, { target, featureMask: m1 })).rejects.toThrow(/options\.featureMask has shape \[1, 1, 32, 47\], expected a shape broadcastable to the input \[3, 1, 32, 48\]/);
     const m2 = cpu.zeros([1, 1, 32, 48]);
-    expect(() => featureAblation(model, x, { target, featureMask: m2 })).toThrow(/options\.featureMask must be an int32 tensor/);
+    await expect(featureAblation(model, x, { target, featureMask: m2 })).rejects.toThrow(/options\.featureMask must be an int32 tensor/);
     const m3 = cpu.tensor([-1, 0], [1, 1, 1, 2], 'int32');
-    expect(() => featureAblation(model, x, { target, featureMask: m3 })).toThrow(/expected a shape broadcastable/);
-    const m4 = cpu.tensor(new Int32Array(48).fill(-2), [48], 'int32');
-    expect(() => featureAblation(model, x, { target, featureMask: m4 })).toThrow(/negative ids/);
+    await expect(featureAblation(model, x, { target, featureMask: m3 })).rejects.toThrow(/expected a shape broadcastable/);
     const base = cpu.zeros([3, 1, 32, 1]);
     const m5 = cpu.zeros([48], 'int32');
-    expect(() => featureAblation(model, x, { target, featureMask: m5, numFeatures: 0 })).toThrow(/options\.numFeatures must be a positive integer/);
-    for (const t of [m1, m2, m3, m4, m5, base]) t.dispose();
+    await expect(featureAblation(model, x, { target, featureMask: m5, numFeatures: 3 } as never)).rejects.toThrow(/featureAblation: unknown option 'numFeatures'/);
+    await expect(featureAblation(model, x, { target, feature_mask: m5, featureMask: m5 })).rejects.toThrow(/options 'feature_mask' and 'featureMask' are the same option 'featureMask'; give it once/);
+    for (const t of [m1, m2, m3, m5, base]) t.dispose();
   });
 });

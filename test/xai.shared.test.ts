@@ -29,6 +29,7 @@ import {
   rowsPerChunk,
   targetGradient,
   checkSignal,
+  CPU_CHUNK_ELEMENTS,
   warnIfTraining,
   type Progress,
 } from '../src/xai/shared/index.js';
@@ -63,7 +64,8 @@ describe('parseOptions and validators (host only)', () => {
     expect(() => parseOptions({ zzzzzzzzzzzz: 2 }, SPEC, 'f')).toThrow(/unknown option 'zzzzzzzzzzzz' — known options: steps, baseline, target/);
     expect(() => parseOptions({ steps: 2, n_steps: 3 }, SPEC, 'f')).toThrow(ValueError);
     expect(() => parseOptions(null, SPEC, 'f')).toThrow(/options must be an object, got null/);
-    expect(() => parseOptions([1], SPEC, 'f')).toThrow(/got an array of 1/);
+    expect(() => parseOptions([1], SPEC, 'f')).toThrow(/got \[1\]$/);
+    expect(() => parseOptions(new Array(100).fill(0), SPEC, 'f')).toThrow(/got an array of 100$/);
   });
   it('validators give short ValueErrors naming the argument', () => {
     expect(positiveInt(undefined, 'options.steps', 'f', { default: 50 })).toBe(50);
@@ -180,9 +182,11 @@ for (const [where, engine] of [
       ]) {
         const b = e.tensor(new Float32Array(shape.reduce((a, v) => a * v, 1)).fill(2), shape);
         expect(resolveBaseline(b, x, 'f')).toBe(b);
+        const live = e.memory().liveTensors;
         const full = materializeBaseline(b, x);
         expect(full.shape).toEqual([B, 2, 3]);
         full.dispose();
+        expect(e.memory().liveTensors, `materializeBaseline ${JSON.stringify(shape)} leaks nothing`).toBe(live);
         b.dispose();
       }
       const bad = e.tensor(new Float32Array(3), [3]);
@@ -195,8 +199,10 @@ for (const [where, engine] of [
 
     it('rowsPerChunk follows engine.info().limits.maxBindingBytes; maxBatch overrides it', () => {
       const bytes = e.info().limits.maxBindingBytes;
-      expect(rowsPerChunk(e, 1000)).toBe(Math.max(1, Math.floor(bytes / (4 * 64 * 1000))));
-      expect(rowsPerChunk(e, 1000, { factor: 1 })).toBe(Math.floor(bytes / 4000));
+      // The CPU reference (computing on the JS thread) also caps a chunk at CPU_CHUNK_ELEMENTS input elements.
+      const cap = (rows: number, per: number) => (e.info().backend === 'cpu' ? Math.min(rows, Math.floor(CPU_CHUNK_ELEMENTS / per)) : rows);
+      expect(rowsPerChunk(e, 1000)).toBe(Math.max(1, cap(Math.floor(bytes / (4 * 64 * 1000)), 1000)));
+      expect(rowsPerChunk(e, 100, { factor: 1 })).toBe(cap(Math.floor(bytes / 400), 100));
       expect(rowsPerChunk(e, 1e12)).toBe(1);
       expect(rowsPerChunk(e, 1000, { maxBatch: 7 })).toBe(7);
       expect(() => rowsPerChunk(e, 1000, { maxBatch: 0, fname: 'f' })).toThrow(/f: options.maxBatch must be a positive integer/);

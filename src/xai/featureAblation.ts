@@ -1,172 +1,113 @@
 /**
- * Feature ablation (Captum's FeatureAblation) and the batched perturbation core that Occlusion
- * shares with it.
+ * Feature ablation (Captum's FeatureAblation): each feature of featureMask (a group of elements
+ * sharing an id) is replaced by the baseline once, and f(x)[t] − f(ablated)[t] is given to every
+ * element of that feature. The ablated copies run batched on the device in chunks: see
+ * maskAttribution in shared/perturbation.ts.
  *
- * Each perturbation k has a 0/1 mask M_k over the input (1 = replaced by the baseline). The
- * perturbed inputs x·(1 − M_k) + baseline·M_k of a chunk of perturbations and every example are
- * built on the device as one batch [chunk·B, ...] and run in one forward pass (under noGrad), so
- * the host only loops over chunks. With d_k = f(x)[t] − f(perturbed_k)[t] for each example's
- * target t, the attribution is Σ_k d_k·M_k, divided elementwise by Σ_k M_k for Occlusion
- * (weighted: overlapping windows are averaged) and not divided for FeatureAblation (features do
- * not overlap).
+ * Feature ids: the mask is read on the host once, and its distinct ids (at most MAX_FEATURES) are
+ * remapped to 0 .. k − 1 in ascending order, so ids of any int32 value (2^31 − 1 included) cost
+ * one perturbation per distinct id, and the device compares small integers, exact in float32
+ * (k ≤ 2^20 < 2^24; raw ids ≥ 2^24 would merge if compared as float32). Captum walks
+ * min(mask) .. max(mask); ids absent from the mask perturb nothing, so the results are the same.
  */
-import { add, affine, broadcastShapes, cast, div, DTypeError, equal, fmt, keep, maximum, mul, noGrad, reshape, ShapeError, shapesEqual, sizeOf, sub, sum, Tensor, tidy, ValueError } from '../engine/index.js';
-import { checkInputs, forwardLogits, resolveTargets, targetRows, type Model, type Target } from './common.js';
+import { broadcastShapes, DTypeError, equal, fmt, keep, noGrad, reshape, ShapeError, shapesEqual, sizeOf, Tensor, tidy, ValueError } from '../engine/index.js';
+import {
+  beginCall,
+  COMMON_SPEC,
+  describeValue,
+  maskAttribution,
+  MAX_PERTURBATIONS,
+  perturbationBatch,
+  resolveBaseline,
+  type AttributionFunction,
+  type CommonOptions,
+  type Model,
+  type PerturbationPlan,
+  type WithAliases,
+} from './shared/index.js';
 
-/** Default budget of one forward pass: perturbed examples per forward ≈ this many input elements. */
-const DEFAULT_ELEMENTS_PER_FORWARD = 1 << 19;
+/** Most distinct feature ids (each is one ablated forward pass per example): 2^20. */
+export const MAX_FEATURES = MAX_PERTURBATIONS;
 
-/** A set of perturbations, each a 0/1 mask over the input. */
-export interface PerturbationPlan {
-  /** Number of perturbations. */
-  count: number;
+export interface FeatureAblationBaseOptions extends CommonOptions {
   /**
-   * Masks of perturbations k0 .. k1-1 as float32 [k1 − k0, ...m], where [1, ...m] broadcasts to
-   * the input's shape [B, ...] (m[0] is 1 for masks shared by the batch, or B).
-   */
-  masks(k0: number, k1: number): Tensor;
-}
-
-export interface PerturbationOptions {
-  target: Target;
-  baseline?: number | Tensor;
-  /** Most examples in one forward pass (perturbed copies × batch); default from the input size. */
-  maxBatch?: number;
-}
-
-/** Checks options.baseline: a finite number, or a float32 tensor broadcastable to the input. */
-export function checkBaseline(baseline: unknown, x: Tensor, fname: string): number | Tensor {
-  if (baseline === undefined) return 0;
-  if (typeof baseline === 'number') {
-    if (!Number.isFinite(baseline)) throw new ValueError(`${fname}: options.baseline must be a finite number or a tensor, got ${baseline}`);
-    return baseline;
-  }
-  if (!(baseline instanceof Tensor)) throw new ValueError(`${fname}: options.baseline must be a number or a Tensor broadcastable to the input ${fmt(x.shape)}, got ${typeof baseline}`);
-  baseline.assertLive(`${fname}: options.baseline`);
-  if (baseline.dtype !== 'float32') throw new DTypeError(`${fname}: options.baseline must be float32, got ${baseline.dtype}`);
-  if (baseline.engine !== x.engine) throw new ValueError(`${fname}: options.baseline belongs to another engine than the inputs`);
-  let ok = false;
-  try {
-    ok = shapesEqual(broadcastShapes(baseline.shape, x.shape), x.shape);
-  } catch {
-    ok = false;
-  }
-  if (!ok) {
-    throw new ShapeError(
-      `${fname}: options.baseline has shape ${fmt(baseline.shape)}, expected a shape broadcastable to the input ${fmt(x.shape)} (e.g. ${fmt(x.shape)}, ${fmt([1, ...x.shape.slice(1)])} or ${fmt(x.shape.slice(1))})`,
-    );
-  }
-  return baseline;
-}
-
-/** Checks options.maxBatch, or derives it from the size of one example. */
-export function resolveMaxBatch(maxBatch: unknown, x: Tensor, fname: string): number {
-  if (maxBatch === undefined) return Math.max(1, Math.floor(DEFAULT_ELEMENTS_PER_FORWARD / Math.max(1, sizeOf(x.shape.slice(1)))));
-  if (typeof maxBatch !== 'number' || !Number.isInteger(maxBatch) || maxBatch < 1) {
-    throw new ValueError(`${fname}: options.maxBatch must be a positive integer (examples per forward pass), got ${JSON.stringify(maxBatch)}`);
-  }
-  return maxBatch;
-}
-
-/**
- * Runs every perturbation of `plan` on x and returns the attribution [B, ...] (see the module
- * comment). `weighted` divides by the number of perturbations covering each element (0 where none).
- */
-export function perturbationAttribution(
-  model: Model,
-  x: Tensor,
-  target: Target,
-  baseline: number | Tensor,
-  plan: PerturbationPlan,
-  maxBatch: number,
-  weighted: boolean,
-  fname: string,
-): Tensor {
-  const b = x.shape[0];
-  const rest = x.shape.slice(1);
-  return noGrad(() =>
-    tidy(() => {
-      const logits = forwardLogits(model, x, fname);
-      const targets = resolveTargets(target, b, logits.shape[1], fname);
-      const rows = targetRows(logits, targets); // [B, C]
-      const f0 = sum(mul(logits, rows), 1); // [B]
-      logits.dispose();
-      const xb = reshape(x, [1, ...x.shape]);
-      const bb = typeof baseline === 'number' ? baseline : reshape(baseline, [1, ...baseline.shape]);
-      const chunk = Math.max(1, Math.floor(maxBatch / b));
-      let acc: Tensor = x.engine.zeros(x.shape);
-      let weights: Tensor | null = null;
-      for (let k0 = 0; k0 < plan.count; k0 += chunk) {
-        const k1 = Math.min(plan.count, k0 + chunk);
-        const c = k1 - k0;
-        const [nextAcc, nextWeights] = tidy(() => {
-          const m = plan.masks(k0, k1); // [c, Bm, ...]
-          const keepPart = mul(xb, affine(m, -1, 1));
-          const occluded = bb === 0 ? keepPart : add(keepPart, typeof bb === 'number' ? affine(m, bb, 0) : mul(m, bb)); // [c, B, ...]
-          const out = forwardLogits(model, reshape(occluded, [c * b, ...rest]), fname);
-          const fk = sum(mul(reshape(out, [c, b, out.shape[1]]), rows), 2); // [c, B]
-          const d = sub(f0, fk); // [c, B]
-          const contribution = sum(mul(reshape(d, [c, b, ...rest.map(() => 1)]), m), 0); // [B, ...]
-          const a = add(acc, contribution);
-          const w = weighted ? (weights ? add(weights, sum(m, 0)) : sum(m, 0)) : null;
-          return [a, w] as const;
-        });
-        acc.dispose();
-        acc = nextAcc;
-        if (weights && weights !== nextWeights) weights.dispose();
-        weights = nextWeights;
-      }
-      if (!weights) return acc;
-      return div(acc, maximum(weights, 1));
-    }),
-  );
-}
-
-export interface FeatureAblationOptions {
-  /** Target class: one index for every example, or one per example. */
-  target: Target;
-  /**
-   * int32 feature ids, broadcastable to the input (e.g. [1, ...] shared by the batch, or [B, ...]
-   * per example). Elements with the same id are ablated together. Default: every element of an
-   * example is its own feature.
+   * int32 feature ids (Captum's `feature_mask`), broadcastable to the input (e.g. [1, ...] shared
+   * by the batch, or [B, ...] per example). Elements with the same id are ablated together; any
+   * int32 ids, at most MAX_FEATURES distinct. Default: every element of an example is its own
+   * feature.
    */
   featureMask?: Tensor;
-  /** Replacement value: a number (default 0) or a float32 tensor broadcastable to the input. */
+  /** Replacement value (Captum's `baselines`): a number (default 0) or a tensor, see shared/baselines.ts. */
   baseline?: number | Tensor;
   /**
-   * Number of features: ids 0 .. numFeatures − 1 are ablated. Needed only when the mask's value
-   * range is not known on the host (a mask computed on the device); by default the ids run from the
-   * mask's smallest to its largest value.
+   * Ablated copies of each example per forward pass (Captum's `perturbations_per_eval`). Default:
+   * sized from the device limits, where Captum's default is 1; the result does not depend on it.
    */
-  numFeatures?: number;
-  /** Most examples in one forward pass (ablated copies × batch); default from the input size. */
+  perturbationsPerEval?: number;
+  /** Most examples in one forward pass (ablated copies × batch), instead of perturbationsPerEval. */
   maxBatch?: number;
 }
 
+export const FEATURE_ABLATION_SPEC = {
+  ...COMMON_SPEC,
+  featureMask: ['feature_mask'],
+  baseline: ['baselines'],
+  perturbationsPerEval: ['perturbations_per_eval'],
+  maxBatch: [],
+} as const;
+
+/** FeatureAblationBaseOptions, also under Captum's spellings (feature_mask, baselines, ...). */
+export type FeatureAblationOptions = WithAliases<FeatureAblationBaseOptions, typeof FEATURE_ABLATION_SPEC>;
+
+/** The mask's ids remapped to 0 .. k − 1 (ascending order of the original ids), and k. */
+function remapIds(ids: Int32Array, fname: string): { remapped: Float32Array; count: number } {
+  const sorted = Int32Array.from(ids).sort();
+  let count = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) {
+      if (count === MAX_FEATURES)
+        throw new ValueError(`${fname}: options.featureMask holds more than ${MAX_FEATURES} distinct feature ids; group elements into fewer features`);
+      sorted[count++] = sorted[i];
+    }
+  }
+  const unique = sorted.subarray(0, count);
+  const remapped = new Float32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    // Binary search of ids[i] in the ascending unique ids.
+    let lo = 0;
+    let hi = count - 1;
+    const v = ids[i];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (unique[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    remapped[i] = lo;
+  }
+  return { remapped, count };
+}
+
 /**
- * Feature ablation (Captum's FeatureAblation): each feature of featureMask is replaced by the
- * baseline once, and f(x)[t] − f(ablated)[t] is given to every element of that feature.
- * All ablated copies run batched on the device. Returns a tensor shaped like x.
+ * Feature ablation (Captum's FeatureAblation), shaped like x [B, ...] (units: logit). Progress
+ * stage: 'featureAblation' (features).
  */
-export function featureAblation(model: Model, inputs: Tensor, options: FeatureAblationOptions): Tensor {
+export async function featureAblation(model: Model, inputs: Tensor, options: FeatureAblationOptions): Promise<Tensor> {
   const fname = 'featureAblation';
-  if (options === null || typeof options !== 'object') throw new ValueError(`${fname}: options { target, featureMask?, baseline? } are required`);
-  const x = checkInputs(inputs, fname);
-  const baseline = checkBaseline(options.baseline, x, fname);
-  const maxBatch = resolveMaxBatch(options.maxBatch, x, fname);
+  const c = await beginCall(model, inputs, options, FEATURE_ABLATION_SPEC, fname);
+  const { x, o } = c;
+  const baseline = resolveBaseline(o.baseline, x, fname);
+  const maxBatch = perturbationBatch(o, x.shape[0], fname);
   const e = x.engine;
-  const fm = options.featureMask;
-  let lo: number;
-  let hi: number;
-  let mask: Tensor; // float32 ids, rank x.rank, broadcastable to x
-  const owned: Tensor[] = [];
+  const fm = o.featureMask;
+  let count: number;
+  let mask: Tensor; // float32 ids 0 .. count − 1, rank x.rank, broadcastable to x
   if (fm === undefined) {
-    const n = sizeOf(x.shape.slice(1));
-    mask = keep(tidy(() => reshape(e.arange(n), [1, ...x.shape.slice(1)])));
-    owned.push(mask);
-    [lo, hi] = [0, n - 1];
+    count = sizeOf(x.shape.slice(1));
+    if (count > MAX_FEATURES)
+      throw new ValueError(`${fname}: ${count} elements per example exceed the limit of ${MAX_FEATURES} features; pass options.featureMask to group them`);
+    mask = keep(tidy(() => reshape(e.arange(count), [1, ...x.shape.slice(1)])));
   } else {
-    if (!(fm instanceof Tensor)) throw new ValueError(`${fname}: options.featureMask must be an int32 Tensor of feature ids, got ${typeof fm}`);
+    if (!(fm instanceof Tensor)) throw new ValueError(`${fname}: options.featureMask must be an int32 Tensor of feature ids, got ${describeValue(fm)}`);
     fm.assertLive(`${fname}: options.featureMask`);
     if (fm.dtype !== 'int32') throw new DTypeError(`${fname}: options.featureMask must be an int32 tensor of feature ids, got ${fm.dtype}`);
     if (fm.engine !== e) throw new ValueError(`${fname}: options.featureMask belongs to another engine than the inputs`);
@@ -183,34 +124,25 @@ export function featureAblation(model: Model, inputs: Tensor, options: FeatureAb
         `${fname}: options.featureMask has shape ${fmt(fm.shape)}, expected a shape broadcastable to the input ${fmt(x.shape)} (e.g. ${fmt(x.shape)}, ${fmt([1, ...x.shape.slice(1)])} or ${fmt(x.shape.slice(1))})`,
       );
     }
-    if (options.numFeatures !== undefined) {
-      const n = options.numFeatures;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new ValueError(`${fname}: options.numFeatures must be a positive integer, got ${JSON.stringify(n)}`);
-      if (fm.intRange && (fm.intRange[0] < 0 || fm.intRange[1] >= n)) {
-        throw new ValueError(`${fname}: options.featureMask holds ids ${fm.intRange[0]}..${fm.intRange[1]}, outside 0..${n - 1} (options.numFeatures = ${n})`);
-      }
-      [lo, hi] = [0, n - 1];
-    } else if (fm.intRange) {
-      [lo, hi] = fm.intRange;
-      if (lo < 0) throw new ValueError(`${fname}: options.featureMask holds negative ids (${lo}); feature ids must be >= 0`);
-    } else {
-      throw new ValueError(
-        `${fname}: the feature ids of options.featureMask are not known on the host (the mask was computed on the device); pass options.numFeatures (ids 0 .. numFeatures − 1), or build the mask with engine.tensor(data, shape, 'int32')`,
-      );
-    }
-    mask = keep(noGrad(() => tidy(() => cast(reshape(fm, [...new Array<number>(x.rank - fm.rank).fill(1), ...fm.shape]), 'float32'))));
-    owned.push(mask);
+    const { remapped, count: k } = remapIds((await fm.read()) as Int32Array, fname);
+    count = k;
+    mask = keep(e.tensor(remapped, [...new Array<number>(x.rank - fm.rank).fill(1), ...fm.shape]));
   }
   try {
     const plan: PerturbationPlan = {
-      count: hi - lo + 1,
-      masks: (k0, k1) => {
-        const ids = reshape(e.arange(lo + k0, lo + k1), [k1 - k0, ...mask.shape.map(() => 1)]);
-        return equal(reshape(mask, [1, ...mask.shape]), ids);
-      },
+      count,
+      masks: (k0, k1) => noGrad(() => equal(reshape(mask, [1, ...mask.shape]), reshape(e.arange(k0, k1), [k1 - k0, ...mask.shape.map(() => 1)]))),
     };
-    return perturbationAttribution(model, x, options.target, baseline, plan, maxBatch, false, fname);
+    return await maskAttribution(c.model, x, c.target, baseline, plan, {
+      maxBatch,
+      weighted: false,
+      onProgress: c.onProgress,
+      signal: c.signal,
+      stage: fname,
+      fname,
+    });
   } finally {
-    for (const t of owned) t.dispose();
+    mask.dispose();
   }
 }
+featureAblation satisfies AttributionFunction<FeatureAblationOptions>;

@@ -11,26 +11,56 @@
  * (with ReLU) upsampled to the input, 'nearest' by default as Captum. Both gradients come from one
  * forward pass: the tape is walked twice, the second time with the guided ReLU rule.
  */
-import { fmt, gradientTape, mean, mul, noGrad, relu, reshape, ShapeError, sum, type Tensor, upsample2d, ValueError, withBackwardOverride } from '../engine/index.js';
-import { Module } from '../nn/module.js';
-import { checkInputs, resolveTargets, targetRows, type Model, type Target } from './common.js';
+import { fmt, gradientTape, mean, mul, noGrad, relu, reshape, ShapeError, sum, type Tensor, upsample2d, withBackwardOverride } from '../engine/index.js';
 import { guidedReluRule } from './guided.js';
+import {
+  beginCall,
+  checkBoolean,
+  checkModule,
+  COMMON_SPEC,
+  forwardLayer,
+  oneOf,
+  resolveLayer,
+  targetRows,
+  type AttributionFunction,
+  type CommonOptions,
+  type Model,
+  type WithAliases,
+} from './shared/index.js';
 
 /** How the layer map is resized to the input: F.interpolate's mode, or false to keep the layer's size. */
 export type CamUpsample = 'bilinear' | 'nearest' | false;
 
-export interface GradCamOptions {
-  /** Target class: one index for every example, or one per example. */
-  target: Target;
+export interface GradCamBaseOptions extends CommonOptions {
   /** Name of the layer (a module name as namedModules() lists it, e.g. 'conv3' or 'features.relu2'). */
   layer: string;
-  /** Apply a ReLU to the layer map (default true; Captum's relu_attributions). */
+  /**
+   * Apply a ReLU to the layer map (Captum's `relu_attributions`). Default true, where Captum's
+   * LayerGradCam defaults to False: Grad-CAM as published (Selvaraju et al. 2017, eq. 2) and as
+   * Captum's own GuidedGradCam use it keeps only the evidence for the class, which is what the
+   * map is plotted for; pass relu: false for Captum's raw layer attribution.
+   */
   relu?: boolean;
-  /** Resize the layer map to the input's spatial size: 'bilinear' (default), 'nearest' or false. */
+  /**
+   * Resize the layer map to the input's spatial size: 'bilinear' (default), 'nearest' or false
+   * (LayerGradCam itself does not resize; this is LayerAttribution.interpolate, whose
+   * `interpolate_mode` is accepted as an alias).
+   */
   upsample?: CamUpsample;
   /** Bilinear only: align_corners of F.interpolate (default false, as Captum). */
   alignCorners?: boolean;
 }
+
+export const GRADCAM_SPEC = {
+  ...COMMON_SPEC,
+  layer: [],
+  relu: ['reluAttributions', 'relu_attributions'],
+  upsample: ['interpolateMode', 'interpolate_mode'],
+  alignCorners: ['align_corners'],
+} as const;
+
+/** GradCamBaseOptions, also under Captum's spellings (relu_attributions, interpolate_mode). */
+export type GradCamOptions = WithAliases<GradCamBaseOptions, typeof GRADCAM_SPEC>;
 
 export interface GradCamResult {
   /** Σ_c mean-gradient_c · A_c at the layer's resolution: [B, 1, ...layer spatial dims]. */
@@ -39,9 +69,7 @@ export interface GradCamResult {
   map: Tensor;
 }
 
-export interface GuidedGradCamOptions {
-  /** Target class: one index for every example, or one per example. */
-  target: Target;
+export interface GuidedGradCamBaseOptions extends CommonOptions {
   /** Name of the layer whose Grad-CAM map scales the guided gradients (usually the last conv). */
   layer: string;
   /** Resizing of the Grad-CAM map to the input: 'nearest' (default, Captum's interpolate_mode) or 'bilinear'. */
@@ -50,41 +78,17 @@ export interface GuidedGradCamOptions {
   alignCorners?: boolean;
 }
 
-function checkModule(model: Model, fname: string): Module {
-  if (!(model instanceof Module)) {
-    throw new ValueError(`${fname}: the model must be an nn Module (a layer is chosen by name), got ${typeof model === 'function' ? 'a function' : typeof model}`);
-  }
-  return model;
-}
+export const GUIDED_GRADCAM_SPEC = { ...COMMON_SPEC, layer: [], upsample: ['interpolateMode', 'interpolate_mode'], alignCorners: ['align_corners'] } as const;
 
-function validNames(model: Module): string {
-  return model
-    .namedModules()
-    .map(([n]) => n)
-    .filter((n) => n !== '')
-    .join(', ');
-}
+/** GuidedGradCamBaseOptions, also under Captum's spelling interpolate_mode. */
+export type GuidedGradCamOptions = WithAliases<GuidedGradCamBaseOptions, typeof GUIDED_GRADCAM_SPEC>;
 
-/** Checks options.layer against the model's module names. */
-export function checkLayer(model: Module, layer: unknown, fname: string): string {
-  if (typeof layer !== 'string' || layer === '') {
-    throw new ValueError(`${fname}: options.layer must be the name of one of the model's modules (${validNames(model)}), got ${JSON.stringify(layer)}`);
-  }
-  if (!model.namedModules().some(([n]) => n === layer)) {
-    throw new ValueError(`${fname}: options.layer ${JSON.stringify(layer)} is not a module of the model; valid names: ${validNames(model)}`);
-  }
-  return layer;
-}
-
-function checkUpsample(v: unknown, fname: string, allowFalse: boolean): CamUpsample {
-  if (v === 'bilinear' || v === 'nearest' || (allowFalse && v === false)) return v;
-  throw new ValueError(`${fname}: options.upsample must be 'bilinear' or 'nearest'${allowFalse ? ' or false' : ''}, got ${JSON.stringify(v)}`);
-}
-
-function checkLogits(y: Tensor, x: Tensor, fname: string): void {
-  if (y.rank !== 2 || y.shape[0] !== x.shape[0]) {
-    throw new ShapeError(`${fname}: the model must return logits [B, nClasses] for inputs of batch ${x.shape[0]}, got ${fmt(y.shape)}`);
-  }
+/**
+ * Checks options.layer against the model's module names (see shared/layers.ts resolveLayer).
+ * Kept for callers of the earlier API.
+ */
+export function checkLayer(model: Model, layer: unknown, fname: string): string {
+  return resolveLayer(model, layer, fname);
 }
 
 /** Channel weights (gradient averaged over spatial dims) times the activation, summed over channels. */
@@ -108,38 +112,25 @@ function resizeTo(cam: Tensor, x: Tensor, mode: 'bilinear' | 'nearest', alignCor
   return reshape(up, [cam.shape[0], 1, x.shape[2]]);
 }
 
-/** Runs the model with the layer's activation captured; returns logits, activation and targets. */
-function forwardLayer(model: Module, x: Tensor, layer: string, target: Target, fname: string): { logits: Tensor; act: Tensor; targets: number[] } {
-  const { output, activations } = model.forwardWithActivations(x, [layer]);
-  checkLogits(output, x, fname);
-  const targets = resolveTargets(target, x.shape[0], output.shape[1], fname);
-  const act = activations[layer];
-  if (act.rank < 2 || act.shape[0] !== x.shape[0]) {
-    throw new ShapeError(`${fname}: layer '${layer}' must output [B, C, ...] for inputs of batch ${x.shape[0]}, got ${fmt(act.shape)}`);
-  }
-  return { logits: output, act, targets };
-}
-
 /**
- * Grad-CAM (Captum's LayerGradCam + LayerAttribution.interpolate) on any named layer of a Module.
- * Returns { layerMap [B, 1, h, w], map [B, 1, H, W] }.
+ * Grad-CAM (Captum's LayerGradCam + LayerAttribution.interpolate) on any named layer of a Module:
+ * { layerMap [B, 1, ...layer spatial], map [B, 1, ...input spatial] } (units: logit per channel
+ * unit × activation). One forward and one backward pass for the whole batch.
  */
-export function gradCam(model: Model, inputs: Tensor, options: GradCamOptions): GradCamResult {
+export async function gradCam(model: Model, inputs: Tensor, options: GradCamOptions): Promise<GradCamResult> {
   const fname = 'gradCam';
-  if (options === null || typeof options !== 'object') throw new ValueError(`${fname}: options { target, layer } are required`);
-  const m = checkModule(model, fname);
-  const x = checkInputs(inputs, fname);
-  const layer = checkLayer(m, options.layer, fname);
-  const applyRelu = options.relu ?? true;
-  if (typeof applyRelu !== 'boolean') throw new ValueError(`${fname}: options.relu must be a boolean, got ${JSON.stringify(options.relu)}`);
-  const upsample = checkUpsample(options.upsample ?? 'bilinear', fname, true);
-  const alignCorners = options.alignCorners ?? false;
-  if (typeof alignCorners !== 'boolean') throw new ValueError(`${fname}: options.alignCorners must be a boolean, got ${JSON.stringify(options.alignCorners)}`);
+  const c = await beginCall(model, inputs, options, GRADCAM_SPEC, fname);
+  const m = checkModule(c.model, fname);
+  const { x, o } = c;
+  const layer = resolveLayer(m, o.layer, fname);
+  const applyRelu = checkBoolean(o.relu, 'options.relu', fname, true);
+  const upsample = oneOf<CamUpsample>(o.upsample, ['bilinear', 'nearest', false], 'options.upsample', fname, 'bilinear');
+  const alignCorners = checkBoolean(o.alignCorners, 'options.alignCorners', fname, false);
   if (upsample !== false && x.rank !== 4 && x.rank !== 3) {
     throw new ShapeError(`${fname}: upsampling needs inputs [B, C, H, W] or [B, C, T], got ${fmt(x.shape)}; pass options.upsample = false`);
   }
-  return gradientTape((tape) => {
-    const { logits, act, targets } = forwardLayer(m, x, layer, options.target, fname);
+  const out = gradientTape((tape) => {
+    const { logits, activation: act, targets } = forwardLayer(m, x, layer, c.target, fname);
     const selected = sum(mul(logits, targetRows(logits, targets)));
     const [g] = tape.gradient(selected, [act]);
     return noGrad(() => {
@@ -148,28 +139,33 @@ export function gradCam(model: Model, inputs: Tensor, options: GradCamOptions): 
       return { layerMap, map };
     });
   });
+  c.onProgress?.({ done: 1, total: 1, stage: fname });
+  return out;
 }
+gradCam satisfies AttributionFunction<GradCamOptions, GradCamResult>;
 
 /**
  * Guided Grad-CAM (Captum's GuidedGradCam): guided backprop attributions of the inputs times the
  * Grad-CAM map of `layer` (with ReLU) resized to the input ('nearest' by default). Shaped like x.
  */
-export function guidedGradCam(model: Model, inputs: Tensor, options: GuidedGradCamOptions): Tensor {
+export async function guidedGradCam(model: Model, inputs: Tensor, options: GuidedGradCamOptions): Promise<Tensor> {
   const fname = 'guidedGradCam';
-  if (options === null || typeof options !== 'object') throw new ValueError(`${fname}: options { target, layer } are required`);
-  const m = checkModule(model, fname);
-  const x = checkInputs(inputs, fname);
-  const layer = checkLayer(m, options.layer, fname);
-  const mode = checkUpsample(options.upsample ?? 'nearest', fname, false) as 'nearest' | 'bilinear';
-  const alignCorners = options.alignCorners ?? false;
-  if (typeof alignCorners !== 'boolean') throw new ValueError(`${fname}: options.alignCorners must be a boolean, got ${JSON.stringify(options.alignCorners)}`);
+  const c = await beginCall(model, inputs, options, GUIDED_GRADCAM_SPEC, fname);
+  const m = checkModule(c.model, fname);
+  const { x, o } = c;
+  const layer = resolveLayer(m, o.layer, fname);
+  const mode = oneOf(o.upsample, ['nearest', 'bilinear'] as const, 'options.upsample', fname, 'nearest');
+  const alignCorners = checkBoolean(o.alignCorners, 'options.alignCorners', fname, false);
   if (x.rank !== 4 && x.rank !== 3) throw new ShapeError(`${fname}: inputs must be [B, C, H, W] or [B, C, T], got ${fmt(x.shape)}`);
-  return gradientTape((tape) => {
-    const { logits, act, targets } = forwardLayer(m, x, layer, options.target, fname);
+  const out = gradientTape((tape) => {
+    const { logits, activation: act, targets } = forwardLayer(m, x, layer, c.target, fname);
     const selected = sum(mul(logits, targetRows(logits, targets)));
     const [g] = tape.gradient(selected, [act]);
     // Same forward pass, second walk with the guided ReLU rule: d selected / d x, guided.
     const [guided] = withBackwardOverride({ relu: guidedReluRule }, () => tape.gradient(selected, [x]));
     return noGrad(() => mul(guided, resizeTo(camOf(act, g, true), x, mode, alignCorners, layer, fname)));
   });
+  c.onProgress?.({ done: 1, total: 1, stage: fname });
+  return out;
 }
+guidedGradCam satisfies AttributionFunction<GuidedGradCamOptions>;

@@ -17,12 +17,9 @@
  * Captum.
  */
 import { type BackwardRule, greater, mul, relu, type Tensor, tidy, withBackwardOverride } from '../engine/index.js';
-import { checkInputs, checkOptions, targetGradient, type Model, type Target } from './common.js';
+import { beginCall, COMMON_SPEC, targetGradient, type AttributionFunction, type CommonOptions, type Model, type Target } from './shared/index.js';
 
-export interface GuidedOptions {
-  /** Target class: one index for every example, or one per example. */
-  target: Target;
-}
+export type GuidedOptions = CommonOptions;
 
 /** Guided Backprop's ReLU rule: relu(g) where the ReLU's input was positive, 0 elsewhere. */
 export const guidedReluRule: BackwardRule = ([g], [x], _outputs, needs) => [needs[0] ? mul(relu(g), greater(x, 0)) : null];
@@ -30,21 +27,26 @@ export const guidedReluRule: BackwardRule = ([g], [x], _outputs, needs) => [need
 /** Deconvolution's ReLU rule: relu(g), whatever the ReLU's input was. */
 export const deconvReluRule: BackwardRule = ([g], _inputs, _outputs, needs) => [needs[0] ? relu(g) : null];
 
-/** The input gradient of the target logits with the ReLUs' backward rule replaced by `rule`. */
-export function modifiedReluGradient(model: Model, x: Tensor, target: Target | undefined, rule: BackwardRule, fname: string): Tensor {
+/** The input gradient of the target logits (host targets) with the ReLUs' backward rule replaced by `rule`. */
+export function modifiedReluGradient(model: Model, x: Tensor, target: Target, rule: BackwardRule, fname: string): Tensor {
   return tidy(() => withBackwardOverride({ relu: rule }, () => targetGradient(model, x, target, fname).grad));
 }
 
-/** Guided Backprop attributions (Captum's GuidedBackprop), shaped like the input. */
-export function guidedBackprop(model: Model, inputs: Tensor, options: GuidedOptions): Tensor {
-  const fname = 'guidedBackprop';
-  const x = checkInputs(inputs, fname);
-  return modifiedReluGradient(model, x, checkOptions(options, fname).target, guidedReluRule, fname);
+async function modified(model: Model, inputs: Tensor, options: GuidedOptions, rule: BackwardRule, fname: string): Promise<Tensor> {
+  const c = await beginCall(model, inputs, options, COMMON_SPEC, fname);
+  const out = modifiedReluGradient(c.model, c.x, c.target, rule, fname);
+  c.onProgress?.({ done: 1, total: 1, stage: fname });
+  return out;
 }
 
-/** Deconvolution attributions (Captum's Deconvolution), shaped like the input. */
-export function deconvolution(model: Model, inputs: Tensor, options: GuidedOptions): Tensor {
-  const fname = 'deconvolution';
-  const x = checkInputs(inputs, fname);
-  return modifiedReluGradient(model, x, checkOptions(options, fname).target, deconvReluRule, fname);
+/** Guided Backprop attributions (Captum's GuidedBackprop), shaped like the input [B, ...]. */
+export async function guidedBackprop(model: Model, inputs: Tensor, options: GuidedOptions): Promise<Tensor> {
+  return modified(model, inputs, options, guidedReluRule, 'guidedBackprop');
 }
+guidedBackprop satisfies AttributionFunction<GuidedOptions>;
+
+/** Deconvolution attributions (Captum's Deconvolution), shaped like the input [B, ...]. */
+export async function deconvolution(model: Model, inputs: Tensor, options: GuidedOptions): Promise<Tensor> {
+  return modified(model, inputs, options, deconvReluRule, 'deconvolution');
+}
+deconvolution satisfies AttributionFunction<GuidedOptions>;

@@ -9,31 +9,67 @@
  *
  * The masks are built on the device from the window grid (each window is a product of 1-D
  * indicators, one per dim; dims the window spans whole stay broadcast), and the occluded copies
- * are batched: see perturbationAttribution in featureAblation.ts.
+ * are batched: see maskAttribution in shared/perturbation.ts (chunks sized from the device limits,
+ * a yield to the event loop, progress and an abort check between chunks).
  */
 import { fmt, greaterEqual, less, mul, reshape, sub, type Tensor, ValueError } from '../engine/index.js';
-import { checkInputs, type Model, type Target } from './common.js';
-import { checkBaseline, perturbationAttribution, resolveMaxBatch, type PerturbationPlan } from './featureAblation.js';
+import {
+  beginCall,
+  COMMON_SPEC,
+  describeValue,
+  maskAttribution,
+  MAX_PERTURBATIONS,
+  perturbationBatch,
+  resolveBaseline,
+  type AttributionFunction,
+  type CommonOptions,
+  type Model,
+  type PerturbationPlan,
+  type WithAliases,
+} from './shared/index.js';
 
-export interface OcclusionOptions {
-  /** Target class: one index for every example, or one per example. */
-  target: Target;
-  /** Window shape over the non-batch dims (Captum's sliding_window_shapes), e.g. [1, 8, 12] for [B, 1, H, W]. */
-  window: readonly number[];
-  /** Step of the window per non-batch dim, or one number for all (default 1). */
+export interface OcclusionBaseOptions extends CommonOptions {
+  /**
+   * Required: the window shape over the non-batch dims (Captum's `sliding_window_shapes`), e.g.
+   * [1, 8, 12] for [B, 1, H, W]. (Optional in the type only so that the alias may be used.)
+   */
+  window?: readonly number[];
+  /** Step of the window per non-batch dim, or one number for all (default 1, as Captum). */
   strides?: number | readonly number[];
-  /** Replacement value: a number (default 0) or a float32 tensor broadcastable to the input. */
+  /** Replacement value (Captum's `baselines`): a number (default 0) or a tensor, see shared/baselines.ts. */
   baseline?: number | Tensor;
-  /** Most examples in one forward pass (occluded copies × batch); default from the input size. */
+  /**
+   * Occluded copies of each example per forward pass (Captum's `perturbations_per_eval`). Default:
+   * sized from the device limits, where Captum's default is 1; the result does not depend on it.
+   */
+  perturbationsPerEval?: number;
+  /** Most examples in one forward pass (occluded copies × batch), instead of perturbationsPerEval. */
   maxBatch?: number;
 }
 
+export const OCCLUSION_SPEC = {
+  ...COMMON_SPEC,
+  window: ['slidingWindowShapes', 'sliding_window_shapes'],
+  strides: [],
+  baseline: ['baselines'],
+  perturbationsPerEval: ['perturbations_per_eval'],
+  maxBatch: [],
+} as const;
+
+/** OcclusionBaseOptions, also under Captum's spellings (sliding_window_shapes, baselines, ...). */
+export type OcclusionOptions = WithAliases<OcclusionBaseOptions, typeof OCCLUSION_SPEC>;
+
 /** Window positions per dim (1 + ceil((D − w) / s)) after checking window and strides against the input. */
-export function occlusionGrid(dims: readonly number[], window: unknown, strides: unknown, fname: string): { window: number[]; strides: number[]; counts: number[] } {
+export function occlusionGrid(
+  dims: readonly number[],
+  window: unknown,
+  strides: unknown,
+  fname: string,
+): { window: number[]; strides: number[]; counts: number[] } {
   const r = dims.length;
   const want = `an array of ${r} positive integers (one per non-batch dim of the input [B, ${dims.join(', ')}])`;
   if (!Array.isArray(window) || window.length !== r || !window.every((v) => Number.isInteger(v) && v >= 1)) {
-    throw new ValueError(`${fname}: options.window must be ${want}, got ${JSON.stringify(window)}`);
+    throw new ValueError(`${fname}: options.window must be ${want}, got ${describeValue(window)}`);
   }
   const w = window as number[];
   w.forEach((v, i) => {
@@ -43,30 +79,34 @@ export function occlusionGrid(dims: readonly number[], window: unknown, strides:
   if (strides === undefined) s = dims.map(() => 1);
   else if (typeof strides === 'number') s = dims.map(() => strides);
   else if (Array.isArray(strides)) s = strides.slice();
-  else throw new ValueError(`${fname}: options.strides must be a positive integer or ${want}, got ${JSON.stringify(strides)}`);
+  else throw new ValueError(`${fname}: options.strides must be a positive integer or ${want}, got ${describeValue(strides)}`);
   if (s.length !== r || !s.every((v) => Number.isInteger(v) && v >= 1)) {
-    throw new ValueError(`${fname}: options.strides must be a positive integer or ${want}, got ${JSON.stringify(strides)}`);
+    throw new ValueError(`${fname}: options.strides must be a positive integer or ${want}, got ${describeValue(strides)}`);
   }
   const counts = dims.map((d, i) => 1 + Math.ceil((d - w[i]) / s[i]));
   return { window: w, strides: s, counts };
 }
 
 /**
- * Occlusion attributions, shaped like x. All occluded copies are built and run on the device in
- * chunks of at most maxBatch examples per forward pass, without recording a tape.
+ * Occlusion attributions, shaped like x [B, ...] (units: logit). All occluded copies are built and
+ * run on the device in chunks, without recording a tape. Progress stage: 'occlusion' (windows).
  */
-export function occlusion(model: Model, inputs: Tensor, options: OcclusionOptions): Tensor {
+export async function occlusion(model: Model, inputs: Tensor, options: OcclusionOptions): Promise<Tensor> {
   const fname = 'occlusion';
-  if (options === null || typeof options !== 'object') throw new ValueError(`${fname}: options { target, window, strides?, baseline? } are required`);
-  const x = checkInputs(inputs, fname);
-  if (x.rank < 2) throw new ValueError(`${fname}: inputs must have non-batch dims to slide a window over, got ${fmt(x.shape)}`);
+  const c = await beginCall(model, inputs, options, OCCLUSION_SPEC, fname);
+  const { x, o } = c;
   const dims = x.shape.slice(1);
-  const { window, strides, counts } = occlusionGrid(dims, options.window, options.strides, fname);
-  const baseline = checkBaseline(options.baseline, x, fname);
-  const maxBatch = resolveMaxBatch(options.maxBatch, x, fname);
+  const { window, strides, counts } = occlusionGrid(dims, o.window, o.strides, fname);
+  const baseline = resolveBaseline(o.baseline, x, fname);
+  const maxBatch = perturbationBatch(o, x.shape[0], fname);
   const e = x.engine;
   const r = dims.length;
   const total = counts.reduce((a, b) => a * b, 1);
+  if (total > MAX_PERTURBATIONS) {
+    throw new ValueError(
+      `${fname}: ${total} window positions (${counts.join(' × ')}) exceed the limit of ${MAX_PERTURBATIONS}; use larger options.strides or options.window`,
+    );
+  }
   const plan: PerturbationPlan = {
     count: total,
     masks: (k0, k1) => {
@@ -95,5 +135,6 @@ export function occlusion(model: Model, inputs: Tensor, options: OcclusionOption
       return mask ?? e.ones([c, ...new Array<number>(r + 1).fill(1)]);
     },
   };
-  return perturbationAttribution(model, x, options.target, baseline, plan, maxBatch, true, fname);
+  return maskAttribution(c.model, x, c.target, baseline, plan, { maxBatch, weighted: true, onProgress: c.onProgress, signal: c.signal, stage: fname, fname });
 }
+occlusion satisfies AttributionFunction<OcclusionOptions>;

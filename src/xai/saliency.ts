@@ -3,41 +3,42 @@
  * each example's target logit with respect to its input (absolute by default), and that gradient
  * times the input. The whole batch costs one forward and one backward pass.
  */
-import { abs, mul, type Tensor, tidy, ValueError } from '../engine/index.js';
-import { checkInputs, checkOptions, targetGradient, type Model, type Target } from './common.js';
+import { abs, mul, type Tensor, tidy } from '../engine/index.js';
+import { beginCall, checkBoolean, COMMON_SPEC, targetGradient, type AttributionFunction, type CommonOptions, type Model } from './shared/index.js';
 
-export interface SaliencyOptions {
-  /** Target class: one index for every example, or one per example. */
-  target: Target;
-  /** Return |gradient| (default true, as Captum); false gives the signed gradient. */
+export interface SaliencyOptions extends CommonOptions {
+  /** Return |gradient| (default true, as Captum). false gives the signed gradient. */
   abs?: boolean;
 }
 
-export interface InputXGradientOptions {
-  /** Target class: one index for every example, or one per example. */
-  target: Target;
-}
+export type InputXGradientOptions = CommonOptions;
+
+const SALIENCY_SPEC = { ...COMMON_SPEC, abs: [] } as const;
 
 /**
- * Gradient of each example's target logit with respect to its input, shaped like the input.
- * `abs` (default true) takes its absolute value, as Captum's Saliency.
+ * Gradient of each example's target logit with respect to its input, shaped like the input
+ * [B, ...] (units: logit per input unit). `abs` (default true) takes its absolute value, as
+ * Captum's Saliency. One pass: `onProgress` is called once at the end.
  */
-export function saliency(model: Model, inputs: Tensor, options: SaliencyOptions): Tensor {
+export async function saliency(model: Model, inputs: Tensor, options: SaliencyOptions): Promise<Tensor> {
   const fname = 'saliency';
-  const x = checkInputs(inputs, fname);
-  const o = checkOptions(options, fname);
-  const useAbs = o.abs ?? true;
-  if (typeof useAbs !== 'boolean') throw new ValueError(`${fname}: options.abs must be a boolean, got ${String(o.abs)}`);
-  return tidy(() => {
-    const { grad } = targetGradient(model, x, o.target, fname);
+  const c = await beginCall(model, inputs, options, SALIENCY_SPEC, fname);
+  const useAbs = checkBoolean(c.o.abs, 'options.abs', fname, true);
+  const out = tidy(() => {
+    const { grad } = targetGradient(c.model, c.x, c.target, fname);
     return useAbs ? abs(grad) : grad;
   });
+  c.onProgress?.({ done: 1, total: 1, stage: fname });
+  return out;
 }
+saliency satisfies AttributionFunction<SaliencyOptions>;
 
-/** Gradient × input (Captum's InputXGradient), shaped like the input. */
-export function inputXGradient(model: Model, inputs: Tensor, options: InputXGradientOptions): Tensor {
+/** Gradient × input (Captum's InputXGradient), shaped like the input [B, ...] (units: logit). */
+export async function inputXGradient(model: Model, inputs: Tensor, options: InputXGradientOptions): Promise<Tensor> {
   const fname = 'inputXGradient';
-  const x = checkInputs(inputs, fname);
-  const o = checkOptions(options, fname);
-  return tidy(() => mul(targetGradient(model, x, o.target, fname).grad, x));
+  const c = await beginCall(model, inputs, options, COMMON_SPEC, fname);
+  const out = tidy(() => mul(targetGradient(c.model, c.x, c.target, fname).grad, c.x));
+  c.onProgress?.({ done: 1, total: 1, stage: fname });
+  return out;
 }
+inputXGradient satisfies AttributionFunction<InputXGradientOptions>;

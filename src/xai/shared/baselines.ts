@@ -10,7 +10,7 @@
  * (Captum also takes tensors broadcastable in other ways; these three cover its documented uses
  * and keep the per-example meaning unambiguous.) The baseline is never copied or modified.
  */
-import { broadcastTo, checkFloat, fmt, reshape, ShapeError, shapesEqual, type Tensor, ValueError } from '../../engine/index.js';
+import { broadcastTo, checkFloat, fmt, reshape, ShapeError, shapesEqual, type Tensor, tidy, ValueError } from '../../engine/index.js';
 import { describeValue } from './options.js';
 
 /**
@@ -46,6 +46,8 @@ export function baselineLike(baseline: number | Tensor, x: Tensor): number | Ten
 /** A resolved baseline materialised as [B, ...] (the inputs' shape): a new tensor. */
 export function materializeBaseline(baseline: number | Tensor, x: Tensor): Tensor {
   if (typeof baseline === 'number') return x.engine.full(x.shape, baseline);
-  const b = baselineLike(baseline, x) as Tensor;
-  return shapesEqual(b.shape, x.shape) ? reshape(b, x.shape) : broadcastTo(b, x.shape);
+  return tidy(() => {
+    const b = baselineLike(baseline, x) as Tensor;
+    return shapesEqual(b.shape, x.shape) ? reshape(b, x.shape) : broadcastTo(b, x.shape);
+  });
 }

@@ -17,25 +17,33 @@ import { positiveInt } from './options.js';
 export const DEFAULT_ACTIVATION_FACTOR = 64;
 
 /**
+ * Input elements per chunk on the CPU reference backend, which computes on the JavaScript thread
+ * itself: its memory limit alone would allow minutes of work per chunk, so its chunks are capped
+ * at 2^19 input elements (81 rows of a [1, 64, 100] log-mel). Not lower: the reference's cost per
+ * row falls with the batch (genre CNN forward on [rows, 1, 64, 100], measured: 1190 ms/row at 3
+ * rows, 727 at 9, 519 at 27, 283 at 81), so small chunks would cost up to 4× the time. For a
+ * responsive page use the WebGPU backend.
+ */
+export const CPU_CHUNK_ELEMENTS = 1 << 19;
+
+/**
  * Rows per chunk: floor(maxBindingBytes / (4 bytes · factor · elementsPerRow)), at least 1, so that
- * an intermediate activation `factor` times the chunk's input still fits one binding.
- * `maxBatch`, when given, overrides it (a positive integer, validated here and named in errors as
+ * an intermediate activation `factor` times the chunk's input still fits one binding; on the CPU
+ * backend also at most floor(CPU_CHUNK_ELEMENTS / elementsPerRow). `maxBatch`, when given,
+ * overrides both (a positive integer, validated here and named in errors as `opts.name`, default
  * 'options.maxBatch').
  */
 export function rowsPerChunk(
   engine: Engine,
   elementsPerRow: number,
-  opts: {
-    maxBatch?: unknown;
-    factor?: number;
-    fname?: string;
-    name?: string;
-  } = {},
+  opts: { maxBatch?: unknown; factor?: number; fname?: string; name?: string } = {},
 ): number {
   if (opts.maxBatch !== undefined) return positiveInt(opts.maxBatch, opts.name ?? 'options.maxBatch', opts.fname ?? 'rowsPerChunk');
   const factor = opts.factor ?? DEFAULT_ACTIVATION_FACTOR;
-  const bytes = engine.info().limits.maxBindingBytes;
-  return Math.max(1, Math.floor(bytes / (4 * factor * Math.max(1, elementsPerRow))));
+  const info = engine.info();
+  const per = Math.max(1, elementsPerRow);
+  const rows = Math.floor(info.limits.maxBindingBytes / (4 * factor * per));
+  return Math.max(1, info.backend === 'cpu' ? Math.min(rows, Math.floor(CPU_CHUNK_ELEMENTS / per)) : rows);
 }
 
 /** Lets the event loop run (timers, I/O, rendering): works in Node and browsers. */

@@ -9,3 +9,4 @@ export * from './baselines.js';
 export * from './batching.js';
 export * from './perturbation.js';
 export * from './layers.js';
+export * from './call.js';

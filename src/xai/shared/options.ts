@@ -13,7 +13,6 @@
  *   the user sees it (e.g. 'options.steps') and the function name, and throws a short ValueError.
  */
 import { ValueError } from '../../engine/index.js';
-import type { Progress } from './contract.js';
 
 /** Canonical key → accepted aliases. */
 export type OptionSpec<K extends string = string> = {
@@ -38,7 +37,10 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'function') return 'a function';
   if (typeof v === 'string') return JSON.stringify(v.length > MAX_SHOWN ? `${v.slice(0, MAX_SHOWN)}…` : v);
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${String(v)}${typeof v === 'bigint' ? 'n' : ''}`;
-  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (Array.isArray(v)) {
+    const json = v.length <= 8 && v.every((e) => e === null || typeof e !== 'object') ? JSON.stringify(v) : undefined;
+    return json !== undefined && json.length <= MAX_SHOWN ? json : `an array of ${v.length}`;
+  }
   if (typeof v === 'object') {
     const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
     return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
@@ -156,7 +158,7 @@ export function oneOf<T extends string | number | boolean>(v: unknown, allowed: 
 /** A boolean; `undefined` gives `dflt`. */
 export function checkBoolean(v: unknown, name: string, fname: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new ValueError(`${fname}: ${name} must be true or false, got ${describeValue(v)}`);
+  if (typeof v !== 'boolean') throw new ValueError(`${fname}: ${name} must be a boolean (true or false), got ${describeValue(v)}`);
   return v;
 }
 
@@ -178,11 +180,11 @@ export function checkSignal(v: unknown, fname: string): AbortSignal | undefined 
 }
 
 /** A progress callback or undefined. */
-export function checkProgress(v: unknown, fname: string): ((p: Progress) => void) | undefined {
+export function checkProgress(v: unknown, fname: string): ((p: { done: number; total: number; stage: string }) => void) | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'function')
     throw new ValueError(`${fname}: options.onProgress must be a function ({ done, total, stage }) => void, got ${describeValue(v)}`);
-  return v as (p: Progress) => void;
+  return v as (p: { done: number; total: number; stage: string }) => void;
 }
 
 /** A warning sink: a function of one message, or false to silence; default console.warn. */

@@ -22,8 +22,10 @@ import {
   sum,
   type Tensor,
   tidy,
+  ValueError,
 } from '../../engine/index.js';
 import { forEachChunk, rowsPerChunk } from './batching.js';
+import { positiveInt } from './options.js';
 import { forwardLogits, resolveTargets, targetRows, type Model, type Progress, type Target } from './contract.js';
 
 export interface PredictInChunksOptions {
@@ -199,4 +201,19 @@ export async function maskAttribution(
   } finally {
     for (const t of Object.values(owned)) t?.dispose();
   }
+}
+
+/** Most perturbations one call may run (windows, or features of featureAblation): 2^20. */
+export const MAX_PERTURBATIONS = 1 << 20;
+
+/**
+ * Examples per forward pass from perturbationsPerEval (× batch) or maxBatch (at most one of them);
+ * undefined leaves it to the device limits.
+ */
+export function perturbationBatch(o: { perturbationsPerEval?: unknown; maxBatch?: unknown }, batch: number, fname: string): number | undefined {
+  if (o.perturbationsPerEval !== undefined && o.maxBatch !== undefined)
+    throw new ValueError(`${fname}: give options.perturbationsPerEval or options.maxBatch, not both`);
+  if (o.perturbationsPerEval !== undefined) return batch * positiveInt(o.perturbationsPerEval, 'options.perturbationsPerEval', fname);
+  if (o.maxBatch !== undefined) return positiveInt(o.maxBatch, 'options.maxBatch', fname);
+  return undefined;
 }
