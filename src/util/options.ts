@@ -47,7 +47,11 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (typeof v === 'function') return 'a function';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (Array.isArray(v)) {
+    // Short arrays of plain values read best as written ([1, 2]); anything longer is counted.
+    const json = v.length <= 8 && v.every((e) => e === null || typeof e !== 'object') ? JSON.stringify(v) : undefined;
+    return json !== undefined && json.length <= 60 ? json : `an array of ${v.length}`;
+  }
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of ${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength}`;
   const name = (v as object).constructor?.name;
   return name && name !== 'Object' ? `a ${name}` : 'an object';
@@ -77,7 +81,7 @@ export function parseOptions<T = Record<string, unknown>>(options: unknown, spec
       const hint = near ? ` — did you mean '${aliasOf.get(near) === near ? near : `${aliasOf.get(near)}' (alias '${near}')`}${aliasOf.get(near) === near ? "'" : ''}?` : '';
       const known = Object.keys(spec);
       const list = known.length <= 12 ? known.join(', ') : `${known.slice(0, 12).join(', ')}, … (${known.length} in all)`;
-      throw new ValueError(`${fname}: unknown option '${key.length > 40 ? `${key.slice(0, 40)}…` : key}'${hint} (known: ${list})`);
+      throw new ValueError(`${fname}: unknown option '${key.length > 40 ? `${key.slice(0, 40)}…` : key}'${hint || ` — known options: ${list}`}`);
     }
     const v = (options as Record<string, unknown>)[key];
     if (v === undefined) continue;

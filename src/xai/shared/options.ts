@@ -13,6 +13,7 @@
  *   the user sees it (e.g. 'options.steps') and the function name, and throws a short ValueError.
  */
 import { ValueError } from '../../engine/index.js';
+import { describeValue, parseOptions as parseOptionsCore } from '../../util/options.js';
 
 /** Canonical key → accepted aliases. */
 export type OptionSpec<K extends string = string> = {
@@ -27,90 +28,22 @@ export type WithAliases<O, S extends { readonly [P in keyof O]?: readonly string
   [P in keyof S as S[P] extends readonly (infer A extends string)[] ? A : never]?: P extends keyof O ? O[P] : never;
 };
 
-/** Longest message part that shows a user's value (errors stay short, whatever was passed). */
-const MAX_SHOWN = 60;
-
-/** A short description of any value for an error message (never serialises big objects). */
-export function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'function') return 'a function';
-  if (typeof v === 'string') return JSON.stringify(v.length > MAX_SHOWN ? `${v.slice(0, MAX_SHOWN)}…` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${String(v)}${typeof v === 'bigint' ? 'n' : ''}`;
-  if (Array.isArray(v)) {
-    const json = v.length <= 8 && v.every((e) => e === null || typeof e !== 'object') ? JSON.stringify(v) : undefined;
-    return json !== undefined && json.length <= MAX_SHOWN ? json : `an array of ${v.length}`;
-  }
-  if (typeof v === 'object') {
-    const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
-  }
-  return typeof v;
-}
-
-/** Levenshtein distance (keys are short: O(|a|·|b|) is nothing). */
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
-}
-
-/** Spelling-insensitive form: case and underscores ignored ('n_steps' ~ 'nSteps'). */
-const fold = (s: string) => s.toLowerCase().replace(/_/g, '');
-
 /**
- * The candidate nearest to `key` (by edit distance on case- and underscore-folded names), or
- * undefined when none is close (more than half the key's length away).
+ * The parser, the nearest-key suggestion and the value descriptions are the bottom floor's
+ * (`src/util/options.ts`, which audio, nn, models and fit use too): one implementation, so every
+ * floor words an unknown option the same way.
  */
-export function nearestName(key: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(fold(key), fold(c));
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return bestD <= Math.max(2, Math.ceil(key.length / 2)) ? best : undefined;
-}
+export { describeValue, nearestKey as nearestName } from '../../util/options.js';
 
 /**
  * Strict options: returns a new object with the canonical keys of `spec` (aliases renamed), after
- * checking that `options` is a plain object (undefined gives {}) and every key is known. Values are
- * not validated here: each method validates its own with the validators below.
+ * checking that `options` is a plain object (undefined gives {}; null is an error here, since an
+ * attribution always needs at least a target) and every key is known. Values are not validated
+ * here: each method validates its own with the validators below.
  */
 export function parseOptions<K extends string>(options: unknown, spec: OptionSpec<K>, fname: string): Partial<Record<K, unknown>> {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ValueError(`${fname}: options must be an object, got ${describeValue(options)}`);
-  }
-  const canonicalOf = new Map<string, K>();
-  for (const k of Object.keys(spec) as K[]) {
-    canonicalOf.set(k, k);
-    for (const a of spec[k]) canonicalOf.set(a, k);
-  }
-  const out: Partial<Record<K, unknown>> = {};
-  const givenAs = new Map<K, string>();
-  for (const [key, value] of Object.entries(options)) {
-    const k = canonicalOf.get(key);
-    if (k === undefined) {
-      const near = nearestName(key, [...canonicalOf.keys()]);
-      const hint = near === undefined ? `known options: ${Object.keys(spec).join(', ')}` : `did you mean '${canonicalOf.get(near)}'?`;
-      throw new ValueError(`${fname}: unknown option '${key.length > MAX_SHOWN ? `${key.slice(0, MAX_SHOWN)}…` : key}' — ${hint}`);
-    }
-    if (value === undefined) continue;
-    const before = givenAs.get(k);
-    if (before !== undefined) throw new ValueError(`${fname}: options '${before}' and '${key}' are the same option '${k}'; give it once`);
-    givenAs.set(k, key);
-    out[k] = value;
-  }
-  return out;
+  if (options === null) throw new ValueError(`${fname}: options must be an object, got null`);
+  return parseOptionsCore<Record<K, unknown>>(options, spec, fname);
 }
 
 /** The options every long-running call accepts: progress callback and abort signal. */
