@@ -74,7 +74,13 @@ for (const c of CONCEPTS) {
   });
   console.log(`  ${c.padEnd(14)}${cells.join('')}`);
 }
-const base = LAYERS.map((l) => result.baselines.find((b) => b.layer === l && b.target === show).score.mean.toFixed(2).padStart(13) + ' ');
+const base = LAYERS.map(
+  (l) =>
+    result.baselines
+      .find((b) => b.layer === l && b.target === show)
+      .score.mean.toFixed(2)
+      .padStart(13) + ' ',
+);
 console.log(`  ${'(random)'.padEnd(14)}${base.join('')}`);
 const significant = result.entries.filter((e) => e.significant).length;
 console.log(`significant after Bonferroni: ${significant} of ${result.testsRun}`);

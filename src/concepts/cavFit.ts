@@ -41,35 +41,21 @@ export interface CavFitInfo {
 
 /**
  * K = X·Xᵀ [M, M] as float64 for the row blocks sets[s] [n_s, D] of X: one device matmul per pair
- * of sets (s ≤ t, K is symmetric), each read once. M = Σ n_s.
+ * of sets, assembled on the device and read once (one host round trip per layer). M = Σ n_s.
  */
 export async function gramMatrix(sets: readonly Tensor[]): Promise<Float64Array> {
-  const offsets: number[] = [];
-  let M = 0;
-  for (const x of sets) {
-    offsets.push(M);
-    M += x.shape[0];
+  const K = tidy(() => {
+    const rows = sets.map((s) => {
+      const blocks = sets.map((t) => matmul(s, t, { transB: true }));
+      return blocks.length === 1 ? blocks[0] : concat(blocks, 1);
+    });
+    return rows.length === 1 ? rows[0] : concat(rows, 0);
+  });
+  try {
+    return Float64Array.from(await K.read());
+  } finally {
+    K.dispose();
   }
-  const K = new Float64Array(M * M);
-  for (let s = 0; s < sets.length; s++) {
-    for (let t = s; t < sets.length; t++) {
-      const block = matmul(sets[s], sets[t], { transB: true });
-      let v: Float32Array | Int32Array;
-      try {
-        v = await block.read();
-      } finally {
-        block.dispose();
-      }
-      const [ns, nt] = [sets[s].shape[0], sets[t].shape[0]];
-      for (let i = 0; i < ns; i++) {
-        for (let j = 0; j < nt; j++) {
-          K[(offsets[s] + i) * M + offsets[t] + j] = v[i * nt + j];
-          K[(offsets[t] + j) * M + offsets[s] + i] = v[i * nt + j];
-        }
-      }
-    }
-  }
-  return K;
 }
 
 /** Rows of the stacked X by global index, gathered from the sets (a new [rows.length, D] tensor). */
