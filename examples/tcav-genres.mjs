@@ -29,7 +29,7 @@ const train = synthGenreDataset({ perGenre: quick ? 4 : 16, seed: 1, duration: D
 const x = features(train.clips);
 const y = engine.tensor(train.labels, [train.labels.length], 'int32');
 const model = models.genreCNN(engine, quick ? { channels: [8, 16, 32], bottleneck: 32, seed: 0 } : { seed: 0 });
-const history = await fit(model, { x, y }, { epochs: quick ? 3 : 10, batchSize: 20, lr: 2e-3, seed: 0 });
+const history = await fit(model, { x, y }, { epochs: quick ? 8 : 10, batchSize: 10, lr: 3e-3, seed: 0 });
 model.eval();
 x.dispose();
 y.dispose();
