@@ -40,16 +40,31 @@ export interface CavFitInfo {
 }
 
 /**
- * K = X·Xᵀ [M, M] as float64 for the row blocks sets[s] [n_s, D] of X: one device matmul per pair
- * of sets, assembled on the device and read once (one host round trip per layer). M = Σ n_s.
+ * K = X·Xᵀ [M, M] as float64 for the row blocks sets[s] [n_s, D] of X (M = Σ n_s). Consecutive
+ * sets are joined into as few groups as fit half a storage binding (usually one group, so K is one
+ * matmul: a Gram of skinny blocks [8, D]·[D, 8] would leave the device nearly idle); the blocks of
+ * every pair of groups are assembled on the device and read once.
  */
 export async function gramMatrix(sets: readonly Tensor[]): Promise<Float64Array> {
+  const D = sets[0].shape[1];
+  const maxRows = Math.max(1, Math.floor(sets[0].engine.info().limits.maxBindingBytes / 2 / (4 * D)));
+  const grouped: Tensor[][] = [];
+  let rows = Infinity;
+  for (const x of sets) {
+    if (rows + x.shape[0] > maxRows) {
+      grouped.push([]);
+      rows = 0;
+    }
+    grouped[grouped.length - 1].push(x);
+    rows += x.shape[0];
+  }
   const K = tidy(() => {
-    const rows = sets.map((s) => {
-      const blocks = sets.map((t) => matmul(s, t, { transB: true }));
+    const groups = grouped.map((g) => (g.length === 1 ? g[0] : concat(g, 0)));
+    const blockRows = groups.map((a) => {
+      const blocks = groups.map((b) => matmul(a, b, { transB: true }));
       return blocks.length === 1 ? blocks[0] : concat(blocks, 1);
     });
-    return rows.length === 1 ? rows[0] : concat(rows, 0);
+    return blockRows.length === 1 ? blockRows[0] : concat(blockRows, 0);
   });
   try {
     return Float64Array.from(await K.read());
