@@ -29,7 +29,7 @@ const train = synthGenreDataset({ perGenre: quick ? 4 : 16, seed: 1, duration: D
 const x = features(train.clips);
 const y = engine.tensor(train.labels, [train.labels.length], 'int32');
 const model = models.genreCNN(engine, quick ? { channels: [8, 16, 32], bottleneck: 32, seed: 0 } : { seed: 0 });
-const history = await fit(model, { x, y }, { epochs: quick ? 3 : 10, batchSize: 20, lr: 2e-3, seed: 0 });
+const history = await fit(model, { x, y }, { epochs: quick ? 8 : 10, batchSize: 10, lr: 3e-3, seed: 0 });
 model.eval();
 x.dispose();
 y.dispose();
@@ -74,7 +74,13 @@ for (const c of CONCEPTS) {
   });
   console.log(`  ${c.padEnd(14)}${cells.join('')}`);
 }
-const base = LAYERS.map((l) => result.baselines.find((b) => b.layer === l && b.target === show).score.mean.toFixed(2).padStart(13) + ' ');
+const base = LAYERS.map(
+  (l) =>
+    result.baselines
+      .find((b) => b.layer === l && b.target === show)
+      .score.mean.toFixed(2)
+      .padStart(13) + ' ',
+);
 console.log(`  ${'(random)'.padEnd(14)}${base.join('')}`);
 const significant = result.entries.filter((e) => e.significant).length;
 console.log(`significant after Bonferroni: ${significant} of ${result.testsRun}`);

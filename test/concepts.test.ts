@@ -259,6 +259,9 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       ac.abort();
       await expect(tcav({ ...base, signal: ac.signal })).rejects.toBeInstanceOf(CancelledError);
       const nan = e.tensor([1, 2, NaN, 4, 5, 6, 1, 1, 1, 1, 1, 1], [2, D]);
+      await expect(tcav({ ...base, concepts: { planted: concept, broken: nan } })).rejects.toThrow(/concepts\['broken'\] row 0 is not finite/);
+      await expect(relativeTcav({ ...base, concepts: { planted: concept, noise: fakeConcept }, testFraction: 0 })).rejects.toThrow(/testFraction must be > 0/);
+      expect(e.memory().liveTensors).toBe(before.liveTensors + 2);
       await expect(trainCav(concept, nan)).rejects.toThrow(/randomActs row 0 is not finite/);
       await expect(trainCav(one, randoms[0])).rejects.toThrow(ValueError);
       [concept, fakeConcept, inputs, one, nan, ...randoms].forEach((t) => t.dispose());

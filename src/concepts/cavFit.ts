@@ -40,36 +40,37 @@ export interface CavFitInfo {
 }
 
 /**
- * K = X·Xᵀ [M, M] as float64 for the row blocks sets[s] [n_s, D] of X: one device matmul per pair
- * of sets (s ≤ t, K is symmetric), each read once. M = Σ n_s.
+ * K = X·Xᵀ [M, M] as float64 for the row blocks sets[s] [n_s, D] of X (M = Σ n_s). Consecutive
+ * sets are joined into as few groups as fit half a storage binding (usually one group, so K is one
+ * matmul: a Gram of skinny blocks [8, D]·[D, 8] would leave the device nearly idle); the blocks of
+ * every pair of groups are assembled on the device and read once.
  */
 export async function gramMatrix(sets: readonly Tensor[]): Promise<Float64Array> {
-  const offsets: number[] = [];
-  let M = 0;
+  const D = sets[0].shape[1];
+  const maxRows = Math.max(1, Math.floor(sets[0].engine.info().limits.maxBindingBytes / 2 / (4 * D)));
+  const grouped: Tensor[][] = [];
+  let rows = Infinity;
   for (const x of sets) {
-    offsets.push(M);
-    M += x.shape[0];
-  }
-  const K = new Float64Array(M * M);
-  for (let s = 0; s < sets.length; s++) {
-    for (let t = s; t < sets.length; t++) {
-      const block = matmul(sets[s], sets[t], { transB: true });
-      let v: Float32Array | Int32Array;
-      try {
-        v = await block.read();
-      } finally {
-        block.dispose();
-      }
-      const [ns, nt] = [sets[s].shape[0], sets[t].shape[0]];
-      for (let i = 0; i < ns; i++) {
-        for (let j = 0; j < nt; j++) {
-          K[(offsets[s] + i) * M + offsets[t] + j] = v[i * nt + j];
-          K[(offsets[t] + j) * M + offsets[s] + i] = v[i * nt + j];
-        }
-      }
+    if (rows + x.shape[0] > maxRows) {
+      grouped.push([]);
+      rows = 0;
     }
+    grouped[grouped.length - 1].push(x);
+    rows += x.shape[0];
   }
-  return K;
+  const K = tidy(() => {
+    const groups = grouped.map((g) => (g.length === 1 ? g[0] : concat(g, 0)));
+    const blockRows = groups.map((a) => {
+      const blocks = groups.map((b) => matmul(a, b, { transB: true }));
+      return blocks.length === 1 ? blocks[0] : concat(blocks, 1);
+    });
+    return blockRows.length === 1 ? blockRows[0] : concat(blockRows, 0);
+  });
+  try {
+    return Float64Array.from(await K.read());
+  } finally {
+    K.dispose();
+  }
 }
 
 /** Rows of the stacked X by global index, gathered from the sets (a new [rows.length, D] tensor). */

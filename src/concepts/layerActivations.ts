@@ -2,7 +2,7 @@
  * layerActivations: the named layers' outputs for a batch of inputs, one [N, D] tensor per layer
  * (flattened per example), from forward passes in chunks sized to the device's limits.
  */
-import { concat, noGrad, reshape, slice, type Tensor, tidy } from '../engine/index.js';
+import { concat, noGrad, reshape, slice, type Tensor, tidy, ValueError } from '../engine/index.js';
 import {
   checkInputs,
   checkModule,
@@ -16,7 +16,6 @@ import {
   warnIfTraining,
 } from '../xai/shared/index.js';
 import type { Module } from '../nn/index.js';
-import { ValueError } from '../engine/index.js';
 
 export interface LayerActivationsOptions {
   /** Examples per forward pass (default: sized from engine.info().limits). */
