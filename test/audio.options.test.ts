@@ -37,14 +37,14 @@ describe('audio options (engine-free checks)', () => {
     const e = pair.cpu;
     const w = e.tensor(wave(1, 4000), [1, 4000]);
     expect(() => audio.logMel(w, { hopLenght: 256 } as never)).toThrow(ValueError);
-    expect(() => audio.logMel(w, { hopLenght: 256 } as never)).toThrow(/logMel: unknown option 'hopLenght' — did you mean 'hop' \(alias 'hopLength'\)\?/);
+    expect(() => audio.logMel(w, { hopLenght: 256 } as never)).toThrow(/logMel: unknown option 'hopLenght' — did you mean 'hop'\?/);
     expect(() => audio.logMel(w, { nfft: 512 } as never)).toThrow(/did you mean 'nFft'/);
     expect(() => audio.logMel(w, { n_mel: 40 } as never)).toThrow(/did you mean 'nMels'/);
-    expect(() => audio.logMel(w, { hop: 160, hop_length: 256 } as never)).toThrow(/option 'hop' given twice \(as 'hop' and 'hop_length'\)/);
+    expect(() => audio.logMel(w, { hop: 160, hop_length: 256 } as never)).toThrow(/options 'hop' and 'hop_length' are the same option 'hop'; give it once/);
     expect(() => audio.stft(w, { nFft: 256, bogus: 1 } as never)).toThrow(/stft: unknown option 'bogus'/);
     expect(() => audio.spectrogram(w, { nFft: 256, powr: 2 } as never)).toThrow(/did you mean 'power'/);
     expect(() => audio.melSpectrogram(w, { topDb: 80 } as never)).toThrow(/melSpectrogram: option 'topDb' applies to logMel/);
-    expect(() => audio.logMel(w, 5 as never)).toThrow(/logMel: options must be a plain object, got 5/);
+    expect(() => audio.logMel(w, 5 as never)).toThrow(/logMel: options must be an object, got 5/);
     w.dispose();
   });
 
@@ -53,11 +53,11 @@ describe('audio options (engine-free checks)', () => {
     const w = e.tensor(wave(1, 2000), [1, 2000]);
     const before = e.memory();
     expect(() => audio.logMel(w, { nFft: 1e9 })).toThrow(ValueError);
-    expect(() => audio.logMel(w, { nFft: 1e9 })).toThrow(/logMel: nFft must be at most 65,536, got 1,000,000,000/);
-    expect(() => audio.logMel(w, { n_fft: 2 ** 17 } as never)).toThrow(/nFft must be at most 65,536/);
-    expect(() => audio.logMel(w, { hop: 2 ** 30 })).toThrow(/hop must be at most 16,777,216/);
-    expect(() => audio.logMel(w, { nMels: 1e6 })).toThrow(/nMels must be at most 4,096/);
-    expect(() => audio.stft(w, { nFft: 1e9 })).toThrow(/stft: nFft must be at most 65,536/);
+    expect(() => audio.logMel(w, { nFft: 1e9 })).toThrow(/logMel: nFft = 1000000000 exceeds the limit of 65536/);
+    expect(() => audio.logMel(w, { n_fft: 2 ** 17 } as never)).toThrow(/nFft = 131072 exceeds the limit of 65536/);
+    expect(() => audio.logMel(w, { hop: 2 ** 30 })).toThrow(/hop = 1073741824 exceeds the limit of 16777216/);
+    expect(() => audio.logMel(w, { nMels: 1e6 })).toThrow(/nMels = 1000000 exceeds the limit of 4096/);
+    expect(() => audio.stft(w, { nFft: 1e9 })).toThrow(/stft: nFft = 1000000000 exceeds the limit of 65536/);
     expect(() => audio.logMel(w, { nFft: 0 })).toThrow(/nFft must be a positive integer, got 0/);
     expect(e.memory()).toEqual(before);
     w.dispose();
@@ -195,7 +195,7 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const nv = await n.readFloat();
       const rms = Math.sqrt(nv.reduce((s, v) => s + v * v, 0) / nv.length);
       expect(Math.abs(rms - 0.01) / 0.01).toBeLessThan(0.05);
-      expect(() => audio.baselines.noise(w, { db: 10 })).toThrow(/db must be ≤ 0/);
+      expect(() => audio.baselines.noise(w, { db: 10 })).toThrow(/db must be <= 0/);
       // A constant spectrogram stays constant; a spike spreads out and keeps its mass (away from edges).
       const c = e!.full([1, 8, 12], 3);
       const bc = audio.baselines.blurred(c, { sigma: [1, 2] });

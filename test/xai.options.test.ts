@@ -126,7 +126,7 @@ for (const [where, engine] of [
           (er: unknown) => er as Error,
         );
         expect(err, name).toBeInstanceOf(ValueError);
-        expect(err!.message, name).toMatch(new RegExp(`^${name}: unknown option '${Object.keys(extra).at(-1)}' — did you mean '${near}'( \\(alias '[^']+'\\))?\\?$`));
+        expect(err!.message, name).toMatch(new RegExp(`^${name}: unknown option '${Object.keys(extra).at(-1)}' — did you mean '${near}'\\?$`));
       }
       const opts = Object.freeze({ target: Object.freeze([1, 2]), n_steps: 3, baselines: 0.5 });
       const a = await integratedGradients(m, x, opts);

@@ -59,7 +59,7 @@ describe('parseOptions and validators (host only)', () => {
     expect(parseOptions({ nSteps: undefined }, SPEC, 'f')).toEqual({});
   });
   it('unknown keys name the nearest known option; duplicates and non-objects are refused', () => {
-    expect(() => parseOptions({ n_step: 2 }, SPEC, 'integratedGradients')).toThrow(/^integratedGradients: unknown option 'n_step' — did you mean 'steps' \(alias 'nSteps'\)\?$/);
+    expect(() => parseOptions({ n_step: 2 }, SPEC, 'integratedGradients')).toThrow(/^integratedGradients: unknown option 'n_step' — did you mean 'steps'\?$/);
     expect(() => parseOptions({ baselnie: 2 }, SPEC, 'f')).toThrow(/did you mean 'baseline'\?/);
     expect(() => parseOptions({ zzzzzzzzzzzz: 2 }, SPEC, 'f')).toThrow(/unknown option 'zzzzzzzzzzzz' — known options: steps, baseline, target/);
     expect(() => parseOptions({ steps: 2, n_steps: 3 }, SPEC, 'f')).toThrow(ValueError);

@@ -32,7 +32,7 @@ export function noise(x: Tensor, options: { db?: number; seed?: number } = {}): 
   checkFloat(x, 'x', fname);
   const o = parseOptions<{ db: number; seed: number }>(options, { db: ['dB'], seed: [] }, fname);
   const db = finiteNumber(o.db ?? -60, 'db', fname, { max: 0 });
-  const seed = checkSeed(o.seed ?? 0, fname);
+  const seed = checkSeed(o.seed, 'seed', fname);
   return x.engine.randn(x.shape, { seed, mean: 0, std: 10 ** (db / 20) });
 }
 
@@ -84,7 +84,7 @@ export function uniform(x: Tensor, options: { low?: number; high?: number; seed?
   const fname = 'baselines.uniform';
   checkFloat(x, 'x', fname);
   const o = parseOptions<{ low: number; high: number; seed: number }>(options, { low: [], high: [], seed: [] }, fname);
-  const seed = checkSeed(o.seed ?? 0, fname);
+  const seed = checkSeed(o.seed, 'seed', fname);
   if (o.low !== undefined) finiteNumber(o.low, 'low', fname);
   if (o.high !== undefined) finiteNumber(o.high, 'high', fname);
   if (o.low !== undefined && o.high !== undefined && !(o.high >= o.low)) throw new ValueError(`${fname}: high (${o.high}) must be ≥ low (${o.low})`);

@@ -3,91 +3,89 @@
  * xai/shared/options.ts): unknown keys throw a ValueError naming the nearest known key, and the
  * spellings users bring from PyTorch, torchaudio and Captum (`n_fft`, `hopLength`, `n_steps`, ...)
  * are accepted as aliases of the canonical camelCase key. This module sits on the bottom floor:
- * it imports only the engine's face, so audio and nn (below xai) can use it.
+ * it imports only the engine's face, so audio and nn (below xai) can use it; xai/shared/options.ts
+ * re-exports it (same functions, same messages) and adds the xai-only validators.
  */
-import { CancelledError, ValueError } from '../engine/index.js';
+import { CancelledError, editDistance, ValueError } from '../engine/index.js';
 
-/** Canonical key → the other spellings accepted for it (a key with no aliases maps to []). */
-export type OptionSpec = Readonly<Record<string, readonly string[]>>;
+/** Canonical key → accepted aliases (a key with no aliases maps to []). */
+export type OptionSpec<K extends string = string> = {
+  readonly [P in K]: readonly string[];
+};
 
-/** Levenshtein distance between a and b, case-insensitive and ignoring '_' (so n_fft ~ nFft). */
-export function editDistance(a: string, b: string): number {
-  const s = a.toLowerCase().replace(/_/g, '');
-  const t = b.toLowerCase().replace(/_/g, '');
-  if (s === t) return 0;
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= t.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (s[i - 1] === t[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[t.length];
-}
+/** Longest message part that shows a user's value (errors stay short, whatever was passed). */
+const MAX_SHOWN = 60;
 
-/** The candidate nearest to `key` (ties: the first), or undefined when nothing is within half its length (+2). */
-export function nearestKey(key: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(key, c);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.ceil(key.length / 2)) ? best : undefined;
-}
-
-/** A value shortened for an error message (never a dump of an object's internals). */
+/** A short description of any value for an error message (never serialises big objects). */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (typeof v === 'function') return 'a function';
+  if (typeof v === 'string') return JSON.stringify(v.length > MAX_SHOWN ? `${v.slice(0, MAX_SHOWN)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${String(v)}${typeof v === 'bigint' ? 'n' : ''}`;
   if (Array.isArray(v)) {
     // Short arrays of plain values read best as written ([1, 2]); anything longer is counted.
     const json = v.length <= 8 && v.every((e) => e === null || typeof e !== 'object') ? JSON.stringify(v) : undefined;
-    return json !== undefined && json.length <= 60 ? json : `an array of ${v.length}`;
+    return json !== undefined && json.length <= MAX_SHOWN ? json : `an array of ${v.length}`;
   }
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of ${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength}`;
-  const name = (v as object).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of ${v.byteLength} bytes`;
+  if (typeof v === 'object') {
+    const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  return typeof v;
+}
+
+/** Spelling-insensitive form: case and underscores ignored ('n_steps' ~ 'nSteps'). */
+const fold = (s: string) => s.toLowerCase().replace(/_/g, '');
+
+/**
+ * The candidate nearest to `key` (the engine's edit distance on case- and underscore-folded
+ * names), or undefined when none is close (more than half the key's length away).
+ */
+export function nearestName(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(fold(key), fold(c));
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return bestD <= Math.max(2, Math.ceil(key.length / 2)) ? best : undefined;
 }
 
 /**
- * Checks `options` against `spec` and returns a new object with canonical keys (the input is not
- * mutated). `undefined` or `{}` give `{}`. Unknown keys throw "fname: unknown option 'n_step' —
- * did you mean 'steps'?"; a key given twice under two spellings throws too.
+ * Strict options: returns a new object with the canonical keys of `spec` (aliases renamed), after
+ * checking that `options` is a plain object (undefined gives {}) and every key is known; the
+ * caller's object is never mutated. An unknown key throws "fname: unknown option 'n_step' — did
+ * you mean 'steps'?"; a key given twice (canonical and alias) throws too. Values are not
+ * validated here: each function validates its own with the validators below.
  */
-export function parseOptions<T = Record<string, unknown>>(options: unknown, spec: OptionSpec, fname: string): Partial<T> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options) || ArrayBuffer.isView(options)) {
-    throw new ValueError(`${fname}: options must be a plain object, got ${describeValue(options)}`);
+export function parseOptions<T = Record<string, unknown>, K extends string = string>(options: unknown, spec: OptionSpec<K>, fname: string): Partial<T> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options) || ArrayBuffer.isView(options)) {
+    throw new ValueError(`${fname}: options must be an object, got ${describeValue(options)}`);
   }
-  const aliasOf = new Map<string, string>();
-  for (const [canon, aliases] of Object.entries(spec)) {
-    aliasOf.set(canon, canon);
-    for (const a of aliases) aliasOf.set(a, canon);
+  const canonicalOf = new Map<string, K>();
+  for (const k of Object.keys(spec) as K[]) {
+    canonicalOf.set(k, k);
+    for (const a of spec[k]) canonicalOf.set(a, k);
   }
   const out: Record<string, unknown> = {};
-  const from: Record<string, string> = {};
-  for (const key of Object.keys(options)) {
-    const canon = aliasOf.get(key);
-    if (canon === undefined) {
-      const near = nearestKey(key, [...aliasOf.keys()]);
-      const hint = near ? ` — did you mean '${aliasOf.get(near) === near ? near : `${aliasOf.get(near)}' (alias '${near}')`}${aliasOf.get(near) === near ? "'" : ''}?` : '';
+  const givenAs = new Map<K, string>();
+  for (const [key, value] of Object.entries(options)) {
+    const k = canonicalOf.get(key);
+    if (k === undefined) {
+      const near = nearestName(key, [...canonicalOf.keys()]);
       const known = Object.keys(spec);
-      const list = known.length <= 12 ? known.join(', ') : `${known.slice(0, 12).join(', ')}, … (${known.length} in all)`;
-      throw new ValueError(`${fname}: unknown option '${key.length > 40 ? `${key.slice(0, 40)}…` : key}'${hint || ` — known options: ${list}`}`);
+      const list = known.length <= 16 ? known.join(', ') : `${known.slice(0, 16).join(', ')}, … (${known.length} in all)`;
+      const hint = near === undefined ? `known options: ${list}` : `did you mean '${canonicalOf.get(near)}'?`;
+      throw new ValueError(`${fname}: unknown option '${key.length > MAX_SHOWN ? `${key.slice(0, MAX_SHOWN)}…` : key}' — ${hint}`);
     }
-    const v = (options as Record<string, unknown>)[key];
-    if (v === undefined) continue;
-    if (canon in out) throw new ValueError(`${fname}: option '${canon}' given twice (as '${from[canon]}' and '${key}')`);
-    out[canon] = v;
-    from[canon] = key;
+    if (value === undefined) continue;
+    const before = givenAs.get(k);
+    if (before !== undefined) throw new ValueError(`${fname}: options '${before}' and '${key}' are the same option '${k}'; give it once`);
+    givenAs.set(k, key);
+    out[k] = value;
   }
   return out as Partial<T>;
 }
@@ -102,48 +100,61 @@ export function withSnakeCase(keys: readonly string[], extra: Readonly<Record<st
   return spec;
 }
 
-/** A positive integer ≤ max (default Number.MAX_SAFE_INTEGER), else a ValueError naming `name`. */
-export function positiveInt(v: unknown, name: string, fname: string, opts: { max?: number } = {}): number {
+/**
+ * A positive integer; `undefined` gives `opts.default` (or a ValueError when there is none);
+ * `opts.max` is a documented upper bound.
+ */
+export function positiveInt(v: unknown, name: string, fname: string, opts: { max?: number; default?: number } = {}): number {
+  if (v === undefined && opts.default !== undefined) return opts.default;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new ValueError(`${fname}: ${name} must be a positive integer, got ${describeValue(v)}`);
-  if (opts.max !== undefined && v > opts.max) throw new ValueError(`${fname}: ${name} must be at most ${opts.max.toLocaleString('en-US')}, got ${v.toLocaleString('en-US')}`);
+  if (opts.max !== undefined && v > opts.max) throw new ValueError(`${fname}: ${name} = ${v} exceeds the limit of ${opts.max}`);
   return v;
 }
 
-/** A finite number (optionally within [min, max]), else a ValueError naming `name`. */
-export function finiteNumber(v: unknown, name: string, fname: string, opts: { min?: number; max?: number } = {}): number {
+/** A finite number within [min, max] (inclusive, when given); `undefined` gives `opts.default`. */
+export function finiteNumber(v: unknown, name: string, fname: string, opts: { min?: number; max?: number; default?: number } = {}): number {
+  if (v === undefined && opts.default !== undefined) return opts.default;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${fname}: ${name} must be a finite number, got ${describeValue(v)}`);
-  if (opts.min !== undefined && v < opts.min) throw new ValueError(`${fname}: ${name} must be ≥ ${opts.min}, got ${v}`);
-  if (opts.max !== undefined && v > opts.max) throw new ValueError(`${fname}: ${name} must be ≤ ${opts.max}, got ${v}`);
+  if (opts.min !== undefined && v < opts.min) throw new ValueError(`${fname}: ${name} must be >= ${opts.min}, got ${v}`);
+  if (opts.max !== undefined && v > opts.max) throw new ValueError(`${fname}: ${name} must be <= ${opts.max}, got ${v}`);
   return v;
 }
 
-/** A finite number ≥ 0, else a ValueError naming `name`. */
-export function nonNegativeNumber(v: unknown, name: string, fname: string): number {
-  return finiteNumber(v, name, fname, { min: 0 });
+/** A finite number >= 0; `undefined` gives `opts.default`. */
+export function nonNegativeNumber(v: unknown, name: string, fname: string, opts: { default?: number } = {}): number {
+  return finiteNumber(v, name, fname, { min: 0, default: opts.default });
 }
 
-/** A boolean, else a ValueError naming `name`. */
-export function checkBoolean(v: unknown, name: string, fname: string): boolean {
+/** One of `allowed` (compared with ===); `undefined` gives `dflt` when given. */
+export function oneOf<T extends string | number | boolean>(v: unknown, allowed: readonly T[], name: string, fname: string, dflt?: T): T {
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (!(allowed as readonly unknown[]).includes(v)) {
+    throw new ValueError(`${fname}: ${name} must be one of ${allowed.map((a) => (typeof a === 'string' ? `'${a}'` : String(a))).join(', ')}, got ${describeValue(v)}`);
+  }
+  return v as T;
+}
+
+/** A boolean; `undefined` gives `dflt`. */
+export function checkBoolean(v: unknown, name: string, fname: string, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
   if (typeof v !== 'boolean') throw new ValueError(`${fname}: ${name} must be true or false, got ${describeValue(v)}`);
   return v;
 }
 
-/** One of `allowed`, else a ValueError listing them. */
-export function oneOf<T>(v: unknown, allowed: readonly T[], name: string, fname: string): T {
-  if (!allowed.includes(v as T)) throw new ValueError(`${fname}: ${name} must be one of ${allowed.map((a) => (typeof a === 'string' ? `'${a}'` : String(a))).join(', ')}, got ${describeValue(v)}`);
-  return v as T;
-}
-
-/** An integer seed (a safe integer), else a ValueError. */
-export function checkSeed(v: unknown, fname: string, name = 'seed'): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ValueError(`${fname}: ${name} must be an integer, got ${describeValue(v)}`);
+/** A seed: a safe integer (negative allowed, as counter-based hashing takes any); default 0. */
+export function checkSeed(v: unknown, name: string, fname: string, dflt = 0): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ValueError(`${fname}: ${name} must be an integer seed, got ${describeValue(v)}`);
   return v;
 }
 
-/** undefined or an AbortSignal (anything with `aborted` and `addEventListener`), else a ValueError. */
+/** An AbortSignal or undefined (anything with `aborted` and `addEventListener`, as browsers' and Node's). */
 export function checkSignal(v: unknown, fname: string): AbortSignal | undefined {
   if (v === undefined) return undefined;
-  if (v === null || typeof v !== 'object' || typeof (v as AbortSignal).aborted !== 'boolean') throw new ValueError(`${fname}: signal must be an AbortSignal, got ${describeValue(v)}`);
+  const s = v as { aborted?: unknown; addEventListener?: unknown } | null;
+  if (s === null || typeof s !== 'object' || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function') {
+    throw new ValueError(`${fname}: options.signal must be an AbortSignal (e.g. new AbortController().signal), got ${describeValue(v)}`);
+  }
   return v as AbortSignal;
 }
 
