@@ -8,11 +8,8 @@
 // aliases: n_steps, baselines, sliding_window_shapes, ...), reports progress and can be cancelled
 // with an AbortSignal.
 // AURALENS_BACKEND=cpu|webgpu|auto picks the backend; AURALENS_EXAMPLE_QUICK=1 trains less.
-import {
-  createEngine, data, nn, fit, noGrad, gather, sum,
-  saliency, inputXGradient, integratedGradients, smoothGrad, guidedBackprop, deconvolution,
-  gradCam, guidedGradCam, occlusion, featureAblation,
-} from '../dist/index.js';
+import { createEngine, data, nn, fit, noGrad, gather, sum } from '../dist/index.js';
+import { saliency, inputXGradient, integratedGradients, smoothGrad, guidedBackprop, deconvolution, gradCam, guidedGradCam, occlusion, featureAblation } from '../dist/xai/index.js'; // 'auralens/xai' for package users
 
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';
 const engine = await createEngine({ backend: process.env.AURALENS_BACKEND ?? 'auto' });

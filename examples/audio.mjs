@@ -9,7 +9,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, audio, data, nn, fit, noGrad, tidy, reshape, add, sum, square, saliency, gradCam, integratedGradients } from '../dist/index.js';
+import { createEngine, audio, data, nn, fit, noGrad, tidy, reshape, add, sum, square } from '../dist/index.js';
+import { saliency, gradCam, integratedGradients } from '../dist/xai/index.js'; // 'auralens/xai' for package users
 import { loadAudioFile } from '../dist/audio/load.js'; // 'auralens/node' for package users
 
 const { decodeWav, encodeWav, resample } = audio;

@@ -18,7 +18,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { audio, createEngine, data, fit, guidedGradCam, integratedGradients, metrics, models, saliency, tidy, reshape } from '../dist/index.js';
+import { audio, createEngine, data, fit, metrics, models, tidy, reshape } from '../dist/index.js';
+import { guidedGradCam, integratedGradients, saliency } from '../dist/xai/index.js'; // 'auralens/xai' for package users
 import { rankingHeatmapPng } from '../dist/metrics/png.js';
 
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';

@@ -9,21 +9,8 @@
 // AURALENS_BACKEND=cpu|webgpu|auto picks the backend; AURALENS_EXAMPLE_QUICK=1 uses fewer samples.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createEngine,
-  audio,
-  models,
-  readSafetensors,
-  reshape,
-  lime,
-  kernelShap,
-  hpss,
-  temporalSegments,
-  combine,
-  componentAudio,
-  componentOverlayPng,
-  explanationJson,
-} from '../dist/index.js';
+import { createEngine, audio, models, readSafetensors, reshape } from '../dist/index.js';
+import { lime, kernelShap, hpss, temporalSegments, combine, componentAudio, componentOverlayPng, explanationJson } from '../dist/xai/index.js'; // 'auralens/xai' for package users
 
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';
 const outDir = process.argv[2] ?? join('out', 'lime-audio');

@@ -9,24 +9,8 @@
 // AURALENS_BACKEND=cpu|webgpu|auto picks the backend; AURALENS_EXAMPLE_QUICK=1 uses fewer samples.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createEngine,
-  audio,
-  mean,
-  slice,
-  sigmoid,
-  affine,
-  concat,
-  add,
-  mul,
-  reshape,
-  tidy,
-  trainLyricsClassifier,
-  musicLime,
-  temporalSegments,
-  explanationJson,
-  LYRICS_CLASSES,
-} from '../dist/index.js';
+import { createEngine, audio, mean, slice, sigmoid, affine, concat, add, mul, reshape, tidy } from '../dist/index.js';
+import { trainLyricsClassifier, musicLime, temporalSegments, explanationJson, LYRICS_CLASSES } from '../dist/xai/index.js'; // 'auralens/xai' for package users
 
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';
 const outDir = process.argv[2] ?? join('out', 'lime-multimodal');

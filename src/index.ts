@@ -48,7 +48,7 @@ export { Adam, SGD, type AdamOptions, type SGDOptions } from './optim/index.js';
 export { fit, saveCheckpoint, loadCheckpoint, type FitOptions, type FitProgress, type FitBatchProgress, type FitData, type FitModel } from './train/fit.js';
 export * as audio from './audio/index.js';
 export { AudioDecodeError } from './audio/errors.js';
-export * from './xai/index.js';
+export * as xai from './xai/index.js';
 export * as data from './data/index.js';
 export * as metrics from './metrics/index.js';
 export * as plot from './plot/index.js';

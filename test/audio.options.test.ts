@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { noGrad, tidy } from '../src/engine/index.js';
 import { ValueError } from '../src/engine/errors.js';
-import { audio, gradCam, nn } from '../src/index.js';
+import { audio, nn, xai } from '../src/index.js';
+const { gradCam } = xai;
 import { loadAudioFile } from '../src/audio/load.js';
 import { enginePair } from './helpers/gpu.js';
 

@@ -22,4 +22,27 @@ describe('package entry point', () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(JSON.parse(out.trim())).toEqual({ backend: 'cpu', y: [7, 10, 15, 22], g: [2, 4, 6, 8] });
   });
+
+  it('keeps the root to the engine and reaches the methods through namespaces and subpaths', () => {
+    if (!existsSync(join(root, 'dist', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' });
+    const script = `
+      import * as root from 'auralens';
+      import { saliency } from 'auralens/xai';
+      import { tcav } from 'auralens/concepts';
+      import { sparseness } from 'auralens/metrics';
+      console.log(JSON.stringify({
+        namespaces: ['nn', 'models', 'audio', 'data', 'xai', 'concepts', 'metrics'].filter((k) => typeof root[k] === 'object'),
+        flatMethods: ['saliency', 'gradCam', 'lime', 'tcav', 'sparseness'].filter((k) => k in root),
+        same: root.xai.saliency === saliency && root.concepts.tcav === tcav && root.metrics.sparseness === sparseness,
+        engine: ['createEngine', 'Tensor', 'matmul', 'grad', 'AuralensError'].every((k) => k in root),
+      }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(JSON.parse(out.trim())).toEqual({
+      namespaces: ['nn', 'models', 'audio', 'data', 'xai', 'concepts', 'metrics'],
+      flatMethods: [],
+      same: true,
+      engine: true,
+    });
+  });
 });

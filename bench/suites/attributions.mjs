@@ -22,7 +22,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, gradCam, integratedGradients, models, nn, noGrad, occlusion, saliency } from '../../dist/index.js';
+import { createEngine, models, nn, noGrad } from '../../dist/index.js';
+import { gradCam, integratedGradients, occlusion, saliency } from '../../dist/xai/index.js'; // 'auralens/xai' for package users
 import { topKernels } from '../harness.mjs';
 
 const N_MELS = 64;

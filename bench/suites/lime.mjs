@@ -14,7 +14,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, lime, models, temporalSegments } from '../../dist/index.js';
+import { createEngine, models } from '../../dist/index.js';
+import { lime, temporalSegments } from '../../dist/xai/index.js'; // 'auralens/xai' for package users
 
 const N_MELS = 64;
 const FRAMES = 301; // 3 s at 16 kHz, hop 160, centred frames

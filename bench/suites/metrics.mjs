@@ -11,7 +11,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, metrics, models, saliency } from '../../dist/index.js';
+import { createEngine, metrics, models } from '../../dist/index.js';
+import { saliency } from '../../dist/xai/index.js'; // 'auralens/xai' for package users
 
 const B = 32;
 const SHAPE = [B, 1, 32, 48];

@@ -23,7 +23,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, models, saliency, integratedGradients, gradCam, audio, noGrad } from '../../dist/index.js';
+import { createEngine, models, audio, noGrad } from '../../dist/index.js';
+import { saliency, integratedGradients, gradCam } from '../../dist/xai/index.js'; // 'auralens/xai' for package users
 import { topKernels } from '../harness.mjs';
 
 const N_MELS = 64;

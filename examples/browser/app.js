@@ -2,7 +2,9 @@
 // canvas. Served by `npm run serve` (scripts/serve.mjs): /auralens.js is the browser bundle and
 // /model/ the committed demo model (assets/genre-cnn: model.safetensors + spec.json).
 // The results also go to window.__auralensResult so that a test can compare them with Node.
-import { createEngine, readSafetensors, models, audio, plot, softmax, reshape, noGrad, gradCam } from '/auralens.js';
+import { createEngine, readSafetensors, models, audio, plot, softmax, reshape, noGrad, xai } from '/auralens.js';
+
+const { gradCam } = xai;
 
 const status = document.getElementById('status');
 const say = (t) => (status.textContent = t);
