@@ -492,9 +492,10 @@ describe('gather and scatterAdd', () => {
 });
 
 describe('oneHot', () => {
-  it('gives rows with a single 1, and zero rows out of range', async () => {
-    const idx = buf([0, 2, -1, 3], [2, 2], 'int32');
-    expect(await rd(be.oneHot(idx, 3), 12)).toEqual([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+  it('gives rows with a single 1; an index out of range raises (issue 11: it used to give a zero row)', async () => {
+    const idx = buf([0, 2, 1, 0], [2, 2], 'int32');
+    expect(await rd(be.oneHot(idx, 3), 12)).toEqual([1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0]);
+    expect(() => be.oneHot(buf([0, 2, -1, 3], [2, 2], 'int32'), 3)).toThrow(/oneHot: an index was out of range \[0, 2\] \(got -1\)/);
   });
 });
 

@@ -139,8 +139,13 @@ export class Tape {
    * element and dy = 1. Tensors of xs that y does not depend on get zero gradients.
    */
   gradient(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor[] {
+    if (!(y instanceof Tensor)) throw new ValueError(`gradient: y must be a Tensor (the function's scalar output), got ${y === null ? 'null' : typeof y}`);
     y.assertLive('y');
-    xs.forEach((x, i) => x.assertLive(`xs[${i}]`));
+    xs.forEach((x, i) => {
+      x.assertLive(`xs[${i}]`);
+      // An int32 tensor is not differentiable: a silent zero gradient would hide the mistake.
+      if (x.dtype !== 'float32') throw new DTypeError(`xs[${i}]: gradients are taken with respect to float32 tensors, got ${x.dtype}`);
+    });
     if (y.dtype !== 'float32') throw new DTypeError(`y: expected a float32 tensor, got ${y.dtype}`);
     if (dy) {
       dy.assertLive('dy');
@@ -234,6 +239,7 @@ function tensorArgs(args: readonly unknown[], argnums: readonly number[] | undef
   return idx.map((i) => {
     const a = args[i];
     if (!(a instanceof Tensor)) throw new ValueError(`${fname}: argument ${i} must be a Tensor to differentiate with respect to it`);
+    if (a.dtype !== 'float32') throw new DTypeError(`${fname}: argument ${i} is ${a.dtype}; gradients are taken with respect to float32 tensors (pass argnums to leave it out)`);
     return a;
   });
 }
@@ -250,6 +256,7 @@ export function valueAndGrad<A extends unknown[]>(
     const xs = tensorArgs(args, argnums, 'valueAndGrad');
     return gradientTape((tape) => {
       const value = f(...args);
+      if (!(value instanceof Tensor)) throw new ValueError(`valueAndGrad: f must return a Tensor (a scalar), got ${value === null ? 'null' : typeof value}`);
       return { value, grads: tape.gradient(value, xs) };
     });
   };

@@ -6,7 +6,7 @@ import { runProfiled, type ProfilableContext, type ProfileResult } from './profi
 import type { Backend, DType } from './backend.js';
 import { setBackendAccessor } from './backendOf.js';
 import { CpuBackend } from './cpu/cpuBackend.js';
-import { DTypeError, NoAdapterError, ShapeError, ValueError } from './errors.js';
+import { DTypeError, NoAdapterError, OutOfMemoryError, ShapeError, ValueError } from './errors.js';
 import { tidy, trackTensor, untrackTensor } from './scope.js';
 import { checkShape, fmt, sizeOf, type Shape } from './shape.js';
 import { DataRef, Tensor } from './tensor.js';
@@ -62,8 +62,36 @@ export interface EngineInfo {
  */
 const CPU_MAX_BINDING_BYTES = 2 ** 30;
 
+/** A short description of a value for error messages (never its whole contents). */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...` : v)}`;
+  if (typeof v === 'bigint') return `the bigint ${v}n`;
+  if (v === null) return 'null';
+  return typeof v === 'object' || typeof v === 'function' ? `a${/^[aeiou]/.test(typeof v) ? 'n' : ''} ${typeof v}` : String(v);
+}
+
+/** The elements of tensor data, checked to be numbers (typed arrays of numbers pass at once). */
+function checkTensorData(data: unknown): ArrayLike<number> {
+  if (typeof data === 'number') return [data];
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) throw new ValueError('data: bigint arrays are not supported; convert to numbers (e.g. Float64Array.from(data, Number))');
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return data as unknown as ArrayLike<number>;
+  if (data === null || typeof data !== 'object' || typeof (data as { length?: unknown }).length !== 'number') {
+    throw new ValueError(`data: expected a number, an array or a typed array of numbers, got ${describeValue(data)}`);
+  }
+  const arr = data as ArrayLike<unknown>;
+  for (let i = 0; i < arr.length; i++) {
+    if (typeof arr[i] !== 'number') {
+      const nested = Array.isArray(arr[i]) ? ' (nested arrays: pass the flat row-major data and a shape)' : '';
+      throw new ValueError(`data: expected numbers, got ${describeValue(arr[i])} at index ${i}${nested}`);
+    }
+  }
+  return arr as ArrayLike<number>;
+}
+
 export class Engine {
   private live = new Set<Tensor>();
+  /** info().limits.maxBindingBytes, read once. */
+  private maxTensorBytes: number | undefined;
   private disposed = false;
 
   /** The backend that runs the primitives: engine-internal, reached through ./backendOf.ts. */
@@ -112,19 +140,20 @@ export class Engine {
 
   /**
    * A tensor from host data (row-major; copied, never aliased). `shape` defaults to [data.length]
-   * (or [] for a number). int32 data must hold integers.
+   * (or [] for a number). `dtype` defaults to 'int32' for an Int32Array and 'float32' otherwise
+   * (as tfjs and PyTorch); int32 data must hold integers. Every element must be a number: a
+   * string, undefined, a bigint or an object is a ValueError naming its index, never a NaN.
    */
-  tensor(data: TensorData, shape?: readonly number[], dtype: DType = 'float32'): Tensor {
+  tensor(data: TensorData, shape?: readonly number[], dtype?: DType): Tensor {
     this.checkLive();
-    const arr: ArrayLike<number> = typeof data === 'number' ? [data] : data;
-    if (arr === null || typeof arr !== 'object' || typeof arr.length !== 'number') {
-      throw new ValueError(`data: expected an array or typed array of numbers, got ${typeof data}`);
-    }
+    const arr = checkTensorData(data);
+    const dt: DType = dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
+    if (dt !== 'float32' && dt !== 'int32') throw new DTypeError(`dtype: expected 'float32' or 'int32', got ${String(dt)}`);
     const sh = shape === undefined ? (typeof data === 'number' ? [] : [arr.length]) : checkShape(shape, 'shape');
     if (sizeOf(sh) !== arr.length) throw new ShapeError(`data: ${arr.length} values do not fill shape ${fmt(sh)} (${sizeOf(sh)} elements)`);
-    if (dtype !== 'float32' && dtype !== 'int32') throw new DTypeError(`dtype: expected 'float32' or 'int32', got ${String(dtype)}`);
+    this.checkElements(arr.length, 'tensor');
     let range: [number, number] | undefined;
-    if (dtype === 'int32') {
+    if (dt === 'int32') {
       let lo = Infinity;
       let hi = -Infinity;
       for (let i = 0; i < arr.length; i++) {
@@ -135,7 +164,19 @@ export class Engine {
       }
       range = [lo, hi];
     }
-    return this._wrap(this.#impl.upload(arr, dtype), sh, dtype, range);
+    return this._wrap(this.#impl.upload(arr, dt), sh, dt, range);
+  }
+
+  /**
+   * Refuses a tensor of `n` elements past this engine's per-tensor limit (info().limits
+   * .maxBindingBytes, 4 bytes an element) with an OutOfMemoryError, on both backends, before any
+   * allocation (a raw RangeError from a typed array, or a native abort, otherwise).
+   */
+  private checkElements(n: number, fname: string): void {
+    const limit = (this.maxTensorBytes ??= this.info().limits.maxBindingBytes);
+    if (n * 4 > limit) {
+      throw new OutOfMemoryError(`${fname}: a tensor of ${n} elements (${n * 4} bytes) exceeds this engine's limit of ${limit} bytes per tensor`);
+    }
   }
 
   /** A tensor of the given shape filled with `value`. */
@@ -144,6 +185,7 @@ export class Engine {
     const sh = checkShape(shape, 'shape');
     if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`value: expected a number, got ${String(value)}`);
     if (dtype === 'int32' && !Number.isInteger(value)) throw new ValueError(`value: int32 tensors need an integer, got ${value}`);
+    this.checkElements(sizeOf(sh), 'full');
     return this._wrap(this.#impl.fill(sizeOf(sh), value, dtype), sh, dtype, dtype === 'int32' ? [value, value] : undefined);
   }
 
@@ -166,6 +208,7 @@ export class Engine {
     }
     if (step === 0) throw new ValueError('step: must not be 0');
     const n = Math.max(0, Math.ceil((stop - start) / step));
+    this.checkElements(n, 'arange');
     const data = new Float64Array(n);
     for (let i = 0; i < n; i++) data[i] = start + i * step;
     return this.tensor(data, [n], dtype);
@@ -186,6 +229,7 @@ export class Engine {
     const sh = checkShape(shape, 'shape');
     if (!Number.isSafeInteger(seed)) throw new ValueError(`${fname}: seed must be an integer, got ${String(seed)}`);
     if (!Number.isFinite(a) || !Number.isFinite(b)) throw new ValueError(`${fname}: distribution parameters must be finite, got ${a}, ${b}`);
+    this.checkElements(sizeOf(sh), fname);
     return this._wrap(this.#impl.random(sizeOf(sh), seed, dist, a, b), sh, 'float32');
   }
 
@@ -280,6 +324,7 @@ export class Engine {
  * one-line warning; 'webgpu' throws NoAdapterError (explaining how to install a driver) instead.
  */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  if (options === null || typeof options !== 'object') throw new ValueError(`createEngine: options must be an object, got ${describeValue(options)}`);
   const want = options.backend ?? 'auto';
   if (!['webgpu', 'cpu', 'auto'].includes(want)) throw new ValueError(`backend: expected 'webgpu', 'cpu' or 'auto', got ${String(want)}`);
   const cap = options.maxBindingBytes;
@@ -288,7 +333,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   // Loaded on demand: a CPU-only engine never loads the kernels or wgsl_reflect.
   const { GpuContext } = await import('./webgpu/context.js');
   const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
-  if (options.device) {
+  if (options.device !== undefined && options.device !== null) {
+    const d = options.device as Partial<GPUDevice> | null;
+    if (d === null || typeof d !== 'object' || typeof d.createBuffer !== 'function' || typeof d.createComputePipeline !== 'function' || !d.queue || !d.limits) {
+      throw new ValueError(`createEngine: options.device must be a GPUDevice (from adapter.requestDevice()), got ${describeValue(d)}`);
+    }
     return new Engine(new WebGpuBackend(new GpuContext(options.device, null, false, cap), 'user device'));
   }
   const acq = await acquireDevice();

@@ -34,11 +34,23 @@ export function collectTensors(value: unknown, out = new Set<Tensor>(), seen = n
   return out;
 }
 
+const ASYNC_MSG = 'tidy(fn): fn must be synchronous; await reads outside tidy';
+
+/** True for `async function` / `async () =>` (refused before they run, so no promise exists). */
+function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && Object.prototype.toString.call(fn) === '[object AsyncFunction]';
+}
+
 /**
  * Runs fn and disposes every tensor it created but those it returns. fn must be synchronous
- * (GPU work is recorded synchronously; only reads are async).
+ * (GPU work is recorded synchronously; only reads are async): an async function is refused
+ * before it runs, and a plain function that returns a promise anyway gets a ValueError with
+ * that promise's rejection marked handled, so it can never surface later as an unhandled
+ * rejection that ends the process.
  */
 export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new ValueError(`tidy(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}`);
+  if (isAsyncFunction(fn)) throw new ValueError(ASYNC_MSG);
   const scope = new Set<Tensor>();
   scopes.push(scope);
   let result: T;
@@ -50,9 +62,11 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   scopes.pop();
-  if (result instanceof Promise) {
+  if (isThenable(result)) {
+    // Mark the dropped promise's rejection handled before refusing it.
+    Promise.resolve(result).catch(() => undefined);
     for (const t of scope) t.dispose();
-    throw new ValueError('tidy(fn): fn must be synchronous; await reads outside tidy');
+    throw new ValueError(ASYNC_MSG);
   }
   const keep = collectTensors(result);
   for (const t of scope) {
@@ -63,6 +77,10 @@ export function tidy<T>(fn: () => T): T {
     }
   }
   return result;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v instanceof Promise || (v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function');
 }
 
 /** Marks a tensor to survive every enclosing tidy scope (it must then be disposed by hand). */

@@ -103,4 +103,30 @@ export class Tensor implements Buf {
   toString(): string {
     return `Tensor(${fmt(this.shape)}, ${this.dtype})`;
   }
+
+  /**
+   * A one-line summary with the leading values, e.g. `Tensor [2, 3] float32 [1, 2, 3, 4, 5, 6]`
+   * (at most `maxValues` values, then "..."). Reads the data (async on WebGPU).
+   */
+  async format(maxValues = 8): Promise<string> {
+    this.assertLive('format');
+    const values = this.size > 0 ? await this.read() : new Float32Array(0);
+    const head = Array.from(values.subarray(0, Math.max(0, maxValues)), (v) => String(+v.toPrecision(6)));
+    const more = this.size > head.length ? `, ... (${this.size} values)` : '';
+    return `Tensor [${this.shape.join(', ')}] ${this.dtype} [${head.join(', ')}${more}]`;
+  }
+
+  /** Prints format() to the console (shape, dtype and the leading values). */
+  async print(maxValues = 8): Promise<void> {
+    console.log(await this.format(maxValues));
+  }
+
+
+  /**
+   * What Node's console.log / util.inspect show: shape, dtype and backend, never the engine's
+   * internals. Values live on the device and need an async read: use `await t.print()`.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `${this.toString()} #${this.id} on ${this.engine.backend}${this.isDisposed ? ' (disposed)' : ' (values: await t.print())'}`;
+  }
 }

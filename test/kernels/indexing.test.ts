@@ -95,11 +95,33 @@ describe.skipIf(!gpu)('webgpu indexing kernels', () => {
     }
   });
 
-  it('oneHot: rows for in-range indices, zeros for out-of-range ones', async () => {
-    for (const [idxShape, depth] of [[[1], 1], [[7], 13], [[2, 3], 5], [[257], 300], [[], 4], [[0], 3], [[3], 0]] as [number[], number][]) {
-      const idx = indices(sizeOf(idxShape), depth + 2, depth).map((v) => v - 1); // -1 and depth are out of range
+  it('oneHot: a row per index, on random shapes incl. odd sizes', async () => {
+    for (const [idxShape, depth] of [[[1], 1], [[7], 13], [[2, 3], 5], [[257], 300], [[], 4], [[0], 3]] as [number[], number][]) {
+      const idx = indices(sizeOf(idxShape), depth, depth);
       const [g, c] = await both([{ data: idx, shape: idxShape, dtype: 'int32' }], (be, [ib]) => be.oneHot(ib, depth), sizeOf(idxShape) * depth, 'float32');
       expect(g, `oneHot [${idxShape}] depth ${depth}`).toEqual(c);
     }
+  });
+
+  it('out-of-range indices (-1 or dim) raise a ValueError on both backends (WebGPU: on the read)', async () => {
+    const cases: [string, (be: Backend, xs: Buf[]) => Storage, number][] = [
+      ['gather', (be, [x, i]) => be.gather(x, i, 0), 2],
+      ['scatterAdd', (be, [x, i]) => be.scatterAdd({ ...x, shape: [2] }, i, 0, 5), 5],
+      ['oneHot', (be, [, i]) => be.oneHot(i, 5), 10],
+    ];
+    for (const bad of [-1, 5]) {
+      for (const [name, f, outSize] of cases) {
+        const ins: Input[] = [
+          { data: [1, 2], shape: [2], dtype: 'float32' },
+          { data: [0, bad], shape: [2], dtype: 'int32' },
+        ];
+        for (const be of [gpu!, cpu]) {
+          await expect(runOn(be, ins, f, outSize, 'float32'), `${name} ${be.name} index ${bad}`).rejects.toThrow(new RegExp(`${name}: an index .*out of range`));
+        }
+      }
+    }
+    // The fault is reported once: the next read is clean.
+    const [g] = await both([{ data: [1, 2, 3, 4, 5], shape: [5], dtype: 'float32' }, { data: [4], shape: [1], dtype: 'int32' }], (be, [x, i]) => be.gather(x, i, 0), 1, 'float32');
+    expect(g).toEqual([5]);
   });
 });

@@ -1,5 +1,23 @@
 /** Indexing kernels of the CPU reference (twin of webgpu/kernels/indexing.ts): gather, scatterAdd, oneHot. */
+import { ValueError } from '../errors.js';
 import type { Shape } from '../shape.js';
+
+/**
+ * Throws the error the WebGPU kernels report through their fault flag (see shaders/indexing.wgsl)
+ * when an index lies outside [0, bound): indices computed on the device never reach the host
+ * checks of the op layer, so both backends check them here, as PyTorch's device-side assert.
+ */
+function checkRange(indices: CpuArray, bound: number, fname: string): void {
+  for (let t = 0; t < indices.length; t++) {
+    const k = indices[t];
+    if (k < 0 || k >= bound) throw new ValueError(indexFault(fname, bound, k));
+  }
+}
+
+/** The message of an out-of-range index fault, shared by both backends. */
+export function indexFault(fname: string, bound: number, got?: number): string {
+  return `${fname}: an index was out of range [0, ${bound - 1}]${got === undefined ? '' : ` (got ${got})`}; indices computed on the device are checked there`;
+}
 import { sameKind, type CpuArray } from './storage.js';
 
 /** Splits shape around `axis` into [outer, inner] element counts. */
@@ -18,6 +36,7 @@ function around(shape: Shape, axis: number, span: number): [number, number] {
 export function gatherKernel(x: CpuArray, xShape: Shape, indices: CpuArray, axis: number): CpuArray {
   const [outer, inner] = around(xShape, axis, 1);
   const dim = xShape[axis];
+  if (outer * inner > 0) checkRange(indices, dim, 'gather');
   const nIdx = indices.length;
   const out = sameKind(x, outer * nIdx * inner);
   let pos = 0;
@@ -42,6 +61,7 @@ export function scatterAddKernel(
   g: CpuArray, gShape: Shape, indices: CpuArray, idxRank: number, axis: number, dimSize: number,
 ): CpuArray {
   const [outer, inner] = around(gShape, axis, idxRank);
+  if (outer * inner > 0) checkRange(indices, dimSize, 'scatterAdd');
   const nIdx = indices.length;
   const out = sameKind(g, outer * dimSize * inner);
   let pos = 0;
@@ -56,8 +76,9 @@ export function scatterAddKernel(
   return out;
 }
 
-/** Float rows [...indices.shape, depth]: 1 at each index; an out-of-range index gives zeros. */
+/** Float rows [...indices.shape, depth]: 1 at each index; an out-of-range index raises. */
 export function oneHotKernel(indices: CpuArray, depth: number): Float64Array {
+  checkRange(indices, depth, 'oneHot');
   const n = indices.length;
   const out = new Float64Array(n * depth);
   for (let t = 0; t < n; t++) {

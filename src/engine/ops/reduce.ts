@@ -5,7 +5,8 @@
  */
 import { backendOf } from '../backendOf.js';
 import type { ReduceOp } from '../backend.js';
-import { normAxes, sizeOf, stridesOf } from '../shape.js';
+import { ValueError } from '../errors.js';
+import { fmt, normAxes, sizeOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { checkFloat, checkTensor, record, wrap } from './core.js';
@@ -112,6 +113,11 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined,
   // Flattening is a view outside the tape: arg reductions have no gradient.
   const src = flat ? x.engine._view(x, [x.size]) : x;
   const p = plan(src, flat ? 0 : axis, op);
+  if (p.r === 0) {
+    if (flat) src.dispose();
+    // numpy: "attempt to get argmax of an empty sequence"; there is no index to return.
+    throw new ValueError(`${op}: ${flat ? 'x is empty' : `axis ${axis} of x ${fmt(x.shape)} is empty`}: there is no ${op === 'argmax' ? 'maximum' : 'minimum'} to index`);
+  }
   const y = reduceRaw(op, src, p, [0, Math.max(0, p.r - 1)]);
   if (flat) src.dispose();
   if (!keepDims) return y;

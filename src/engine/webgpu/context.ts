@@ -10,7 +10,7 @@
  * batch (as OutOfMemoryError or an AuralensError with the driver's message), never as a hang or
  * a silently wrong result.
  */
-import { AuralensError, DeviceLostError, OutOfMemoryError } from '../errors.js';
+import { AuralensError, DeviceLostError, OutOfMemoryError, ValueError } from '../errors.js';
 import { BufferPool, type GpuStorage } from './bufferPool.js';
 import { PipelineCache } from './pipelines.js';
 import { packUniforms, type UniformValues } from './uniforms.js';
@@ -47,6 +47,12 @@ export class GpuContext {
   private uniformBuffer: GPUBuffer;
   private readonly align: number;
   private lostError: DeviceLostError | null = null;
+  /**
+   * Rejecters of the reads now waiting on the device. One device.lost listener (set up in the
+   * constructor) rejects them all; a per-read Promise.race with device.lost would instead add a
+   * reaction to that never-settling promise on every read (~0.5 KB of heap each, never freed).
+   */
+  private readonly lostWaiters = new Set<(e: Error) => void>();
   /** Errors the driver reported for submitted batches, delivered to the next read. */
   private pendingErrors: Promise<GPUError | null>[] = [];
   /** Dispatches recorded since the last submit (for tests and stats). */
@@ -56,6 +62,12 @@ export class GpuContext {
   private disposed = false;
   /** Set while engine.profile() runs. */
   private profiler: GpuProfiler | null = null;
+  /**
+   * The fault flag (one u32) the indexing kernels set when an index computed on the device is out
+   * of range (shaders/indexing.wgsl); every read copies it back with the data and reports a set
+   * flag as a ValueError, then clears it.
+   */
+  readonly fault: GpuStorage;
 
   constructor(
     readonly device: GPUDevice,
@@ -71,12 +83,16 @@ export class GpuContext {
     this.pool = new BufferPool(device, Math.min(deviceMax, maxBindingBytes ?? deviceMax));
     this.pipelines = new PipelineCache(device);
     this.uniformBuffer = this.newUniformBuffer();
+    const faultBuffer = device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    this.fault = { buffer: faultBuffer, bytes: 4, used: 4, freed: false };
     // Errors outside a batch's error scopes (e.g. a buffer created between batches) land here.
     device.addEventListener('uncapturederror', (ev) => {
       this.pendingErrors.push(Promise.resolve((ev as GPUUncapturedErrorEvent).error));
     });
     device.lost.then((info) => {
       this.lostError = new DeviceLostError(`the GPU device was lost (${info.reason}): ${info.message}`, info.reason);
+      for (const reject of this.lostWaiters) reject(this.lostError);
+      this.lostWaiters.clear();
     });
   }
 
@@ -234,14 +250,26 @@ export class GpuContext {
     this.check();
     if (s.freed) throw new Error('read of a freed buffer');
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    // The data, then the fault flag in the last 4 bytes.
+    const staging = this.device.createBuffer({ size: size + 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     try {
       this.copy(s, 0, staging, 0, size);
+      this.copy(this.fault, 0, staging, size, 4);
       this.flush();
       await this.raisePendingErrors();
-      await Promise.race([staging.mapAsync(GPUMapMode.READ), this.device.lost.then(() => Promise.reject(this.lostError ?? new DeviceLostError('the GPU device was lost')))]);
-      const out = staging.getMappedRange(0, size).slice(0, bytes);
+      await this.unlessLost(staging.mapAsync(GPUMapMode.READ));
+      const mapped = staging.getMappedRange(0, size + 4);
+      const fault = new Uint32Array(mapped, size, 1)[0];
+      const out = mapped.slice(0, bytes);
       staging.unmap();
+      if (fault !== 0) {
+        this.device.queue.writeBuffer(this.fault.buffer, 0, new Uint32Array(1));
+        const fname = ['gather', 'scatterAdd', 'oneHot'][fault - 1] ?? 'an indexing kernel';
+        throw new ValueError(
+          `${fname}: an index computed on the device was out of range (an earlier ${fname} in this batch of work read no memory for it); ` +
+            'check the indices (e.g. class targets against the number of classes)',
+        );
+      }
       return out;
     } catch (e) {
       if (this.lostError) throw this.lostError;
@@ -253,6 +281,32 @@ export class GpuContext {
     } finally {
       staging.destroy();
     }
+  }
+
+  /** `p`, or a DeviceLostError as soon as the device is lost (whichever comes first). */
+  private unlessLost<T>(p: Promise<T>): Promise<T> {
+    if (this.lostError) {
+      p.catch(() => undefined); // its AbortError would otherwise surface as an unhandled rejection
+      return Promise.reject(this.lostError);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.lostWaiters.add(reject);
+      p.then(
+        (v) => {
+          this.lostWaiters.delete(reject);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.lostWaiters.delete(reject);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** Reads waiting on the device now (for tests: 0 when idle, whatever the number of past reads). */
+  get pendingReads(): number {
+    return this.lostWaiters.size;
   }
 
   /** Waits for all submitted work and surfaces any driver error it raised. */
@@ -283,6 +337,7 @@ export class GpuContext {
     this.disposed = true;
     this.pool.destroy();
     for (const b of this.uniformBuffers) b.destroy();
+    this.fault.buffer.destroy();
     this.uniformBuffer.destroy();
     if (this.ownsDevice) this.device.destroy();
   }

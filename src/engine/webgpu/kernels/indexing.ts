@@ -22,7 +22,7 @@ export function gather(ctx: GpuContext, x: GBuf, indices: GBuf, axis: number): G
   ctx.dispatch('indexing', {
     entry: 'gather',
     uniforms: { n, inner, count, dim: x.shape[axis] },
-    buffers: { src: x.storage, idx: indices.storage, out },
+    buffers: { src: x.storage, idx: indices.storage, out, fault: ctx.fault },
     workgroups: groups(n),
   });
   return out;
@@ -41,13 +41,13 @@ export function scatterAdd(ctx: GpuContext, g: GBuf, indices: GBuf, axis: number
     entry: 'scatterAdd',
     constants: { INT: g.dtype === 'int32' ? 1 : 0 },
     uniforms: { n, inner, count: sizeOf(indices.shape), dim: dimSize },
-    buffers: { src: g.storage, idx: indices.storage, out },
+    buffers: { src: g.storage, idx: indices.storage, out, fault: ctx.fault },
     workgroups: groups(n),
   });
   return out;
 }
 
-/** float32 rows [...indices.shape, depth]: 1 at each index; an out-of-range index gives zeros. */
+/** float32 rows [...indices.shape, depth]: 1 at each index; an out-of-range index gives zeros and sets ctx.fault. */
 export function oneHot(ctx: GpuContext, indices: GBuf, depth: number): GpuStorage {
   const n = sizeOf(indices.shape) * depth;
   const out = output(ctx, n);
@@ -55,7 +55,7 @@ export function oneHot(ctx: GpuContext, indices: GBuf, depth: number): GpuStorag
   ctx.dispatch('indexing', {
     entry: 'oneHot',
     uniforms: { n, dim: depth },
-    buffers: { idx: indices.storage, out },
+    buffers: { idx: indices.storage, out, fault: ctx.fault },
     workgroups: groups(n),
   });
   return out;
