@@ -11,6 +11,8 @@
 // `combine`: invocation c adds the parts in order: out[c] = m0, out[channels + c] = m1.
 // `affine2`: out = a * sa[c] + b * sb[c] + shift[c], over a 2-D grid (inner chunks, rows =
 //   outer * channels) like channel.wgsl's `rows`, or flat when rows are short.
+// `momentsVec4` / `affine2Vec4`: the same on vec4 words when inner % 4 == 0 (the wrapper then
+//   passes inner, count and chunk in words): a quarter of the loads, SIMD-friendly on lavapipe.
 
 struct Params {
   n: u32,
@@ -31,6 +33,10 @@ struct Params {
 @group(0) @binding(5) var<storage, read> shift: array<f32>;
 @group(0) @binding(6) var<storage, read> partial: array<f32>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
+// The vec4 entries' views of a, b and out.
+@group(0) @binding(8) var<storage, read> a4: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read> b4: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read_write> out4: array<vec4<f32>>;
 
 override WG: u32 = 64;
 override EPT: u32 = 4;
@@ -127,4 +133,73 @@ fn affine2Flat(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
   if (i >= p.n) { return; }
   let ch = (i / p.inner) % p.channels;
   out[i] = fma(a[i], sa[ch], fma(b[i], sb[ch], shift[ch]));
+}
+
+// affine2Vec4: affine2Rows on vec4 words (inner % 4 == 0): a quarter of the loads and stores.
+@compute @workgroup_size(WG)
+fn affine2Vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.y + wid.z * nwg.y;
+  if (row >= p.rows) { return; }
+  let ch = row % p.channels;
+  let ka = sa[ch];
+  let kb = sb[ch];
+  let t = shift[ch];
+  let inner4 = p.inner / 4u;
+  let base = row * inner4;
+  var j = wid.x * (WG * EPT) + lid;
+  for (var k = 0u; k < EPT; k++) {
+    if (j < inner4) { out4[base + j] = fma(a4[base + j], vec4<f32>(ka), fma(b4[base + j], vec4<f32>(kb), vec4<f32>(t))); }
+    j += WG;
+  }
+}
+
+// momentsVec4: `moments` on vec4 words (inner % 4 == 0; count, chunk and inner in words).
+@compute @workgroup_size(WG)
+fn momentsVec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let wgi = wid.x + wid.y * nwg.x;
+  let c = wgi % p.channels;
+  let part = wgi / p.channels;
+  var s0 = vec4<f32>(0.0);
+  var s1 = vec4<f32>(0.0);
+  if (part < p.parts) {
+    let ca = vec4<f32>(sa[c]);
+    let cb = vec4<f32>(sb[c]);
+    let k1 = min((part + 1u) * p.chunk, p.count);
+    var k = part * p.chunk + lid;
+    var o = k / p.inner;
+    var i = k - o * p.inner;
+    let big = p.inner >= WG;
+    while (k < k1) {
+      let idx = (o * p.channels + c) * p.inner + i;
+      let va = a4[idx];
+      var vb = va;
+      if (HAS_B) { vb = b4[idx]; }
+      s0 += va;
+      s1 = fma(va - ca, vb - cb, s1);
+      k += WG;
+      if (big) {
+        i += WG;
+        if (i >= p.inner) { i -= p.inner; o += 1u; }
+      } else {
+        o = k / p.inner;
+        i = k - o * p.inner;
+      }
+    }
+  }
+  r0[lid] = s0.x + s0.y + s0.z + s0.w;
+  r1[lid] = s1.x + s1.y + s1.z + s1.w;
+  workgroupBarrier();
+  var h = WG / 2u;
+  while (h > 0u) {
+    if (lid < h) {
+      r0[lid] += r0[lid + h];
+      r1[lid] += r1[lid + h];
+    }
+    workgroupBarrier();
+    h /= 2u;
+  }
+  if (lid == 0u && part < p.parts) {
+    out[(part * p.channels + c) * 2u] = r0[0];
+    out[(part * p.channels + c) * 2u + 1u] = r1[0];
+  }
 }

@@ -2,7 +2,7 @@
  * Batch-norm statistics kernels (src/kernels/channelStats.ts, shaders/channel_stats.wgsl) against
  * their CPU twins (src/engine/cpu/channel.ts) on random shapes with odd sizes: channelMoments
  * (with and without a second input, with shifts; channels split into several parts or one; rows
- * shorter and longer than a workgroup) and channelAffine2 (row and flat entry points).
+ * shorter and longer than a workgroup; rows of whole vec4 words, which run the vec4 entries) and channelAffine2 (row and flat entry points).
  * Tolerances: moments are float32 sums of up to ~10^5 terms, compared per channel as
  * |gpu - cpu| <= 2e-5 * (sum of |terms|); channelAffine2 per element 2e-6 * max(|cpu|, 1).
  */
@@ -31,7 +31,8 @@ const both = (ins: Input[], f: (be: Backend, xs: Buf[]) => Storage, n: number) =
 
 // [outer, channels, inner]: inner 1 (BatchNorm1d), below and above a workgroup (64), channels
 // odd, and one channel of ~10^5 values (split into parts).
-const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 1], [7, 3, 13], [2, 7, 63], [2, 5, 65], [3, 4, 301], [5, 33, 31], [1, 1, 100_003], [16, 3, 4096]];
+// Rows of a multiple of 4 run the vec4 entry: [2, 3, 4], [5, 3, 1200], [16, 3, 4096].
+const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 1], [2, 3, 4], [7, 3, 13], [2, 7, 63], [2, 5, 65], [3, 4, 301], [5, 33, 31], [5, 3, 1200], [1, 1, 100_003], [16, 3, 4096]];
 
 describe.skipIf(!gpu)('webgpu channel statistics kernels vs cpu', () => {
   it('channelMoments: sums and shifted (cross) second moments per channel', async () => {
@@ -71,7 +72,7 @@ describe.skipIf(!gpu)('webgpu channel statistics kernels vs cpu', () => {
 
   it('channelAffine2: a * sa[c] + b * sb[c] + shift[c], row and flat layouts', async () => {
     let seed = 100;
-    for (const [outer, ch, inner] of [[1, 1, 1], [3, 5, 1], [2, 7, 31], [2, 3, 32], [3, 4, 301], [70000, 1, 32]] as const) {
+    for (const [outer, ch, inner] of [[1, 1, 1], [3, 5, 1], [2, 7, 31], [2, 3, 32], [3, 4, 301], [5, 3, 1200], [2, 3, 36], [70000, 1, 32]] as const) {
       const n = outer * ch * inner;
       const ins = [
         { data: randArray(n, seed++, -3, 3), shape: [outer, ch, inner] },

@@ -30,16 +30,19 @@ export function channelMoments(ctx: GpuContext, a: Input, b: Input | null, sa: I
   const n = sizeOf(a.shape);
   const out = output(ctx, 2 * channels);
   if (channels === 0) return out;
-  const count = n / channels;
-  const parts = Math.max(1, Math.min(Math.ceil(MOMENTS_TARGET_WORKGROUPS / channels), Math.ceil(count / MOMENTS_MIN_CHUNK)));
+  // Rows of whole vec4 words: the vec4 entry (about 1.5x as fast on lavapipe); counts in words.
+  const w = inner > 0 && inner % 4 === 0 ? 4 : 1;
+  const count = n / channels / w;
+  const parts = Math.max(1, Math.min(Math.ceil(MOMENTS_TARGET_WORKGROUPS / channels), Math.ceil(count / (MOMENTS_MIN_CHUNK / w))));
   const chunk = Math.max(1, Math.ceil(count / parts));
-  const uniforms = { n, rows: n / Math.max(1, inner), channels, inner: Math.max(1, inner), count, parts, chunk };
+  const uniforms = { n, rows: n / Math.max(1, inner), channels, inner: Math.max(1, inner / w), count, parts, chunk };
   const partial = output(ctx, 2 * parts * channels);
+  const bb = (b ?? a).storage;
   ctx.dispatch('channel_stats', {
-    entry: 'moments',
+    entry: w === 4 ? 'momentsVec4' : 'moments',
     constants: { WG: MOMENTS_WG, HAS_B: b ? 1 : 0 },
     uniforms,
-    buffers: { a: a.storage, b: (b ?? a).storage, sa: sa.storage, sb: sb.storage, out: partial },
+    buffers: w === 4 ? { a4: a.storage, b4: bb, sa: sa.storage, sb: sb.storage, out: partial } : { a: a.storage, b: bb, sa: sa.storage, sb: sb.storage, out: partial },
     workgroups: parts * channels,
   });
   ctx.dispatch('channel_stats', {
@@ -63,7 +66,14 @@ export function channelAffine2(ctx: GpuContext, a: Input, b: Input, sa: Input, s
   if (inner >= ROW_MIN) {
     const maxDim = ctx.device.limits.maxComputeWorkgroupsPerDimension;
     const gy = Math.min(rows, maxDim);
-    const grid: [number, number, number] = [Math.ceil(inner / (ROW_WG * ROW_EPT)), gy, Math.ceil(rows / gy)];
+    const vec4 = inner % 4 === 0;
+    // Rows of whole vec4 words: a quarter of the loads and stores (about 1.6x as fast on lavapipe).
+    const grid: [number, number, number] = [Math.ceil(inner / (vec4 ? 4 : 1) / (ROW_WG * ROW_EPT)), gy, Math.ceil(rows / gy)];
+    if (vec4) {
+      const b4 = { a4: a.storage, b4: b.storage, sa: sa.storage, sb: sb.storage, shift: shift.storage, out4: out };
+      ctx.dispatch('channel_stats', { entry: 'affine2Vec4', constants: { WG: ROW_WG, EPT: ROW_EPT }, uniforms, buffers: b4, workgroups: grid });
+      return out;
+    }
     ctx.dispatch('channel_stats', { entry: 'affine2Rows', constants: { WG: ROW_WG, EPT: ROW_EPT }, uniforms, buffers, workgroups: grid });
   } else {
     ctx.dispatch('channel_stats', { entry: 'affine2Flat', uniforms, buffers, workgroups: groups(n) });
