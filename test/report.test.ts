@@ -17,7 +17,7 @@ let report: ReportData;
 beforeAll(async () => {
   engine = await createEngine({ backend: 'cpu' });
   dir = await mkdtemp(join(tmpdir(), 'auralens-report-'));
-  ({ report } = await runDemo({ engine, outDir: dir, genres: ['metal', 'classical'], methods: ['ig', 'gradcam', 'occlusion'], igSteps: 4 }));
+  ({ report } = await runDemo({ engine, outDir: dir, genres: ['metal', 'classical'], methods: ['ig', 'gradcam', 'occlusion', 'lime'], igSteps: 4, limeSamples: 40 }));
 }, 120_000);
 afterAll(() => engine.dispose());
 
@@ -25,8 +25,8 @@ describe('demo report', () => {
   it('references files that exist and decode', async () => {
     const html = await readFile(join(dir, 'index.html'), 'utf8');
     const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    expect(refs.filter((r) => r.endsWith('.png')).length).toBe(2 * 4); // log-mel + 3 overlays per clip
-    expect(refs.filter((r) => r.endsWith('.wav')).length).toBe(2 * 2); // clip + Grad-CAM-masked
+    expect(refs.filter((r) => r.endsWith('.png')).length).toBe(2 * 5); // log-mel + 4 overlays per clip
+    expect(refs.filter((r) => r.endsWith('.wav')).length).toBe(2 * 4); // clip, Grad-CAM-masked, LIME top 3 and rest
     for (const r of refs) {
       expect(r.startsWith('/') || r.includes('://'), r).toBe(false); // relative links only
       const bytes = new Uint8Array(await readFile(join(dir, r)));
@@ -46,6 +46,8 @@ describe('demo report', () => {
     expect([img.height, img.width]).toEqual([c.shape[0] * 2, c.shape[1] * 2]);
     expect(c.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(report.model.heldOutAccuracy).toBeGreaterThan(0.5);
+    const limeEntry = c.attributions.find((a) => a.method === 'lime')!;
+    expect((limeEntry.extra!.components as unknown[]).length).toBeGreaterThan(0);
   });
 
   it('plugs in sections, renders them, and merge refuses reports of other settings', async () => {

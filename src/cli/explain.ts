@@ -15,6 +15,7 @@ export interface ExplainArgs {
   shard?: string;
   maxSeconds: string;
   steps: string;
+  limeSamples: string;
   title?: string;
 }
 
@@ -44,12 +45,13 @@ export async function explainCommand(input: string, a: ExplainArgs, io: CliIo): 
   const shard = a.shard ? parseShard(a.shard) : undefined;
   const maxSeconds = positive(a.maxSeconds, '--max-seconds', false);
   const steps = positive(a.steps, '--steps', true);
+  const limeSamples = positive(a.limeSamples, '--lime-samples', true);
   const all = await collectSources(input);
   const sources = shard ? shardOf(all, shard.k, shard.n) : all;
   const engine = await createEngine({ backend });
   try {
     const loaded = await loadModel(engine, a.model, a.arch);
-    const settings: ClipSettings = { ...DEFAULT_CLIP_SETTINGS, methods, target: a.target, igSteps: steps };
+    const settings: ClipSettings = { ...DEFAULT_CLIP_SETTINGS, methods, target: a.target, igSteps: steps, limeSamples };
     // Check --target once up front (a class name or index), so a typo fails before any work.
     if (a.target !== 'predicted') resolveTarget(a.target, loaded.meta.classes, 0);
     const sr = loaded.meta.frontEnd.sampleRate;

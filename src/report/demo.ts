@@ -20,10 +20,12 @@ export interface DemoOptions {
   outDir: string;
   /** Genres to take one clip of (default five: blues, classical, disco, metal, reggae). */
   genres?: readonly string[];
-  /** Methods (default ig, gradcam, occlusion). */
+  /** Methods (default ig, gradcam, occlusion, lime). */
   methods?: ClipMethod[];
   /** IG steps (default 32). */
   igSteps?: number;
+  /** LIME perturbations per clip (default 200). */
+  limeSamples?: number;
   /** Dataset seed of the clips (default 2026, unseen in training). */
   seed?: number;
   onProgress?: (p: { done: number; total: number; stage: string }) => void;
@@ -45,7 +47,7 @@ export async function runDemo(o: DemoOptions): Promise<{ report: ReportData; ind
     engine: o.engine,
     model,
     clips,
-    settings: { ...DEFAULT_CLIP_SETTINGS, methods: o.methods ?? DEFAULT_CLIP_SETTINGS.methods, igSteps: o.igSteps ?? DEFAULT_CLIP_SETTINGS.igSteps },
+    settings: { ...DEFAULT_CLIP_SETTINGS, methods: o.methods ?? DEFAULT_CLIP_SETTINGS.methods, igSteps: o.igSteps ?? DEFAULT_CLIP_SETTINGS.igSteps, limeSamples: o.limeSamples ?? DEFAULT_CLIP_SETTINGS.limeSamples },
     outDir: o.outDir,
     title: 'auralens demo: a genre CNN explained on synthetic music',
     onProgress: o.onProgress,
