@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../src/engine/index.js';
-import { decodeWav } from '../src/audio/index.js';
-import { mergeReports, readReport, renderHtml, runDemo, withSection, writeReport, type ReportData } from '../src/report/index.js';
+import { decodeWav, synth } from '../src/audio/index.js';
+import { enginePair } from './helpers/gpu.js';
+import { DEFAULT_CLIP_SETTINGS, DEMO_MODEL_DIR, explainClip, loadModel, mergeReports, readReport, renderHtml, runDemo, withSection, writeReport, type ReportData } from '../src/report/index.js';
 
 let engine: Engine;
 let dir: string;
@@ -67,4 +68,31 @@ describe('demo report', () => {
     await writeReport(other, { ...r, settings: { ...r.settings, igSteps: 8 }, clips: [] });
     await expect(mergeReports([dir, other], join(other, 'merged'))).rejects.toThrow(/another settings/);
   });
+});
+
+describe('explainClip', () => {
+  it('leaves no tensors or GPU memory behind and does not mutate the clip, on both backends', async () => {
+    const pair = await enginePair();
+    try {
+      const samples = synth.synthGenreClip('disco', { seed: 3, duration: 0.5 });
+      const copy = samples.slice();
+      const out = await mkdtemp(join(tmpdir(), 'auralens-clip-'));
+      const settings = { ...DEFAULT_CLIP_SETTINGS, methods: ['ig', 'gradcam', 'occlusion', 'lime'] as const, igSteps: 4, limeSamples: 20 };
+      for (const e of [pair.cpu, pair.gpu]) {
+        if (!e) continue;
+        const loaded = await loadModel(e, join(DEMO_MODEL_DIR, 'model.safetensors'), 'genre-cnn');
+        const clip = { id: 'disco', source: 'disco.wav', samples };
+        await explainClip(e, loaded, clip, { ...settings, methods: [...settings.methods] }, out); // warms the front end's constant cache
+        const before = e.memory();
+        const entry = await explainClip(e, loaded, clip, { ...settings, methods: [...settings.methods] }, out);
+        const after = e.memory();
+        expect(after.liveTensors, e.backend).toBe(before.liveTensors);
+        expect(after.bytesInUse, e.backend).toBe(before.bytesInUse);
+        expect(entry.attributions.map((a) => a.method)).toEqual(['ig', 'gradcam', 'occlusion', 'lime']);
+      }
+      expect(samples).toEqual(copy);
+    } finally {
+      pair.dispose();
+    }
+  }, 180_000);
 });

@@ -2,7 +2,7 @@
 // canvas. Served by `npm run serve` (scripts/serve.mjs): /auralens.js is the browser bundle and
 // /model/ the committed demo model (assets/genre-cnn: model.safetensors + spec.json).
 // The results also go to window.__auralensResult so that a test can compare them with Node.
-import { createEngine, readSafetensors, models, audio, plot, softmax, reshape, noGrad, gradCam } from '/auralens.js';
+import { createEngine, readSafetensors, models, audio, plot, softmax, reshape, noGrad, tidy, gradCam } from '/auralens.js';
 
 const status = document.getElementById('status');
 const say = (t) => (status.textContent = t);
@@ -29,7 +29,7 @@ async function explain({ engine, model, meta, camLayer }, bytes) {
   const lm = audio.logMel(wave, fe);
   const [, M, F] = lm.shape;
   const x = reshape(lm, [1, 1, M, F]);
-  const probsT = noGrad(() => softmax(model.call(x), -1));
+  const probsT = noGrad(() => tidy(() => softmax(model.call(x), -1)));
   const probabilities = Array.from(await probsT.read());
   const predicted = probabilities.indexOf(Math.max(...probabilities));
   const cam = await gradCam(model, x, { target: [predicted], layer: camLayer });

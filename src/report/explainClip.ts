@@ -8,7 +8,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Engine, noGrad, reshape, softmax, type Tensor, ValueError } from '../engine/index.js';
+import { type Engine, noGrad, reshape, softmax, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { encodeWav, logMel, maskToAudio } from '../audio/index.js';
 import { combine, componentAudio, componentOverlayPng, gradCam, hpss, integratedGradients, lime, occlusion, saliency, temporalSegments } from '../xai/index.js';
 import { overlayPng, heatmapPng } from '../plot/index.js';
@@ -163,7 +163,7 @@ export async function explainClip(engine: Engine, loaded: LoadedModel, clip: Cli
   const [, M, F] = lm.shape as [number, number, number];
   const x = reshape(lm, [1, 1, M, F]);
   lm.dispose();
-  const probsT = noGrad(() => softmax(model.call(x), -1));
+  const probsT = noGrad(() => tidy(() => softmax(model.call(x), -1)));
   const probabilities = Array.from((await probsT.read()) as Float32Array);
   probsT.dispose();
   const predicted = probabilities.indexOf(Math.max(...probabilities));
@@ -191,8 +191,10 @@ export async function explainClip(engine: Engine, loaded: LoadedModel, clip: Cli
       for (const v of attr) mx = Math.max(mx, v);
       if (mx > 0) {
         const mask = engine.tensor(attr.map((v) => v / mx), [M, F]);
-        const masked = maskToAudio(reshape(wave, [clip.samples.length]), mask, { sampleRate: sr, nFft: meta.frontEnd.nFft as number | undefined, hop: meta.frontEnd.hop as number | undefined, nMels: M });
+        const flat = reshape(wave, [clip.samples.length]);
+        const masked = maskToAudio(flat, mask, { sampleRate: sr, nFft: meta.frontEnd.nFft as number | undefined, hop: meta.frontEnd.hop as number | undefined, nMels: M });
         mask.dispose();
+        flat.dispose();
         const samples = await readAndDispose(masked);
         const file = `${dirRel}/gradcam-masked.wav`;
         await writeFile(join(outDir, file), encodeWav(samples, sr));
