@@ -18,9 +18,14 @@ const cols = 1 + clips[0].attributions.length;
 const W = 16 + cols * (w + 12);
 const rowH = h + 40;
 const H = 50 + clips.length * rowH;
-const img = (file, x, y) => `<image x='${x}' y='${y}' width='${w}' height='${h}' href='data:image/png;base64,${readFileSync(join(dir, file)).toString('base64')}'/>`;
+const img = (file, x, y) =>
+  `<image x='${x}' y='${y}' width='${w}' height='${h}' href='data:image/png;base64,${readFileSync(join(dir, file)).toString('base64')}'/>`;
 const text = (s, x, y, size = 13) => `<text x='${x}' y='${y}' font-size='${size}' font-family='DejaVu Sans, sans-serif'>${escapeXml(s)}</text>`;
-const parts = [`<svg xmlns='http://www.w3.org/2000/svg' width='${W}' height='${H}'>`, `<rect width='${W}' height='${H}' fill='white'/>`, text(report.title, 16, 28, 17)];
+const parts = [
+  `<svg xmlns='http://www.w3.org/2000/svg' width='${W}' height='${H}'>`,
+  `<rect width='${W}' height='${H}' fill='white'/>`,
+  text(report.title, 16, 28, 17),
+];
 clips.forEach((c, r) => {
   const y = 50 + r * rowH;
   const cells = [['log-mel', c.logmel], ...c.attributions.map((a) => [a.method, a.overlay])];

@@ -30,7 +30,21 @@ async function listFiles(dir: string, root = dir): Promise<string[]> {
 
 let work: string;
 let input: string;
-const explainArgs = (out: string, ...extra: string[]) => ['explain', input, '--model', MODEL, '--backend', 'cpu', '--methods', 'gradcam,ig', '--steps', '4', '--out', out, ...extra];
+const explainArgs = (out: string, ...extra: string[]) => [
+  'explain',
+  input,
+  '--model',
+  MODEL,
+  '--backend',
+  'cpu',
+  '--methods',
+  'gradcam,ig',
+  '--steps',
+  '4',
+  '--out',
+  out,
+  ...extra,
+];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'auralens-cli-'));
@@ -93,12 +107,33 @@ describe('auralens train', () => {
   it('trains a tiny genre CNN on synthetic clips and writes weights that explain loads', async () => {
     const out = join(work, 'model');
     const c = capture();
-    expect(await main(['train', '--data', 'synth', '--per-class', '1', '--epochs', '1', '--width', '2', '--duration', '0.5', '--backend', 'cpu', '--out', out], c.io)).toBe(0);
+    expect(
+      await main(
+        ['train', '--data', 'synth', '--per-class', '1', '--epochs', '1', '--width', '2', '--duration', '0.5', '--backend', 'cpu', '--out', out],
+        c.io,
+      ),
+    ).toBe(0);
     const spec = JSON.parse(await readFile(join(out, 'spec.json'), 'utf8'));
     expect(spec.classes).toHaveLength(10);
     expect(spec.archOptions.channels).toEqual([2, 4, 8]);
     const e = capture();
-    expect(await main(['explain', join(input, 'rock.wav'), '--model', join(out, 'model.safetensors'), '--backend', 'cpu', '--methods', 'gradcam', '--out', join(work, 'tiny')], e.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'explain',
+          join(input, 'rock.wav'),
+          '--model',
+          join(out, 'model.safetensors'),
+          '--backend',
+          'cpu',
+          '--methods',
+          'gradcam',
+          '--out',
+          join(work, 'tiny'),
+        ],
+        e.io,
+      ),
+    ).toBe(0);
     expect(await main(['train', '--data', join(work, 'nope'), '--out', out], capture().io)).toBe(1);
   }, 120_000);
 });

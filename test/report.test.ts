@@ -9,7 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../src/engine/index.js';
 import { decodeWav, synth } from '../src/audio/index.js';
 import { enginePair } from './helpers/gpu.js';
-import { DEFAULT_CLIP_SETTINGS, DEMO_MODEL_DIR, explainClip, loadModel, mergeReports, readReport, renderHtml, runDemo, withSection, writeReport, type ReportData } from '../src/report/index.js';
+import {
+  DEFAULT_CLIP_SETTINGS,
+  DEMO_MODEL_DIR,
+  explainClip,
+  loadModel,
+  mergeReports,
+  readReport,
+  renderHtml,
+  runDemo,
+  withSection,
+  writeReport,
+  type ReportData,
+} from '../src/report/index.js';
 
 let engine: Engine;
 let dir: string;
@@ -18,7 +30,14 @@ let report: ReportData;
 beforeAll(async () => {
   engine = await createEngine({ backend: 'cpu' });
   dir = await mkdtemp(join(tmpdir(), 'auralens-report-'));
-  ({ report } = await runDemo({ engine, outDir: dir, genres: ['metal', 'classical'], methods: ['ig', 'gradcam', 'occlusion', 'lime'], igSteps: 4, limeSamples: 40 }));
+  ({ report } = await runDemo({
+    engine,
+    outDir: dir,
+    genres: ['metal', 'classical'],
+    methods: ['ig', 'gradcam', 'occlusion', 'lime'],
+    igSteps: 4,
+    limeSamples: 40,
+  }));
 }, 120_000);
 afterAll(() => engine.dispose());
 

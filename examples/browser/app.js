@@ -47,8 +47,12 @@ async function draw(r) {
   canvas.width = img.width;
   canvas.height = img.height;
   canvas.getContext('2d').drawImage(img, 0, 0);
-  const rows = r.probabilities.map((p, i) => ({ p, i })).sort((a, b) => b.p - a.p).slice(0, 5);
-  document.getElementById('probs').innerHTML = '<tr><th>genre</th><th>probability</th></tr>' + rows.map(({ p, i }) => `<tr><td>${r.classes[i]}</td><td>${p.toFixed(3)}</td></tr>`).join('');
+  const rows = r.probabilities
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => b.p - a.p)
+    .slice(0, 5);
+  document.getElementById('probs').innerHTML =
+    '<tr><th>genre</th><th>probability</th></tr>' + rows.map(({ p, i }) => `<tr><td>${r.classes[i]}</td><td>${p.toFixed(3)}</td></tr>`).join('');
 }
 
 const ready = setup().then(

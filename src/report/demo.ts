@@ -47,7 +47,12 @@ export async function runDemo(o: DemoOptions): Promise<{ report: ReportData; ind
     engine: o.engine,
     model,
     clips,
-    settings: { ...DEFAULT_CLIP_SETTINGS, methods: o.methods ?? DEFAULT_CLIP_SETTINGS.methods, igSteps: o.igSteps ?? DEFAULT_CLIP_SETTINGS.igSteps, limeSamples: o.limeSamples ?? DEFAULT_CLIP_SETTINGS.limeSamples },
+    settings: {
+      ...DEFAULT_CLIP_SETTINGS,
+      methods: o.methods ?? DEFAULT_CLIP_SETTINGS.methods,
+      igSteps: o.igSteps ?? DEFAULT_CLIP_SETTINGS.igSteps,
+      limeSamples: o.limeSamples ?? DEFAULT_CLIP_SETTINGS.limeSamples,
+    },
     outDir: o.outDir,
     title: 'auralens demo: a genre CNN explained on synthetic music',
     onProgress: o.onProgress,

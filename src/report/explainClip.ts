@@ -91,7 +91,13 @@ async function explainLime(
   const segments = temporalSegments(wave, { n: settings.limeSegments, frontEnd: meta.frontEnd });
   const factorization = combine(sources, segments);
   try {
-    const ex = await lime(fromWave, wave, { factorization, target, numSamples: settings.limeSamples, seed: 0, numFeatures: Math.min(5, factorization.names.length) });
+    const ex = await lime(fromWave, wave, {
+      factorization,
+      target,
+      numSamples: settings.limeSamples,
+      seed: 0,
+      numFeatures: Math.min(5, factorization.names.length),
+    });
     const overlay = `${dirRel}/lime.png`;
     await writeFile(join(outDir, overlay), await componentOverlayPng(ex, { frontEnd: meta.frontEnd, image: { scale: settings.pngScale } }));
     const wavs = await componentAudio(ex, { topK: 3, sampleRate: sr });
@@ -99,7 +105,11 @@ async function explainLime(
     const rest = `${dirRel}/lime-rest.wav`;
     await writeFile(join(outDir, top), wavs.top);
     await writeFile(join(outDir, rest), wavs.rest);
-    audio.push({ kind: 'lime-top', file: top, caption: `LIME: the top ${wavs.components.length} components alone (${wavs.components.map((c) => c.name).join('; ')})` });
+    audio.push({
+      kind: 'lime-top',
+      file: top,
+      caption: `LIME: the top ${wavs.components.length} components alone (${wavs.components.map((c) => c.name).join('; ')})`,
+    });
     audio.push({ kind: 'lime-rest', file: rest, caption: 'LIME: everything but the top components' });
     const w = Array.from(ex.weights);
     const best = ex.components[0];
@@ -109,8 +119,16 @@ async function explainLime(
       overlay,
       sum: w.reduce((a, b) => a + b, 0),
       maxAbs: Math.max(...w.map(Math.abs)),
-      peak: best ? { band: Math.floor(((best.span.f0 + best.span.f1) / 2) * meta.frontEnd.nMels), frame: Math.floor(((best.span.t0 + best.span.t1) / 2) * frames) } : { band: 0, frame: 0 },
-      extra: { score: ex.score, localPred: ex.localPred, intercept: ex.intercept, numSamples: ex.numSamples, components: ex.components.map((c) => ({ name: c.name, weight: c.weight })) },
+      peak: best
+        ? { band: Math.floor(((best.span.f0 + best.span.f1) / 2) * meta.frontEnd.nMels), frame: Math.floor(((best.span.t0 + best.span.t1) / 2) * frames) }
+        : { band: 0, frame: 0 },
+      extra: {
+        score: ex.score,
+        localPred: ex.localPred,
+        intercept: ex.intercept,
+        numSamples: ex.numSamples,
+        components: ex.components.map((c) => ({ name: c.name, weight: c.weight })),
+      },
     });
   } finally {
     factorization.dispose();
@@ -190,9 +208,17 @@ export async function explainClip(engine: Engine, loaded: LoadedModel, clip: Cli
       let mx = 0;
       for (const v of attr) mx = Math.max(mx, v);
       if (mx > 0) {
-        const mask = engine.tensor(attr.map((v) => v / mx), [M, F]);
+        const mask = engine.tensor(
+          attr.map((v) => v / mx),
+          [M, F],
+        );
         const flat = reshape(wave, [clip.samples.length]);
-        const masked = maskToAudio(flat, mask, { sampleRate: sr, nFft: meta.frontEnd.nFft as number | undefined, hop: meta.frontEnd.hop as number | undefined, nMels: M });
+        const masked = maskToAudio(flat, mask, {
+          sampleRate: sr,
+          nFft: meta.frontEnd.nFft as number | undefined,
+          hop: meta.frontEnd.hop as number | undefined,
+          nMels: M,
+        });
         mask.dispose();
         flat.dispose();
         const samples = await readAndDispose(masked);
@@ -220,7 +246,10 @@ export async function explainClip(engine: Engine, loaded: LoadedModel, clip: Cli
       maxAbs = Math.max(maxAbs, Math.abs(v));
     }
     const overlay = `${dirRel}/${method}.png`;
-    await writeFile(join(outDir, overlay), overlayPng(logmel, attr, M, F, { scale: settings.pngScale, backgroundColormap: 'grey', ...overlayRange(attr, logmel) }));
+    await writeFile(
+      join(outDir, overlay),
+      overlayPng(logmel, attr, M, F, { scale: settings.pngScale, backgroundColormap: 'grey', ...overlayRange(attr, logmel) }),
+    );
     attributions.push({ method, overlay, sum, maxAbs, peak: peakOf(attr, F), ...(Object.keys(extra).length ? { extra } : {}) });
   }
   x.dispose();

@@ -2,7 +2,19 @@
  * Reports (Node): a folder with index.html, report.json, per-clip log-mel PNGs with attribution
  * overlays and WAVs, and study-wide sections (TCAV, metrics). Used by the CLI and the demo.
  */
-export { REPORT_VERSION, withSection, type ReportData, type ReportModel, type ClipEntry, type ClipAttribution, type ClipAudio, type ReportSection, type SectionFigure, type SectionTable, type SkippedSource } from './model.js';
+export {
+  REPORT_VERSION,
+  withSection,
+  type ReportData,
+  type ReportModel,
+  type ClipEntry,
+  type ClipAttribution,
+  type ClipAudio,
+  type ReportSection,
+  type SectionFigure,
+  type SectionTable,
+  type SkippedSource,
+} from './model.js';
 export { renderHtml } from './html.js';
 export { writeReport, readReport, mergeReports, canonicalReport, type ShardInfo } from './files.js';
 export { loadModel, resolveMeta, type LoadedModel, type ModelMeta } from './loadModel.js';
