@@ -50,4 +50,5 @@ export { fit, saveCheckpoint, loadCheckpoint, type FitOptions, type FitProgress,
 export * as audio from './audio/index.js';
 export * from './xai/index.js';
 export * as data from './data/index.js';
+export * as metrics from './metrics/index.js';
 export * as plot from './plot/index.js';
