@@ -37,6 +37,8 @@ beforeAll(async () => {
     methods: ['ig', 'gradcam', 'occlusion', 'lime'],
     igSteps: 4,
     limeSamples: 40,
+    metrics: [{ metric: 'sparseness' }, { metric: 'faithfulnessCorrelation', options: { nrRuns: 3, subsetSize: 64 } }],
+    metricMethods: ['gradcam', 'saliency'],
   }));
 }, 120_000);
 afterAll(() => engine.dispose());
@@ -45,7 +47,7 @@ describe('demo report', () => {
   it('references files that exist and decode', async () => {
     const html = await readFile(join(dir, 'index.html'), 'utf8');
     const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    expect(refs.filter((r) => r.endsWith('.png')).length).toBe(2 * 5); // log-mel + 4 overlays per clip
+    expect(refs.filter((r) => r.endsWith('.png')).length).toBe(2 * 5 + 1); // log-mel + 4 overlays per clip, the ranking heatmap
     expect(refs.filter((r) => r.endsWith('.wav')).length).toBe(2 * 4); // clip, Grad-CAM-masked, LIME top 3 and rest
     for (const r of refs) {
       expect(r.startsWith('/') || r.includes('://'), r).toBe(false); // relative links only
@@ -68,6 +70,9 @@ describe('demo report', () => {
     expect(report.model.heldOutAccuracy).toBeGreaterThan(0.5);
     const limeEntry = c.attributions.find((a) => a.method === 'lime')!;
     expect((limeEntry.extra!.components as unknown[]).length).toBeGreaterThan(0);
+    const m = report.sections.find((s) => s.id === 'metrics')!;
+    expect(m.tables![0]!.rows.map((r) => r[0])).toEqual(['gradcam', 'saliency']);
+    expect(html).toContain('Quantus-style metrics');
   });
 
   it('plugs in sections, renders them, and merge refuses reports of other settings', async () => {

@@ -5,12 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type Engine } from '../engine/index.js';
-import { synth } from '../audio/index.js';
+import { argmax, type Engine, noGrad, reshape, tidy } from '../engine/index.js';
+import { logMel, synth } from '../audio/index.js';
+import type { MetricSpec } from '../metrics/index.js';
 import { DEFAULT_CLIP_SETTINGS, type ClipMethod } from './explainClip.js';
 import { runExplainJob } from './job.js';
 import { loadModel } from './loadModel.js';
-import type { ReportData } from './model.js';
+import { DEFAULT_METRICS, type MetricMethod, metricsSection } from './metricsSection.js';
+import type { ReportData, ReportSection } from './model.js';
 
 /** Folder of the committed demo model (model.safetensors + spec.json). */
 export const DEMO_MODEL_DIR = fileURLToPath(new URL('../../assets/genre-cnn/', import.meta.url));
@@ -28,6 +30,10 @@ export interface DemoOptions {
   limeSamples?: number;
   /** Dataset seed of the clips (default 2026, unseen in training). */
   seed?: number;
+  /** Metrics of the metrics section (default DEFAULT_METRICS), or false for no section. */
+  metrics?: MetricSpec[] | false;
+  /** Methods the metrics score (default ig, gradcam, saliency). */
+  metricMethods?: MetricMethod[];
   onProgress?: (p: { done: number; total: number; stage: string }) => void;
 }
 
@@ -43,7 +49,37 @@ export async function runDemo(o: DemoOptions): Promise<{ report: ReportData; ind
     const label = ds.genres[ds.labels[i]!]!;
     return { id: `${label}-synthetic`, source: `synth:${label}`, label, load: async () => samples };
   });
+  const sections: ReportSection[] = [];
+  if (o.metrics !== false) {
+    // The clips as one batch of log-mels (equal lengths), explained for the predicted class.
+    const len = ds.clips[0]!.length;
+    const flat = new Float32Array(ds.clips.length * len);
+    ds.clips.forEach((c, i) => flat.set(c, i * len));
+    const inputs = tidy(() => {
+      const m = logMel(o.engine.tensor(flat, [ds.clips.length, len]), model.meta.frontEnd);
+      return reshape(m, [ds.clips.length, 1, m.shape[1]!, m.shape[2]!]);
+    });
+    const predT = noGrad(() => tidy(() => argmax(model.module.call(inputs), 1)));
+    const targets = Array.from((await predT.read()) as Int32Array);
+    predT.dispose();
+    try {
+      sections.push(
+        await metricsSection({
+          model,
+          inputs,
+          targets,
+          methods: o.metricMethods ?? ['ig', 'gradcam', 'saliency'],
+          metrics: o.metrics ?? DEFAULT_METRICS,
+          outDir: o.outDir,
+          onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, stage: `metrics ${p.stage}` })),
+        }),
+      );
+    } finally {
+      inputs.dispose();
+    }
+  }
   return runExplainJob({
+    sections,
     engine: o.engine,
     model,
     clips,

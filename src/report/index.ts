@@ -22,3 +22,4 @@ export { explainClip, resolveTarget, CLIP_METHODS, DEFAULT_CLIP_SETTINGS, type C
 export { collectSources, shardOf, parseShard, decodeSource, clipId, type Source } from './sources.js';
 export { runExplainJob, type JobClip, type ExplainJobOptions } from './job.js';
 export { runDemo, DEMO_MODEL_DIR, type DemoOptions } from './demo.js';
+export { metricsSection, METRIC_METHODS, DEFAULT_METRICS, type MetricMethod, type MetricsSectionOptions } from './metricsSection.js';
