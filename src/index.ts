@@ -52,3 +52,4 @@ export * from './xai/index.js';
 export * as data from './data/index.js';
 export * as metrics from './metrics/index.js';
 export * as plot from './plot/index.js';
+export * as concepts from './concepts/index.js';
