@@ -39,6 +39,7 @@ beforeAll(async () => {
     limeSamples: 40,
     metrics: [{ metric: 'sparseness' }, { metric: 'faithfulnessCorrelation', options: { nrRuns: 3, subsetSize: 64 } }],
     metricMethods: ['gradcam', 'saliency'],
+    tcav: { perSet: 4, randomSets: 3, layers: ['fc1'] },
   }));
 }, 120_000);
 afterAll(() => engine.dispose());
@@ -47,7 +48,7 @@ describe('demo report', () => {
   it('references files that exist and decode', async () => {
     const html = await readFile(join(dir, 'index.html'), 'utf8');
     const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    expect(refs.filter((r) => r.endsWith('.png')).length).toBe(2 * 5 + 1); // log-mel + 4 overlays per clip, the ranking heatmap
+    expect(refs.filter((r) => r.endsWith('.png')).length).toBe(2 * 5 + 2); // log-mel + 4 overlays per clip, the ranking heatmap, the TCAV chart
     expect(refs.filter((r) => r.endsWith('.wav')).length).toBe(2 * 4); // clip, Grad-CAM-masked, LIME top 3 and rest
     for (const r of refs) {
       expect(r.startsWith('/') || r.includes('://'), r).toBe(false); // relative links only
@@ -73,6 +74,8 @@ describe('demo report', () => {
     const m = report.sections.find((s) => s.id === 'metrics')!;
     expect(m.tables![0]!.rows.map((r) => r[0])).toEqual(['gradcam', 'saliency']);
     expect(html).toContain('Quantus-style metrics');
+    const t = report.sections.find((s) => s.id === 'tcav')!;
+    expect(t.tables![0]!.rows.map((r) => r[0])).toEqual(['high_energy', 'low_energy', 'vocal_heavy', 'instrumental', 'rhythmic', 'ambient']);
   });
 
   it('plugs in sections, renders them, and merge refuses reports of other settings', async () => {

@@ -13,6 +13,7 @@ import { runExplainJob } from './job.js';
 import { loadModel } from './loadModel.js';
 import { DEFAULT_METRICS, type MetricMethod, metricsSection } from './metricsSection.js';
 import type { ReportData, ReportSection } from './model.js';
+import { synthTcavSets, tcavSection } from './tcavSection.js';
 
 /** Folder of the committed demo model (model.safetensors + spec.json). */
 export const DEMO_MODEL_DIR = fileURLToPath(new URL('../../assets/genre-cnn/', import.meta.url));
@@ -34,6 +35,8 @@ export interface DemoOptions {
   metrics?: MetricSpec[] | false;
   /** Methods the metrics score (default ig, gradcam, saliency). */
   metricMethods?: MetricMethod[];
+  /** TCAV section: examples per concept / random set, random sets, layers, target genre; false for none (default 8, 10, conv3 + fc1, disco). */
+  tcav?: { perSet?: number; randomSets?: number; layers?: string[]; target?: string } | false;
   onProgress?: (p: { done: number; total: number; stage: string }) => void;
 }
 
@@ -76,6 +79,25 @@ export async function runDemo(o: DemoOptions): Promise<{ report: ReportData; ind
       );
     } finally {
       inputs.dispose();
+    }
+  }
+  if (o.tcav !== false) {
+    const t = o.tcav ?? {};
+    const target = t.target ?? 'disco';
+    const sets = synthTcavSets(o.engine, model, { perSet: t.perSet ?? 8, randomSets: t.randomSets ?? 10, duration, target, seed: 31 });
+    try {
+      sections.push(
+        await tcavSection({
+          model,
+          ...sets,
+          target: model.meta.classes.indexOf(target),
+          layers: t.layers ?? [model.meta.camLayer, 'fc1'],
+          outDir: o.outDir,
+          onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, stage: `tcav ${p.stage}` })),
+        }),
+      );
+    } finally {
+      for (const x of [...Object.values(sets.concepts), ...sets.randoms, sets.inputs]) x.dispose();
     }
   }
   return runExplainJob({

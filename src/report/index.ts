@@ -23,3 +23,4 @@ export { collectSources, shardOf, parseShard, decodeSource, clipId, type Source 
 export { runExplainJob, type JobClip, type ExplainJobOptions } from './job.js';
 export { runDemo, DEMO_MODEL_DIR, type DemoOptions } from './demo.js';
 export { metricsSection, METRIC_METHODS, DEFAULT_METRICS, type MetricMethod, type MetricsSectionOptions } from './metricsSection.js';
+export { tcavSection, synthTcavSets, type TcavSectionOptions } from './tcavSection.js';
