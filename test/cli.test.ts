@@ -103,6 +103,54 @@ describe('auralens explain / merge', () => {
   }, 60_000);
 });
 
+describe('auralens evaluate / tcav', () => {
+  it('add a metrics section and a TCAV section to one report folder', async () => {
+    const out = join(work, 'studies');
+    const ev = capture();
+    expect(
+      await main(['evaluate', input, '--model', MODEL, '--backend', 'cpu', '--methods', 'gradcam,saliency', '--metrics', 'sparseness', '--out', out], ev.io),
+    ).toBe(0);
+    expect(ev.err.filter((l) => l.includes('skipped corrupt.wav'))).toHaveLength(1);
+    // TCAV folders: two concepts, two random sets, inputs; two short clips each.
+    const mk = async (dir: string, genre: 'rock' | 'classical' | 'disco', seed: number) => {
+      await mkdir(dir, { recursive: true });
+      const ds = synth.synthGenreDataset({ perGenre: 2, seed, duration: 0.5, genres: [genre] });
+      for (const [i, c] of ds.clips.entries()) await writeFile(join(dir, `${i}.wav`), encodeWav(c, 16000));
+    };
+    await mk(join(work, 'concepts', 'bright'), 'rock', 1);
+    await mk(join(work, 'concepts', 'calm'), 'classical', 2);
+    await mk(join(work, 'randoms', 'r0'), 'disco', 3);
+    await mk(join(work, 'randoms', 'r1'), 'classical', 4);
+    await mk(join(work, 'targets'), 'rock', 5);
+    const base = [
+      'tcav',
+      '--model',
+      MODEL,
+      '--backend',
+      'cpu',
+      '--concepts',
+      join(work, 'concepts'),
+      '--inputs',
+      join(work, 'targets'),
+      '--target',
+      'rock',
+      '--layers',
+      'fc1',
+      '--out',
+      out,
+    ];
+    const tc = capture();
+    expect(await main([...base, '--randoms', join(work, 'randoms')], tc.io)).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(report.sections.map((s: { id: string }) => s.id)).toEqual(['metrics', 'tcav']);
+    expect(report.sections[1].tables[0].rows.map((r: unknown[]) => r[0])).toEqual(['bright', 'calm']);
+    const bad = capture();
+    expect(await main([...base, '--randoms', join(work, 'concepts', 'bright')], bad.io)).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/--randoms .* at least 2 folders/);
+    expect(await main(['evaluate', input, '--model', MODEL, '--metrics', 'faithfulness'], capture().io)).toBe(1);
+  }, 180_000);
+});
+
 describe('auralens train', () => {
   it('trains a tiny genre CNN on synthetic clips and writes weights that explain loads', async () => {
     const out = join(work, 'model');
