@@ -14,7 +14,14 @@ const MOUNTS = [
   ['/auralens.js', join(root, 'dist', 'browser', 'auralens.js')],
   ['/', join(root, 'examples', 'browser')],
 ];
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.map': 'application/json', '.safetensors': 'application/octet-stream', '.wav': 'audio/wav' };
+const TYPES = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.safetensors': 'application/octet-stream',
+  '.wav': 'audio/wav',
+};
 
 /** The file a URL path maps to, or null (never outside the mounted folders). */
 function fileFor(urlPath) {

@@ -10,9 +10,7 @@
 // Run after `npm run build`. Deterministic for a given backend and seed.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  createEngine, models, audio, fit, Adam, saveCheckpoint, loadCheckpoint, noGrad, tidy, reshape, argmax, equal, cast, mean,
-} from '../dist/index.js';
+import { createEngine, models, audio, fit, Adam, saveCheckpoint, loadCheckpoint, noGrad, tidy, reshape, argmax, equal, cast, mean } from '../dist/index.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -60,14 +58,20 @@ let best = -1;
 let bestEpoch = 0;
 let bestBytes = null;
 const history = await fit(net, train, {
-  epochs: EPOCHS, batchSize: 32, seed: SEED, optimizer: opt, validation: val,
+  epochs: EPOCHS,
+  batchSize: 32,
+  seed: SEED,
+  optimizer: opt,
+  validation: val,
   onProgress: async ({ epoch, loss, trainAccuracy, valAccuracy }) => {
     if (valAccuracy > best) {
       best = valAccuracy;
       bestEpoch = epoch;
       bestBytes = await saveCheckpoint(net);
     }
-    console.log(`epoch ${epoch}: loss ${loss.toFixed(4)} train ${(100 * trainAccuracy).toFixed(1)} % held-out ${(100 * valAccuracy).toFixed(1)} % (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    console.log(
+      `epoch ${epoch}: loss ${loss.toFixed(4)} train ${(100 * trainAccuracy).toFixed(1)} % held-out ${(100 * valAccuracy).toFixed(1)} % (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+    );
   },
 });
 opt.dispose();
@@ -89,9 +93,19 @@ const meta = {
   frontEnd: FRONT_END,
   clip: { duration: DURATION, sampleRate: FRONT_END.sampleRate },
   training: {
-    script: 'scripts/train-demo-model.mjs', backend: engine.backend, seed: SEED, epochs: EPOCHS,
-    perGenreTrain: PER_GENRE_TRAIN, perGenreValidation: PER_GENRE_VAL, perGenreTest: PER_GENRE_VAL, trainDatasetSeed: SEED, validationDatasetSeed: SEED + 1000, testDatasetSeed: SEED + 2000, keptEpoch: bestEpoch,
-    seconds: Math.round((performance.now() - t0) / 1000), history,
+    script: 'scripts/train-demo-model.mjs',
+    backend: engine.backend,
+    seed: SEED,
+    epochs: EPOCHS,
+    perGenreTrain: PER_GENRE_TRAIN,
+    perGenreValidation: PER_GENRE_VAL,
+    perGenreTest: PER_GENRE_VAL,
+    trainDatasetSeed: SEED,
+    validationDatasetSeed: SEED + 1000,
+    testDatasetSeed: SEED + 2000,
+    keptEpoch: bestEpoch,
+    seconds: Math.round((performance.now() - t0) / 1000),
+    history,
   },
   accuracy: { heldOut: accuracy, heldOutClips: test.y.shape[0], validation: best },
 };

@@ -51,58 +51,74 @@ afterAll(async () => {
 type PageResult = { error?: string; probabilities: number[]; predicted: number; gradcam: number[]; shape: [number, number]; backend: string };
 
 describe('examples/browser page', () => {
-  it.skipIf(!haveChromium && !inCI)('predicts and computes Grad-CAM on WebGPU like Node on the same clip', async () => {
-    if (!haveChromium) throw new Error(`No Chromium at ${chromium}: CI must install it so the browser page is tested`);
-    if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestMtime([join(root, 'src'), join(root, 'shaders')])) {
-      execFileSync('npm', ['run', 'build:browser'], { cwd: root, stdio: 'pipe' });
-    }
-    work = mkdtempSync(join(tmpdir(), 'auralens-page-'));
-    const clip = synth.synthGenreDataset({ perGenre: 1, seed: 77, duration: 1.5, genres: ['metal'] }).clips[0]!;
-    const wavPath = join(work, 'metal.wav');
-    writeFileSync(wavPath, encodeWav(clip, 16000));
+  it.skipIf(!haveChromium && !inCI)(
+    'predicts and computes Grad-CAM on WebGPU like Node on the same clip',
+    async () => {
+      if (!haveChromium) throw new Error(`No Chromium at ${chromium}: CI must install it so the browser page is tested`);
+      if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestMtime([join(root, 'src'), join(root, 'shaders')])) {
+        execFileSync('npm', ['run', 'build:browser'], { cwd: root, stdio: 'pipe' });
+      }
+      work = mkdtempSync(join(tmpdir(), 'auralens-page-'));
+      const clip = synth.synthGenreDataset({ perGenre: 1, seed: 77, duration: 1.5, genres: ['metal'] }).clips[0]!;
+      const wavPath = join(work, 'metal.wav');
+      writeFileSync(wavPath, encodeWav(clip, 16000));
 
-    // Node: the same pipeline on the CPU reference engine.
-    const engine = await createEngine({ backend: 'cpu' });
-    const loaded = await loadModel(engine, join(DEMO_MODEL_DIR, 'model.safetensors'), 'genre-cnn');
-    const lm = logMel(engine.tensor(clip, [1, clip.length]), loaded.meta.frontEnd);
-    const x = reshape(lm, [1, 1, lm.shape[1]!, lm.shape[2]!]);
-    const probs = Array.from((await noGrad(() => softmax(loaded.module.call(x), -1)).read()) as Float32Array);
-    const predicted = probs.indexOf(Math.max(...probs));
-    const cam = Array.from((await (await gradCam(loaded.module, x, { target: [predicted], layer: loaded.meta.camLayer })).map.read()) as Float32Array);
-    engine.dispose();
+      // Node: the same pipeline on the CPU reference engine.
+      const engine = await createEngine({ backend: 'cpu' });
+      const loaded = await loadModel(engine, join(DEMO_MODEL_DIR, 'model.safetensors'), 'genre-cnn');
+      const lm = logMel(engine.tensor(clip, [1, clip.length]), loaded.meta.frontEnd);
+      const x = reshape(lm, [1, 1, lm.shape[1]!, lm.shape[2]!]);
+      const probs = Array.from((await noGrad(() => softmax(loaded.module.call(x), -1)).read()) as Float32Array);
+      const predicted = probs.indexOf(Math.max(...probs));
+      const cam = Array.from((await (await gradCam(loaded.module, x, { target: [predicted], layer: loaded.meta.camLayer })).map.read()) as Float32Array);
+      engine.dispose();
 
-    const { startServer } = (await import(join(root, 'scripts', 'serve.mjs') as string)) as { startServer: (port: number) => Promise<Server> };
-    server = await startServer(0);
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const { default: puppeteer } = await import('puppeteer-core');
-    browser = await puppeteer.launch({
-      executablePath: chromium,
-      headless: true,
-      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--headless=new', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', `--user-data-dir=${join(work, 'profile')}`],
-    });
-    const tab = await browser.newPage();
-    const log: string[] = [];
-    tab.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-    tab.on('pageerror', (e) => log.push(`pageerror: ${String(e)}`));
-    await tab.goto(url, { waitUntil: 'load' });
-    await tab.waitForFunction(() => /ready|error/.test(document.getElementById('status')!.textContent ?? ''), { timeout: 60_000 });
-    const input = await tab.$('#file');
-    await (input as unknown as { uploadFile: (p: string) => Promise<void> }).uploadFile(wavPath);
-    await tab.waitForFunction(() => '__auralensResult' in window, { timeout: 120_000 });
-    const r = (await tab.evaluate(() => (window as unknown as { __auralensResult: unknown }).__auralensResult)) as PageResult;
-    const context = `page log:\n${log.join('\n') || '(empty)'}`;
-    expect(r.error, context).toBeUndefined();
-    expect(r.backend).toBe('webgpu');
-    expect(r.predicted).toBe(predicted);
-    expect(r.probabilities).toHaveLength(probs.length);
-    r.probabilities.forEach((p, i) => expect(Math.abs(p - probs[i]!), `p[${i}]`).toBeLessThan(1e-4));
-    expect(r.gradcam).toHaveLength(cam.length);
-    const scale = Math.max(...cam.map(Math.abs));
-    expect(scale).toBeGreaterThan(0);
-    const worst = Math.max(...r.gradcam.map((v, i) => Math.abs(v - cam[i]!)));
-    expect(worst / scale).toBeLessThan(2e-3);
-    // The overlay was drawn.
-    const size = await tab.evaluate(() => [(document.getElementById('overlay') as HTMLCanvasElement).width, (document.getElementById('overlay') as HTMLCanvasElement).height]);
-    expect(size).toEqual([r.shape[1] * 3, r.shape[0] * 3]);
-  }, 240_000);
+      const { startServer } = (await import(join(root, 'scripts', 'serve.mjs') as string)) as { startServer: (port: number) => Promise<Server> };
+      server = await startServer(0);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const { default: puppeteer } = await import('puppeteer-core');
+      browser = await puppeteer.launch({
+        executablePath: chromium,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--enable-unsafe-webgpu',
+          '--headless=new',
+          '--disable-gpu-sandbox',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+          `--user-data-dir=${join(work, 'profile')}`,
+        ],
+      });
+      const tab = await browser.newPage();
+      const log: string[] = [];
+      tab.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
+      tab.on('pageerror', (e) => log.push(`pageerror: ${String(e)}`));
+      await tab.goto(url, { waitUntil: 'load' });
+      await tab.waitForFunction(() => /ready|error/.test(document.getElementById('status')!.textContent ?? ''), { timeout: 60_000 });
+      const input = await tab.$('#file');
+      await (input as unknown as { uploadFile: (p: string) => Promise<void> }).uploadFile(wavPath);
+      await tab.waitForFunction(() => '__auralensResult' in window, { timeout: 120_000 });
+      const r = (await tab.evaluate(() => (window as unknown as { __auralensResult: unknown }).__auralensResult)) as PageResult;
+      const context = `page log:\n${log.join('\n') || '(empty)'}`;
+      expect(r.error, context).toBeUndefined();
+      expect(r.backend).toBe('webgpu');
+      expect(r.predicted).toBe(predicted);
+      expect(r.probabilities).toHaveLength(probs.length);
+      r.probabilities.forEach((p, i) => expect(Math.abs(p - probs[i]!), `p[${i}]`).toBeLessThan(1e-4));
+      expect(r.gradcam).toHaveLength(cam.length);
+      const scale = Math.max(...cam.map(Math.abs));
+      expect(scale).toBeGreaterThan(0);
+      const worst = Math.max(...r.gradcam.map((v, i) => Math.abs(v - cam[i]!)));
+      expect(worst / scale).toBeLessThan(2e-3);
+      // The overlay was drawn.
+      const size = await tab.evaluate(() => [
+        (document.getElementById('overlay') as HTMLCanvasElement).width,
+        (document.getElementById('overlay') as HTMLCanvasElement).height,
+      ]);
+      expect(size).toEqual([r.shape[1] * 3, r.shape[0] * 3]);
+    },
+    240_000,
+  );
 });

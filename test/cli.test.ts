@@ -31,7 +31,21 @@ async function listFiles(dir: string, root = dir): Promise<string[]> {
 
 let work: string;
 let input: string;
-const explainArgs = (out: string, ...extra: string[]) => ['explain', input, '--model', MODEL, '--backend', 'cpu', '--methods', 'gradcam,ig', '--steps', '4', '--out', out, ...extra];
+const explainArgs = (out: string, ...extra: string[]) => [
+  'explain',
+  input,
+  '--model',
+  MODEL,
+  '--backend',
+  'cpu',
+  '--methods',
+  'gradcam,ig',
+  '--steps',
+  '4',
+  '--out',
+  out,
+  ...extra,
+];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'auralens-cli-'));
@@ -90,16 +104,85 @@ describe('auralens explain / merge', () => {
   }, 60_000);
 });
 
+describe('auralens evaluate / tcav', () => {
+  it('add a metrics section and a TCAV section to one report folder', async () => {
+    const out = join(work, 'studies');
+    const ev = capture();
+    expect(
+      await main(['evaluate', input, '--model', MODEL, '--backend', 'cpu', '--methods', 'gradcam,saliency', '--metrics', 'sparseness', '--out', out], ev.io),
+    ).toBe(0);
+    expect(ev.err.filter((l) => l.includes('skipped corrupt.wav'))).toHaveLength(1);
+    // TCAV folders: two concepts, two random sets, inputs; two short clips each.
+    const mk = async (dir: string, genre: 'rock' | 'classical' | 'disco', seed: number) => {
+      await mkdir(dir, { recursive: true });
+      const ds = synth.synthGenreDataset({ perGenre: 2, seed, duration: 0.5, genres: [genre] });
+      for (const [i, c] of ds.clips.entries()) await writeFile(join(dir, `${i}.wav`), encodeWav(c, 16000));
+    };
+    await mk(join(work, 'concepts', 'bright'), 'rock', 1);
+    await mk(join(work, 'concepts', 'calm'), 'classical', 2);
+    await mk(join(work, 'randoms', 'r0'), 'disco', 3);
+    await mk(join(work, 'randoms', 'r1'), 'classical', 4);
+    await mk(join(work, 'targets'), 'rock', 5);
+    const base = [
+      'tcav',
+      '--model',
+      MODEL,
+      '--backend',
+      'cpu',
+      '--concepts',
+      join(work, 'concepts'),
+      '--inputs',
+      join(work, 'targets'),
+      '--target',
+      'rock',
+      '--layers',
+      'fc1',
+      '--out',
+      out,
+    ];
+    const tc = capture();
+    expect(await main([...base, '--randoms', join(work, 'randoms')], tc.io)).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(report.sections.map((s: { id: string }) => s.id)).toEqual(['metrics', 'tcav']);
+    expect(report.sections[1].tables[0].rows.map((r: unknown[]) => r[0])).toEqual(['bright', 'calm']);
+    const bad = capture();
+    expect(await main([...base, '--randoms', join(work, 'concepts', 'bright')], bad.io)).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/--randoms .* at least 2 folders/);
+    expect(await main(['evaluate', input, '--model', MODEL, '--metrics', 'faithfulness'], capture().io)).toBe(1);
+  }, 180_000);
+});
+
 describe('auralens train', () => {
   it('trains a tiny genre CNN on synthetic clips and writes weights that explain loads', async () => {
     const out = join(work, 'model');
     const c = capture();
-    expect(await main(['train', '--data', 'synth', '--per-class', '1', '--epochs', '1', '--width', '2', '--duration', '0.5', '--backend', 'cpu', '--out', out], c.io)).toBe(0);
+    expect(
+      await main(
+        ['train', '--data', 'synth', '--per-class', '1', '--epochs', '1', '--width', '2', '--duration', '0.5', '--backend', 'cpu', '--out', out],
+        c.io,
+      ),
+    ).toBe(0);
     const spec = JSON.parse(await readFile(join(out, 'spec.json'), 'utf8'));
     expect(spec.classes).toHaveLength(10);
     expect(spec.archOptions.channels).toEqual([2, 4, 8]);
     const e = capture();
-    expect(await main(['explain', join(input, 'rock.wav'), '--model', join(out, 'model.safetensors'), '--backend', 'cpu', '--methods', 'gradcam', '--out', join(work, 'tiny')], e.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'explain',
+          join(input, 'rock.wav'),
+          '--model',
+          join(out, 'model.safetensors'),
+          '--backend',
+          'cpu',
+          '--methods',
+          'gradcam',
+          '--out',
+          join(work, 'tiny'),
+        ],
+        e.io,
+      ),
+    ).toBe(0);
     expect(await main(['train', '--data', join(work, 'nope'), '--out', out], capture().io)).toBe(1);
   }, 120_000);
 });

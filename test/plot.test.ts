@@ -87,7 +87,7 @@ describe('overlayPng / outlinePng', () => {
   });
   it('outlines labelled regions in the colour of their weight', () => {
     // 4 × 4 cells: label 0 on the left half (weight +1), label 1 on the right (weight −1).
-    const labels = new Int32Array(16).map((_, i) => ((i % 4) < 2 ? 0 : 1));
+    const labels = new Int32Array(16).map((_, i) => (i % 4 < 2 ? 0 : 1));
     const flat = new Float32Array(16);
     const png = outlinePng(flat, { labels, weights: [1, -1] }, 4, 4, { scale: 4, backgroundColormap: 'grey' });
     const img = decode(png);
@@ -110,8 +110,20 @@ describe('SVG charts', () => {
       yLabel: 'score',
       reference: { value: 0.5, label: 'chance' },
       groups: [
-        { label: 'high_energy', bars: [{ label: 'conv3', value: 0.9, error: 0.05, significant: true }, { label: 'fc1', value: 0.7, error: 0.1, significant: false }] },
-        { label: 'ambient', bars: [{ label: 'conv3', value: 0.2, error: 0.02, significant: true }, { label: 'fc1', value: 0.5, significant: false }] },
+        {
+          label: 'high_energy',
+          bars: [
+            { label: 'conv3', value: 0.9, error: 0.05, significant: true },
+            { label: 'fc1', value: 0.7, error: 0.1, significant: false },
+          ],
+        },
+        {
+          label: 'ambient',
+          bars: [
+            { label: 'conv3', value: 0.2, error: 0.02, significant: true },
+            { label: 'fc1', value: 0.5, significant: false },
+          ],
+        },
       ],
     });
     expect(wellFormed(svg)).toBe(true);
@@ -122,7 +134,15 @@ describe('SVG charts', () => {
     expect(() => barChartSvg({ bars: [{ label: 'a', value: NaN }] })).toThrow(/value must be a finite number/);
   });
   it('heatmapSvg labels rows and columns and annotates values; NaN cells say n/a', () => {
-    const svg = heatmapSvg([[1, 2], [3, NaN]], ['ig', 'gradcam'], ['faithfulness', 'sparseness'], { title: 'ranking', digits: 1 });
+    const svg = heatmapSvg(
+      [
+        [1, 2],
+        [3, NaN],
+      ],
+      ['ig', 'gradcam'],
+      ['faithfulness', 'sparseness'],
+      { title: 'ranking', digits: 1 },
+    );
     expect(wellFormed(svg)).toBe(true);
     for (const s of ['ig', 'gradcam', 'faithfulness', 'sparseness', 'ranking', '>1.0<', '>3.0<', '>n/a<']) expect(svg).toContain(s);
     expect(() => heatmapSvg([[1, 2]], ['a', 'b'], ['x', 'y'])).toThrow(ShapeError);

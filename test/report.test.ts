@@ -8,7 +8,21 @@ import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../src/engine/index.js';
 import { decodeWav } from '../src/audio/index.js';
-import { mergeReports, readReport, renderHtml, runDemo, withSection, writeReport, type ReportData } from '../src/report/index.js';
+import { synth } from '../src/data/index.js';
+import { enginePair } from './helpers/gpu.js';
+import {
+  DEFAULT_CLIP_SETTINGS,
+  DEMO_MODEL_DIR,
+  explainClip,
+  loadModel,
+  mergeReports,
+  readReport,
+  renderHtml,
+  runDemo,
+  withSection,
+  writeReport,
+  type ReportData,
+} from '../src/report/index.js';
 
 let engine: Engine;
 let dir: string;
@@ -17,7 +31,17 @@ let report: ReportData;
 beforeAll(async () => {
   engine = await createEngine({ backend: 'cpu' });
   dir = await mkdtemp(join(tmpdir(), 'auralens-report-'));
-  ({ report } = await runDemo({ engine, outDir: dir, genres: ['metal', 'classical'], methods: ['ig', 'gradcam', 'occlusion'], igSteps: 4 }));
+  ({ report } = await runDemo({
+    engine,
+    outDir: dir,
+    genres: ['metal', 'classical'],
+    methods: ['ig', 'gradcam', 'occlusion', 'lime'],
+    igSteps: 4,
+    limeSamples: 40,
+    metrics: [{ metric: 'sparseness' }, { metric: 'faithfulnessCorrelation', options: { nrRuns: 3, subsetSize: 64 } }],
+    metricMethods: ['gradcam', 'saliency'],
+    tcav: { perSet: 4, randomSets: 3, layers: ['fc1'] },
+  }));
 }, 120_000);
 afterAll(() => engine.dispose());
 
@@ -25,8 +49,8 @@ describe('demo report', () => {
   it('references files that exist and decode', async () => {
     const html = await readFile(join(dir, 'index.html'), 'utf8');
     const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    expect(refs.filter((r) => r.endsWith('.png')).length).toBe(2 * 4); // log-mel + 3 overlays per clip
-    expect(refs.filter((r) => r.endsWith('.wav')).length).toBe(2 * 2); // clip + Grad-CAM-masked
+    expect(refs.filter((r) => r.endsWith('.png')).length).toBe(2 * 5 + 2); // log-mel + 4 overlays per clip, the ranking heatmap, the TCAV chart
+    expect(refs.filter((r) => r.endsWith('.wav')).length).toBe(2 * 4); // clip, Grad-CAM-masked, LIME top 3 and rest
     for (const r of refs) {
       expect(r.startsWith('/') || r.includes('://'), r).toBe(false); // relative links only
       const bytes = new Uint8Array(await readFile(join(dir, r)));
@@ -46,6 +70,13 @@ describe('demo report', () => {
     expect([img.height, img.width]).toEqual([c.shape[0] * 2, c.shape[1] * 2]);
     expect(c.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(report.model.heldOutAccuracy).toBeGreaterThan(0.5);
+    const limeEntry = c.attributions.find((a) => a.method === 'lime')!;
+    expect((limeEntry.extra!.components as unknown[]).length).toBeGreaterThan(0);
+    const m = report.sections.find((s) => s.id === 'metrics')!;
+    expect(m.tables![0]!.rows.map((r) => r[0])).toEqual(['gradcam', 'saliency']);
+    expect(html).toContain('Quantus-style metrics');
+    const t = report.sections.find((s) => s.id === 'tcav')!;
+    expect(t.tables![0]!.rows.map((r) => r[0])).toEqual(['high_energy', 'low_energy', 'vocal_heavy', 'instrumental', 'rhythmic', 'ambient']);
   });
 
   it('plugs in sections, renders them, and merge refuses reports of other settings', async () => {
@@ -65,4 +96,31 @@ describe('demo report', () => {
     await writeReport(other, { ...r, settings: { ...r.settings, igSteps: 8 }, clips: [] });
     await expect(mergeReports([dir, other], join(other, 'merged'))).rejects.toThrow(/another settings/);
   });
+});
+
+describe('explainClip', () => {
+  it('leaves no tensors or GPU memory behind and does not mutate the clip, on both backends', async () => {
+    const pair = await enginePair();
+    try {
+      const samples = synth.synthGenreClip('disco', { seed: 3, duration: 0.5 });
+      const copy = samples.slice();
+      const out = await mkdtemp(join(tmpdir(), 'auralens-clip-'));
+      const settings = { ...DEFAULT_CLIP_SETTINGS, methods: ['ig', 'gradcam', 'occlusion', 'lime'] as const, igSteps: 4, limeSamples: 20 };
+      for (const e of [pair.cpu, pair.gpu]) {
+        if (!e) continue;
+        const loaded = await loadModel(e, join(DEMO_MODEL_DIR, 'model.safetensors'), 'genre-cnn');
+        const clip = { id: 'disco', source: 'disco.wav', samples };
+        await explainClip(e, loaded, clip, { ...settings, methods: [...settings.methods] }, out); // warms the front end's constant cache
+        const before = e.memory();
+        const entry = await explainClip(e, loaded, clip, { ...settings, methods: [...settings.methods] }, out);
+        const after = e.memory();
+        expect(after.liveTensors, e.backend).toBe(before.liveTensors);
+        expect(after.bytesInUse, e.backend).toBe(before.bytesInUse);
+        expect(entry.attributions.map((a) => a.method)).toEqual(['ig', 'gradcam', 'occlusion', 'lime']);
+      }
+      expect(samples).toEqual(copy);
+    } finally {
+      pair.dispose();
+    }
+  }, 180_000);
 });

@@ -2,7 +2,7 @@
 // canvas. Served by `npm run serve` (scripts/serve.mjs): /auralens.js is the browser bundle and
 // /model/ the committed demo model (assets/genre-cnn: model.safetensors + spec.json).
 // The results also go to window.__auralensResult so that a test can compare them with Node.
-import { createEngine, readSafetensors, models, audio, plot, softmax, reshape, noGrad, xai } from '/auralens.js';
+import { createEngine, readSafetensors, models, audio, plot, softmax, reshape, noGrad, tidy, xai } from '/auralens.js';
 
 const { gradCam } = xai;
 
@@ -31,7 +31,7 @@ async function explain({ engine, model, meta, camLayer }, bytes) {
   const lm = audio.logMel(wave, fe);
   const [, M, F] = lm.shape;
   const x = reshape(lm, [1, 1, M, F]);
-  const probsT = noGrad(() => softmax(model.call(x), -1));
+  const probsT = noGrad(() => tidy(() => softmax(model.call(x), -1)));
   const probabilities = Array.from(await probsT.read());
   const predicted = probabilities.indexOf(Math.max(...probabilities));
   const cam = await gradCam(model, x, { target: [predicted], layer: camLayer });
@@ -49,8 +49,12 @@ async function draw(r) {
   canvas.width = img.width;
   canvas.height = img.height;
   canvas.getContext('2d').drawImage(img, 0, 0);
-  const rows = r.probabilities.map((p, i) => ({ p, i })).sort((a, b) => b.p - a.p).slice(0, 5);
-  document.getElementById('probs').innerHTML = '<tr><th>genre</th><th>probability</th></tr>' + rows.map(({ p, i }) => `<tr><td>${r.classes[i]}</td><td>${p.toFixed(3)}</td></tr>`).join('');
+  const rows = r.probabilities
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => b.p - a.p)
+    .slice(0, 5);
+  document.getElementById('probs').innerHTML =
+    '<tr><th>genre</th><th>probability</th></tr>' + rows.map(({ p, i }) => `<tr><td>${r.classes[i]}</td><td>${p.toFixed(3)}</td></tr>`).join('');
 }
 
 const ready = setup().then(

@@ -1,7 +1,20 @@
 /** `auralens explain`: explain a WAV, a folder or a manifest (or one shard of it) into a report folder. */
 import { resolve } from 'node:path';
 import { createEngine } from '../engine/index.js';
-import { CLIP_METHODS, type ClipMethod, type ClipSettings, DEFAULT_CLIP_SETTINGS, clipId, collectSources, decodeSource, loadModel, parseShard, resolveTarget, runExplainJob, shardOf } from '../report/index.js';
+import {
+  CLIP_METHODS,
+  type ClipMethod,
+  type ClipSettings,
+  DEFAULT_CLIP_SETTINGS,
+  clipId,
+  collectSources,
+  decodeSource,
+  loadModel,
+  parseShard,
+  resolveTarget,
+  runExplainJob,
+  shardOf,
+} from '../report/index.js';
 import { type CliIo, UsageError } from './errors.js';
 import { startBar } from './progress.js';
 
@@ -15,14 +28,19 @@ export interface ExplainArgs {
   shard?: string;
   maxSeconds: string;
   steps: string;
+  limeSamples: string;
   title?: string;
 }
 
 /** Parses --methods (comma-separated) against the methods this build has. */
 export function parseMethods(text: string): ClipMethod[] {
-  const ms = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const ms = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (ms.length === 0) throw new UsageError(`--methods must list at least one of ${CLIP_METHODS.join(', ')}`);
-  for (const m of ms) if (!(CLIP_METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method '${m}'; available: ${CLIP_METHODS.join(', ')}`);
+  for (const m of ms)
+    if (!(CLIP_METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method '${m}'; available: ${CLIP_METHODS.join(', ')}`);
   return [...new Set(ms)] as ClipMethod[];
 }
 
@@ -34,7 +52,8 @@ export function parseBackend(text: string): 'cpu' | 'webgpu' | 'auto' {
 
 function positive(text: string, name: string, integer: boolean): number {
   const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) throw new UsageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))
+    throw new UsageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
   return v;
 }
 
@@ -44,12 +63,13 @@ export async function explainCommand(input: string, a: ExplainArgs, io: CliIo): 
   const shard = a.shard ? parseShard(a.shard) : undefined;
   const maxSeconds = positive(a.maxSeconds, '--max-seconds', false);
   const steps = positive(a.steps, '--steps', true);
+  const limeSamples = positive(a.limeSamples, '--lime-samples', true);
   const all = await collectSources(input);
   const sources = shard ? shardOf(all, shard.k, shard.n) : all;
   const engine = await createEngine({ backend });
   try {
     const loaded = await loadModel(engine, a.model, a.arch);
-    const settings: ClipSettings = { ...DEFAULT_CLIP_SETTINGS, methods, target: a.target, igSteps: steps };
+    const settings: ClipSettings = { ...DEFAULT_CLIP_SETTINGS, methods, target: a.target, igSteps: steps, limeSamples };
     // Check --target once up front (a class name or index), so a typo fails before any work.
     if (a.target !== 'predicted') resolveTarget(a.target, loaded.meta.classes, 0);
     const sr = loaded.meta.frontEnd.sampleRate;
@@ -60,10 +80,18 @@ export async function explainCommand(input: string, a: ExplainArgs, io: CliIo): 
       ids.add(id);
       return { id, source: s.source, label: s.label, load: () => decodeSource(s, sr, maxSeconds) };
     });
-    io.out(`auralens explain: ${clips.length} clip(s)${shard ? ` (shard ${shard.k}/${shard.n} of ${all.length})` : ''} on the ${engine.backend} backend; methods ${methods.join(', ')}`);
+    io.out(
+      `auralens explain: ${clips.length} clip(s)${shard ? ` (shard ${shard.k}/${shard.n} of ${all.length})` : ''} on the ${engine.backend} backend; methods ${methods.join(', ')}`,
+    );
     const bar = startBar(io, 'explain', clips.length);
     const { report, index } = await runExplainJob({
-      engine, model: loaded, clips, settings, outDir: a.out, title: a.title, shard,
+      engine,
+      model: loaded,
+      clips,
+      settings,
+      outDir: a.out,
+      title: a.title,
+      shard,
       onProgress: ({ done, stage }) => bar.update(done, stage),
       onSkip: (s) => io.err(`auralens: skipped ${s.source}: ${s.reason}`),
     }).finally(() => bar.stop());

@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { mergeReports } from '../report/index.js';
 import { type CliIo, EXIT_OK, EXIT_USER, reportError } from './errors.js';
 import { explainCommand } from './explain.js';
+import { evaluateCommand, tcavCommand } from './studies.js';
 import { trainCommand } from './train.js';
 
 const defaultIo: CliIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
@@ -27,7 +28,8 @@ function program(io: CliIo, result: { code: number }): Command {
     .argument('<input>', 'a .wav file, a folder (recursive) or a manifest.jsonl ({"path", "label"?} per line)')
     .requiredOption('--model <weights>', 'weights (.safetensors, PyTorch names)')
     .option('--arch <arch>', 'genre-cnn, digit-cnn or a spec .json (default: spec.json beside the weights)', 'genre-cnn')
-    .option('--methods <list>', 'comma-separated: ig, gradcam, occlusion, saliency', 'ig,gradcam,occlusion')
+    .option('--methods <list>', 'comma-separated: ig, gradcam, occlusion, saliency, lime', 'ig,gradcam,occlusion,lime')
+    .option('--lime-samples <n>', 'LIME perturbations per clip', '200')
     .option('--target <class>', "'predicted', a class name or index", 'predicted')
     .option('--out <dir>', 'report folder', 'report')
     .option('--shard <k/n>', 'process only shard k of n (1-based) of the sorted inputs')
@@ -50,6 +52,36 @@ function program(io: CliIo, result: { code: number }): Command {
     .option(...backend)
     .action(async (o) => {
       result.code = await trainCommand(o, io);
+    });
+  p.command('evaluate')
+    .description('score attribution methods with Quantus-style metrics on clips; adds a table and ranking heatmap to the report')
+    .argument('<input>', 'a folder of .wav files or a manifest.jsonl (clips are cropped to the shortest)')
+    .requiredOption('--model <weights>', 'weights (.safetensors)')
+    .option('--arch <arch>', 'genre-cnn, digit-cnn or a spec .json', 'genre-cnn')
+    .option('--methods <list>', 'comma-separated: ig, gradcam, saliency, occlusion', 'ig,gradcam,saliency')
+    .option(
+      '--metrics <list>',
+      'comma-separated metric names (faithfulnessCorrelation, avgSensitivity, sparseness, randomLogit, …)',
+      'faithfulnessCorrelation,avgSensitivity,sparseness,randomLogit',
+    )
+    .option('--out <dir>', 'report folder (the section is added to an existing report)', 'report')
+    .option(...backend)
+    .action(async (input: string, o) => {
+      result.code = await evaluateCommand(input, o, io);
+    });
+  p.command('tcav')
+    .description('test concepts with TCAV; adds the chart and table to the report')
+    .requiredOption('--model <weights>', 'weights (.safetensors)')
+    .option('--arch <arch>', 'genre-cnn, digit-cnn or a spec .json', 'genre-cnn')
+    .requiredOption('--concepts <dir>', 'a folder with one folder of .wav files per concept')
+    .requiredOption('--randoms <dir>', 'a folder with ≥ 2 folders of random .wav files (10+ recommended)')
+    .requiredOption('--inputs <dir>', 'clips of the target class')
+    .requiredOption('--target <class>', 'the class (name or index)')
+    .option('--layers <list>', 'comma-separated layer names', 'conv3,fc1')
+    .option('--out <dir>', 'report folder (the section is added to an existing report)', 'report')
+    .option(...backend)
+    .action(async (o) => {
+      result.code = await tcavCommand(o, io);
     });
   p.command('merge')
     .description('merge report folders (shards of one job) into one report, identical to a single run')

@@ -49,7 +49,10 @@ async function folderData(dir: string, duration: number): Promise<{ clips: Float
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
     throw new UsageError(`--data must be 'synth' or a folder of class folders; cannot read '${dir}'`);
   });
-  const classes = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const classes = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   if (classes.length < 2) throw new UsageError(`--data ${dir} must hold one folder of .wav files per class (at least two)`);
   const clips: Float32Array[] = [];
   const labels: number[] = [];
@@ -87,22 +90,54 @@ export async function trainCommand(a: TrainArgs, io: CliIo): Promise<number> {
   const engine = await createEngine({ backend: parseBackend(a.backend) });
   try {
     const len = Math.round(duration * FRONT_END.sampleRate);
-    const mk = (ids: number[]) => ({ x: features(engine, ids.map((i) => data.clips[i]!), len), y: engine.tensor(Int32Array.from(ids.map((i) => data.labels[i]!)), [ids.length], 'int32') });
+    const mk = (ids: number[]) => ({
+      x: features(
+        engine,
+        ids.map((i) => data.clips[i]!),
+        len,
+      ),
+      y: engine.tensor(Int32Array.from(ids.map((i) => data.labels[i]!)), [ids.length], 'int32'),
+    });
     const train = mk(trainIdx);
     const val = mk(valIdx);
-    const archOptions = { nMels: FRONT_END.nMels, nClasses: data.classes.length, channels: [width, 2 * width, 4 * width], bottleneck: 8 * width, dropout: 0.3, seed };
+    const archOptions = {
+      nMels: FRONT_END.nMels,
+      nClasses: data.classes.length,
+      channels: [width, 2 * width, 4 * width],
+      bottleneck: 8 * width,
+      dropout: 0.3,
+      seed,
+    };
     const net = genreCNN(engine, archOptions);
     const opt = new Adam(net, { lr: 3e-3 });
-    io.out(`auralens train: ${trainIdx.length} training / ${valIdx.length} held-out clips, ${data.classes.length} classes, ${epochs} epochs on ${engine.backend}`);
+    io.out(
+      `auralens train: ${trainIdx.length} training / ${valIdx.length} held-out clips, ${data.classes.length} classes, ${epochs} epochs on ${engine.backend}`,
+    );
     const bar = startBar(io, 'train', epochs);
-    const history = await fit(net, train, { epochs, batchSize: 32, seed, optimizer: opt, validation: val, onProgress: (p) => bar.update(p.epoch, `held-out ${(100 * (p.valAccuracy ?? 0)).toFixed(1)} %`) }).finally(() => bar.stop());
+    const history = await fit(net, train, {
+      epochs,
+      batchSize: 32,
+      seed,
+      optimizer: opt,
+      validation: val,
+      onProgress: (p) => bar.update(p.epoch, `held-out ${(100 * (p.valAccuracy ?? 0)).toFixed(1)} %`),
+    }).finally(() => bar.stop());
     opt.dispose();
     net.eval();
     const acc = noGrad(() => tidy(() => mean(cast(equal(cast(argmax(net.call(val.x), 1), 'float32'), cast(val.y, 'float32')), 'float32'))));
     const accuracy = await acc.item();
     await mkdir(a.out, { recursive: true });
     await writeFile(join(a.out, 'model.safetensors'), await saveCheckpoint(net));
-    const meta = { arch: 'genre-cnn', archOptions, spec: genreCNNSpec(archOptions), classes: data.classes, frontEnd: FRONT_END, clip: { duration, sampleRate: FRONT_END.sampleRate }, training: { command: 'auralens train', data: a.data, seed, epochs, history }, accuracy: { heldOut: accuracy, heldOutClips: valIdx.length } };
+    const meta = {
+      arch: 'genre-cnn',
+      archOptions,
+      spec: genreCNNSpec(archOptions),
+      classes: data.classes,
+      frontEnd: FRONT_END,
+      clip: { duration, sampleRate: FRONT_END.sampleRate },
+      training: { command: 'auralens train', data: a.data, seed, epochs, history },
+      accuracy: { heldOut: accuracy, heldOutClips: valIdx.length },
+    };
     await writeFile(join(a.out, 'spec.json'), JSON.stringify(meta, null, 2) + '\n');
     io.out(`held-out accuracy ${(100 * accuracy).toFixed(1)} %; wrote ${resolve(a.out, 'model.safetensors')} and spec.json`);
     return 0;

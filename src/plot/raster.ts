@@ -60,7 +60,10 @@ export interface RegionOutline {
 type Values = Float32Array | Float64Array | readonly number[];
 
 function checkDims(rows: unknown, cols: unknown, where: string): [number, number] {
-  for (const [v, n] of [[rows, 'rows'], [cols, 'cols']] as const) {
+  for (const [v, n] of [
+    [rows, 'rows'],
+    [cols, 'cols'],
+  ] as const) {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`${where}: ${n} must be a positive integer, got ${JSON.stringify(v)}`);
   }
   return [rows as number, cols as number];
@@ -112,8 +115,12 @@ function editDistance(a: string, b: string): number {
 
 /** The [lo, hi] a colormap spans for these values: explicit bounds win; 'redblue' centres on 0. */
 function valueRange(v: Values, cmap: ColormapName, min: unknown, max: unknown, where: string, prefix = ''): [number, number] {
-  for (const [x, n] of [[min, 'min'], [max, 'max']] as const) {
-    if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x))) throw new ValueError(`${where}: ${prefix}${n} must be a finite number, got ${JSON.stringify(x)}`);
+  for (const [x, n] of [
+    [min, 'min'],
+    [max, 'max'],
+  ] as const) {
+    if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x)))
+      throw new ValueError(`${where}: ${prefix}${n} must be a finite number, got ${JSON.stringify(x)}`);
   }
   let lo = Infinity;
   let hi = -Infinity;
@@ -202,14 +209,19 @@ export function heatmapPng(values: Values, rows: number, cols: number, options: 
  */
 export function overlayPng(background: Values, overlay: Values | null, rows: number, cols: number, options: OverlayOptions = {}): Uint8Array {
   const where = 'overlayPng';
-  checkKeys(options, ['backgroundColormap', 'colormap', 'alpha', 'alphaByMagnitude', 'min', 'max', 'backgroundMin', 'backgroundMax', 'regions', 'scale', 'flipY'], where);
+  checkKeys(
+    options,
+    ['backgroundColormap', 'colormap', 'alpha', 'alphaByMagnitude', 'min', 'max', 'backgroundMin', 'backgroundMax', 'regions', 'scale', 'flipY'],
+    where,
+  );
   [rows, cols] = checkDims(rows, cols, where);
   const bg = checkValues(background, rows, cols, 'background', where);
   const ov = overlay === null ? null : checkValues(overlay, rows, cols, 'overlay', where);
   const bgMap = checkColormap(options.backgroundColormap ?? 'grey', where);
   const ovMap = checkColormap(options.colormap ?? 'redblue', where);
   const alpha = options.alpha ?? 0.6;
-  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw new ValueError(`${where}: alpha must be a number in [0, 1], got ${JSON.stringify(alpha)}`);
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1))
+    throw new ValueError(`${where}: alpha must be a number in [0, 1], got ${JSON.stringify(alpha)}`);
   const byMag = options.alphaByMagnitude ?? true;
   const g = geometry(rows, cols, options, where);
   const [blo, bhi] = valueRange(bg, bgMap, options.backgroundMin, options.backgroundMax, where, 'background');
@@ -259,7 +271,8 @@ function drawOutlines(out: Uint8Array, g: Geometry, regions: RegionOutline, wher
     if (w[i] !== null && !Number.isFinite(w[i])) throw new ValueError(`${where}: regions.weights[${i}] must be a finite number or null, got ${w[i]}`);
   }
   const thickness = regions.thickness ?? 1;
-  if (!Number.isInteger(thickness) || thickness < 1 || thickness > 8) throw new ValueError(`${where}: regions.thickness must be an integer in [1, 8], got ${JSON.stringify(thickness)}`);
+  if (!Number.isInteger(thickness) || thickness < 1 || thickness > 8)
+    throw new ValueError(`${where}: regions.thickness must be an integer in [1, 8], got ${JSON.stringify(thickness)}`);
   let m = 0;
   for (const x of w) if (x !== null) m = Math.max(m, Math.abs(x));
   const lut = colormapLut('redblue');
@@ -272,7 +285,12 @@ function drawOutlines(out: Uint8Array, g: Geometry, regions: RegionOutline, wher
       // A pixel is on the outline when a pixel within `thickness` has another label (or is off the picture).
       let edge = false;
       for (let d = 1; d <= thickness && !edge; d++) {
-        for (const [dy, dx] of [[-d, 0], [d, 0], [0, -d], [0, d]] as const) {
+        for (const [dy, dx] of [
+          [-d, 0],
+          [d, 0],
+          [0, -d],
+          [0, d],
+        ] as const) {
           const y = py + dy;
           const x = px + dx;
           if (y < 0 || x < 0 || y >= g.height || x >= g.width || labels[cellOf(g, y, x)] !== lab) {
@@ -283,7 +301,7 @@ function drawOutlines(out: Uint8Array, g: Geometry, regions: RegionOutline, wher
       }
       if (!edge) continue;
       // Saturated ends of the diverging map, so even a small weight is visibly red or blue.
-      const t = m === 0 ? 0.5 : 0.5 + 0.5 * (0.4 + 0.6 * Math.abs(wt) / m) * Math.sign(wt);
+      const t = m === 0 ? 0.5 : 0.5 + 0.5 * (0.4 + (0.6 * Math.abs(wt)) / m) * Math.sign(wt);
       const k = Math.round(t * 255) * 3;
       const o = (py * g.width + px) * 3;
       out[o] = lut[k]!;

@@ -51,9 +51,11 @@ export function escapeXml(s: string): string {
 const fmtNum = (x: number): string => (Math.abs(x) >= 100 || Number.isInteger(x) ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toFixed(2));
 
 function checkBar(b: Bar, where: string): void {
-  if (b === null || typeof b !== 'object' || typeof b.label !== 'string') throw new ValueError(`${where}: each bar must be { label: string, value: number, error?, significant? }`);
+  if (b === null || typeof b !== 'object' || typeof b.label !== 'string')
+    throw new ValueError(`${where}: each bar must be { label: string, value: number, error?, significant? }`);
   if (!Number.isFinite(b.value)) throw new ValueError(`${where}: bar '${b.label}' value must be a finite number, got ${b.value}`);
-  if (b.error !== undefined && !(Number.isFinite(b.error) && b.error >= 0)) throw new ValueError(`${where}: bar '${b.label}' error must be a finite number ≥ 0, got ${b.error}`);
+  if (b.error !== undefined && !(Number.isFinite(b.error) && b.error >= 0))
+    throw new ValueError(`${where}: bar '${b.label}' error must be a finite number ≥ 0, got ${b.error}`);
 }
 
 function niceStep(span: number): number {
@@ -107,7 +109,8 @@ export function barChartSvg(options: BarChartOptions): string {
     parts.push(`<line x1='${left}' x2='${left + pw}' y1='${y(v).toFixed(1)}' y2='${y(v).toFixed(1)}' stroke='#e5e5e5'/>`);
     parts.push(`<text x='${left - 6}' y='${(y(v) + 4).toFixed(1)}' text-anchor='end' font-size='11' ${FONT}>${fmtNum(v)}</text>`);
   }
-  if (options.yLabel) parts.push(`<text transform='translate(16 ${top + ph / 2}) rotate(-90)' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(options.yLabel)}</text>`);
+  if (options.yLabel)
+    parts.push(`<text transform='translate(16 ${top + ph / 2}) rotate(-90)' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(options.yLabel)}</text>`);
   const gw = pw / groups.length;
   groups.forEach((g, gi) => {
     const n = Math.max(1, g.bars.length);
@@ -119,35 +122,54 @@ export function barChartSvg(options: BarChartOptions): string {
       const faded = b.significant === false ? " fill-opacity='0.35'" : '';
       const yv = y(b.value);
       const y0 = y(0);
-      parts.push(`<rect x='${(x + 1).toFixed(1)}' y='${Math.min(yv, y0).toFixed(1)}' width='${(bw - 2).toFixed(1)}' height='${Math.abs(y0 - yv).toFixed(1)}' fill='${colour}'${faded}><title>${escapeXml(`${g.label} ${b.label}: ${b.value}${b.error !== undefined ? ` ± ${b.error}` : ''}`)}</title></rect>`);
+      parts.push(
+        `<rect x='${(x + 1).toFixed(1)}' y='${Math.min(yv, y0).toFixed(1)}' width='${(bw - 2).toFixed(1)}' height='${Math.abs(y0 - yv).toFixed(1)}' fill='${colour}'${faded}><title>${escapeXml(`${g.label} ${b.label}: ${b.value}${b.error !== undefined ? ` ± ${b.error}` : ''}`)}</title></rect>`,
+      );
       const cx = x + bw / 2;
       let markY = Math.min(yv, y0);
       if (b.error !== undefined && b.error > 0) {
         const ya = y(b.value + b.error);
         const yb = y(b.value - b.error);
-        parts.push(`<path d='M${cx.toFixed(1)} ${ya.toFixed(1)}V${yb.toFixed(1)}M${(cx - bw / 6).toFixed(1)} ${ya.toFixed(1)}H${(cx + bw / 6).toFixed(1)}M${(cx - bw / 6).toFixed(1)} ${yb.toFixed(1)}H${(cx + bw / 6).toFixed(1)}' stroke='#222' stroke-width='1.2'/>`);
+        parts.push(
+          `<path d='M${cx.toFixed(1)} ${ya.toFixed(1)}V${yb.toFixed(1)}M${(cx - bw / 6).toFixed(1)} ${ya.toFixed(1)}H${(cx + bw / 6).toFixed(1)}M${(cx - bw / 6).toFixed(1)} ${yb.toFixed(1)}H${(cx + bw / 6).toFixed(1)}' stroke='#222' stroke-width='1.2'/>`,
+        );
         markY = Math.min(markY, ya);
       }
-      if (b.significant === true) parts.push(`<text class='significant' x='${cx.toFixed(1)}' y='${(markY - 4).toFixed(1)}' text-anchor='middle' font-size='14' ${FONT}>*</text>`);
+      if (b.significant === true)
+        parts.push(`<text class='significant' x='${cx.toFixed(1)}' y='${(markY - 4).toFixed(1)}' text-anchor='middle' font-size='14' ${FONT}>*</text>`);
     });
-    if (g.label) parts.push(`<text x='${(left + gi * gw + gw / 2).toFixed(1)}' y='${top + ph + 18}' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(g.label)}</text>`);
+    if (g.label)
+      parts.push(
+        `<text x='${(left + gi * gw + gw / 2).toFixed(1)}' y='${top + ph + 18}' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(g.label)}</text>`,
+      );
   });
   if (!groups.some((g) => g.label)) {
     // Ungrouped: the bar labels go under the bars.
     const g = groups[0]!;
     const bw = (gw * 0.8) / g.bars.length;
-    g.bars.forEach((b, bi) => parts.push(`<text x='${(left + gw * 0.1 + bi * bw + bw / 2).toFixed(1)}' y='${top + ph + 18}' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(b.label)}</text>`));
+    g.bars.forEach((b, bi) =>
+      parts.push(
+        `<text x='${(left + gw * 0.1 + bi * bw + bw / 2).toFixed(1)}' y='${top + ph + 18}' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(b.label)}</text>`,
+      ),
+    );
   }
   if (options.reference) {
     const ry = y(options.reference.value).toFixed(1);
     parts.push(`<line x1='${left}' x2='${left + pw}' y1='${ry}' y2='${ry}' stroke='#555' stroke-dasharray='5 4'/>`);
-    if (options.reference.label) parts.push(`<text x='${left + pw - 4}' y='${Number(ry) - 4}' text-anchor='end' font-size='11' fill='#555' ${FONT}>${escapeXml(options.reference.label)}</text>`);
+    if (options.reference.label)
+      parts.push(
+        `<text x='${left + pw - 4}' y='${Number(ry) - 4}' text-anchor='end' font-size='11' fill='#555' ${FONT}>${escapeXml(options.reference.label)}</text>`,
+      );
   }
-  parts.push(`<line x1='${left}' x2='${left}' y1='${top}' y2='${top + ph}' stroke='#222'/><line x1='${left}' x2='${left + pw}' y1='${y(Math.max(lo, 0)).toFixed(1)}' y2='${y(Math.max(lo, 0)).toFixed(1)}' stroke='#222'/>`);
+  parts.push(
+    `<line x1='${left}' x2='${left}' y1='${top}' y2='${top + ph}' stroke='#222'/><line x1='${left}' x2='${left + pw}' y1='${y(Math.max(lo, 0)).toFixed(1)}' y2='${y(Math.max(lo, 0)).toFixed(1)}' stroke='#222'/>`,
+  );
   if (seriesNames.length > 1 && groups.some((g) => g.label)) {
     seriesNames.forEach((s, i) => {
       const ly = top + 8 + i * 18;
-      parts.push(`<rect x='${W - right + 12}' y='${ly}' width='12' height='12' fill='${PALETTE[i % PALETTE.length]}'/><text x='${W - right + 30}' y='${ly + 10}' font-size='12' ${FONT}>${escapeXml(s)}</text>`);
+      parts.push(
+        `<rect x='${W - right + 12}' y='${ly}' width='12' height='12' fill='${PALETTE[i % PALETTE.length]}'/><text x='${W - right + 30}' y='${ly + 10}' font-size='12' ${FONT}>${escapeXml(s)}</text>`,
+      );
     });
   }
   if (all.some((b) => b.significant !== undefined)) {
@@ -177,16 +199,24 @@ export interface HeatmapSvgOptions {
  * A labelled matrix as an SVG heatmap (e.g. methods × metrics ranks or scores): matrix[r][c] is
  * drawn in row r (rowLabels[r]) and column c (colLabels[c]); NaN cells are grey and say 'n/a'.
  */
-export function heatmapSvg(matrix: readonly (readonly number[])[], rowLabels: readonly string[], colLabels: readonly string[], options: HeatmapSvgOptions = {}): string {
+export function heatmapSvg(
+  matrix: readonly (readonly number[])[],
+  rowLabels: readonly string[],
+  colLabels: readonly string[],
+  options: HeatmapSvgOptions = {},
+): string {
   const where = 'heatmapSvg';
   if (!Array.isArray(matrix) || matrix.length === 0) throw new ValueError(`${where}: matrix must be a non-empty array of rows`);
-  if (!Array.isArray(rowLabels) || rowLabels.length !== matrix.length) throw new ShapeError(`${where}: rowLabels has ${rowLabels?.length} labels, expected one per matrix row (${matrix.length})`);
+  if (!Array.isArray(rowLabels) || rowLabels.length !== matrix.length)
+    throw new ShapeError(`${where}: rowLabels has ${rowLabels?.length} labels, expected one per matrix row (${matrix.length})`);
   const nc = colLabels?.length ?? 0;
   if (!Array.isArray(colLabels) || nc === 0) throw new ValueError(`${where}: colLabels must be a non-empty array`);
   matrix.forEach((row, r) => {
-    if (!Array.isArray(row) || row.length !== nc) throw new ShapeError(`${where}: matrix row ${r} has ${row?.length} values, expected ${nc} (one per column label)`);
+    if (!Array.isArray(row) || row.length !== nc)
+      throw new ShapeError(`${where}: matrix row ${r} has ${row?.length} values, expected ${nc} (one per column label)`);
     row.forEach((v, c) => {
-      if (typeof v !== 'number' || v === Infinity || v === -Infinity) throw new ValueError(`${where}: matrix[${r}][${c}] must be a finite number or NaN, got ${v}`);
+      if (typeof v !== 'number' || v === Infinity || v === -Infinity)
+        throw new ValueError(`${where}: matrix[${r}][${c}] must be a finite number or NaN, got ${v}`);
     });
   });
   const cmap = checkColormap(options.colormap ?? 'viridis', where);
@@ -202,11 +232,18 @@ export function heatmapSvg(matrix: readonly (readonly number[])[], rowLabels: re
   const top = (options.title ? 40 : 12) + 28;
   const W = Math.ceil(left + nc * cw + 12);
   const H = Math.ceil(top + matrix.length * ch + 12);
-  const parts = [`<svg xmlns='http://www.w3.org/2000/svg' width='${W}' height='${H}' viewBox='0 0 ${W} ${H}'>`, `<rect width='${W}' height='${H}' fill='white'/>`];
+  const parts = [
+    `<svg xmlns='http://www.w3.org/2000/svg' width='${W}' height='${H}' viewBox='0 0 ${W} ${H}'>`,
+    `<rect width='${W}' height='${H}' fill='white'/>`,
+  ];
   if (options.title) parts.push(`<text x='${W / 2}' y='24' text-anchor='middle' font-size='16' ${FONT}>${escapeXml(options.title)}</text>`);
-  colLabels.forEach((c, j) => parts.push(`<text x='${(left + j * cw + cw / 2).toFixed(1)}' y='${top - 8}' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(c)}</text>`));
+  colLabels.forEach((c, j) =>
+    parts.push(`<text x='${(left + j * cw + cw / 2).toFixed(1)}' y='${top - 8}' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(c)}</text>`),
+  );
   matrix.forEach((row, i) => {
-    parts.push(`<text x='${left - 8}' y='${(top + i * ch + ch / 2 + 4).toFixed(1)}' text-anchor='end' font-size='12' ${FONT}>${escapeXml(rowLabels[i]!)}</text>`);
+    parts.push(
+      `<text x='${left - 8}' y='${(top + i * ch + ch / 2 + 4).toFixed(1)}' text-anchor='end' font-size='12' ${FONT}>${escapeXml(rowLabels[i]!)}</text>`,
+    );
     (row as readonly number[]).forEach((v: number, j: number) => {
       const nan = Number.isNaN(v);
       const t = hi === lo ? 0.5 : (v - lo) / (hi - lo);
@@ -214,10 +251,14 @@ export function heatmapSvg(matrix: readonly (readonly number[])[], rowLabels: re
       const fill = nan ? '#cccccc' : rgbHex(rgb);
       const x = left + j * cw;
       const yy = top + i * ch;
-      parts.push(`<rect x='${x}' y='${yy}' width='${cw}' height='${ch}' fill='${fill}' stroke='white'><title>${escapeXml(`${rowLabels[i]} × ${colLabels[j]}: ${nan ? 'n/a' : v}`)}</title></rect>`);
+      parts.push(
+        `<rect x='${x}' y='${yy}' width='${cw}' height='${ch}' fill='${fill}' stroke='white'><title>${escapeXml(`${rowLabels[i]} × ${colLabels[j]}: ${nan ? 'n/a' : v}`)}</title></rect>`,
+      );
       if (annotate) {
         const dark = nan || 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140;
-        parts.push(`<text x='${x + cw / 2}' y='${yy + ch / 2 + 4}' text-anchor='middle' font-size='12' fill='${dark ? '#000' : '#fff'}' ${FONT}>${nan ? 'n/a' : v.toFixed(digits)}</text>`);
+        parts.push(
+          `<text x='${x + cw / 2}' y='${yy + ch / 2 + 4}' text-anchor='middle' font-size='12' fill='${dark ? '#000' : '#fff'}' ${FONT}>${nan ? 'n/a' : v.toFixed(digits)}</text>`,
+        );
       }
     });
   });

@@ -14,7 +14,8 @@ export interface SvgToPngOptions {
 export function svgToPng(svg: string, options: SvgToPngOptions = {}): Uint8Array {
   if (typeof svg !== 'string' || !svg.includes('<svg')) throw new ValueError('svgToPng: svg must be an SVG document string');
   const w = options.width;
-  if (w !== undefined && !(Number.isInteger(w) && w >= 1 && w <= 8192)) throw new ValueError(`svgToPng: width must be an integer in [1, 8192] pixels, got ${JSON.stringify(w)}`);
+  if (w !== undefined && !(Number.isInteger(w) && w >= 1 && w <= 8192))
+    throw new ValueError(`svgToPng: width must be an integer in [1, 8192] pixels, got ${JSON.stringify(w)}`);
   const r = new Resvg(svg, { fitTo: w === undefined ? { mode: 'original' } : { mode: 'width', value: w }, font: { loadSystemFonts: true } });
   return new Uint8Array(r.render().asPng());
 }

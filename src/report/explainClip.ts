@@ -8,15 +8,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Engine, noGrad, reshape, softmax, type Tensor, ValueError } from '../engine/index.js';
+import { type Engine, noGrad, reshape, softmax, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { encodeWav, logMel, maskToAudio } from '../audio/index.js';
-import { gradCam, integratedGradients, occlusion, saliency } from '../xai/index.js';
+import { combine, componentAudio, componentOverlayPng, gradCam, hpss, integratedGradients, lime, occlusion, saliency, temporalSegments } from '../xai/index.js';
 import { overlayPng, heatmapPng } from '../plot/index.js';
 import type { LoadedModel } from './loadModel.js';
 import type { ClipAttribution, ClipAudio, ClipEntry } from './model.js';
 
-/** Attribution methods explainClip runs (LIME joins when its branch lands). */
-export const CLIP_METHODS = ['ig', 'gradcam', 'occlusion', 'saliency'] as const;
+/** Attribution methods explainClip runs. */
+export const CLIP_METHODS = ['ig', 'gradcam', 'occlusion', 'saliency', 'lime'] as const;
 export type ClipMethod = (typeof CLIP_METHODS)[number];
 
 /** Options that change a clip's numbers (recorded in the report's settings). */
@@ -31,15 +31,20 @@ export interface ClipSettings {
   occlusionStride: [number, number];
   /** Pixel scale of the PNGs. */
   pngScale: number;
+  /** LIME: perturbations (the unperturbed row included) and temporal segments (× harmonic/percussive sources). */
+  limeSamples: number;
+  limeSegments: number;
 }
 
 export const DEFAULT_CLIP_SETTINGS: ClipSettings = {
-  methods: ['ig', 'gradcam', 'occlusion'],
+  methods: ['ig', 'gradcam', 'occlusion', 'lime'],
   target: 'predicted',
   igSteps: 32,
   occlusionWindow: [16, 16],
   occlusionStride: [8, 8],
   pngScale: 2,
+  limeSamples: 200,
+  limeSegments: 5,
 };
 
 /** A decoded clip at the model's sample rate. */
@@ -58,6 +63,78 @@ export function resolveTarget(target: string, classes: readonly string[], predic
   const k = Number(target);
   if (Number.isInteger(k) && k >= 0 && k < classes.length) return k;
   throw new ValueError(`--target must be 'predicted', a class name (${classes.join(', ')}) or an index in [0, ${classes.length - 1}], got '${target}'`);
+}
+
+/**
+ * LIME as audioLIME does it: the clip split into harmonic / percussive sources × temporal
+ * segments (waveform components), thousands of recompositions run through the front end and the
+ * CNN in batched passes, a weighted linear surrogate; the picture outlines the components by
+ * weight and the WAVs play the top 3 components alone and everything else.
+ */
+async function explainLime(
+  model: LoadedModel['module'],
+  meta: LoadedModel['meta'],
+  wave: Tensor,
+  target: number,
+  settings: ClipSettings,
+  outDir: string,
+  dirRel: string,
+  attributions: ClipAttribution[],
+  audio: ClipAudio[],
+): Promise<void> {
+  const sr = meta.frontEnd.sampleRate;
+  const fromWave = (w: Tensor): Tensor => {
+    const m = logMel(w, meta.frontEnd);
+    return model.call(reshape(m, [w.shape[0]!, 1, m.shape[1]!, m.shape[2]!]));
+  };
+  const sources = hpss(wave, { frontEnd: meta.frontEnd });
+  const segments = temporalSegments(wave, { n: settings.limeSegments, frontEnd: meta.frontEnd });
+  const factorization = combine(sources, segments);
+  try {
+    const ex = await lime(fromWave, wave, {
+      factorization,
+      target,
+      numSamples: settings.limeSamples,
+      seed: 0,
+      numFeatures: Math.min(5, factorization.names.length),
+    });
+    const overlay = `${dirRel}/lime.png`;
+    await writeFile(join(outDir, overlay), await componentOverlayPng(ex, { frontEnd: meta.frontEnd, image: { scale: settings.pngScale } }));
+    const wavs = await componentAudio(ex, { topK: 3, sampleRate: sr });
+    const top = `${dirRel}/lime-top.wav`;
+    const rest = `${dirRel}/lime-rest.wav`;
+    await writeFile(join(outDir, top), wavs.top);
+    await writeFile(join(outDir, rest), wavs.rest);
+    audio.push({
+      kind: 'lime-top',
+      file: top,
+      caption: `LIME: the top ${wavs.components.length} components alone (${wavs.components.map((c) => c.name).join('; ')})`,
+    });
+    audio.push({ kind: 'lime-rest', file: rest, caption: 'LIME: everything but the top components' });
+    const w = Array.from(ex.weights);
+    const best = ex.components[0];
+    const frames = Math.floor(wave.shape[1]! / ((meta.frontEnd.hop as number | undefined) ?? 160)) + 1;
+    attributions.push({
+      method: 'lime',
+      overlay,
+      sum: w.reduce((a, b) => a + b, 0),
+      maxAbs: Math.max(...w.map(Math.abs)),
+      peak: best
+        ? { band: Math.floor(((best.span.f0 + best.span.f1) / 2) * meta.frontEnd.nMels), frame: Math.floor(((best.span.t0 + best.span.t1) / 2) * frames) }
+        : { band: 0, frame: 0 },
+      extra: {
+        score: ex.score,
+        localPred: ex.localPred,
+        intercept: ex.intercept,
+        numSamples: ex.numSamples,
+        components: ex.components.map((c) => ({ name: c.name, weight: c.weight })),
+      },
+    });
+  } finally {
+    factorization.dispose();
+    segments.dispose();
+    sources.dispose();
+  }
 }
 
 /** Largest positive value's (row, col) in a row-major [rows × cols] map. */
@@ -104,7 +181,7 @@ export async function explainClip(engine: Engine, loaded: LoadedModel, clip: Cli
   const [, M, F] = lm.shape as [number, number, number];
   const x = reshape(lm, [1, 1, M, F]);
   lm.dispose();
-  const probsT = noGrad(() => softmax(model.call(x), -1));
+  const probsT = noGrad(() => tidy(() => softmax(model.call(x), -1)));
   const probabilities = Array.from((await probsT.read()) as Float32Array);
   probsT.dispose();
   const predicted = probabilities.indexOf(Math.max(...probabilities));
@@ -131,9 +208,19 @@ export async function explainClip(engine: Engine, loaded: LoadedModel, clip: Cli
       let mx = 0;
       for (const v of attr) mx = Math.max(mx, v);
       if (mx > 0) {
-        const mask = engine.tensor(attr.map((v) => v / mx), [M, F]);
-        const masked = maskToAudio(reshape(wave, [clip.samples.length]), mask, { sampleRate: sr, nFft: meta.frontEnd.nFft as number | undefined, hop: meta.frontEnd.hop as number | undefined, nMels: M });
+        const mask = engine.tensor(
+          attr.map((v) => v / mx),
+          [M, F],
+        );
+        const flat = reshape(wave, [clip.samples.length]);
+        const masked = maskToAudio(flat, mask, {
+          sampleRate: sr,
+          nFft: meta.frontEnd.nFft as number | undefined,
+          hop: meta.frontEnd.hop as number | undefined,
+          nMels: M,
+        });
         mask.dispose();
+        flat.dispose();
         const samples = await readAndDispose(masked);
         const file = `${dirRel}/gradcam-masked.wav`;
         await writeFile(join(outDir, file), encodeWav(samples, sr));
@@ -144,6 +231,9 @@ export async function explainClip(engine: Engine, loaded: LoadedModel, clip: Cli
       attr = await readAndDispose(await occlusion(model, x, { target: [target], window: w, strides: [1, ...settings.occlusionStride] }));
       extra.window = w.slice(1);
       extra.stride = settings.occlusionStride;
+    } else if (method === 'lime') {
+      await explainLime(model, meta, wave, target, settings, outDir, dirRel, attributions, audio);
+      continue;
     } else if (method === 'saliency') {
       attr = await readAndDispose(await saliency(model, x, { target: [target] }));
     } else {
@@ -156,7 +246,10 @@ export async function explainClip(engine: Engine, loaded: LoadedModel, clip: Cli
       maxAbs = Math.max(maxAbs, Math.abs(v));
     }
     const overlay = `${dirRel}/${method}.png`;
-    await writeFile(join(outDir, overlay), overlayPng(logmel, attr, M, F, { scale: settings.pngScale, backgroundColormap: 'grey', ...overlayRange(attr, logmel) }));
+    await writeFile(
+      join(outDir, overlay),
+      overlayPng(logmel, attr, M, F, { scale: settings.pngScale, backgroundColormap: 'grey', ...overlayRange(attr, logmel) }),
+    );
     attributions.push({ method, overlay, sum, maxAbs, peak: peakOf(attr, F), ...(Object.keys(extra).length ? { extra } : {}) });
   }
   x.dispose();

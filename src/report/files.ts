@@ -52,7 +52,8 @@ export async function readReport(dir: string): Promise<ReportData> {
   } catch {
     throw new ValueError(`${join(dir, 'report.json')} is not valid JSON`);
   }
-  if (r.version !== REPORT_VERSION || !Array.isArray(r.clips)) throw new ValueError(`${join(dir, 'report.json')} is not an auralens report (version ${REPORT_VERSION})`);
+  if (r.version !== REPORT_VERSION || !Array.isArray(r.clips))
+    throw new ValueError(`${join(dir, 'report.json')} is not an auralens report (version ${REPORT_VERSION})`);
   return r;
 }
 
@@ -89,7 +90,8 @@ export async function mergeReports(dirs: readonly string[], outDir: string): Pro
       return s.k;
     });
     const missing = Array.from({ length: n! }, (_, i) => i + 1).filter((k) => !ks.includes(k));
-    if (missing.length || new Set(ks).size !== ks.length) throw new ValueError(`merge: expected shards 1..${n} once each, got ${ks.join(', ')}${missing.length ? ` (missing ${missing.join(', ')})` : ''}`);
+    if (missing.length || new Set(ks).size !== ks.length)
+      throw new ValueError(`merge: expected shards 1..${n} once each, got ${ks.join(', ')}${missing.length ? ` (missing ${missing.join(', ')})` : ''}`);
   }
   const ids = new Map<string, string>();
   const sections = new Map<string, ReportData['sections'][number]>();
@@ -107,7 +109,8 @@ export async function mergeReports(dirs: readonly string[], outDir: string): Pro
   await mkdir(outDir, { recursive: true });
   for (const [i, r] of reports.entries()) {
     for (const c of r.clips) await cp(join(dirs[i]!, 'clips', c.id), join(outDir, 'clips', c.id), { recursive: true });
-    for (const s of r.sections) await cp(join(dirs[i]!, 'sections', s.id), join(outDir, 'sections', s.id), { recursive: true, force: true }).catch(() => undefined);
+    for (const s of r.sections)
+      await cp(join(dirs[i]!, 'sections', s.id), join(outDir, 'sections', s.id), { recursive: true, force: true }).catch(() => undefined);
   }
   const merged: ReportData = { ...first, clips: reports.flatMap((r) => r.clips), skipped: reports.flatMap((r) => r.skipped), sections: [...sections.values()] };
   return writeReport(outDir, merged);

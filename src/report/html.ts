@@ -6,7 +6,8 @@
 import { escapeXml as esc } from '../plot/index.js';
 import type { ReportData, SectionTable } from './model.js';
 
-const num = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number(v.toPrecision(4)).toString()) : v === null || v === undefined ? '' : String(v));
+const num = (v: unknown): string =>
+  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number(v.toPrecision(4)).toString()) : v === null || v === undefined ? '' : String(v);
 
 function table(t: SectionTable): string {
   const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('');
@@ -26,26 +27,40 @@ export function renderHtml(report: ReportData): string {
   const out: string[] = [];
   out.push(`<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(report.title)}</title><style>${STYLE}</style></head><body>`);
   out.push(`<h1>${esc(report.title)}</h1>`);
-  out.push(`<p>Model: <b>${esc(m.arch)}</b> (${esc(m.weights)}), ${m.classes.length} classes: ${esc(m.classes.join(', '))}` +
-    `${m.heldOutAccuracy !== undefined ? `; held-out accuracy ${(100 * m.heldOutAccuracy).toFixed(1)} %` : ''}. ` +
-    `Front end: ${esc(Object.entries(m.frontEnd).map(([k, v]) => `${k} ${String(v)}`).join(', '))}. Methods: ${esc(report.methods.join(', '))}. ` +
-    `Overlays: red = evidence for the target class, blue = against; low frequencies at the bottom. All numbers are in <a href="report.json">report.json</a>.</p>`);
+  out.push(
+    `<p>Model: <b>${esc(m.arch)}</b> (${esc(m.weights)}), ${m.classes.length} classes: ${esc(m.classes.join(', '))}` +
+      `${m.heldOutAccuracy !== undefined ? `; held-out accuracy ${(100 * m.heldOutAccuracy).toFixed(1)} %` : ''}. ` +
+      `Front end: ${esc(
+        Object.entries(m.frontEnd)
+          .map(([k, v]) => `${k} ${String(v)}`)
+          .join(', '),
+      )}. Methods: ${esc(report.methods.join(', '))}. ` +
+      `Overlays: red = evidence for the target class, blue = against; low frequencies at the bottom. All numbers are in <a href="report.json">report.json</a>.</p>`,
+  );
   if (report.clips.length) {
     out.push('<h2>Clips</h2>');
-    out.push(table({
-      columns: ['clip', 'label', 'predicted', 'p(predicted)', 'explained target'],
-      rows: report.clips.map((c) => [c.id, c.label ?? '', c.predicted, Math.max(...c.probabilities), c.target]),
-    }));
+    out.push(
+      table({
+        columns: ['clip', 'label', 'predicted', 'p(predicted)', 'explained target'],
+        rows: report.clips.map((c) => [c.id, c.label ?? '', c.predicted, Math.max(...c.probabilities), c.target]),
+      }),
+    );
   }
   for (const c of report.clips) {
     out.push(`<div class="clip" id="clip-${esc(c.id)}"><h3>${esc(c.id)} <small>(${esc(c.source)}, ${c.duration.toFixed(2)} s)</small></h3>`);
     out.push(`<p>Predicted <b>${esc(c.predicted)}</b>${c.label ? `, label ${esc(c.label)}` : ''}; explaining <b>${esc(c.target)}</b>.</p>`);
     out.push(`<figure><img src="${esc(c.logmel)}" alt="log-mel of ${esc(c.id)}"><figcaption>log-mel [${c.shape.join(' × ')}]</figcaption></figure>`);
     for (const a of c.attributions) {
-      out.push(`<figure><img src="${esc(a.overlay)}" alt="${esc(a.method)} overlay of ${esc(c.id)}"><figcaption>${esc(a.method)}: peak at band ${a.peak.band}, frame ${a.peak.frame}</figcaption></figure>`);
+      out.push(
+        `<figure><img src="${esc(a.overlay)}" alt="${esc(a.method)} overlay of ${esc(c.id)}"><figcaption>${esc(a.method)}: peak at band ${a.peak.band}, frame ${a.peak.frame}</figcaption></figure>`,
+      );
     }
     if (c.audio.length) {
-      out.push('<div class="audio">' + c.audio.map((w) => `<div>${esc(w.caption)}<br><audio controls preload="none" src="${esc(w.file)}"></audio></div>`).join('') + '</div>');
+      out.push(
+        '<div class="audio">' +
+          c.audio.map((w) => `<div>${esc(w.caption)}<br><audio controls preload="none" src="${esc(w.file)}"></audio></div>`).join('') +
+          '</div>',
+      );
     }
     out.push('</div>');
   }

@@ -55,7 +55,13 @@ export async function runExplainJob(o: ExplainJobOptions): Promise<{ report: Rep
   const report: ReportData = {
     version: REPORT_VERSION,
     title: o.title ?? 'auralens report',
-    model: { arch: m.arch, classes: m.classes, frontEnd: m.frontEnd, ...(m.heldOutAccuracy !== undefined ? { heldOutAccuracy: m.heldOutAccuracy } : {}), weights: m.weights },
+    model: {
+      arch: m.arch,
+      classes: m.classes,
+      frontEnd: m.frontEnd,
+      ...(m.heldOutAccuracy !== undefined ? { heldOutAccuracy: m.heldOutAccuracy } : {}),
+      weights: m.weights,
+    },
     methods: [...o.settings.methods],
     settings: { ...o.settings, methods: undefined },
     clips,

@@ -49,7 +49,10 @@ async function readJson(path: string, what: string): Promise<Record<string, unkn
 }
 
 async function exists(path: string): Promise<boolean> {
-  return readFile(path).then(() => true, () => false);
+  return readFile(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Resolves the description of a model from --arch and the weights' folder. */

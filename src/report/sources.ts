@@ -74,7 +74,10 @@ export function shardOf<T>(sources: readonly T[], k: number, n: number): T[] {
 
 /** A clip id from its display path: the path without '.wav', with anything but [A-Za-z0-9_.-] as '_'. */
 export function clipId(source: string): string {
-  return source.replace(/\.wav$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^\.+/, '_');
+  return source
+    .replace(/\.wav$/i, '')
+    .replace(/[^A-Za-z0-9_.-]+/g, '_')
+    .replace(/^\.+/, '_');
 }
 
 /** Reads and decodes a source to mono at sampleRate (Hz), at most maxSeconds long. Throws on a corrupt file. */
