@@ -38,12 +38,8 @@ describe('examples', () => {
     if (!existsSync(join(root, 'dist', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' });
   }, 180_000);
 
-  it('demo.mjs trains and prints saliency maps', () => {
-    const out = runExample('demo');
-    expect(out).toContain('auralens demo on the cpu backend');
-    expect(numberIn(out, /training accuracy: ([\d.]+) %/)).toBeGreaterThan(90);
-    expect(out).toContain('saliency for class 1');
-  });
+  // examples/demo.mjs (npm run demo) writes the report: test/report.test.ts runs it and checks
+  // that every file the page references exists and decodes.
 
   it('engine.mjs: tensors, ops, tidy, memory and autograd', () => {
     const out = runExample('engine');
