@@ -137,7 +137,7 @@ export function oneOf<T extends string | number | boolean>(v: unknown, allowed: 
 /** A boolean; `undefined` gives `dflt`. */
 export function checkBoolean(v: unknown, name: string, fname: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new ValueError(`${fname}: ${name} must be true or false, got ${describeValue(v)}`);
+  if (typeof v !== 'boolean') throw new ValueError(`${fname}: ${name} must be a boolean (true or false), got ${describeValue(v)}`);
   return v;
 }
 
