@@ -38,8 +38,13 @@ describe('examples', () => {
     if (!existsSync(join(root, 'dist', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' });
   }, 180_000);
 
-  // examples/demo.mjs (npm run demo) writes the report: test/report.test.ts runs it and checks
-  // that every file the page references exists and decodes.
+  it('demo.mjs explains clips with the committed genre CNN and writes a report', () => {
+    const out = runExample('demo');
+    expect(out).toContain('auralens demo on the cpu backend');
+    expect(numberIn(out, /model held-out accuracy ([\d.]+) %/)).toBeGreaterThanOrEqual(90);
+    expect(out).toContain('metal-synthetic: predicted metal');
+    expect(out).toMatch(/open .*index\.html/);
+  });
 
   it('engine.mjs: tensors, ops, tidy, memory and autograd', () => {
     const out = runExample('engine');
