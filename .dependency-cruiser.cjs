@@ -59,7 +59,12 @@ module.exports = {
       to: { path: '^src/engine/', pathNot: '^src/engine/(index|ops/index)\\.ts$' },
     },
     ...['nn', 'data', 'optim'].map((d) =>
-      noImport(`${d}-imports-only-the-engine`, 'nn, data and optim build only on the engine.', [d], [...['nn', 'data', 'optim'].filter((o) => o !== d), ...above1]),
+      noImport(
+        `${d}-imports-only-the-engine`,
+        'nn, data and optim build only on the engine.',
+        [d],
+        [...['nn', 'data', 'optim'].filter((o) => o !== d), ...above1],
+      ),
     ),
     noImport('floor2-not-upward', 'xai, audio, models and train never import the floors above them.', floor2, [...floor3, 'report', 'cli']),
     noImport('floor3-not-upward', 'concepts and metrics never import report or cli.', floor3, ['report', 'cli']),

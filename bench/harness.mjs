@@ -59,8 +59,17 @@ export async function runSuite(name, cases, opts = {}) {
 export async function topKernels(engine, fn, label, n = 5) {
   if (typeof engine?.profile !== 'function') return null;
   const p = await engine.profile(fn);
-  const top = p.kernels.slice(0, n).map((k) => ({ family: k.family, dispatches: k.dispatches, totalMs: +k.totalMs.toFixed(2), meanMs: +k.meanMs.toFixed(3), share: +k.share.toFixed(3) }));
-  console.log(`  top kernels of ${label} (${p.method}, ${p.dispatches} dispatches, ${p.totalMs.toFixed(1)} ms): ` + top.map((k) => `${k.family} ${(100 * k.share).toFixed(0)} %`).join(', '));
+  const top = p.kernels.slice(0, n).map((k) => ({
+    family: k.family,
+    dispatches: k.dispatches,
+    totalMs: +k.totalMs.toFixed(2),
+    meanMs: +k.meanMs.toFixed(3),
+    share: +k.share.toFixed(3),
+  }));
+  console.log(
+    `  top kernels of ${label} (${p.method}, ${p.dispatches} dispatches, ${p.totalMs.toFixed(1)} ms): ` +
+      top.map((k) => `${k.family} ${(100 * k.share).toFixed(0)} %`).join(', '),
+  );
   return top;
 }
 
@@ -108,7 +117,13 @@ export async function runInterleaved(name, cases, opts = {}) {
   }
   console.table(rows.map(({ topKernels: _t, roundsMs: _r, ...r }) => r));
   mkdirSync(resultsDir, { recursive: true });
-  const out = { suite: name, date: new Date().toISOString(), baseline: opts.baseline ?? null, context: { interleaved: `${rounds} rounds, round-robin`, ...(opts.context ?? {}) }, results: rows };
+  const out = {
+    suite: name,
+    date: new Date().toISOString(),
+    baseline: opts.baseline ?? null,
+    context: { interleaved: `${rounds} rounds, round-robin`, ...(opts.context ?? {}) },
+    results: rows,
+  };
   writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(out, null, 2));
   return out;
 }

@@ -10,7 +10,9 @@ process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = join(here, 'suites');
 const wanted = process.argv.slice(2).map((a) => (a === '--peers' ? 'peers' : a));
-const suites = readdirSync(dir).filter((f) => f.endsWith('.mjs')).filter((f) => !wanted.length || wanted.includes(f.replace(/\.mjs$/, '')));
+const suites = readdirSync(dir)
+  .filter((f) => f.endsWith('.mjs'))
+  .filter((f) => !wanted.length || wanted.includes(f.replace(/\.mjs$/, '')));
 const since = new Date();
 const lib = await import('../dist/index.js');
 const ceiling = await measureCeiling(lib);

@@ -46,12 +46,35 @@ function rowsOf(file) {
       continue;
     }
     if (file.suite === 'peers') {
-      out.push({ suite: 'peers', name: r.name, workload: r.workload, backend: 'webgpu', ms: r.auralensMs, gflops: r.gflop ? fix(r.gflop / (r.auralensMs / 1000), 3) : null, peer: r.peer, peerMs: r[`${r.peer}Ms`], agreement: r.agreement, vsTfjs: r.ratio, scaled: r.scaled, top: r.topKernels ?? null });
+      out.push({
+        suite: 'peers',
+        name: r.name,
+        workload: r.workload,
+        backend: 'webgpu',
+        ms: r.auralensMs,
+        gflops: r.gflop ? fix(r.gflop / (r.auralensMs / 1000), 3) : null,
+        peer: r.peer,
+        peerMs: r[`${r.peer}Ms`],
+        agreement: r.agreement,
+        vsTfjs: r.ratio,
+        scaled: r.scaled,
+        top: r.topKernels ?? null,
+      });
       continue;
     }
     const backend = r.backend ?? (/\bcpu\b/.test(r.name) ? 'cpu' : /webgpu/.test(r.name) ? 'webgpu' : null);
     const workload = r.workload ?? r.name.replace(/\s*\((?:[^()]|\([^()]*\))*\)\s*$/, '');
-    out.push({ suite: file.suite, name: r.name, workload, backend, ms: r.ms, gflops: r.gflops ?? null, scaled: !!(r.scaled || r.scaledFrom), top: r.topKernels ?? null, ratioToBaseline: r.ratioToBaseline ?? null });
+    out.push({
+      suite: file.suite,
+      name: r.name,
+      workload,
+      backend,
+      ms: r.ms,
+      gflops: r.gflops ?? null,
+      scaled: !!(r.scaled || r.scaledFrom),
+      top: r.topKernels ?? null,
+      ratioToBaseline: r.ratioToBaseline ?? null,
+    });
   }
   return out;
 }
@@ -87,9 +110,19 @@ export function writeSummary(o) {
   }
   const remoteDir = join(o.dir, 'remote');
   const remote = existsSync(remoteDir)
-    ? readdirSync(remoteDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(remoteDir, f), 'utf8')))
+    ? readdirSync(remoteDir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => JSON.parse(readFileSync(join(remoteDir, f), 'utf8')))
     : [];
-  const summary = { date: new Date().toISOString(), suites: o.suites, ceiling: o.ceiling, notes: o.notes ?? [], keyRatios: keyRatios(rows), rows, remote };
+  const summary = {
+    date: new Date().toISOString(),
+    suites: o.suites,
+    ceiling: o.ceiling,
+    notes: o.notes ?? [],
+    keyRatios: keyRatios(rows),
+    rows,
+    remote,
+  };
   writeFileSync(join(o.dir, 'summary.json'), JSON.stringify(summary, null, 2));
   writeFileSync(join(o.dir, 'summary.md'), markdown(summary));
   return summary;
@@ -101,26 +134,39 @@ function keyRatios(rows) {
   const out = [];
   const fwd = gpu((r) => r.workload === 'genre CNN forward, batch 64' && r.suite !== 'layers-genre-train-vs-forward');
   const rr = gpu((r) => r.suite === 'layers-genre-train-vs-forward' && r.workload === 'genre CNN forward+backward, batch 64');
-  if (rr?.ratioToBaseline) out.push({ what: 'genre CNN training step (forward + backward, train-mode BatchNorm) ÷ forward, batch 64 (round-robin)', value: rr.ratioToBaseline, target: '<= 3' });
+  if (rr?.ratioToBaseline)
+    out.push({
+      what: 'genre CNN training step (forward + backward, train-mode BatchNorm) ÷ forward, batch 64 (round-robin)',
+      value: rr.ratioToBaseline,
+      target: '<= 3',
+    });
   for (const layer of ['conv2', 'conv3']) {
     for (const pass of ['input gradient', 'weight gradient']) {
       const b = gpu((r) => r.suite === `layers-conv-passes-${layer}` && r.name.startsWith(`${layer} ${pass}`));
-      if (b?.ratioToBaseline) out.push({ what: `${layer} ${pass} GFLOP/s ÷ its forward's (round-robin)`, value: fix(1 / b.ratioToBaseline), target: '>= 0.7' });
+      if (b?.ratioToBaseline)
+        out.push({ what: `${layer} ${pass} GFLOP/s ÷ its forward's (round-robin)`, value: fix(1 / b.ratioToBaseline), target: '>= 0.7' });
     }
   }
-  if (fwd?.vsMatmul) out.push({ what: 'genre CNN forward GFLOP/s ÷ same-run 1024³ matmul', value: fwd.vsMatmul, target: '>= 0.8 (issue 13 point 3)' });
-  for (const r of rows.filter((x) => x.suite === 'peers' && x.vsTfjs)) out.push({ what: `${r.name}: ${r.peer} ms ÷ auralens ms`, value: r.vsTfjs, target: '>= 2.5' });
+  if (fwd?.vsMatmul)
+    out.push({ what: 'genre CNN forward GFLOP/s ÷ same-run 1024³ matmul', value: fwd.vsMatmul, target: '>= 0.8 (issue 13 point 3)' });
+  for (const r of rows.filter((x) => x.suite === 'peers' && x.vsTfjs))
+    out.push({ what: `${r.name}: ${r.peer} ms ÷ auralens ms`, value: r.vsTfjs, target: '>= 2.5' });
   return out;
 }
 
-const cell = (v, suffix = '') => (v === null || v === undefined ? '—' : `${typeof v === 'number' ? v.toLocaleString('en-US') : v}${suffix}`);
+const cell = (v, suffix = '') =>
+  v === null || v === undefined ? '—' : `${typeof v === 'number' ? v.toLocaleString('en-US') : v}${suffix}`;
 
 function markdown(s) {
   const L = [];
   L.push('# auralens bench summary', '');
   L.push(`Written by \`npm run bench\` on ${s.date} (suites: ${s.suites.join(', ')}). Ratios are within this one run;`);
   L.push('absolute times drift with the machine. Rows marked * were timed on a prefix of the workload and scaled.', '');
-  if (s.ceiling) L.push(`Same-run ceiling: ${s.ceiling.name} ${s.ceiling.ms} ms = **${s.ceiling.gflops} GFLOP/s** on ${s.ceiling.adapter ?? 'the default adapter'}.`, '');
+  if (s.ceiling)
+    L.push(
+      `Same-run ceiling: ${s.ceiling.name} ${s.ceiling.ms} ms = **${s.ceiling.gflops} GFLOP/s** on ${s.ceiling.adapter ?? 'the default adapter'}.`,
+      '',
+    );
   else L.push('No WebGPU adapter in this run: no matmul ceiling, CPU rows only.', '');
   for (const n of s.notes) L.push(`- ${n}`);
   if (s.notes.length) L.push('');
@@ -129,27 +175,37 @@ function markdown(s) {
     for (const k of s.keyRatios) L.push(`| ${k.what} | ${k.value} | ${k.target} |`);
     L.push('', '## All rows', '');
   }
-  L.push('| suite | workload | backend | ms | GFLOP/s | ÷ matmul | × CPU | × tfjs | agreement |', '|---|---|---|---:|---:|---:|---:|---:|---:|');
+  L.push(
+    '| suite | workload | backend | ms | GFLOP/s | ÷ matmul | × CPU | × tfjs | agreement |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
+  );
   for (const r of s.rows) {
     if (r.error) {
       L.push(`| ${r.suite} | ${r.name} | ${r.backend ?? '—'} | failed: ${r.error.replace(/\|/g, '/').slice(0, 120)} | | | | | |`);
       continue;
     }
     const tf = r.vsTfjs !== null && r.vsTfjs !== undefined ? `${r.vsTfjs}× (${r.peer}${r.peerMs ? ` ${cell(r.peerMs)} ms` : ''})` : '—';
-    L.push(`| ${r.suite} | ${r.name}${r.scaled ? ' *' : ''} | ${r.backend ?? '—'} | ${cell(r.ms)} | ${cell(r.gflops)} | ${r.vsMatmul !== null && r.vsMatmul !== undefined ? `${Math.round(r.vsMatmul * 100)} %` : '—'} | ${cell(r.vsCpu, '×')} | ${tf} | ${typeof r.agreement === 'number' ? r.agreement.toExponential(1) : cell(r.agreement)} |`);
+    L.push(
+      `| ${r.suite} | ${r.name}${r.scaled ? ' *' : ''} | ${r.backend ?? '—'} | ${cell(r.ms)} | ${cell(r.gflops)} | ${r.vsMatmul !== null && r.vsMatmul !== undefined ? `${Math.round(r.vsMatmul * 100)} %` : '—'} | ${cell(r.vsCpu, '×')} | ${tf} | ${typeof r.agreement === 'number' ? r.agreement.toExponential(1) : cell(r.agreement)} |`,
+    );
   }
   const profiled = s.rows.filter((r) => r.top && r.top.length);
   if (profiled.length) {
     L.push('', '## Top kernels per workload (engine.profile)', '');
     for (const r of profiled) {
-      L.push(`- ${r.name}: ${r.top.map((k) => `${k.family} ${Math.round(k.share * 100)} % (${k.dispatches}×, ${cell(fix(k.totalMs, 1))} ms)`).join('; ')}`);
+      L.push(
+        `- ${r.name}: ${r.top.map((k) => `${k.family} ${Math.round(k.share * 100)} % (${k.dispatches}×, ${cell(fix(k.totalMs, 1))} ms)`).join('; ')}`,
+      );
     }
   }
   L.push('', '## Runs elsewhere', '');
   if (!s.remote.length) L.push('None recorded (bench/results/remote/*.json).');
   for (const r of s.remote) {
     L.push(`- ${r.date ?? ''} ${r.machine ?? ''}: ${r.outcome ?? ''}`);
-    for (const row of r.rows ?? []) L.push(`  - ${row.name}: ${cell(row.ms)} ms${row.gflops ? `, ${row.gflops} GFLOP/s` : ''}${row.vsMatmul ? `, ${Math.round(row.vsMatmul * 100)} % of that run's matmul` : ''}`);
+    for (const row of r.rows ?? [])
+      L.push(
+        `  - ${row.name}: ${cell(row.ms)} ms${row.gflops ? `, ${row.gflops} GFLOP/s` : ''}${row.vsMatmul ? `, ${Math.round(row.vsMatmul * 100)} % of that run's matmul` : ''}`,
+      );
   }
   return L.join('\n') + '\n';
 }

@@ -9,7 +9,18 @@
 // with an AbortSignal.
 // AURALENS_BACKEND=cpu|webgpu|auto picks the backend; AURALENS_EXAMPLE_QUICK=1 trains less.
 import { createEngine, data, nn, fit, noGrad, gather, sum } from '../dist/index.js';
-import { saliency, inputXGradient, integratedGradients, smoothGrad, guidedBackprop, deconvolution, gradCam, guidedGradCam, occlusion, featureAblation } from '../dist/xai/index.js'; // 'auralens/xai' for package users
+import {
+  saliency,
+  inputXGradient,
+  integratedGradients,
+  smoothGrad,
+  guidedBackprop,
+  deconvolution,
+  gradCam,
+  guidedGradCam,
+  occlusion,
+  featureAblation,
+} from '../dist/xai/index.js'; // 'auralens/xai' for package users
 
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';
 const engine = await createEngine({ backend: process.env.AURALENS_BACKEND ?? 'auto' });
@@ -28,7 +39,9 @@ const model = new nn.Sequential(engine, [
 ]);
 const train = data.digitGlyphTensors(engine, { seed: 1, count: quick ? 500 : 1000, size: S });
 const history = await fit(model, train, { epochs: quick ? 3 : 5, batchSize: 50, lr: 3e-3, seed: 0 });
-console.log(`attributions on the ${engine.backend} backend; model trained to ${(100 * history.at(-1).trainAccuracy).toFixed(1)} % training accuracy (eval mode now)`);
+console.log(
+  `attributions on the ${engine.backend} backend; model trained to ${(100 * history.at(-1).trainAccuracy).toFixed(1)} % training accuracy (eval mode now)`,
+);
 train.x.dispose();
 train.y.dispose();
 
@@ -47,12 +60,15 @@ async function summary(name, t, extra = '') {
   const v = await t.read();
   const per = v.length / t.shape[0];
   const sums = [0, 1].map((b) => v.subarray(b * per, (b + 1) * per).reduce((s, a) => s + a, 0));
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const a of v) {
     if (a < lo) lo = a;
     if (a > hi) hi = a;
   }
-  console.log(`${name.padEnd(20)} ${JSON.stringify(t.shape).padEnd(14)} sum per example [${sums.map((s) => s.toFixed(4)).join(', ')}]  min ${lo.toFixed(4)} max ${hi.toFixed(4)}${extra}`);
+  console.log(
+    `${name.padEnd(20)} ${JSON.stringify(t.shape).padEnd(14)} sum per example [${sums.map((s) => s.toFixed(4)).join(', ')}]  min ${lo.toFixed(4)} max ${hi.toFixed(4)}${extra}`,
+  );
   return v;
 }
 
@@ -99,12 +115,13 @@ await summary('occlusion', occ, `  (${reports} progress reports)`);
 const ids = new Int32Array(S * S).map((_, i) => Math.floor(Math.floor(i / S) / 4) * (S / 4) + Math.floor((i % S) / 4));
 const featureMask = engine.tensor(ids, [1, 1, S, S], 'int32');
 const fa = await featureAblation(model, x, { target, featureMask });
-await summary('featureAblation', fa, `  (${S / 4 * (S / 4)} patches)`);
+await summary('featureAblation', fa, `  (${(S / 4) * (S / 4)} patches)`);
 
 // ASCII maps of example 0 (the 3): the input, IG (positive part) and the Grad-CAM map.
 const xv = await x.read();
 const shades = ' .:-=+*#%@';
-const rowOf = (v, r, scale) => Array.from(v.subarray(r * S, r * S + S), (a) => shades[Math.max(0, Math.min(9, Math.floor((a / scale) * 9.99)))]).join('');
+const rowOf = (v, r, scale) =>
+  Array.from(v.subarray(r * S, r * S + S), (a) => shades[Math.max(0, Math.min(9, Math.floor((a / scale) * 9.99)))]).join('');
 const maxOf = (v) => v.subarray(0, S * S).reduce((m, a) => Math.max(m, a), 1e-12);
 console.log(`\nexample 0 (digit ${target[0]}): input | integrated gradients (positive) | Grad-CAM (conv2)`);
 const [mx, mi, mc] = [maxOf(xv), maxOf(igv), maxOf(camv)];
@@ -112,6 +129,7 @@ for (let r = 0; r < S; r++) console.log(`  ${rowOf(xv, r, mx)} | ${rowOf(igv, r,
 
 const checks = await sum(ig).item();
 console.log(`\nIG total ${checks.toFixed(4)}; all 10 methods ran`);
-for (const t of [s, ixg, ig, delta, igTrap, sg, gb, dc, layerMap, map, ggc, occ, fa, featureMask, x, pick, logits, test.x, test.y]) t.dispose();
+for (const t of [s, ixg, ig, delta, igTrap, sg, gb, dc, layerMap, map, ggc, occ, fa, featureMask, x, pick, logits, test.x, test.y])
+  t.dispose();
 model.dispose();
 engine.dispose();

@@ -15,7 +15,13 @@ const engine = await createEngine({ backend: process.env.AURALENS_BACKEND ?? 'au
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';
 const outDir = process.env.AURALENS_DEMO_OUT ?? (quick ? join(tmpdir(), 'auralens-demo-quick') : 'report');
 const small = quick
-  ? { genres: ['metal', 'classical'], igSteps: 8, limeSamples: 60, tcav: { perSet: 4, randomSets: 3, layers: ['fc1'] }, metrics: [{ metric: 'sparseness' }] }
+  ? {
+      genres: ['metal', 'classical'],
+      igSteps: 8,
+      limeSamples: 60,
+      tcav: { perSet: 4, randomSets: 3, layers: ['fc1'] },
+      metrics: [{ metric: 'sparseness' }],
+    }
   : {};
 console.log(`auralens demo on the ${engine.backend} backend: explaining synthetic clips with the committed genre CNN`);
 const { report, index } = await runDemo({

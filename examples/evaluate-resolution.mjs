@@ -122,7 +122,9 @@ async function study(name, train, test) {
       title: `${name}: rank of each method per metric (1 = best)`,
     }),
   );
-  console.log(`${name} (${h}×${w}, validation accuracy ${(100 * acc).toFixed(1)} %, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n${res.toMarkdown()}`);
+  console.log(
+    `${name} (${h}×${w}, validation accuracy ${(100 * acc).toFixed(1)} %, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n${res.toMarkdown()}`,
+  );
   xs.dispose();
   model.dispose();
 }

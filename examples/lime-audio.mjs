@@ -10,7 +10,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine, audio, models, readSafetensors, reshape } from '../dist/index.js';
-import { lime, kernelShap, hpss, temporalSegments, combine, componentAudio, componentOverlayPng, explanationJson } from '../dist/xai/index.js'; // 'auralens/xai' for package users
+import {
+  lime,
+  kernelShap,
+  hpss,
+  temporalSegments,
+  combine,
+  componentAudio,
+  componentOverlayPng,
+  explanationJson,
+} from '../dist/xai/index.js'; // 'auralens/xai' for package users
 
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';
 const outDir = process.argv[2] ?? join('out', 'lime-audio');
@@ -34,7 +43,9 @@ const model = (w) => {
 const sources = hpss(wave, { kernel: 17 });
 const segments = temporalSegments(wave, { n: 5 });
 const factorization = combine(sources, segments);
-console.log(`${factorization.names.length} components on the ${engine.backend} backend: ${factorization.names.slice(0, 3).join('; ')}; ...`);
+console.log(
+  `${factorization.names.length} components on the ${engine.backend} backend: ${factorization.names.slice(0, 3).join('; ')}; ...`,
+);
 
 const numSamples = quick ? 40 : 400;
 const ex = await lime(model, wave, {
@@ -64,7 +75,11 @@ writeFileSync(join(outDir, 'rest.wav'), wavs.rest);
 writeFileSync(join(outDir, 'overlay.png'), await componentOverlayPng(ex));
 writeFileSync(
   join(outDir, 'explanation.json'),
-  JSON.stringify(explanationJson(ex, { classNames: audio.synth.GENRES, songInfo: { clip: 'synth rock, seed 4', seconds: duration } }), null, 2),
+  JSON.stringify(
+    explanationJson(ex, { classNames: audio.synth.GENRES, songInfo: { clip: 'synth rock, seed 4', seconds: duration } }),
+    null,
+    2,
+  ),
 );
 console.log(`wrote ${join(outDir, 'top3.wav')}, rest.wav, overlay.png, explanation.json`);
 

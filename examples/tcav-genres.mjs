@@ -33,11 +33,17 @@ const history = await fit(model, { x, y }, { epochs: quick ? 8 : 10, batchSize: 
 model.eval();
 x.dispose();
 y.dispose();
-console.log(`tcav-genres on the ${engine.backend} backend; genre CNN trained to ${(100 * history.at(-1).trainAccuracy).toFixed(1)} % training accuracy`);
+console.log(
+  `tcav-genres on the ${engine.backend} backend; genre CNN trained to ${(100 * history.at(-1).trainAccuracy).toFixed(1)} % training accuracy`,
+);
 
 // ---- Concept sets, random sets, and the clips of each genre to explain ---------------------------
-const conceptSets = Object.fromEntries(CONCEPTS.map((c) => [c, features(synthConceptClips(c, { count: PER_SET, seed: 10, duration: DURATION }))]));
-const randoms = Array.from({ length: RANDOM_SETS }, (_, r) => features(randomConceptClips({ count: PER_SET, seed: 100 + r, duration: DURATION })));
+const conceptSets = Object.fromEntries(
+  CONCEPTS.map((c) => [c, features(synthConceptClips(c, { count: PER_SET, seed: 10, duration: DURATION }))]),
+);
+const randoms = Array.from({ length: RANDOM_SETS }, (_, r) =>
+  features(randomConceptClips({ count: PER_SET, seed: 100 + r, duration: DURATION })),
+);
 const held = synthGenreDataset({ perGenre: quick ? 3 : 8, seed: 2, duration: DURATION });
 const targets = GENRES.map((_, g) => g);
 const inputs = targets.map((g) => features(held.clips.filter((_, i) => held.labels[i] === g)));

@@ -9,8 +9,20 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createEngine, data, models, fit, Adam, saveCheckpoint, loadCheckpoint, readSafetensors,
-  noGrad, tidy, argmax, equal, cast, mean,
+  createEngine,
+  data,
+  models,
+  fit,
+  Adam,
+  saveCheckpoint,
+  loadCheckpoint,
+  readSafetensors,
+  noGrad,
+  tidy,
+  argmax,
+  equal,
+  cast,
+  mean,
 } from '../dist/index.js';
 
 const quick = process.env.AURALENS_EXAMPLE_QUICK === '1';
@@ -19,7 +31,9 @@ const SIZE = 16;
 const nTrain = quick ? 300 : 1000;
 const nVal = quick ? 100 : 300;
 const epochs = quick ? 3 : 6;
-console.log(`train-digits on the ${engine.backend} backend: ${nTrain} training / ${nVal} validation glyphs of ${SIZE}×${SIZE}, ${epochs} epochs`);
+console.log(
+  `train-digits on the ${engine.backend} backend: ${nTrain} training / ${nVal} validation glyphs of ${SIZE}×${SIZE}, ${epochs} epochs`,
+);
 
 // Different seeds give different augmentations (position, scale, rotation, stroke, noise).
 const train = data.digitGlyphTensors(engine, { seed: 1, count: nTrain, size: SIZE });
@@ -40,7 +54,12 @@ const spec = {
   ],
 };
 const net = models.fromSpec(engine, spec, { seed: 0 });
-console.log(`model: ${net.numParameters()} parameters in ${net.namedParameters().map(([n]) => n).join(', ')}`);
+console.log(
+  `model: ${net.numParameters()} parameters in ${net
+    .namedParameters()
+    .map(([n]) => n)
+    .join(', ')}`,
+);
 
 const opt = new Adam(net, { lr: 3e-3 });
 const t0 = performance.now();
@@ -51,7 +70,9 @@ const history = await fit(net, train, {
   optimizer: opt,
   validation: val,
   onEpoch: ({ epoch, loss, trainAccuracy, valAccuracy }) =>
-    console.log(`epoch ${epoch}: loss ${loss.toFixed(4)}, train accuracy ${(100 * trainAccuracy).toFixed(1)} %, validation accuracy ${(100 * valAccuracy).toFixed(1)} %`),
+    console.log(
+      `epoch ${epoch}: loss ${loss.toFixed(4)}, train accuracy ${(100 * trainAccuracy).toFixed(1)} %, validation accuracy ${(100 * valAccuracy).toFixed(1)} %`,
+    ),
 });
 opt.dispose();
 console.log(`trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -84,7 +105,9 @@ const before = await evaluate(fresh);
 loadCheckpoint(fresh, bytes);
 const after = await evaluate(fresh);
 const same = after.pred.every((p, i) => p === trained.pred[i]);
-console.log(`fresh model: validation accuracy ${(100 * before.accuracy).toFixed(1)} % before loading, ${(100 * after.accuracy).toFixed(1)} % after (predictions identical to the trained model: ${same})`);
+console.log(
+  `fresh model: validation accuracy ${(100 * before.accuracy).toFixed(1)} % before loading, ${(100 * after.accuracy).toFixed(1)} % after (predictions identical to the trained model: ${same})`,
+);
 console.log(`final validation accuracy: ${(100 * history.at(-1).valAccuracy).toFixed(1)} %`);
 
 for (const t of [train.x, train.y, val.x, val.y]) t.dispose();

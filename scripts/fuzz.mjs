@@ -63,7 +63,8 @@ export function mutate(base, rand, { sizeFields = [] } = {}) {
       b = out;
     } else if (op === 5 && sizeFields.length) {
       const off = sizeFields[int(sizeFields.length)];
-      if (off + 4 <= b.length) new DataView(b.buffer, b.byteOffset).setUint32(off, rand() < 0.5 ? U32[int(U32.length)] : int(2 ** 32), true);
+      if (off + 4 <= b.length)
+        new DataView(b.buffer, b.byteOffset).setUint32(off, rand() < 0.5 ? U32[int(U32.length)] : int(2 ** 32), true);
     } else if (op === 6) {
       const i = int(b.length);
       const len = Math.min(b.length - i, 1 + int(8));
@@ -142,9 +143,17 @@ export function fuzz(lib, { count = 1000, seed = 1 } = {}) {
         stats.decoded++;
       } catch (e) {
         if (!(e instanceof AuralensError)) {
-          stats.failures.push({ format: t.format, index: i, problem: `${e?.constructor?.name ?? typeof e}: ${String(e?.message ?? e).slice(0, 300)}` });
+          stats.failures.push({
+            format: t.format,
+            index: i,
+            problem: `${e?.constructor?.name ?? typeof e}: ${String(e?.message ?? e).slice(0, 300)}`,
+          });
         } else if (e.message.length > MAX_MESSAGE) {
-          stats.failures.push({ format: t.format, index: i, problem: `message of ${e.message.length} characters: ${e.message.slice(0, 200)}…` });
+          stats.failures.push({
+            format: t.format,
+            index: i,
+            problem: `message of ${e.message.length} characters: ${e.message.slice(0, 200)}…`,
+          });
         } else {
           stats.rejected++;
         }
@@ -167,7 +176,9 @@ async function main() {
   const lib = { readSafetensors, decodeWav: audio.decodeWav, encodeWav: audio.encodeWav, AuralensError };
   const t0 = performance.now();
   const s = fuzz(lib, { count, seed });
-  console.log(`fuzz: ${s.cases} mutants (seed ${seed}) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${s.decoded} decoded, ${s.rejected} rejected with a typed error, ${s.failures.length} failures`);
+  console.log(
+    `fuzz: ${s.cases} mutants (seed ${seed}) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${s.decoded} decoded, ${s.rejected} rejected with a typed error, ${s.failures.length} failures`,
+  );
   for (const f of s.failures.slice(0, 20)) console.log(`  ${f.format} #${f.index}: ${f.problem}`);
   process.exit(s.failures.length ? 1 : 0);
 }

@@ -20,7 +20,8 @@ const rowH = h + 40;
 const H = 50 + clips.length * rowH;
 const img = (file, x, y) =>
   `<image x='${x}' y='${y}' width='${w}' height='${h}' href='data:image/png;base64,${readFileSync(join(dir, file)).toString('base64')}'/>`;
-const text = (s, x, y, size = 13) => `<text x='${x}' y='${y}' font-size='${size}' font-family='DejaVu Sans, sans-serif'>${escapeXml(s)}</text>`;
+const text = (s, x, y, size = 13) =>
+  `<text x='${x}' y='${y}' font-size='${size}' font-family='DejaVu Sans, sans-serif'>${escapeXml(s)}</text>`;
 const parts = [
   `<svg xmlns='http://www.w3.org/2000/svg' width='${W}' height='${H}'>`,
   `<rect width='${W}' height='${H}' fill='white'/>`,

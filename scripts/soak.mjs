@@ -43,7 +43,10 @@ if (run('fit')) {
   let batches = 0;
   let lastBeat = performance.now();
   const history = await fit(net, train, {
-    epochs: 1, batchSize: 4, seed: 0, lr: 3e-3,
+    epochs: 1,
+    batchSize: 4,
+    seed: 0,
+    lr: 3e-3,
     onProgress: ({ done, total }) => {
       batches++;
       if (performance.now() - lastBeat > 5000) {
@@ -53,8 +56,14 @@ if (run('fit')) {
     },
   });
   const after = engine.memory();
-  check(batches === count / 4 && Number.isFinite(history[0].loss), `fit: ${count} examples at batch 4 (${batches} steps) in ${secs(t0)}, loss ${history[0].loss.toFixed(3)}, train accuracy ${history[0].trainAccuracy.toFixed(2)}`);
-  check(after.liveTensors === before.liveTensors && after.bytesInUse === before.bytesInUse, `fit: memory flat (live ${before.liveTensors} → ${after.liveTensors}, bytes ${before.bytesInUse} → ${after.bytesInUse})`);
+  check(
+    batches === count / 4 && Number.isFinite(history[0].loss),
+    `fit: ${count} examples at batch 4 (${batches} steps) in ${secs(t0)}, loss ${history[0].loss.toFixed(3)}, train accuracy ${history[0].trainAccuracy.toFixed(2)}`,
+  );
+  check(
+    after.liveTensors === before.liveTensors && after.bytesInUse === before.bytesInUse,
+    `fit: memory flat (live ${before.liveTensors} → ${after.liveTensors}, bytes ${before.bytesInUse} → ${after.bytesInUse})`,
+  );
   net.dispose();
   train.x.dispose();
   train.y.dispose();
@@ -96,7 +105,10 @@ if (run('steps')) {
   const t0 = performance.now();
   await fit(net, train, { epochs: 1, batchSize: 4, seed: 1 });
   const after = engine.memory();
-  check(after.liveTensors === before.liveTensors && after.bytesInUse === before.bytesInUse, `${8000 / scale / 4} more steps in ${secs(t0)}: live tensors ${before.liveTensors} → ${after.liveTensors}, bytes ${before.bytesInUse} → ${after.bytesInUse}`);
+  check(
+    after.liveTensors === before.liveTensors && after.bytesInUse === before.bytesInUse,
+    `${8000 / scale / 4} more steps in ${secs(t0)}: live tensors ${before.liveTensors} → ${after.liveTensors}, bytes ${before.bytesInUse} → ${after.bytesInUse}`,
+  );
   net.dispose();
   train.x.dispose();
   train.y.dispose();

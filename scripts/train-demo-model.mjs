@@ -10,7 +10,22 @@
 // Run after `npm run build`. Deterministic for a given backend and seed.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createEngine, models, audio, fit, Adam, saveCheckpoint, loadCheckpoint, noGrad, tidy, reshape, argmax, equal, cast, mean } from '../dist/index.js';
+import {
+  createEngine,
+  models,
+  audio,
+  fit,
+  Adam,
+  saveCheckpoint,
+  loadCheckpoint,
+  noGrad,
+  tidy,
+  reshape,
+  argmax,
+  equal,
+  cast,
+  mean,
+} from '../dist/index.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -45,7 +45,16 @@ export * from './engine/ops/index.js';
 export * as nn from './nn/index.js';
 export * as models from './models/index.js';
 export { Adam, SGD, type AdamOptions, type SGDOptions } from './optim/index.js';
-export { fit, saveCheckpoint, loadCheckpoint, type FitOptions, type FitProgress, type FitBatchProgress, type FitData, type FitModel } from './train/fit.js';
+export {
+  fit,
+  saveCheckpoint,
+  loadCheckpoint,
+  type FitOptions,
+  type FitProgress,
+  type FitBatchProgress,
+  type FitData,
+  type FitModel,
+} from './train/fit.js';
 export * as audio from './audio/index.js';
 export { AudioDecodeError } from './audio/errors.js';
 export * as xai from './xai/index.js';

@@ -18,7 +18,12 @@ const engines = (): [string, Engine][] => [['cpu', pair.cpu], ...(pair.gpu ? ([[
 describe('frameCentered', () => {
   it.each(['reflect', 'constant'] as const)('%s: equals pad + frame in values and gradients', async (mode) => {
     for (const [name, e] of engines()) {
-      for (const [lead, L, N, hop, p] of [[[2], 301, 40, 16, 20], [[2, 3], 17, 8, 3, 4], [[1], 50, 20, 7, 10], [[3], 9, 6, 2, 8]] as [number[], number, number, number, number][]) {
+      for (const [lead, L, N, hop, p] of [
+        [[2], 301, 40, 16, 20],
+        [[2, 3], 17, 8, 3, 4],
+        [[1], 50, 20, 7, 10],
+        [[3], 9, 6, 2, 8],
+      ] as [number[], number, number, number, number][]) {
         const x = e.tensor(randArray(lead.reduce((a, b) => a * b, 1) * L, L + p), [...lead, L]);
         const nF = Math.floor((L + 2 * p - N) / hop) + 1;
         const w = e.tensor(randArray(lead.reduce((a, b) => a * b, 1) * nF * N, 3 * L), [...lead, nF, N]);

@@ -17,11 +17,22 @@ import { goldenFile, measures } from './helpers/golden.js';
 import { backendOf, gpuBackend } from './helpers/gpu.js';
 import { maxAbsRel, randArray, rng } from './helpers/random.js';
 
-
 const fixture = goldenFile('frontend.safetensors');
-const G = Object.fromEntries(Object.entries(fixture.tensors).map(([k, v]) => [k, { shape: v.shape, data: Float64Array.from(v.data as Float32Array) }]));
-const TOL: Record<string, { max_abs_rel: number; rel_l2: number; primary: 'max_abs_rel' | 'rel_l2' }> = JSON.parse(fixture.metadata.tolerances);
-const P = JSON.parse(fixture.metadata.params) as { sample_rate: number; n_fft: number; hop_length: number; win_length: number; n_mels: number; f_min: number; f_max: number };
+const G = Object.fromEntries(
+  Object.entries(fixture.tensors).map(([k, v]) => [k, { shape: v.shape, data: Float64Array.from(v.data as Float32Array) }]),
+);
+const TOL: Record<string, { max_abs_rel: number; rel_l2: number; primary: 'max_abs_rel' | 'rel_l2' }> = JSON.parse(
+  fixture.metadata.tolerances,
+);
+const P = JSON.parse(fixture.metadata.params) as {
+  sample_rate: number;
+  n_fft: number;
+  hop_length: number;
+  win_length: number;
+  n_mels: number;
+  f_min: number;
+  f_max: number;
+};
 
 const gpuAvailable = (await gpuBackend()) !== null;
 const cpu = await createEngine({ backend: 'cpu' });
@@ -38,9 +49,13 @@ function expectGolden(key: string, got: ArrayLike<number>, where: string): void 
   const tol = TOL[key];
   const m = measures(got, G[key].data);
   const primary = tol.primary;
-  report.push(`${key.padEnd(30)} ${where.padEnd(16)} ${primary} ${m[primary].toExponential(2)} (tol ${tol[primary].toExponential(1)}; other ${primary === 'max_abs_rel' ? `rel_l2 ${m.rel_l2.toExponential(2)}` : `max_abs_rel ${m.max_abs_rel.toExponential(2)}`})`);
+  report.push(
+    `${key.padEnd(30)} ${where.padEnd(16)} ${primary} ${m[primary].toExponential(2)} (tol ${tol[primary].toExponential(1)}; other ${primary === 'max_abs_rel' ? `rel_l2 ${m.rel_l2.toExponential(2)}` : `max_abs_rel ${m.max_abs_rel.toExponential(2)}`})`,
+  );
   expect(m[primary], `${key} on ${where}: ${primary}`).toBeLessThanOrEqual(tol[primary]);
-  expect(m[primary === 'max_abs_rel' ? 'rel_l2' : 'max_abs_rel'], `${key} on ${where}: secondary measure`).toBeLessThanOrEqual(tol[primary === 'max_abs_rel' ? 'rel_l2' : 'max_abs_rel'] * 10);
+  expect(m[primary === 'max_abs_rel' ? 'rel_l2' : 'max_abs_rel'], `${key} on ${where}: secondary measure`).toBeLessThanOrEqual(
+    tol[primary === 'max_abs_rel' ? 'rel_l2' : 'max_abs_rel'] * 10,
+  );
 }
 
 afterAll(() => {
@@ -82,10 +97,12 @@ type Case = { name: string; engine: () => Engine; method: audio.DftMethod };
 const CASES: Case[] = [
   { name: 'cpu/fft', engine: () => cpu, method: 'fft' },
   { name: 'cpu/matmul', engine: () => cpu, method: 'matmul' },
-  ...(gpuAvailable ? [
-    { name: 'webgpu/fft', engine: () => gpu!, method: 'fft' as const },
-    { name: 'webgpu/matmul', engine: () => gpu!, method: 'matmul' as const },
-  ] : []),
+  ...(gpuAvailable
+    ? [
+        { name: 'webgpu/fft', engine: () => gpu!, method: 'fft' as const },
+        { name: 'webgpu/matmul', engine: () => gpu!, method: 'matmul' as const },
+      ]
+    : []),
 ];
 
 describe.each(CASES)('golden front end on $name', ({ name, engine, method }) => {
@@ -120,7 +137,10 @@ describe.each(CASES)('golden front end on $name', ({ name, engine, method }) => 
     const e = engine();
     const x = wave();
     const n = G.log_mel_db.data.length;
-    const w = e.tensor(Float64Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)), G.log_mel_db.shape);
+    const w = e.tensor(
+      Float64Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)),
+      G.log_mel_db.shape,
+    );
     const [g] = grad((t: Tensor) => sum(mul(audio.logMel(t, { ...MEL, method }), w)))(x);
     expectGolden('grad_wave_of_weighted_db_sum', await g.read(), name);
     for (const t of [x, w, g]) t.dispose();
@@ -348,4 +368,3 @@ describe('gradcheck of logMel on the CPU engine (central differences, float64 in
     });
   }
 });
-

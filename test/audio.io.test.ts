@@ -52,7 +52,12 @@ function wav(s: WavSpec): Uint8Array {
   const bits = s.bits ?? 16;
   const rate = s.rate ?? 8000;
   const ba = s.blockAlign ?? (ch * bits) / 8;
-  const chunk = ([id, body, pad = true]: [string, number[], boolean?]) => [...ascii(id), ...u32(body.length), ...body, ...(pad && body.length & 1 ? [0] : [])];
+  const chunk = ([id, body, pad = true]: [string, number[], boolean?]) => [
+    ...ascii(id),
+    ...u32(body.length),
+    ...body,
+    ...(pad && body.length & 1 ? [0] : []),
+  ];
   const fmtBody = [...u16(s.tag ?? 1), ...u16(ch), ...u32(rate), ...u32(rate * ba), ...u16(ba), ...u16(bits), ...(s.fmtExtra ?? [])];
   const fmt = s.noFmt ? [] : [...ascii('fmt '), ...u32(s.fmtSize ?? fmtBody.length), ...fmtBody];
   const data = Array.from(s.data);
@@ -165,19 +170,31 @@ describe('decodeWav: formats', () => {
     const codes = [-32768, -16384, -1, 0, 1, 16383, 32767];
     const d = decodeWav(wav({ bits: 16, rate: 11025, data: le16(codes) }));
     expect(d.sampleRate).toBe(11025);
-    expectClose(d.mono, codes.map((v) => scale(v, 16)), 1e-7);
+    expectClose(
+      d.mono,
+      codes.map((v) => scale(v, 16)),
+      1e-7,
+    );
   });
 
   it('24-bit PCM (plain header)', () => {
     const codes = [-8388608, -4194304, -1, 0, 1, 4194303, 8388607];
     const d = decodeWav(wav({ bits: 24, rate: 44100, data: le24(codes) }));
-    expectClose(d.mono, codes.map((v) => scale(v, 24)), 1e-7);
+    expectClose(
+      d.mono,
+      codes.map((v) => scale(v, 24)),
+      1e-7,
+    );
   });
 
   it('32-bit PCM (plain header)', () => {
     const codes = [-2147483648, -1073741824, -1, 0, 1, 1073741823, 2147483647];
     const d = decodeWav(wav({ bits: 32, data: le32(codes) }));
-    expectClose(d.mono, codes.map((v) => scale(v, 32)), 1e-7);
+    expectClose(
+      d.mono,
+      codes.map((v) => scale(v, 32)),
+      1e-7,
+    );
   });
 
   it('IEEE float 32 and 64, values outside [-1, 1] kept, data at an unaligned offset', () => {
@@ -193,7 +210,11 @@ describe('decodeWav: formats', () => {
   it('WAVE_FORMAT_EXTENSIBLE: PCM 24-bit and float 32 sub-formats', () => {
     const codes = [-8388608, -1, 0, 8388607];
     const a = decodeWav(wav({ tag: 0xfffe, bits: 24, fmtExtra: extensible(1, 24), data: le24(codes) }));
-    expectClose(a.mono, codes.map((v) => scale(v, 24)), 1e-7);
+    expectClose(
+      a.mono,
+      codes.map((v) => scale(v, 24)),
+      1e-7,
+    );
     const b = decodeWav(wav({ tag: 0xfffe, bits: 32, fmtExtra: extensible(3, 32), data: f32([0.5, -0.25]) }));
     expectClose(b.mono, [0.5, -0.25], 0);
   });
@@ -204,11 +225,25 @@ describe('decodeWav: formats', () => {
     const inter = left.flatMap((l, i) => [l, right[i]]);
     const d = decodeWav(wav({ channels: 2, bits: 16, data: le16(inter) }));
     expect(d.channels.length).toBe(2);
-    expectClose(d.channels[0], left.map((v) => scale(v, 16)), 1e-7);
-    expectClose(d.channels[1], right.map((v) => scale(v, 16)), 1e-7);
-    expectClose(d.mono, left.map((l, i) => (scale(l, 16) + scale(right[i], 16)) / 2), 1e-7);
+    expectClose(
+      d.channels[0],
+      left.map((v) => scale(v, 16)),
+      1e-7,
+    );
+    expectClose(
+      d.channels[1],
+      right.map((v) => scale(v, 16)),
+      1e-7,
+    );
+    expectClose(
+      d.mono,
+      left.map((l, i) => (scale(l, 16) + scale(right[i], 16)) / 2),
+      1e-7,
+    );
     // four channels (EXTENSIBLE, 24-bit): mono is the mean of all four
-    const quad = decodeWav(wav({ tag: 0xfffe, channels: 4, bits: 24, fmtExtra: extensible(1, 24), data: le24([4194304, -4194304, 0, 2097152]) }));
+    const quad = decodeWav(
+      wav({ tag: 0xfffe, channels: 4, bits: 24, fmtExtra: extensible(1, 24), data: le24([4194304, -4194304, 0, 2097152]) }),
+    );
     expect(quad.channels.length).toBe(4);
     expectClose(quad.mono, [(scale(4194304, 24) + scale(-4194304, 24) + scale(2097152, 24)) / 4], 1e-7);
   });
@@ -227,12 +262,26 @@ describe('decodeWav: formats', () => {
 
   it('IMA ADPCM and MS ADPCM blocks', () => {
     // IMA, mono, blockAlign 8: header (predictor 1000, step index 0) + 4 bytes of zero nibbles = 9 samples.
-    const ima = decodeWav(wav({ tag: 0x11, bits: 4, blockAlign: 8, fmtExtra: [...u16(2), ...u16(9)], data: [...u16(1000), 0, 0, 0, 0, 0, 0] }));
+    const ima = decodeWav(
+      wav({ tag: 0x11, bits: 4, blockAlign: 8, fmtExtra: [...u16(2), ...u16(9)], data: [...u16(1000), 0, 0, 0, 0, 0, 0] }),
+    );
     expect(ima.mono.length).toBe(9);
     expectClose(ima.mono, new Array(9).fill(1000 / 32768), 1e-7);
     // MS ADPCM, mono, blockAlign 9: predictor 0 (coefs 256, 0), delta 16, samples 1000, 500, 2 bytes of zero nibbles.
-    const ms = decodeWav(wav({ tag: 2, bits: 4, blockAlign: 9, fmtExtra: [...u16(4), ...u16(6), ...u16(0)], data: [0, ...u16(16), ...u16(1000), ...u16(500), 0, 0] }));
-    expectClose(ms.mono, [500, 1000, 1000, 1000, 1000, 1000].map((v) => v / 32768), 1e-7);
+    const ms = decodeWav(
+      wav({
+        tag: 2,
+        bits: 4,
+        blockAlign: 9,
+        fmtExtra: [...u16(4), ...u16(6), ...u16(0)],
+        data: [0, ...u16(16), ...u16(1000), ...u16(500), 0, 0],
+      }),
+    );
+    expectClose(
+      ms.mono,
+      [500, 1000, 1000, 1000, 1000, 1000].map((v) => v / 32768),
+      1e-7,
+    );
   });
 
   it('accepts an ArrayBuffer and a Node Buffer at an odd byte offset (float data realigned)', () => {
@@ -245,9 +294,16 @@ describe('decodeWav: formats', () => {
 
   it('skips unknown chunks (padded or not), stops at the data chunk, drops a partial last frame', () => {
     const data = le16([100, 200, 300]);
-    const before: [string, number[], boolean?][] = [['JUNK', [1, 2, 3]], ['bext', [9, 9, 9], false]];
+    const before: [string, number[], boolean?][] = [
+      ['JUNK', [1, 2, 3]],
+      ['bext', [9, 9, 9], false],
+    ];
     const d = decodeWav(wav({ before, after: [['LIST', ascii('INFOISFT')]], data: [...data, 7] }));
-    expectClose(d.mono, [100, 200, 300].map((v) => scale(v, 16)), 1e-7);
+    expectClose(
+      d.mono,
+      [100, 200, 300].map((v) => scale(v, 16)),
+      1e-7,
+    );
   });
 
   it('reads to the end of the file when the data size is a streaming placeholder (ffmpeg, sox)', () => {
@@ -272,7 +328,9 @@ describe('decodeWav: errors name the problem', () => {
 
   it('truncated file: inside the RIFF header, the fmt chunk, before the data chunk, inside the data', () => {
     expect(decodeError(good.subarray(0, 10)).message).toMatch(/truncated file: only 10 bytes/);
-    expect(decodeError(good.subarray(0, 30)).message).toMatch(/truncated file: the 'fmt ' chunk at byte 12 declares 16 bytes but the file ends at byte 30/);
+    expect(decodeError(good.subarray(0, 30)).message).toMatch(
+      /truncated file: the 'fmt ' chunk at byte 12 declares 16 bytes but the file ends at byte 30/,
+    );
     expect(decodeError(good.subarray(0, 36)).message).toMatch(/truncated file.*no 'data' chunk/);
     expect(decodeError(good.subarray(0, 40)).message).toMatch(/truncated file.*no 'data' chunk/);
     expect(decodeError(good.subarray(0, 47)).message).toMatch(/truncated file: the 'data' chunk declares 8 bytes but only 3 follow it/);
@@ -292,12 +350,18 @@ describe('decodeWav: errors name the problem', () => {
 
   it('zero-length data', () => {
     expect(decodeError(wav({ data: [] })).message).toMatch(/zero-length data: the 'data' chunk is empty/);
-    expect(decodeError(wav({ channels: 2, bits: 24, data: [1, 2, 3] })).message).toMatch(/zero-length data: the 'data' chunk holds 3 bytes, less than one frame \(6 bytes\)/);
+    expect(decodeError(wav({ channels: 2, bits: 24, data: [1, 2, 3] })).message).toMatch(
+      /zero-length data: the 'data' chunk holds 3 bytes, less than one frame \(6 bytes\)/,
+    );
   });
 
   it('unsupported codecs name their format tag', () => {
-    expect(decodeError(wav({ tag: 0x55, bits: 0, blockAlign: 1, data: [1, 2] })).message).toMatch(/unsupported codec: format tag 0x0055 \(MPEG-1 Layer III \(MP3\)\)/);
-    expect(decodeError(wav({ tag: 0x31, bits: 0, blockAlign: 65, data: [1, 2] })).message).toMatch(/unsupported codec: format tag 0x0031 \(GSM 6\.10\)/);
+    expect(decodeError(wav({ tag: 0x55, bits: 0, blockAlign: 1, data: [1, 2] })).message).toMatch(
+      /unsupported codec: format tag 0x0055 \(MPEG-1 Layer III \(MP3\)\)/,
+    );
+    expect(decodeError(wav({ tag: 0x31, bits: 0, blockAlign: 65, data: [1, 2] })).message).toMatch(
+      /unsupported codec: format tag 0x0031 \(GSM 6\.10\)/,
+    );
     expect(decodeError(wav({ tag: 0x1234, data: [1, 2] })).message).toMatch(/unsupported codec: format tag 0x1234;/);
     expect(decodeError(wav({ tag: 0xfffe, bits: 16, fmtExtra: extensible(0x55, 16), data: [1, 2] })).message).toMatch(/format tag 0x0055/);
     const ambisonic = extensible(1, 16, [0x21, 0x07, 0xd3, 0x11, 0x86, 0x44, 0xc8, 0xc1, 0xca, 0x00, 0x00, 0x00]);
@@ -307,14 +371,26 @@ describe('decodeWav: errors name the problem', () => {
   it('bad header fields', () => {
     expect(decodeError(wav({ channels: 0, blockAlign: 2, data: [1, 2] })).message).toMatch(/bad header: .*0 channels/);
     expect(decodeError(wav({ rate: 0, data: [1, 2] })).message).toMatch(/bad header: .*sample rate of 0 Hz/);
-    expect(decodeError(wav({ bits: 12, blockAlign: 2, data: [1, 2] })).message).toMatch(/bad header: 12 bits per sample is not valid for format tag 0x0001 \(expected 8, 16, 24, 32\)/);
-    expect(decodeError(wav({ tag: 3, bits: 16, data: [1, 2] })).message).toMatch(/bad header: 16 bits per sample is not valid for format tag 0x0003 \(expected 32, 64\)/);
-    expect(decodeError(wav({ channels: 2, bits: 16, blockAlign: 2, data: [1, 2, 3, 4] })).message).toMatch(/bad header: blockAlign is 2 bytes, but 2 channel\(s\) × 16 bits need 4/);
-    expect(decodeError(wav({ fmtSize: 12, data: [1, 2] })).message).toMatch(/bad header: the 'fmt ' chunk is 12 bytes, expected at least 16/);
-    expect(decodeError(wav({ tag: 0xfffe, bits: 16, fmtExtra: u16(0), data: [1, 2] })).message).toMatch(/WAVE_FORMAT_EXTENSIBLE 'fmt ' chunk must be at least 40 bytes, this one is 18/);
+    expect(decodeError(wav({ bits: 12, blockAlign: 2, data: [1, 2] })).message).toMatch(
+      /bad header: 12 bits per sample is not valid for format tag 0x0001 \(expected 8, 16, 24, 32\)/,
+    );
+    expect(decodeError(wav({ tag: 3, bits: 16, data: [1, 2] })).message).toMatch(
+      /bad header: 16 bits per sample is not valid for format tag 0x0003 \(expected 32, 64\)/,
+    );
+    expect(decodeError(wav({ channels: 2, bits: 16, blockAlign: 2, data: [1, 2, 3, 4] })).message).toMatch(
+      /bad header: blockAlign is 2 bytes, but 2 channel\(s\) × 16 bits need 4/,
+    );
+    expect(decodeError(wav({ fmtSize: 12, data: [1, 2] })).message).toMatch(
+      /bad header: the 'fmt ' chunk is 12 bytes, expected at least 16/,
+    );
+    expect(decodeError(wav({ tag: 0xfffe, bits: 16, fmtExtra: u16(0), data: [1, 2] })).message).toMatch(
+      /WAVE_FORMAT_EXTENSIBLE 'fmt ' chunk must be at least 40 bytes, this one is 18/,
+    );
     expect(decodeError(wav({ noFmt: true, data: [1, 2] })).message).toMatch(/bad header: no 'fmt ' chunk \(chunks found: 'data'\)/);
     expect(decodeError(wav({ tag: 0x11, bits: 4, blockAlign: 6, data: new Array(12).fill(0) })).message).toMatch(/IMA ADPCM blockAlign 6/);
-    expect(decodeError(wav({ tag: 2, bits: 4, blockAlign: 5, data: new Array(12).fill(0) })).message).toMatch(/MS ADPCM blockAlign 5 is smaller/);
+    expect(decodeError(wav({ tag: 2, bits: 4, blockAlign: 5, data: new Array(12).fill(0) })).message).toMatch(
+      /MS ADPCM blockAlign 5 is smaller/,
+    );
   });
 
   it('NaN in float data', () => {
@@ -355,7 +431,14 @@ describe('encodeWav', () => {
     const v = new DataView(pcm.buffer);
     expect(String.fromCharCode(...pcm.slice(0, 4))).toBe('RIFF');
     expect(v.getUint32(4, true)).toBe(pcm.length - 8);
-    expect([v.getUint16(20, true), v.getUint16(22, true), v.getUint32(24, true), v.getUint32(28, true), v.getUint16(32, true), v.getUint16(34, true)]).toEqual([1, 2, 44100, 44100 * 6, 6, 24]);
+    expect([
+      v.getUint16(20, true),
+      v.getUint16(22, true),
+      v.getUint32(24, true),
+      v.getUint32(28, true),
+      v.getUint16(32, true),
+      v.getUint16(34, true),
+    ]).toEqual([1, 2, 44100, 44100 * 6, 6, 24]);
     expect(v.getUint32(40, true)).toBe(60);
     const fl = encodeWav(new Float32Array(3), 16000, { bitDepth: 'float32' });
     const w = new DataView(fl.buffer);
@@ -384,7 +467,11 @@ describe('encodeWav', () => {
 
 describe('resample', () => {
   it('keeps a 1 kHz tone at 1 kHz, in phase, from 44.1 kHz → 16 kHz and 8 kHz → 16 kHz', () => {
-    for (const [from, to] of [[44100, 16000], [8000, 16000], [48000, 22050]]) {
+    for (const [from, to] of [
+      [44100, 16000],
+      [8000, 16000],
+      [48000, 22050],
+    ]) {
       const x = tone(1000, from, 1);
       const y = resample(x, from, to);
       expect(y.length).toBe(Math.ceil((x.length * to) / from));
@@ -399,7 +486,10 @@ describe('resample', () => {
   });
 
   it('suppresses aliases: a 10 kHz tone at 44.1 kHz → 16 kHz is ≥ 40 dB below a naive decimation (and tones just above Nyquist too)', () => {
-    for (const [f, minDb] of [[10000, 40], [8500, 40]]) {
+    for (const [f, minDb] of [
+      [10000, 40],
+      [8500, 40],
+    ]) {
       const x = tone(f, 44100, 1);
       const naive = new Float32Array(Math.ceil((x.length * 16000) / 44100));
       for (let k = 0; k < naive.length; k++) naive[k] = x[Math.floor((k * 44100) / 16000)];
@@ -417,7 +507,10 @@ describe('resample', () => {
     const x = tone(3000, 8000, 1);
     const y = resample(x, 8000, 16000);
     expect(db(amplitudeAt(y, 16000, 5000) / 0.5)).toBeLessThan(-90); // image of 3 kHz at 8 - 3 kHz
-    for (const [from, to] of [[44100, 16000], [8000, 16000]]) {
+    for (const [from, to] of [
+      [44100, 16000],
+      [8000, 16000],
+    ]) {
       const nyq = Math.min(from, to) / 2;
       for (const frac of [0.05, 0.4, 0.8]) {
         const g = db(amplitudeAt(resample(tone(frac * nyq, from, 0.5), from, to), to, frac * nyq) / 0.5);
@@ -534,7 +627,12 @@ describe('loadAudioFile', () => {
     const x = Float32Array.from({ length: n }, (_, i) => 0.5 * Math.sin(2 * Math.PI * (200 + i / 40) * (i / 22050)));
     await writeFile(p, encodeWav(x, 22050, { bitDepth: 'float32' }));
     const full = resample(decodeWav(await readFile(p)).mono, 22050, 16000);
-    for (const [offset, duration] of [[0, 0.5], [0.37, 0.25], [1.2, 0.8], [0.0001, 1.9999]]) {
+    for (const [offset, duration] of [
+      [0, 0.5],
+      [0.37, 0.25],
+      [1.2, 0.8],
+      [0.0001, 1.9999],
+    ]) {
       const y = await loadAudioFile(p, { offset, duration });
       const s = Math.round(offset * 16000);
       expect(y.length).toBe(Math.round(duration * 16000));
@@ -553,8 +651,12 @@ describe('loadAudioFile', () => {
     expect(y.length).toBe(16000);
     expect(rms(y.subarray(0, 4800))).toBeGreaterThan(0.1);
     expect(y.subarray(4800).every((v) => v === 0)).toBe(true);
-    await expect(loadAudioFile(p, { duration: 1, pad: false })).rejects.toThrow(/short\.wav is too short: 0\.3 s of audio from offset 0 s, duration 1 s needed/);
-    await expect(loadAudioFile(p, { offset: 0.5, duration: 0.1 })).rejects.toThrow(/short\.wav is too short: it is 0\.3 s long, and offset 0\.5 s is past its end/);
+    await expect(loadAudioFile(p, { duration: 1, pad: false })).rejects.toThrow(
+      /short\.wav is too short: 0\.3 s of audio from offset 0 s, duration 1 s needed/,
+    );
+    await expect(loadAudioFile(p, { offset: 0.5, duration: 0.1 })).rejects.toThrow(
+      /short\.wav is too short: it is 0\.3 s long, and offset 0\.5 s is past its end/,
+    );
   });
 
   it('errors: missing file, a folder, a corrupt file (AudioDecodeError naming it), bad options', async () => {
@@ -628,8 +730,12 @@ describe('loadGtzan', () => {
     const ds = await loadGtzan(root, { classNames: ['rock', 'jazz', 'blues'], loadAudio: false });
     expect(ds.classNames).toEqual(['rock', 'jazz', 'blues']);
     ds.train.files.forEach((f, i) => expect(f.split('/').at(-2)).toBe(ds.classNames[ds.train.labels[i]]));
-    await expect(loadGtzan(root, { classNames: ['rock', 'jazz'] })).rejects.toThrow(/unknown label 'blues' \(folder .*blues\): not one of classNames \[rock, jazz\]/);
-    await expect(loadGtzan(root, { classNames: ['rock', 'jazz', 'blues', 'metal'] })).rejects.toThrow(/no WAV files for class\(es\) 'metal'/);
+    await expect(loadGtzan(root, { classNames: ['rock', 'jazz'] })).rejects.toThrow(
+      /unknown label 'blues' \(folder .*blues\): not one of classNames \[rock, jazz\]/,
+    );
+    await expect(loadGtzan(root, { classNames: ['rock', 'jazz', 'blues', 'metal'] })).rejects.toThrow(
+      /no WAV files for class\(es\) 'metal'/,
+    );
   });
 
   it('errors: folder missing, no WAVs (hint for .au), loose WAV, too-short or corrupt file named, bad fractions', async () => {
@@ -646,9 +752,13 @@ describe('loadGtzan', () => {
     await expect(loadGtzan(loose)).rejects.toThrow(/unknown label: .*stray\.wav is not inside a genre folder/);
     await rm(join(loose, 'stray.wav'));
     for (let i = 0; i < 4; i++) await writeTone(join(loose, 'pop', `b${i}.wav`), 400);
-    await expect(loadGtzan(loose, { duration: 1, pad: false, valFraction: 0, testFraction: 0 })).rejects.toThrow(/pop\/a\.wav is too short/);
+    await expect(loadGtzan(loose, { duration: 1, pad: false, valFraction: 0, testFraction: 0 })).rejects.toThrow(
+      /pop\/a\.wav is too short/,
+    );
     await writeFile(join(loose, 'pop', 'c.wav'), new Uint8Array([...ascii('RIFF'), 0, 0, 0, 0, ...ascii('WAVE')]));
-    await expect(loadGtzan(loose, { valFraction: 0, testFraction: 0 })).rejects.toThrow(/pop\/c\.wav: decodeWav: truncated file: no 'fmt ' chunk before the file ends at byte 12/);
+    await expect(loadGtzan(loose, { valFraction: 0, testFraction: 0 })).rejects.toThrow(
+      /pop\/c\.wav: decodeWav: truncated file: no 'fmt ' chunk before the file ends at byte 12/,
+    );
     await expect(loadGtzan(root, { valFraction: 0.5, testFraction: 0.5 })).rejects.toThrow(/valFraction \+ testFraction must be below 1/);
     await expect(loadGtzan(root, { testFraction: -0.1 })).rejects.toThrow(/testFraction: expected a number in \[0, 1\)/);
     await expect(loadGtzan(root, { split: 'dev' as 'val' })).rejects.toThrow(/split: expected 'train', 'val' or 'test', got dev/);
@@ -695,20 +805,35 @@ describe('loadAudioMnist', () => {
     for (const s of va) expect(tr.has(s) || te.has(s)).toBe(false);
     for (const s of te) expect(tr.has(s)).toBe(false);
     expect(ds.test.files.length).toBe(20);
-    const again = await loadAudioMnist(root, { splitBy: 'speaker', seed: 1, valFraction: 0.2, testFraction: 0.2, split: 'test', loadAudio: false });
+    const again = await loadAudioMnist(root, {
+      splitBy: 'speaker',
+      seed: 1,
+      valFraction: 0.2,
+      testFraction: 0.2,
+      split: 'test',
+      loadAudio: false,
+    });
     expect(again.speakers).toEqual(ds.test.speakers);
     // a different seed picks different held-out speakers (for at least one of a few seeds)
     const picks = new Set<string>();
-    for (const seed of [2, 3, 4, 5]) picks.add((await loadAudioMnist(root, { splitBy: 'speaker', seed, testFraction: 0.2, valFraction: 0, split: 'test', loadAudio: false })).speakers[0]);
+    for (const seed of [2, 3, 4, 5])
+      picks.add(
+        (await loadAudioMnist(root, { splitBy: 'speaker', seed, testFraction: 0.2, valFraction: 0, split: 'test', loadAudio: false }))
+          .speakers[0],
+      );
     expect(picks.size).toBeGreaterThan(1);
-    await expect(loadAudioMnist(root, { splitBy: 'speaker', valFraction: 0.4, testFraction: 0.5 })).rejects.toThrow(/train split is empty: 100 files from 5 speakers are too few/);
+    await expect(loadAudioMnist(root, { splitBy: 'speaker', valFraction: 0.4, testFraction: 0.5 })).rejects.toThrow(
+      /train split is empty: 100 files from 5 speakers are too few/,
+    );
   });
 
   it('errors: unknown labels, speaker mismatch, no WAVs, missing folder', async () => {
     const bad = join(tmp, 'mnist-bad');
     await mkdir(join(bad, '07'), { recursive: true });
     await writeTone(join(bad, '07', 'seven.wav'), 300);
-    await expect(loadAudioMnist(bad)).rejects.toThrow(/unknown label: .*07\/seven\.wav does not follow <speaker>\/<digit>_<speaker>_<index>\.wav/);
+    await expect(loadAudioMnist(bad)).rejects.toThrow(
+      /unknown label: .*07\/seven\.wav does not follow <speaker>\/<digit>_<speaker>_<index>\.wav/,
+    );
     await rm(join(bad, '07', 'seven.wav'));
     await writeTone(join(bad, '07', '12_07_0.wav'), 300);
     await expect(loadAudioMnist(bad)).rejects.toThrow(/unknown label '12' in .*12_07_0\.wav: expected a digit 0-9/);
@@ -760,12 +885,18 @@ describe.skipIf(!hasSox)('sox-written files decode like sox decodes them', () =>
     const nc = d.channels.length;
     expect(d.channels[0].length).toBe(ref.length / nc);
     for (let c = 0; c < nc; c++) {
-      expectClose(d.channels[c], ref.filter((_, i) => i % nc === c), tol + 1e-7);
+      expectClose(
+        d.channels[c],
+        ref.filter((_, i) => i % nc === c),
+        tol + 1e-7,
+      );
     }
   });
 
   it('sox output written to a pipe (placeholder sizes) decodes to the end', () => {
-    const out = execFileSync('sox', ['-n', '-r', '8000', '-b', '16', '-t', 'wav', '-', 'synth', '0.1', 'sine', '440'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('sox', ['-n', '-r', '8000', '-b', '16', '-t', 'wav', '-', 'synth', '0.1', 'sine', '440'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(decodeWav(out).mono.length).toBe(800);
   });
 });

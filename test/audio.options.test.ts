@@ -29,7 +29,9 @@ afterAll(() => pair.dispose());
 /** A deterministic test wave [B, L] (two tones and a ramp). */
 function wave(b: number, l: number): Float32Array {
   const out = new Float32Array(b * l);
-  for (let i = 0; i < b; i++) for (let t = 0; t < l; t++) out[i * l + t] = 0.5 * Math.sin((2 * Math.PI * (440 + 110 * i) * t) / 16000) + 0.1 * Math.sin(t / 7) + 0.001 * t / l;
+  for (let i = 0; i < b; i++)
+    for (let t = 0; t < l; t++)
+      out[i * l + t] = 0.5 * Math.sin((2 * Math.PI * (440 + 110 * i) * t) / 16000) + 0.1 * Math.sin(t / 7) + (0.001 * t) / l;
   return out;
 }
 
@@ -41,7 +43,9 @@ describe('audio options (engine-free checks)', () => {
     expect(() => audio.logMel(w, { hopLenght: 256 } as never)).toThrow(/logMel: unknown option 'hopLenght' — did you mean 'hop'\?/);
     expect(() => audio.logMel(w, { nfft: 512 } as never)).toThrow(/did you mean 'nFft'/);
     expect(() => audio.logMel(w, { n_mel: 40 } as never)).toThrow(/did you mean 'nMels'/);
-    expect(() => audio.logMel(w, { hop: 160, hop_length: 256 } as never)).toThrow(/options 'hop' and 'hop_length' are the same option 'hop'; give it once/);
+    expect(() => audio.logMel(w, { hop: 160, hop_length: 256 } as never)).toThrow(
+      /options 'hop' and 'hop_length' are the same option 'hop'; give it once/,
+    );
     expect(() => audio.stft(w, { nFft: 256, bogus: 1 } as never)).toThrow(/stft: unknown option 'bogus'/);
     expect(() => audio.spectrogram(w, { nFft: 256, powr: 2 } as never)).toThrow(/did you mean 'power'/);
     expect(() => audio.melSpectrogram(w, { topDb: 80 } as never)).toThrow(/melSpectrogram: option 'topDb' applies to logMel/);
@@ -75,7 +79,9 @@ describe('audio options (engine-free checks)', () => {
     const file = join(dir, 'a.wav');
     writeFileSync(file, audio.encodeWav(wave(1, 800), 8000));
     await expect(loadAudioFile(file, { sampleRate: 1e9 })).rejects.toThrow(/loadAudioFile: sampleRate: at most 768,000 Hz is supported/);
-    await expect(loadAudioFile(file, { sampleRat: 16000 } as never)).rejects.toThrow(/loadAudioFile: unknown option 'sampleRat' — did you mean 'sampleRate'/);
+    await expect(loadAudioFile(file, { sampleRat: 16000 } as never)).rejects.toThrow(
+      /loadAudioFile: unknown option 'sampleRat' — did you mean 'sampleRate'/,
+    );
     const a = await loadAudioFile(file, { sampleRate: 16000 });
     const b = await loadAudioFile(file, { sample_rate: 16000 } as never);
     const c = await loadAudioFile(file, { sr: 16000 } as never);

@@ -21,7 +21,9 @@ async function vals(t: Tensor): Promise<number[]> {
 
 function expectClose(got: readonly number[], want: readonly number[], what = ''): void {
   expect(got.length, `${what} length`).toBe(want.length);
-  got.forEach((g, i) => expect(Math.abs(g - want[i]), `${what}[${i}]: got ${g}, want ${want[i]}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]))));
+  got.forEach((g, i) =>
+    expect(Math.abs(g - want[i]), `${what}[${i}]: got ${g}, want ${want[i]}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]))),
+  );
 }
 
 /** Host matmul of row-major [m,k] @ [k,n]. */
@@ -117,7 +119,10 @@ describe('vjp', () => {
     // Each row n must equal d f(x_n)[classes[n]] / d x_n, computed example by example.
     for (let n = 0; n < N; n++) {
       const xn = slice(X, [n, 0], [1, D]);
-      const sel = e.tensor(Array.from({ length: C }, (_, c) => (c === classes[n] ? 1 : 0)), [1, C]);
+      const sel = e.tensor(
+        Array.from({ length: C }, (_, c) => (c === classes[n] ? 1 : 0)),
+        [1, C],
+      );
       const [gn] = grad((x: Tensor) => sum(mul(f(x), sel)))(xn);
       expectClose(rows.slice(n * D, (n + 1) * D), await vals(gn), `row ${n}`);
       for (const k of [xn, sel, gn]) k.dispose();
@@ -142,10 +147,24 @@ describe('gradientTape', () => {
     });
     const hv = await vals(h);
     expect(hv.some((v) => v === 0) && hv.some((v) => v > 0)).toBe(true);
-    expectClose(await vals(gh), hv.map((v) => 2 * v), 'dy/dh = 2h');
+    expectClose(
+      await vals(gh),
+      hv.map((v) => 2 * v),
+      'dy/dh = 2h',
+    );
     // dy/dx = (2h * [pre > 0]) @ w^T = 2h @ w^T (h is 0 where pre <= 0).
     const wT = Array.from({ length: 12 }, (_, i) => wd[(i % 3) * 4 + Math.floor(i / 3)]);
-    expectClose(await vals(gx), hostMatmul(hv.map((v) => 2 * v), wT, 2, 4, 3), 'dy/dx');
+    expectClose(
+      await vals(gx),
+      hostMatmul(
+        hv.map((v) => 2 * v),
+        wT,
+        2,
+        4,
+        3,
+      ),
+      'dy/dx',
+    );
     for (const t of [x, w, h, gh, gx]) t.dispose();
   });
 
@@ -170,13 +189,21 @@ describe('gradientTape', () => {
     const x = e.tensor(xd);
     // x appears twice in one node (x * x) and again in a second branch (3x): d/dx = 2x + 3.
     const [g1] = grad((v: Tensor) => add(sum(mul(v, v)), sum(mul(v, 3))))(x);
-    expectClose(await vals(g1), xd.map((v) => 2 * v + 3), 'x*x + 3x');
+    expectClose(
+      await vals(g1),
+      xd.map((v) => 2 * v + 3),
+      'x*x + 3x',
+    );
     // An intermediate used twice: h = exp(x), y = sum(h * h) = sum(exp(2x)): d/dx = 2 exp(2x).
     const [g2] = grad((v: Tensor) => {
       const h = exp(v);
       return sum(mul(h, h));
     })(x);
-    expectClose(await vals(g2), xd.map((v) => 2 * Math.exp(2 * v)), 'exp(x)^2');
+    expectClose(
+      await vals(g2),
+      xd.map((v) => 2 * Math.exp(2 * v)),
+      'exp(x)^2',
+    );
     for (const t of [x, g1, g2]) t.dispose();
   });
 });
@@ -221,7 +248,10 @@ describe('withBackwardOverride', () => {
   it('leaves the rules of other ops alone and is removed when the scope throws', async () => {
     const x = e.tensor(xd);
     const [g] = withBackwardOverride({ relu: guided }, () => grad((v: Tensor) => sum(mul(v, v)))(x));
-    expectClose(await vals(g), xd.map((v) => 2 * v));
+    expectClose(
+      await vals(g),
+      xd.map((v) => 2 * v),
+    );
     expect(() =>
       withBackwardOverride({ relu: guided }, () => {
         throw new Error('boom');
@@ -260,7 +290,10 @@ describe('noGrad', () => {
       return { gPart, gNone, recorded };
     });
     expect(recorded).toBe(0);
-    expectClose(await vals(gPart), xd.map((v) => v * v));
+    expectClose(
+      await vals(gPart),
+      xd.map((v) => v * v),
+    );
     expect(await vals(gNone)).toEqual([0, 0, 0]);
     for (const t of [x, gPart, gNone]) t.dispose();
   });

@@ -48,7 +48,14 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-type PageResult = { error?: string; probabilities: number[]; predicted: number; gradcam: number[]; shape: [number, number]; backend: string };
+type PageResult = {
+  error?: string;
+  probabilities: number[];
+  predicted: number;
+  gradcam: number[];
+  shape: [number, number];
+  backend: string;
+};
 
 describe('examples/browser page', () => {
   it.skipIf(!haveChromium && !inCI)(
@@ -70,10 +77,14 @@ describe('examples/browser page', () => {
       const x = reshape(lm, [1, 1, lm.shape[1]!, lm.shape[2]!]);
       const probs = Array.from((await noGrad(() => softmax(loaded.module.call(x), -1)).read()) as Float32Array);
       const predicted = probs.indexOf(Math.max(...probs));
-      const cam = Array.from((await (await gradCam(loaded.module, x, { target: [predicted], layer: loaded.meta.camLayer })).map.read()) as Float32Array);
+      const cam = Array.from(
+        (await (await gradCam(loaded.module, x, { target: [predicted], layer: loaded.meta.camLayer })).map.read()) as Float32Array,
+      );
       engine.dispose();
 
-      const { startServer } = (await import(join(root, 'scripts', 'serve.mjs') as string)) as { startServer: (port: number) => Promise<Server> };
+      const { startServer } = (await import(join(root, 'scripts', 'serve.mjs') as string)) as {
+        startServer: (port: number) => Promise<Server>;
+      };
       server = await startServer(0);
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
       const { default: puppeteer } = await import('puppeteer-core');

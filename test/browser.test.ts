@@ -138,9 +138,11 @@ describe('browser bundle in headless Chromium (WebGPU via SwiftShader)', () => {
       tab.on('pageerror', (err) => log.push(`pageerror: ${String(err)}`));
       tab.on('requestfailed', (r) => log.push(`requestfailed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
       await tab.goto(url, { waitUntil: 'load' });
-      await tab.waitForFunction(() => 'window' in globalThis && '__auralens' in window, { timeout: 30_000 }).catch(() => {
-        throw new Error(`the test page did not start:\n${log.join('\n')}`);
-      });
+      await tab
+        .waitForFunction(() => 'window' in globalThis && '__auralens' in window, { timeout: 30_000 })
+        .catch(() => {
+          throw new Error(`the test page did not start:\n${log.join('\n')}`);
+        });
       const out = (await tab.evaluate(() => (window as unknown as { __auralens: Promise<unknown> }).__auralens)) as PageOutput;
       const context = `page log:\n${log.join('\n') || '(empty)'}`;
       expect(out.error, context).toBeUndefined();

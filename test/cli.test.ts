@@ -86,7 +86,10 @@ describe('auralens explain / merge', () => {
   it('gives one-line user errors with exit code 1', async () => {
     const cases: [string[], RegExp][] = [
       [['explain', join(work, 'nope'), '--model', MODEL, '--out', join(work, 'x')], /input '.*nope' does not exist/],
-      [['explain', input, '--model', join(work, 'missing.safetensors'), '--backend', 'cpu', '--out', join(work, 'x')], /--model: cannot read/],
+      [
+        ['explain', input, '--model', join(work, 'missing.safetensors'), '--backend', 'cpu', '--out', join(work, 'x')],
+        /--model: cannot read/,
+      ],
       [['explain', input, '--model', MODEL, '--backend', 'gpu'], /--backend must be cpu, webgpu or auto/],
       [['explain', input, '--model', MODEL, '--shard', '3/2'], /--shard must be k\/n/],
       [['explain', input, '--model', MODEL, '--methods', 'ig,shap'], /unknown method 'shap'/],
@@ -109,7 +112,10 @@ describe('auralens evaluate / tcav', () => {
     const out = join(work, 'studies');
     const ev = capture();
     expect(
-      await main(['evaluate', input, '--model', MODEL, '--backend', 'cpu', '--methods', 'gradcam,saliency', '--metrics', 'sparseness', '--out', out], ev.io),
+      await main(
+        ['evaluate', input, '--model', MODEL, '--backend', 'cpu', '--methods', 'gradcam,saliency', '--metrics', 'sparseness', '--out', out],
+        ev.io,
+      ),
     ).toBe(0);
     expect(ev.err.filter((l) => l.includes('skipped corrupt.wav'))).toHaveLength(1);
     // TCAV folders: two concepts, two random sets, inputs; two short clips each.
@@ -158,7 +164,23 @@ describe('auralens train', () => {
     const c = capture();
     expect(
       await main(
-        ['train', '--data', 'synth', '--per-class', '1', '--epochs', '1', '--width', '2', '--duration', '0.5', '--backend', 'cpu', '--out', out],
+        [
+          'train',
+          '--data',
+          'synth',
+          '--per-class',
+          '1',
+          '--epochs',
+          '1',
+          '--width',
+          '2',
+          '--duration',
+          '0.5',
+          '--backend',
+          'cpu',
+          '--out',
+          out,
+        ],
         c.io,
       ),
     ).toBe(0);

@@ -11,9 +11,30 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../src/engine/engine.js';
-import { add, CancelledError, gradientTape, hostToTensor, matmul, mul, slice, stack, sum, type Tensor, ValueError } from '../src/engine/index.js';
+import {
+  add,
+  CancelledError,
+  gradientTape,
+  hostToTensor,
+  matmul,
+  mul,
+  slice,
+  stack,
+  sum,
+  type Tensor,
+  ValueError,
+} from '../src/engine/index.js';
 import * as nn from '../src/nn/index.js';
-import { directionalDerivatives, layerActivations, relativeTcav, tcav, tcavChartSvg, tcavScores, trainCav, ttest } from '../src/concepts/index.js';
+import {
+  directionalDerivatives,
+  layerActivations,
+  relativeTcav,
+  tcav,
+  tcavChartSvg,
+  tcavScores,
+  trainCav,
+  ttest,
+} from '../src/concepts/index.js';
 import { goldenJson, goldenTensors } from './helpers/golden.js';
 import { enginePair } from './helpers/gpu.js';
 
@@ -259,8 +280,12 @@ for (const backend of ['cpu', 'webgpu'] as const) {
       ac.abort();
       await expect(tcav({ ...base, signal: ac.signal })).rejects.toBeInstanceOf(CancelledError);
       const nan = e.tensor([1, 2, NaN, 4, 5, 6, 1, 1, 1, 1, 1, 1], [2, D]);
-      await expect(tcav({ ...base, concepts: { planted: concept, broken: nan } })).rejects.toThrow(/concepts\['broken'\] row 0 is not finite/);
-      await expect(relativeTcav({ ...base, concepts: { planted: concept, noise: fakeConcept }, testFraction: 0 })).rejects.toThrow(/testFraction must be > 0/);
+      await expect(tcav({ ...base, concepts: { planted: concept, broken: nan } })).rejects.toThrow(
+        /concepts\['broken'\] row 0 is not finite/,
+      );
+      await expect(relativeTcav({ ...base, concepts: { planted: concept, noise: fakeConcept }, testFraction: 0 })).rejects.toThrow(
+        /testFraction must be > 0/,
+      );
       expect(e.memory().liveTensors).toBe(before.liveTensors + 2);
       await expect(trainCav(concept, nan)).rejects.toThrow(/randomActs row 0 is not finite/);
       await expect(trainCav(one, randoms[0])).rejects.toThrow(ValueError);

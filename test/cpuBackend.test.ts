@@ -291,7 +291,14 @@ describe('matmul', () => {
   const Bt = [7, 9, 11, 8, 10, 12]; // [2, 3]
   const C = [58, 64, 139, 154];
   const p = (transA: boolean, transB: boolean): MatmulParams => ({
-    batch: 1, m: 2, k: 3, n: 2, transA, transB, aBatchStride: 6, bBatchStride: 6,
+    batch: 1,
+    m: 2,
+    k: 3,
+    n: 2,
+    transA,
+    transB,
+    aBatchStride: 6,
+    bBatchStride: 6,
   });
 
   it('all four transpose combinations', async () => {
@@ -306,14 +313,28 @@ describe('matmul', () => {
     const E = [1, 0, 0, 1, 0, 0];
     const out = await rd(
       be.matmul(buf(A, [2, 3]), buf([...B, ...E], [2, 3, 2]), {
-        batch: 2, m: 2, k: 3, n: 2, transA: false, transB: false, aBatchStride: 0, bBatchStride: 6,
+        batch: 2,
+        m: 2,
+        k: 3,
+        n: 2,
+        transA: false,
+        transB: false,
+        aBatchStride: 0,
+        bBatchStride: 6,
       }),
       8,
     );
     expect(out).toEqual([...C, 1, 2, 4, 5]);
     const out2 = await rd(
       be.matmul(buf([...A, ...A.map((v) => -v)], [2, 2, 3]), buf(Bt, [2, 3]), {
-        batch: 2, m: 2, k: 3, n: 2, transA: false, transB: true, aBatchStride: 6, bBatchStride: 0,
+        batch: 2,
+        m: 2,
+        k: 3,
+        n: 2,
+        transA: false,
+        transB: true,
+        aBatchStride: 6,
+        bBatchStride: 0,
       }),
       8,
     );
@@ -323,7 +344,12 @@ describe('matmul', () => {
   it('matches a naive reference on random sizes, batches and transposes', async () => {
     let seed = 1;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-    for (const [batch, m, k, n] of [[1, 1, 1, 1], [3, 4, 5, 6], [2, 7, 1, 3], [2, 3, 8, 1]]) {
+    for (const [batch, m, k, n] of [
+      [1, 1, 1, 1],
+      [3, 4, 5, 6],
+      [2, 7, 1, 3],
+      [2, 3, 8, 1],
+    ]) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           for (const shareA of [false, true]) {
@@ -357,7 +383,14 @@ describe('matmul', () => {
   it('k = 0 gives zeros', async () => {
     const out = await rd(
       be.matmul(buf([], [2, 0]), buf([], [0, 3]), {
-        batch: 1, m: 2, k: 0, n: 3, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0,
+        batch: 1,
+        m: 2,
+        k: 0,
+        n: 3,
+        transA: false,
+        transB: false,
+        aBatchStride: 0,
+        bBatchStride: 0,
       }),
       6,
     );
@@ -381,7 +414,10 @@ describe('stridedCopy', () => {
   });
 
   it('slices with steps and offsets', async () => {
-    const x = buf(Array.from({ length: 10 }, (_, i) => i), [10]);
+    const x = buf(
+      Array.from({ length: 10 }, (_, i) => i),
+      [10],
+    );
     expect(await rd(be.stridedCopy(x, [3], [3], 1), 3)).toEqual([1, 4, 7]);
     // x[::-2] from the end
     expect(await rd(be.stridedCopy(x, [5], [-2], 9), 5)).toEqual([9, 7, 5, 3, 1]);
@@ -420,9 +456,20 @@ describe('pad', () => {
   const x = [1, 2, 3, 4, 5, 6]; // [2, 3]
 
   it('constant', async () => {
-    expect(await rd(be.pad(buf(x, [2, 3]), [[1, 0], [0, 1]], 'constant', 9), 12)).toEqual(
-      [9, 9, 9, 9, 1, 2, 3, 9, 4, 5, 6, 9],
-    );
+    expect(
+      await rd(
+        be.pad(
+          buf(x, [2, 3]),
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          'constant',
+          9,
+        ),
+        12,
+      ),
+    ).toEqual([9, 9, 9, 9, 1, 2, 3, 9, 4, 5, 6, 9]);
     expect(await rd(be.pad(buf([1, 2], [2], 'int32'), [[1, 1]], 'constant', -1), 4, 'int32')).toEqual([-1, 1, 2, -1]);
   });
 
@@ -431,18 +478,38 @@ describe('pad', () => {
   });
 
   it('reflect on one axis only and on both axes', async () => {
-    expect(await rd(be.pad(buf(x, [2, 3]), [[0, 0], [2, 2]], 'reflect', 0), 14)).toEqual(
-      [3, 2, 1, 2, 3, 2, 1, 6, 5, 4, 5, 6, 5, 4],
-    );
-    expect(await rd(be.pad(buf(x, [2, 3]), [[1, 1], [2, 1]], 'reflect', 0), 24)).toEqual(
-      [6, 5, 4, 5, 6, 5, 3, 2, 1, 2, 3, 2, 6, 5, 4, 5, 6, 5, 3, 2, 1, 2, 3, 2],
-    );
+    expect(
+      await rd(
+        be.pad(
+          buf(x, [2, 3]),
+          [
+            [0, 0],
+            [2, 2],
+          ],
+          'reflect',
+          0,
+        ),
+        14,
+      ),
+    ).toEqual([3, 2, 1, 2, 3, 2, 1, 6, 5, 4, 5, 6, 5, 4]);
+    expect(
+      await rd(
+        be.pad(
+          buf(x, [2, 3]),
+          [
+            [1, 1],
+            [2, 1],
+          ],
+          'reflect',
+          0,
+        ),
+        24,
+      ),
+    ).toEqual([6, 5, 4, 5, 6, 5, 3, 2, 1, 2, 3, 2, 6, 5, 4, 5, 6, 5, 3, 2, 1, 2, 3, 2]);
   });
 
   it('reflect wider than the axis repeats the reflection (as numpy)', async () => {
-    expect(await rd(be.pad(buf([1, 2, 3], [3]), [[5, 6]], 'reflect', 0), 14)).toEqual(
-      [2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1],
-    );
+    expect(await rd(be.pad(buf([1, 2, 3], [3]), [[5, 6]], 'reflect', 0), 14)).toEqual([2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1]);
     expect(await rd(be.pad(buf([7], [1]), [[2, 2]], 'reflect', 0), 5)).toEqual([7, 7, 7, 7, 7]);
   });
 });
@@ -469,7 +536,10 @@ describe('gather and scatterAdd', () => {
 
   it('scatterAdd along a middle axis', async () => {
     // x [2, 2, 2]; indices [1, 1, 0] on axis 1; g [2, 3, 2]
-    const g = buf(Array.from({ length: 12 }, (_, i) => i + 1), [2, 3, 2]);
+    const g = buf(
+      Array.from({ length: 12 }, (_, i) => i + 1),
+      [2, 3, 2],
+    );
     const idx = buf([1, 1, 0], [3], 'int32');
     expect(await rd(be.scatterAdd(g, idx, 1, 2), 8)).toEqual([5, 6, 4, 6, 11, 12, 16, 18]);
   });

@@ -81,7 +81,10 @@ describe('scripts/make-spoken-digits.sh', () => {
     const r = run([out, '2', '1'], env);
     expect(r.status, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['01', '02', 'speakers.tsv']);
-    const tsv = readFileSync(join(out, 'speakers.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+    const tsv = readFileSync(join(out, 'speakers.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(tsv[0]).toEqual(['speaker', 'accent', 'variant', 'pitch', 'source']);
     expect(tsv.slice(1).map((row) => row[0])).toEqual(['01', '02']);
     // the two speakers differ in accent, variant and pitch
@@ -110,7 +113,9 @@ describe('scripts/make-spoken-digits.sh', () => {
     }
     const same = (a: Int16Array, b: Int16Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
     for (const spk of ['01', '02']) {
-      for (let a = 0; a < 10; a++) for (let b = a + 1; b < 10; b++) expect(same(clips.get(`${spk}/${a}`)!, clips.get(`${spk}/${b}`)!), `${spk}: digits ${a} and ${b}`).toBe(false);
+      for (let a = 0; a < 10; a++)
+        for (let b = a + 1; b < 10; b++)
+          expect(same(clips.get(`${spk}/${a}`)!, clips.get(`${spk}/${b}`)!), `${spk}: digits ${a} and ${b}`).toBe(false);
     }
     for (let d = 0; d < 10; d++) expect(same(clips.get(`01/${d}`)!, clips.get(`02/${d}`)!)).toBe(false);
 
@@ -118,7 +123,8 @@ describe('scripts/make-spoken-digits.sh', () => {
     const out2 = join(tmp, 'b');
     expect(run([out2, '2', '1'], env).status).toBe(0);
     for (const spk of ['01', '02']) {
-      for (const f of readdirSync(join(out, spk))) expect(readFileSync(join(out2, spk, f)).equals(readFileSync(join(out, spk, f))), f).toBe(true);
+      for (const f of readdirSync(join(out, spk)))
+        expect(readFileSync(join(out2, spk, f)).equals(readFileSync(join(out, spk, f))), f).toBe(true);
     }
   });
 

@@ -130,7 +130,8 @@ describe('synthGenreDataset', () => {
     const other = synthGenreDataset({ perGenre: 2, seed: 12, duration: 0.5 });
     expect(equalArrays(ds.clips[0]!, other.clips[0]!)).toBe(false);
     // all clips distinct
-    for (let i = 0; i < ds.clips.length; i++) for (let j = i + 1; j < ds.clips.length; j++) expect(equalArrays(ds.clips[i]!, ds.clips[j]!)).toBe(false);
+    for (let i = 0; i < ds.clips.length; i++)
+      for (let j = i + 1; j < ds.clips.length; j++) expect(equalArrays(ds.clips[i]!, ds.clips[j]!)).toBe(false);
     const sub = synthGenreDataset({ perGenre: 3, seed: 11, duration: 0.5, genres: ['metal', 'classical'] });
     expect(sub.genres).toEqual(['metal', 'classical']);
     expect(Array.from(sub.labels)).toEqual([0, 1, 0, 1, 0, 1]);
@@ -179,7 +180,10 @@ describe('genres differ by simple audio features', () => {
         let best = 0;
         let name = '';
         GENRE_FEATURES.forEach((fname, j) => {
-          const u = F.auc(feats.get(GENRES[a])!.map((r) => r[j]!), feats.get(GENRES[b])!.map((r) => r[j]!));
+          const u = F.auc(
+            feats.get(GENRES[a])!.map((r) => r[j]!),
+            feats.get(GENRES[b])!.map((r) => r[j]!),
+          );
           const s = Math.max(u, 1 - u);
           if (s > best) [best, name] = [s, fname];
         });
@@ -194,7 +198,10 @@ describe('genres differ by simple audio features', () => {
       let n = 0;
       for (let a = 0; a < GENRES.length; a++) {
         for (let b = a + 1; b < GENRES.length; b++) {
-          const u = F.auc(feats.get(GENRES[a])!.map((r) => r[j]!), feats.get(GENRES[b])!.map((r) => r[j]!));
+          const u = F.auc(
+            feats.get(GENRES[a])!.map((r) => r[j]!),
+            feats.get(GENRES[b])!.map((r) => r[j]!),
+          );
           if (Math.max(u, 1 - u) >= 0.9) n++;
         }
       }
@@ -266,12 +273,18 @@ describe('randomConceptClips', () => {
 
 describe('concepts separate by their defining features', () => {
   const per = 10;
-  const sets: Record<string, Float32Array[]> = Object.fromEntries(CONCEPTS.map((c) => [c, synthConceptClips(c, { count: per, seed: 2024 })]));
+  const sets: Record<string, Float32Array[]> = Object.fromEntries(
+    CONCEPTS.map((c) => [c, synthConceptClips(c, { count: per, seed: 2024 })]),
+  );
   sets.random = randomConceptClips({ count: 2 * per, seed: 2024 });
   const memo = new Map<string, number[]>();
   const feature = (set: string, name: string, f: (x: Float32Array, S: F.Spectrogram) => number): number[] => {
     const key = `${set}:${name}`;
-    if (!memo.has(key)) memo.set(key, sets[set]!.map((x) => f(x, F.stft(x, SR, 1024, 256))));
+    if (!memo.has(key))
+      memo.set(
+        key,
+        sets[set]!.map((x) => f(x, F.stft(x, SR, 1024, 256))),
+      );
     return memo.get(key)!;
   };
   const rmsF = (x: Float32Array): number => F.rms(x);
@@ -297,7 +310,15 @@ describe('concepts separate by their defining features', () => {
    * feature with AUC ≥ min, and above the random set with AUC ≥ minRandom (random clips may
    * contain anything, so that bound is lower).
    */
-  function separates(concept: string, name: string, f: (x: Float32Array, S: F.Spectrogram) => number, direction: 1 | -1, against: string[], min: number, minRandom?: number): void {
+  function separates(
+    concept: string,
+    name: string,
+    f: (x: Float32Array, S: F.Spectrogram) => number,
+    direction: 1 | -1,
+    against: string[],
+    min: number,
+    minRandom?: number,
+  ): void {
     const mine = feature(concept, name, f).map((v) => direction * v);
     const sets = minRandom === undefined ? against : [...against, 'random'];
     for (const o of sets) {

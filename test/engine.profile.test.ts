@@ -63,24 +63,31 @@ describe('engine.profile', () => {
     for (const t of [a, b, x, w, r.result.y, r.result.gw, y2]) t.dispose();
   });
 
-  it.each(['cpu', 'webgpu'])('%s: an empty fn gives no kernels; nesting and a non-function are refused; a throwing fn ends the profile', async (name) => {
-    const e = engines().find(([n]) => n === name)?.[1];
-    if (!e) return;
-    const r = await e.profile(() => 42);
-    expect(r.result).toBe(42);
-    expect(r.kernels).toEqual([]);
-    expect(r.totalMs).toBe(0);
-    await expect(e.profile(() => e.profile(() => 1))).rejects.toThrow(/already profiling/);
-    await expect(e.profile(null as unknown as () => number)).rejects.toThrow(/fn must be a function/);
-    await expect(e.profile(() => { throw new Error('boom'); })).rejects.toThrow('boom');
-    // Profiling is off again: a later profile works and ordinary work is unaffected.
-    const t = e.randn([5], { seed: 9 });
-    const r2 = await e.profile(() => relu(t));
-    expect(r2.dispatches).toBeGreaterThan(0);
-    checkTotals(r2);
-    r2.result.dispose();
-    t.dispose();
-  });
+  it.each(['cpu', 'webgpu'])(
+    '%s: an empty fn gives no kernels; nesting and a non-function are refused; a throwing fn ends the profile',
+    async (name) => {
+      const e = engines().find(([n]) => n === name)?.[1];
+      if (!e) return;
+      const r = await e.profile(() => 42);
+      expect(r.result).toBe(42);
+      expect(r.kernels).toEqual([]);
+      expect(r.totalMs).toBe(0);
+      await expect(e.profile(() => e.profile(() => 1))).rejects.toThrow(/already profiling/);
+      await expect(e.profile(null as unknown as () => number)).rejects.toThrow(/fn must be a function/);
+      await expect(
+        e.profile(() => {
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      // Profiling is off again: a later profile works and ordinary work is unaffected.
+      const t = e.randn([5], { seed: 9 });
+      const r2 = await e.profile(() => relu(t));
+      expect(r2.dispatches).toBeGreaterThan(0);
+      checkTotals(r2);
+      r2.result.dispose();
+      t.dispose();
+    },
+  );
 
   it('webgpu without timestamp-query: each dispatch is submitted and timed alone', async () => {
     if (!pair.gpu) return;

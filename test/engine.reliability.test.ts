@@ -79,7 +79,9 @@ for (const [kind, maybe] of engines) {
       const x = e.tensor([1, 2]);
       expect(() => grad((v: Tensor) => sum(v))(i)).toThrow(DTypeError);
       expect(() => grad((v: Tensor) => sum(v))(i)).toThrow(/argument 0 is int32/);
-      expect(() => grad((() => 3) as unknown as (v: typeof x) => typeof x)(x)).toThrow('valueAndGrad: f must return a Tensor (a scalar), got number');
+      expect(() => grad((() => 3) as unknown as (v: typeof x) => typeof x)(x)).toThrow(
+        'valueAndGrad: f must return a Tensor (a scalar), got number',
+      );
       for (const t of [i, x]) t.dispose();
     });
 
@@ -124,7 +126,11 @@ for (const [kind, maybe] of engines) {
       const onUnhandled = (r: unknown) => unhandled.push(r);
       process.on('unhandledRejection', onUnhandled);
       try {
-        expect(() => e.tidy(async () => { throw new Error('late'); })).toThrow(ValueError);
+        expect(() =>
+          e.tidy(async () => {
+            throw new Error('late');
+          }),
+        ).toThrow(ValueError);
         expect(() => e.tidy((() => Promise.reject(new Error('later'))) as () => unknown)).toThrow('tidy(fn): fn must be synchronous');
         expect(() => e.tidy(null as unknown as () => unknown)).toThrow(ValueError);
         await new Promise((r) => setTimeout(r, 30));

@@ -184,7 +184,12 @@ for (const kind of ['cpu', 'webgpu'] as const) {
 
     it('noGrad records nothing: the gradient through it is zero', () => {
       const x = e.ones([3]);
-      const [g] = grad((v: typeof x) => add(sum(v), noGrad(() => sum(mul(v, v)))))(x);
+      const [g] = grad((v: typeof x) =>
+        add(
+          sum(v),
+          noGrad(() => sum(mul(v, v))),
+        ),
+      )(x);
       return g.read().then((v) => expect(Array.from(v)).toEqual([1, 1, 1]));
     });
   });

@@ -22,7 +22,9 @@ function runExample(name: string): string {
     });
   } catch (e) {
     const err = e as { status?: number | null; stdout?: string; stderr?: string; message: string };
-    throw new Error(`examples/${name}.mjs failed (exit ${err.status ?? 'none'}): ${err.message}\n--- stdout\n${err.stdout ?? ''}\n--- stderr\n${err.stderr ?? ''}`);
+    throw new Error(
+      `examples/${name}.mjs failed (exit ${err.status ?? 'none'}): ${err.message}\n--- stdout\n${err.stdout ?? ''}\n--- stderr\n${err.stderr ?? ''}`,
+    );
   }
 }
 
@@ -72,7 +74,19 @@ describe('examples', () => {
 
   it('attributions.mjs: every attribution method', () => {
     const out = runExample('attributions');
-    for (const m of ['saliency', 'inputXGradient', 'integratedGradients', 'smoothGrad', 'guidedBackprop', 'deconvolution', 'gradCam layerMap', 'gradCam map', 'guidedGradCam', 'occlusion', 'featureAblation']) {
+    for (const m of [
+      'saliency',
+      'inputXGradient',
+      'integratedGradients',
+      'smoothGrad',
+      'guidedBackprop',
+      'deconvolution',
+      'gradCam layerMap',
+      'gradCam map',
+      'guidedGradCam',
+      'occlusion',
+      'featureAblation',
+    ]) {
       expect(out, m).toMatch(new RegExp(`^${m}\\s+\\[2,1,`, 'm'));
     }
     expect(out).toMatch(/^gradCam layerMap\s+\[2,1,8,8\]/m);

@@ -102,7 +102,9 @@ for (const kind of ['cpu', 'webgpu'] as const) {
         impl.read = realRead;
       }
       const ms = performance.now() - t0;
-      console.log(`[${kind}] fit 4 epochs of 256 in ${ms.toFixed(0)} ms: ${history.map((h) => `${h.loss.toFixed(3)}/${h.trainAccuracy.toFixed(2)}/${h.valAccuracy?.toFixed(3)}`).join(' ')}`);
+      console.log(
+        `[${kind}] fit 4 epochs of 256 in ${ms.toFixed(0)} ms: ${history.map((h) => `${h.loss.toFixed(3)}/${h.trainAccuracy.toFixed(2)}/${h.valAccuracy?.toFixed(3)}`).join(' ')}`,
+      );
       expect(reads).toBe(4);
       expect(history.length).toBe(4);
       expect(seen).toEqual(history);
@@ -181,7 +183,9 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       // Still usable: another fit continues with the same momentum buffers.
       await fit(model, train, { epochs: 1, batchSize: 64, seed: 2, optimizer: opt });
       expect(opt.stepCount(0)).toBe(4 * 4);
-      await expect(fit(model, train, { epochs: 1, batchSize: 64, seed: 2, optimizer: opt, lr: 0.1 })).rejects.toThrow(/fit: options.lr applies to the optimiser fit creates/);
+      await expect(fit(model, train, { epochs: 1, batchSize: 64, seed: 2, optimizer: opt, lr: 0.1 })).rejects.toThrow(
+        /fit: options.lr applies to the optimiser fit creates/,
+      );
       opt.dispose();
       model.dispose();
     });
@@ -193,21 +197,37 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const base = { epochs: 1, batchSize: 32, seed: 1 };
       const yf = e.tensor(new Float32Array(256), [256]);
       const yShort = e.tensor(new Int32Array(10), [10], 'int32');
-      const yBig = e.tensor(Int32Array.from({ length: 256 }, (_, i) => i % 6), [256], 'int32');
+      const yBig = e.tensor(
+        Int32Array.from({ length: 256 }, (_, i) => i % 6),
+        [256],
+        'int32',
+      );
       await expect(fit(model, { x: train.x, y: yf }, base)).rejects.toThrow(DTypeError);
       await expect(fit(model, { x: train.x, y: yf }, base)).rejects.toThrow(/fit: data.y must be int32 class indices, got float32/);
       await expect(fit(model, { x: train.x, y: yShort }, base)).rejects.toThrow(ShapeError);
       await expect(fit(model, { x: train.x, y: yShort }, base)).rejects.toThrow(/fit: data.y must be \[256\]/);
-      await expect(fit(model, train, { ...base, batchSize: 0 })).rejects.toThrow(/fit: options.batchSize must be a positive integer, got 0/);
+      await expect(fit(model, train, { ...base, batchSize: 0 })).rejects.toThrow(
+        /fit: options.batchSize must be a positive integer, got 0/,
+      );
       await expect(fit(model, train, { ...base, epochs: 1.5 })).rejects.toThrow(/fit: options.epochs must be a positive integer/);
       await expect(fit(model, train, { ...base, seed: NaN })).rejects.toThrow(/fit: options.seed must be an integer, got NaN/);
       await expect(fit(model, train, { ...base, lr: NaN })).rejects.toThrow(/fit: options.lr must be a finite number >= 0, got NaN/);
-      await expect(fit(model, train, { ...base, optimizer: 'rmsprop' as never })).rejects.toThrow(/fit: options.optimizer must be 'adam', 'sgd'/);
-      await expect(fit(model, train, { ...base, batchSizes: 3 } as never)).rejects.toThrow(/fit: unknown option 'batchSizes' — did you mean 'batchSize'\?/);
-      await expect(fit(model, train, { ...base, batchSize: undefined, batch_size: 0 } as never)).rejects.toThrow(/fit: options.batchSize must be a positive integer, got 0/);
-      await expect(fit(model, train, { ...base, epochs: 1e9 })).rejects.toThrow(/fit: options.epochs = 1000000000 exceeds the limit of 1000000/);
+      await expect(fit(model, train, { ...base, optimizer: 'rmsprop' as never })).rejects.toThrow(
+        /fit: options.optimizer must be 'adam', 'sgd'/,
+      );
+      await expect(fit(model, train, { ...base, batchSizes: 3 } as never)).rejects.toThrow(
+        /fit: unknown option 'batchSizes' — did you mean 'batchSize'\?/,
+      );
+      await expect(fit(model, train, { ...base, batchSize: undefined, batch_size: 0 } as never)).rejects.toThrow(
+        /fit: options.batchSize must be a positive integer, got 0/,
+      );
+      await expect(fit(model, train, { ...base, epochs: 1e9 })).rejects.toThrow(
+        /fit: options.epochs = 1000000000 exceeds the limit of 1000000/,
+      );
       await expect(fit(model, train, { ...base, signal: {} as never })).rejects.toThrow(/fit: options.signal must be an AbortSignal/);
-      await expect(fit(model, train, { ...base, validation: { x: val.x, y: yShort } })).rejects.toThrow(/fit: options.validation.y must be \[128\]/);
+      await expect(fit(model, train, { ...base, validation: { x: val.x, y: yShort } })).rejects.toThrow(
+        /fit: options.validation.y must be \[128\]/,
+      );
       await expect(fit(model, { x: train.x, y: yBig }, base)).rejects.toThrow(ValueError);
       await expect(fit(model, { x: train.x, y: yBig }, base)).rejects.toThrow(/fit: labels go up to 5, but the model has 4 classes/);
       await expect(fit({} as never, train, base)).rejects.toThrow(/fit: model must have forward\(x\) and parameterRefs\(\)/);
@@ -223,7 +243,19 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const bytes = await saveCheckpoint(a);
       const file = readSafetensors(bytes);
       expect(Object.keys(file.tensors).sort()).toEqual(
-        ['conv1.weight', 'conv1.bias', 'bn1.weight', 'bn1.bias', 'bn1.running_mean', 'bn1.running_var', 'bn1.num_batches_tracked', 'conv2.weight', 'conv2.bias', 'fc.weight', 'fc.bias'].sort(),
+        [
+          'conv1.weight',
+          'conv1.bias',
+          'bn1.weight',
+          'bn1.bias',
+          'bn1.running_mean',
+          'bn1.running_var',
+          'bn1.num_batches_tracked',
+          'conv2.weight',
+          'conv2.bias',
+          'fc.weight',
+          'fc.bias',
+        ].sort(),
       );
       expect(file.tensors['conv1.weight'].shape).toEqual([8, 1, 3, 3]);
       expect(file.tensors['bn1.num_batches_tracked'].dtype).toBe('I32');

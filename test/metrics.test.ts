@@ -143,7 +143,9 @@ for (const [backend, engineOf] of [
       const x = e.tensor(values(B * N, 6), SHAPE);
       const a = e.tensor(values(B * N, 8), SHAPE);
       const opts = { attributions: a, nrRuns: 8, subsetSize: 4, seed: 11 };
-      expect(await metrics.faithfulnessCorrelation(model, x, targets, opts)).toEqual(await metrics.faithfulnessCorrelation(model, x, targets, opts));
+      expect(await metrics.faithfulnessCorrelation(model, x, targets, opts)).toEqual(
+        await metrics.faithfulnessCorrelation(model, x, targets, opts),
+      );
       const progress: { done: number; total: number; stage: string }[] = [];
       await metrics.monotonicityCorrelation(model, x, targets, {
         attributions: a,
@@ -183,7 +185,9 @@ for (const [backend, engineOf] of [
           subsetSize: 4,
         }),
       ).rejects.toThrow(ShapeError);
-      await expect(metrics.sparseness(null, x, null, { attributions: wrong })).rejects.toThrow(/attributions must be shaped like the inputs \[3, 1, 4, 6\]/);
+      await expect(metrics.sparseness(null, x, null, { attributions: wrong })).rejects.toThrow(
+        /attributions must be shaped like the inputs \[3, 1, 4, 6\]/,
+      );
       const zeros = e.zeros(SHAPE);
       await expect(
         metrics.faithfulnessEstimate(model, x, targets, {
@@ -339,7 +343,8 @@ for (const [backend, engineOf] of [
       ]);
       expect(res.methods).toEqual(['saliency', 'inputXGradient']);
       expect(res.metrics).toEqual(['faithfulnessCorrelation', 'sparseness', 'avgSens']);
-      for (let j = 0; j < 3; j++) expect([res.ranks[0][j], res.ranks[1][j]].sort()).toEqual(res.scores[0][j] === res.scores[1][j] ? [1, 1] : [1, 2]);
+      for (let j = 0; j < 3; j++)
+        expect([res.ranks[0][j], res.ranks[1][j]].sort()).toEqual(res.scores[0][j] === res.scores[1][j] ? [1, 1] : [1, 2]);
       const csv = res.toCsv().trim().split('\n');
       expect(csv[0]).toBe('method,metric,mean,n,rank,higher_is_better');
       expect(csv).toHaveLength(7);

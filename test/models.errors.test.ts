@@ -36,7 +36,9 @@ describe('loadStateDict errors', () => {
     const m = small();
     const bytes = await tensorsToSafetensors(m.stateDict());
     expect(() => m.loadStateDict(bytes as never)).toThrow(ValueError);
-    expect(() => m.loadStateDict(bytes as never)).toThrow(/got raw bytes \([\d,]+ bytes\) — did you pass raw file bytes\? use readSafetensors\(bytes\).tensors/);
+    expect(() => m.loadStateDict(bytes as never)).toThrow(
+      /got raw bytes \([\d,]+ bytes\) — did you pass raw file bytes\? use readSafetensors\(bytes\).tensors/,
+    );
     expect(() => m.loadStateDict(readSafetensors(bytes) as never)).toThrow(/pass its .tensors/);
     m.loadStateDict(readSafetensors(bytes).tensors);
     m.dispose();
@@ -53,7 +55,9 @@ describe('loadStateDict errors', () => {
       err = x as StateDictError;
     }
     expect(err).toBeInstanceOf(StateDictError);
-    expect(err!.message).toMatch(/518,504 unexpected keys, e\.g\. 0, 1, 2 — did you pass raw file bytes\? use readSafetensors\(bytes\)\.tensors/);
+    expect(err!.message).toMatch(
+      /518,504 unexpected keys, e\.g\. 0, 1, 2 — did you pass raw file bytes\? use readSafetensors\(bytes\)\.tensors/,
+    );
     expect(err!.message.length).toBeLessThan(400);
     expect(err!.unexpectedKeys.length).toBe(518_504); // the full list stays on the error
     // Missing keys are capped the same way, with their count.
@@ -66,7 +70,9 @@ describe('readSafetensors recognises what it is given', () => {
   it('a PyTorch zip (torch.save) or pickle → how to export safetensors', () => {
     const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(() => readSafetensors(zip)).toThrow(SafetensorsError);
-    expect(() => readSafetensors(zip)).toThrow(/zip archive \(a PyTorch \.pt\/\.pth checkpoint from torch\.save\?\), not a safetensors file; export the state_dict in Python: `from safetensors\.torch import save_file/);
+    expect(() => readSafetensors(zip)).toThrow(
+      /zip archive \(a PyTorch \.pt\/\.pth checkpoint from torch\.save\?\), not a safetensors file; export the state_dict in Python: `from safetensors\.torch import save_file/,
+    );
     const pickle = new Uint8Array([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8]);
     expect(() => readSafetensors(pickle)).toThrow(/Python pickle \(a legacy PyTorch torch\.save file\?\)/);
   });
@@ -114,7 +120,9 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       expect(a.inputShape).toEqual([1, 32, null]);
       expect((a.getSubmodule('fc2') as unknown as { outFeatures: number }).outFeatures).toBe(4);
       expect(() => models.digitCNN(eng!, { hiden: 3 } as never)).toThrow(/digitCNN: unknown option 'hiden' — did you mean 'hidden'/);
-      expect(() => models.fromSpec(eng!, { layers: [{ type: 'relu', name: 'r' }] }, { sed: 1 } as never)).toThrow(/fromSpec: unknown option 'sed' — did you mean 'seed'/);
+      expect(() => models.fromSpec(eng!, { layers: [{ type: 'relu', name: 'r' }] }, { sed: 1 } as never)).toThrow(
+        /fromSpec: unknown option 'sed' — did you mean 'seed'/,
+      );
       a.dispose();
     });
   });

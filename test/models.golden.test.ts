@@ -25,7 +25,18 @@ import { hostToTensor, toFloat32, type HostTensor } from '../src/engine/safetens
 import type { Tensor } from '../src/engine/tensor.js';
 import { digitCNN, genreCNN } from '../src/models/index.js';
 import { Dropout, StateDictError } from '../src/nn/index.js';
-import { expectWithin, goldenJson, goldenModel, goldenTensors, goldenWeights, measure, printReport, type Measure, type ModelName, type ReportEntry } from './helpers/golden.js';
+import {
+  expectWithin,
+  goldenJson,
+  goldenModel,
+  goldenTensors,
+  goldenWeights,
+  measure,
+  printReport,
+  type Measure,
+  type ModelName,
+  type ReportEntry,
+} from './helpers/golden.js';
 import { enginePair } from './helpers/gpu.js';
 
 interface Meta {
@@ -38,8 +49,14 @@ interface Meta {
 }
 
 const META = goldenJson<Record<ModelName, Meta>>('models.json');
-const WEIGHTS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: goldenWeights('genre_cnn'), digit_cnn: goldenWeights('digit_cnn') };
-const REFS: Record<ModelName, Record<string, HostTensor>> = { genre_cnn: goldenTensors('genre_cnn.ref.safetensors'), digit_cnn: goldenTensors('digit_cnn.ref.safetensors') };
+const WEIGHTS: Record<ModelName, Record<string, HostTensor>> = {
+  genre_cnn: goldenWeights('genre_cnn'),
+  digit_cnn: goldenWeights('digit_cnn'),
+};
+const REFS: Record<ModelName, Record<string, HostTensor>> = {
+  genre_cnn: goldenTensors('genre_cnn.ref.safetensors'),
+  digit_cnn: goldenTensors('digit_cnn.ref.safetensors'),
+};
 
 const { cpu, gpu, gpuAvailable, dispose: disposeEngines } = await enginePair();
 
@@ -112,7 +129,13 @@ for (const [backend, engineOf] of backends) {
         const refs = model.parameterRefs();
         const { loss, grads } = gradientTape((tape) => {
           const l = crossEntropy(model.forward(x), labels);
-          return { loss: l, grads: tape.gradient(l, refs.map((r) => r.get())) };
+          return {
+            loss: l,
+            grads: tape.gradient(
+              l,
+              refs.map((r) => r.get()),
+            ),
+          };
         });
         const tol = meta.tolerances['train.cross_entropy'];
         const ce = await loss.item();
@@ -157,8 +180,12 @@ describe('loadStateDict with a PyTorch state_dict that does not fit', () => {
     const se = err as StateDictError;
     expect([...se.missingKeys].sort()).toEqual(['bn2.running_var', 'fc2.bias']);
     expect(se.unexpectedKeys).toEqual(['fc3.weight']);
-    expect(se.shapeMismatches).toEqual(['conv3.bias: checkpoint [64] vs model [128]', 'fc1.weight: checkpoint [128, 256] vs model [256, 128]']);
-    for (const s of ['bn2.running_var', 'fc2.bias', 'fc3.weight', 'conv3.bias', 'fc1.weight', 'the model is unchanged']) expect(se.message).toContain(s);
+    expect(se.shapeMismatches).toEqual([
+      'conv3.bias: checkpoint [64] vs model [128]',
+      'fc1.weight: checkpoint [128, 256] vs model [256, 128]',
+    ]);
+    for (const s of ['bn2.running_var', 'fc2.bias', 'fc3.weight', 'conv3.bias', 'fc1.weight', 'the model is unchanged'])
+      expect(se.message).toContain(s);
     const after = await Promise.all(Object.values(model.stateDict()).map((t) => t.read()));
     expect(after).toEqual(before);
     // Non-strict: missing and unexpected keys are reported, shape mismatches still fail.

@@ -36,7 +36,10 @@ describe('automatic batch chunking', () => {
     const small = await createEngine({ backend, maxBindingBytes: LIMIT });
     expect(small.info().limits.maxBindingBytes).toBe(LIMIT);
     const big = backend === 'cpu' ? pair.cpu : pair.gpu!;
-    const data = randArray(SHAPE.reduce((a, b) => a * b, 1), 7);
+    const data = randArray(
+      SHAPE.reduce((a, b) => a * b, 1),
+      7,
+    );
     const ref = await run(big, data);
     const chunked = await run(small, data);
     expect(maxAbsRel(chunked.out.y, ref.out.y)).toBeLessThan(backend === 'cpu' ? 1e-12 : 1e-6);
@@ -66,6 +69,8 @@ describe('automatic batch chunking', () => {
   });
 
   it('rejects a bad maxBindingBytes', async () => {
-    await expect(createEngine({ backend: 'cpu', maxBindingBytes: 0 })).rejects.toThrow(/maxBindingBytes: expected an integer number of bytes >= 4/);
+    await expect(createEngine({ backend: 'cpu', maxBindingBytes: 0 })).rejects.toThrow(
+      /maxBindingBytes: expected an integer number of bytes >= 4/,
+    );
   });
 });

@@ -34,18 +34,56 @@ describe('Module tree and names', () => {
   it('namedModules, namedParameters, namedBuffers and stateDict follow PyTorch order', () => {
     const m = genreCNN(e, { seed: 1 });
     expect(m.namedModules().map(([n]) => n)).toEqual([
-      '', 'conv1', 'bn1', 'relu1', 'pool1', 'conv2', 'bn2', 'relu2', 'pool2', 'conv3', 'bn3', 'relu3', 'pool3', 'gap', 'flatten', 'fc1', 'relu4', 'dropout', 'fc2',
+      '',
+      'conv1',
+      'bn1',
+      'relu1',
+      'pool1',
+      'conv2',
+      'bn2',
+      'relu2',
+      'pool2',
+      'conv3',
+      'bn3',
+      'relu3',
+      'pool3',
+      'gap',
+      'flatten',
+      'fc1',
+      'relu4',
+      'dropout',
+      'fc2',
     ]);
     expect(m.namedParameters().map(([n]) => n)).toEqual([
-      'conv1.weight', 'conv1.bias', 'bn1.weight', 'bn1.bias', 'conv2.weight', 'conv2.bias', 'bn2.weight', 'bn2.bias',
-      'conv3.weight', 'conv3.bias', 'bn3.weight', 'bn3.bias', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias',
+      'conv1.weight',
+      'conv1.bias',
+      'bn1.weight',
+      'bn1.bias',
+      'conv2.weight',
+      'conv2.bias',
+      'bn2.weight',
+      'bn2.bias',
+      'conv3.weight',
+      'conv3.bias',
+      'bn3.weight',
+      'bn3.bias',
+      'fc1.weight',
+      'fc1.bias',
+      'fc2.weight',
+      'fc2.bias',
     ]);
     const bufs = m.namedBuffers();
     expect(bufs.map(([n]) => n).slice(0, 3)).toEqual(['bn1.running_mean', 'bn1.running_var', 'bn1.num_batches_tracked']);
     expect(bufs[2][1].dtype).toBe('int32');
     expect(bufs[2][1].shape).toEqual([]);
     expect(Object.keys(m.stateDict()).slice(0, 7)).toEqual([
-      'conv1.weight', 'conv1.bias', 'bn1.weight', 'bn1.bias', 'bn1.running_mean', 'bn1.running_var', 'bn1.num_batches_tracked',
+      'conv1.weight',
+      'conv1.bias',
+      'bn1.weight',
+      'bn1.bias',
+      'bn1.running_mean',
+      'bn1.running_var',
+      'bn1.num_batches_tracked',
     ]);
     expect(m.numParameters()).toBe(32 * 9 + 32 + 64 + 64 * 32 * 9 + 64 + 128 + 128 * 64 * 9 + 128 + 256 + 128 * 256 + 256 + 256 * 10 + 10);
     expect(m.toString()).toContain('(conv1): Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))');
@@ -53,9 +91,15 @@ describe('Module tree and names', () => {
   });
 
   it('nested containers name children with dots; unnamed Sequential children are 0, 1, …', () => {
-    const features = new Sequential(e, [['conv1', new Conv2d(e, 1, 2, 3, { seed: 1 })], ['relu1', new ReLU(e)]]);
+    const features = new Sequential(e, [
+      ['conv1', new Conv2d(e, 1, 2, 3, { seed: 1 })],
+      ['relu1', new ReLU(e)],
+    ]);
     const head = new Sequential(e, [new Flatten(e), new Linear(e, 2 * 4 * 4, 3, { seed: 2 })]);
-    const m = new Sequential(e, [['features', features], ['head', head]]);
+    const m = new Sequential(e, [
+      ['features', features],
+      ['head', head],
+    ]);
     expect(m.namedModules().map(([n]) => n)).toEqual(['', 'features', 'features.conv1', 'features.relu1', 'head', 'head.0', 'head.1']);
     expect(m.namedParameters().map(([n]) => n)).toEqual(['features.conv1.weight', 'features.conv1.bias', 'head.1.weight', 'head.1.bias']);
     expect(m.getSubmodule('features.conv1')).toBeInstanceOf(Conv2d);
@@ -117,7 +161,10 @@ describe('layers', () => {
   });
 
   it('BatchNorm2d in train mode updates running statistics (momentum 0.1; null = cumulative) and num_batches_tracked', async () => {
-    const n = 2, c = 3, h = 2, w = 2;
+    const n = 2,
+      c = 3,
+      h = 2,
+      w = 2;
     const data = randArray(n * c * h * w, 11, -2, 3);
     const stats = (k: number) => {
       const v: number[] = [];
@@ -260,7 +307,9 @@ describe('forwardWithActivations', () => {
     expect(await read(output)).toEqual(await read(plain));
     for (const t of [output, plain, ...Object.values(activations)]) t.dispose();
     expect(e.memory().liveTensors).toBe(live);
-    expect(() => m.forwardWithActivations(x, ['conv1'])).toThrow(/unknown module name\(s\) "conv1"; valid names: '' \(the whole model\), features, features\.conv1, features\.relu1, features\.pool1, flatten, fc/);
+    expect(() => m.forwardWithActivations(x, ['conv1'])).toThrow(
+      /unknown module name\(s\) "conv1"; valid names: '' \(the whole model\), features, features\.conv1, features\.relu1, features\.pool1, flatten, fc/,
+    );
     expect(() => m.forwardWithActivations(x, [], { replace: { nope: (a) => a } })).toThrow(/unknown module name\(s\) "nope"/);
     x.dispose();
     m.dispose();
@@ -316,7 +365,9 @@ describe('models and specs', () => {
     const c = genreCNN(e, { seed: 4 });
     expect(await read(a.stateDict()['conv2.weight'])).toEqual(await read(b.stateDict()['conv2.weight']));
     expect(await read(a.stateDict()['conv2.weight'])).not.toEqual(await read(c.stateDict()['conv2.weight']));
-    expect(await read(a.stateDict()['conv2.weight'])).not.toEqual(await read(a.stateDict()['conv3.weight']).then((v) => v.slice(0, 64 * 32 * 9)));
+    expect(await read(a.stateDict()['conv2.weight'])).not.toEqual(
+      await read(a.stateDict()['conv3.weight']).then((v) => v.slice(0, 64 * 32 * 9)),
+    );
     for (const m of [a, b, c]) m.dispose();
   });
 
@@ -327,12 +378,20 @@ describe('models and specs', () => {
       patch(s);
       return () => fromSpec(e, s);
     };
-    expect(bad((s) => ((s.layers[0] as { type: string }).type = 'conv3d'))).toThrow(/layers\[0\]: unknown layer type "conv3d" \(valid types: conv2d, conv1d/);
-    expect(bad((s) => ((s.layers[0] as unknown as Record<string, unknown>).kernal = 3))).toThrow(/layers\[0\] 'conv1' \(conv2d\): unknown field\(s\) 'kernal'/);
+    expect(bad((s) => ((s.layers[0] as { type: string }).type = 'conv3d'))).toThrow(
+      /layers\[0\]: unknown layer type "conv3d" \(valid types: conv2d, conv1d/,
+    );
+    expect(bad((s) => ((s.layers[0] as unknown as Record<string, unknown>).kernal = 3))).toThrow(
+      /layers\[0\] 'conv1' \(conv2d\): unknown field\(s\) 'kernal'/,
+    );
     expect(bad((s) => (s.layers[1].name = 'conv1'))).toThrow(/duplicate layer name 'conv1'/);
-    expect(bad((s) => ((s.layers[1] as { features: number }).features = 16))).toThrow(/'bn1' \(batchnorm2d\): features = 16 does not match the 32 channels coming in/);
+    expect(bad((s) => ((s.layers[1] as { features: number }).features = 16))).toThrow(
+      /'bn1' \(batchnorm2d\): features = 16 does not match the 32 channels coming in/,
+    );
     expect(bad((s) => ((s.layers[4] as { in: number }).in = 16))).toThrow(/'conv2' \(conv2d\): in = 16 does not match the 32 channels/);
-    expect(bad((s) => ((s.layers[14] as { in: number }).in = 100))).toThrow(/'fc1' \(linear\): in = 100 does not match the 128 features coming in/);
+    expect(bad((s) => ((s.layers[14] as { in: number }).in = 100))).toThrow(
+      /'fc1' \(linear\): in = 100 does not match the 128 features coming in/,
+    );
     expect(bad((s) => delete (s.layers[0] as { kernel?: number }).kernel)).toThrow(/missing field 'kernel'/);
     expect(bad((s) => (s.layers[0].name = 'a.b'))).toThrow(/name must be a non-empty string without '\.'/);
     expect(bad((s) => (s.input = [1, 4, 4]))).toThrow(/'pool3' \(maxpool2d\): input \[128, 1, 1\] is too small/);

@@ -86,7 +86,10 @@ describe('gradcheck (CPU engine, central differences)', () => {
           if (err > worst) [worst, worstAt, worstNum] = [err, i, num];
         }
         const tol = REL_TOL * Math.max(scale, 1e-6);
-        expect(worst, `${c.name}: input ${j} [${c.inputs[j].shape}] element ${worstAt}: analytic ${g[worstAt]} vs numeric ${worstNum} (max |grad| ${scale})`).toBeLessThanOrEqual(tol);
+        expect(
+          worst,
+          `${c.name}: input ${j} [${c.inputs[j].shape}] element ${worstAt}: analytic ${g[worstAt]} vs numeric ${worstNum} (max |grad| ${scale})`,
+        ).toBeLessThanOrEqual(tol);
       }
       expect(cpu.memory().liveTensors, `${c.name}: tensors leaked`).toBe(live);
     });

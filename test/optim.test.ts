@@ -100,7 +100,9 @@ function hostSgd(p: number[], g0: number[], buf: number[] | null, o: Required<SG
 
 function expectClose(got: readonly number[], want: readonly number[], what: string, tol = 2e-6): void {
   expect(got.length, `${what}: length`).toBe(want.length);
-  got.forEach((g, i) => expect(Math.abs(g - want[i]), `${what}[${i}]: got ${g}, want ${want[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want[i]))));
+  got.forEach((g, i) =>
+    expect(Math.abs(g - want[i]), `${what}[${i}]: got ${g}, want ${want[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want[i]))),
+  );
 }
 
 const ADAM_DEFAULTS: Required<AdamOptions> = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false };
@@ -295,7 +297,11 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       opt.step([null, gb]);
       expect([opt.stepCount(0), opt.stepCount(1)]).toEqual([1, 1]);
       // b's first step: bias-corrected, so lr * g / (|g| + eps).
-      expectClose(await store.values('b'), b0.map((p, i) => p - 0.1 * (f32(gd.b)[i] / (Math.abs(f32(gd.b)[i]) + 1e-8))), 'b');
+      expectClose(
+        await store.values('b'),
+        b0.map((p, i) => p - 0.1 * (f32(gd.b)[i] / (Math.abs(f32(gd.b)[i]) + 1e-8))),
+        'b',
+      );
       // lr can change between steps (a schedule).
       opt.lr = 0;
       const a1 = await store.values('a');
@@ -403,7 +409,10 @@ for (const kind of ['cpu', 'webgpu'] as const) {
         const opt = new Adam(model, { lr: g.lr });
         expect([...opt.paramNames].sort()).toEqual([...g.names].sort());
         const sd = model.stateDict();
-        for (const n of g.names) expect(Array.from(await sd[n].readFloat()), `${name} ${n} loaded`).toEqual(Array.from(g.file.tensors[`param.${n}`].data as Float32Array));
+        for (const n of g.names)
+          expect(Array.from(await sd[n].readFloat()), `${name} ${n} loaded`).toEqual(
+            Array.from(g.file.tensors[`param.${n}`].data as Float32Array),
+          );
         const grads = Object.fromEntries(g.names.map((n) => [n, hostToTensor(e, g.file.tensors[`grad.${n}`])]));
         opt.step(grads);
         const after = model.stateDict();

@@ -61,7 +61,9 @@ describe(`README snippets (${readmePath === join(root, 'README.md') ? 'README.md
         stdout = execFileSync(process.execPath, [file], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
       } catch (e) {
         const err = e as { status?: number | null; stdout?: string; stderr?: string };
-        throw new Error(`README snippet ${k + 1} under "${heading}" failed (exit ${err.status ?? 'none'}):\n--- stderr\n${(err.stderr ?? '').slice(-3000)}\n--- stdout\n${(err.stdout ?? '').slice(-2000)}`);
+        throw new Error(
+          `README snippet ${k + 1} under "${heading}" failed (exit ${err.status ?? 'none'}):\n--- stderr\n${(err.stderr ?? '').slice(-3000)}\n--- stdout\n${(err.stdout ?? '').slice(-2000)}`,
+        );
       }
       const acc = /final validation accuracy: ([\d.]+)/.exec(stdout);
       if (acc) expect(Number(acc[1]), `the training snippet must learn:\n${stdout}`).toBeGreaterThanOrEqual(0.8);

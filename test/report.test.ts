@@ -76,7 +76,14 @@ describe('demo report', () => {
     expect(m.tables![0]!.rows.map((r) => r[0])).toEqual(['gradcam', 'saliency']);
     expect(html).toContain('Quantus-style metrics');
     const t = report.sections.find((s) => s.id === 'tcav')!;
-    expect(t.tables![0]!.rows.map((r) => r[0])).toEqual(['high_energy', 'low_energy', 'vocal_heavy', 'instrumental', 'rhythmic', 'ambient']);
+    expect(t.tables![0]!.rows.map((r) => r[0])).toEqual([
+      'high_energy',
+      'low_energy',
+      'vocal_heavy',
+      'instrumental',
+      'rhythmic',
+      'ambient',
+    ]);
   });
 
   it('plugs in sections, renders them, and merge refuses reports of other settings', async () => {

@@ -35,7 +35,10 @@ function file(header: unknown, data: ArrayLike<number> = [], headerLen?: number)
 }
 
 function hex(s: string): number[] {
-  return s.split(/\s+/).filter(Boolean).map((b) => parseInt(b, 16));
+  return s
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((b) => parseInt(b, 16));
 }
 
 /** Expects fn to throw `cls` with a message matching every pattern. */
@@ -95,7 +98,11 @@ describe('writeSafetensors / readSafetensors round trips', () => {
     f64: { dtype: 'F64', shape: [2, 3], data: Float64Array.of(0, -0, 5e-324, Infinity, -Infinity, Math.PI) },
     f64_scalar: { dtype: 'F64', shape: [], data: Float64Array.of(-1.5) },
     f64_empty: { dtype: 'F64', shape: [0, 3], data: new Float64Array(0) },
-    f32: { dtype: 'F32', shape: [1, 2, 2], data: new Float32Array(new Uint32Array([0x7fc00001, 0x80000000, 0x00000001, 0x7f7fffff]).buffer) },
+    f32: {
+      dtype: 'F32',
+      shape: [1, 2, 2],
+      data: new Float32Array(new Uint32Array([0x7fc00001, 0x80000000, 0x00000001, 0x7f7fffff]).buffer),
+    },
     f32_scalar: { dtype: 'F32', shape: [], data: Float32Array.of(42) },
     f32_empty: { dtype: 'F32', shape: [0], data: new Float32Array(0) },
     f16: { dtype: 'F16', shape: [5], data: Uint16Array.of(0x0000, 0x8000, 0x0001, 0x7bff, 0x7e00) },
@@ -113,9 +120,9 @@ describe('writeSafetensors / readSafetensors round trips', () => {
   };
 
   it('every dtype, scalars and empty tensors, bit for bit', () => {
-    const bytes = writeSafetensors(cases, { note: 'hello', 'ünï': '✓' });
+    const bytes = writeSafetensors(cases, { note: 'hello', ünï: '✓' });
     const { tensors, metadata } = readSafetensors(bytes);
-    expect(metadata).toEqual({ note: 'hello', 'ünï': '✓' });
+    expect(metadata).toEqual({ note: 'hello', ünï: '✓' });
     expect(Object.keys(tensors).sort()).toEqual(Object.keys(cases).sort());
     for (const [name, want] of Object.entries(cases)) expectSameHost(tensors[name], want);
   });
@@ -192,9 +199,26 @@ describe('writeSafetensors / readSafetensors round trips', () => {
 
   it('rejects malformed tensors and metadata when writing', () => {
     const ok: HostTensor = { dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) };
-    expectError(() => writeSafetensors({ w: { dtype: 'F64', shape: [2], data: Float32Array.of(1, 2) } }), DTypeError, "tensors['w']", 'Float64Array', 'Float32Array');
-    expectError(() => writeSafetensors({ w: { dtype: 'F32', shape: [3], data: Float32Array.of(1, 2) } }), ValueError, "tensors['w']", '2 elements', '[3]');
-    expectError(() => writeSafetensors({ w: { dtype: 'U8' as never, shape: [2], data: Float32Array.of(1, 2) } }), DTypeError, 'dtype', 'U8');
+    expectError(
+      () => writeSafetensors({ w: { dtype: 'F64', shape: [2], data: Float32Array.of(1, 2) } }),
+      DTypeError,
+      "tensors['w']",
+      'Float64Array',
+      'Float32Array',
+    );
+    expectError(
+      () => writeSafetensors({ w: { dtype: 'F32', shape: [3], data: Float32Array.of(1, 2) } }),
+      ValueError,
+      "tensors['w']",
+      '2 elements',
+      '[3]',
+    );
+    expectError(
+      () => writeSafetensors({ w: { dtype: 'U8' as never, shape: [2], data: Float32Array.of(1, 2) } }),
+      DTypeError,
+      'dtype',
+      'U8',
+    );
     expectError(() => writeSafetensors({ w: { dtype: 'F32', shape: [-2], data: Float32Array.of(1, 2) } }), ValueError, 'shape');
     expectError(() => writeSafetensors({ __metadata__: ok }), ValueError, '__metadata__', 'reserved');
     expectError(() => writeSafetensors({ w: ok }, { k: 3 as never }), ValueError, 'metadata', "'k'", 'string');
@@ -256,7 +280,11 @@ describe('F16 / BF16 / F64 / I64 conversions', () => {
     const f16 = toFloat32({ dtype: 'F16', shape: [7], data: Uint16Array.of(0x0000, 0x8000, 0x0001, 0x7bff, 0x7c00, 0xfc00, 0x7e00) });
     expect(Array.from(f16)).toEqual([0, -0, 2 ** -24, 65504, Infinity, -Infinity, NaN]);
     expect(Object.is(f16[1], -0)).toBe(true);
-    const bf16 = toFloat32({ dtype: 'BF16', shape: [2, 4], data: Uint16Array.of(0x3f80, 0x8000, 0x0001, 0x7f7f, 0x7f80, 0xff80, 0x7fc0, 0xc0a0) });
+    const bf16 = toFloat32({
+      dtype: 'BF16',
+      shape: [2, 4],
+      data: Uint16Array.of(0x3f80, 0x8000, 0x0001, 0x7f7f, 0x7f80, 0xff80, 0x7fc0, 0xc0a0),
+    });
     expect(Array.from(bf16)).toEqual([1, -0, 2 ** -133, 3.3895313892515355e38, Infinity, -Infinity, NaN, -5]);
     expect(Object.is(bf16[1], -0)).toBe(true);
   });
@@ -280,9 +308,17 @@ describe('F16 / BF16 / F64 / I64 conversions', () => {
   });
 
   it('toInt32 of I32/I64, range-checked; rejects float dtypes', () => {
-    expect(toInt32({ dtype: 'I64', shape: [3], data: BigInt64Array.of(-2147483648n, 2147483647n, 17n) })).toEqual(Int32Array.of(-2147483648, 2147483647, 17));
+    expect(toInt32({ dtype: 'I64', shape: [3], data: BigInt64Array.of(-2147483648n, 2147483647n, 17n) })).toEqual(
+      Int32Array.of(-2147483648, 2147483647, 17),
+    );
     expect(toInt32({ dtype: 'I32', shape: [], data: Int32Array.of(5) })).toEqual(Int32Array.of(5));
-    expectError(() => toInt32({ dtype: 'I64', shape: [2], data: BigInt64Array.of(0n, 2147483648n) }), ValueError, '2147483648', 'index 1', 'int32');
+    expectError(
+      () => toInt32({ dtype: 'I64', shape: [2], data: BigInt64Array.of(0n, 2147483648n) }),
+      ValueError,
+      '2147483648',
+      'index 1',
+      'int32',
+    );
     expectError(() => toInt32({ dtype: 'F32', shape: [1], data: Float32Array.of(1) }), DTypeError, 'I32 or I64', 'F32');
   });
 });
@@ -336,7 +372,8 @@ describe('engine tensors', () => {
 
 describe('readSafetensors validation', () => {
   const f32 = (shape: number[], offs: number[]) => ({ dtype: 'F32', shape, data_offsets: offs });
-  const bad = (bytes: Uint8Array, ...patterns: (RegExp | string)[]) => expectError(() => readSafetensors(bytes), SafetensorsError, /^safetensors: /, ...patterns);
+  const bad = (bytes: Uint8Array, ...patterns: (RegExp | string)[]) =>
+    expectError(() => readSafetensors(bytes), SafetensorsError, /^safetensors: /, ...patterns);
 
   it('is an AuralensError', () => {
     expect(new SafetensorsError('x')).toBeInstanceOf(AuralensError);
@@ -368,7 +405,12 @@ describe('readSafetensors validation', () => {
 
   it('entry not an object, unknown dtype, bad shape', () => {
     bad(file({ w: [1, 2] }), "tensor 'w'", 'expected an object');
-    bad(file({ w: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, new Array(16).fill(0)), "tensor 'w'", 'unknown or unsupported dtype "F128"', 'F64, F32');
+    bad(
+      file({ w: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, new Array(16).fill(0)),
+      "tensor 'w'",
+      'unknown or unsupported dtype "F128"',
+      'F64, F32',
+    );
     bad(file({ w: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, [0]), "tensor 'w'", '"U8"');
     bad(file({ w: { shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), "tensor 'w'", 'dtype undefined');
     bad(file({ w: f32([-1], [0, 4]) }, [0, 0, 0, 0]), "tensor 'w' has a bad shape [-1]", 'non-negative integers');
@@ -382,14 +424,21 @@ describe('readSafetensors validation', () => {
     bad(file({ w: f32([1], [0]) }, [0, 0, 0, 0]), 'bad data_offsets [0]');
     bad(file({ w: f32([1], [-4, 0]) }, [0, 0, 0, 0]), 'bad data_offsets [-4,0]');
     bad(file({ w: f32([1], ['0', 4] as never) }, [0, 0, 0, 0]), 'bad data_offsets ["0",4]');
-    bad(file({ w: f32([2], [0, 8]) }, [0, 0, 0, 0]), "tensor 'w' data_offsets [0, 8] run past the end of the data section (4 bytes)", 'truncated');
+    bad(
+      file({ w: f32([2], [0, 8]) }, [0, 0, 0, 0]),
+      "tensor 'w' data_offsets [0, 8] run past the end of the data section (4 bytes)",
+      'truncated',
+    );
     // A complete file cut short.
     const whole = writeSafetensors({ a: { dtype: 'F64', shape: [4], data: new Float64Array(4) } });
     bad(whole.subarray(0, whole.length - 1), "tensor 'a'", 'run past the end', 'truncated');
   });
 
   it('size mismatch', () => {
-    bad(file({ 'fc1.weight': f32([256, 128], [0, 131068]) }, new Uint8Array(131068)), "safetensors: tensor 'fc1.weight' needs 131072 bytes (F32 [256, 128]) but data_offsets span 131068");
+    bad(
+      file({ 'fc1.weight': f32([256, 128], [0, 131068]) }, new Uint8Array(131068)),
+      "safetensors: tensor 'fc1.weight' needs 131072 bytes (F32 [256, 128]) but data_offsets span 131068",
+    );
     bad(file({ s: { dtype: 'I64', shape: [], data_offsets: [0, 4] } }, [0, 0, 0, 0]), "tensor 's' needs 8 bytes (I64 [])", 'span 4');
     bad(file({ e: { dtype: 'F16', shape: [0], data_offsets: [0, 2] } }, [0, 0]), "tensor 'e' needs 0 bytes");
   });

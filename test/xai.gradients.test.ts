@@ -42,7 +42,18 @@ import {
   type IntegratedGradientsMethod,
   type Model,
 } from '../src/xai/index.js';
-import { expectWithin, goldenInput, goldenJson, goldenModel, goldenTensors, measure, printReport, type Measure, type ModelName, type ReportEntry } from './helpers/golden.js';
+import {
+  expectWithin,
+  goldenInput,
+  goldenJson,
+  goldenModel,
+  goldenTensors,
+  measure,
+  printReport,
+  type Measure,
+  type ModelName,
+  type ReportEntry,
+} from './helpers/golden.js';
 import { enginePair } from './helpers/gpu.js';
 import { randArray } from './helpers/random.js';
 
@@ -67,7 +78,11 @@ const report: ReportEntry[] = [];
 
 afterAll(() => {
   disposeEngines();
-  printReport('golden attribution entries (measure: got / tolerance (ratio), time of the call)', report, { where: 14, key: 52, measure: 25 });
+  printReport('golden attribution entries (measure: got / tolerance (ratio), time of the call)', report, {
+    where: 14,
+    key: 52,
+    measure: 25,
+  });
 });
 
 const maxAbsRel = (got: ArrayLike<number>, ref: ArrayLike<number>) => measure('max_abs_rel', got, ref);
@@ -283,7 +298,10 @@ for (const [backend, engineOf] of backends) {
         a.dispose();
       }
       // A per-example baseline: example b's attributions depend on its own baseline only.
-      const mixed = e.tensor(Float32Array.from({ length: 3 * 1536 }, (_, i) => (i < 1536 ? -1.5 : i < 3072 ? 0 : 0.5)), [3, 1, 32, 48]);
+      const mixed = e.tensor(
+        Float32Array.from({ length: 3 * 1536 }, (_, i) => (i < 1536 ? -1.5 : i < 3072 ? 0 : 0.5)),
+        [3, 1, 32, 48],
+      );
       const am = await take(integratedGradients(model, x, { target, steps: 8, baseline: mixed }));
       const a0 = await take(integratedGradients(model, x, { target, steps: 8 }));
       expect(maxAbsRel(am.slice(0, 1536), ref.slice(0, 1536))).toBeLessThan(1e-6);
@@ -314,7 +332,7 @@ for (const [backend, engineOf] of backends) {
       const size = samples[0].length;
       const mean = new Float64Array(size);
       const meanSq = new Float64Array(size);
-      for (const s of samples) for (let i = 0; i < size; i++) (mean[i] += s[i] / n), (meanSq[i] += (s[i] * s[i]) / n);
+      for (const s of samples) for (let i = 0; i < size; i++) ((mean[i] += s[i] / n), (meanSq[i] += (s[i] * s[i]) / n));
       const vargrad = mean.map((m, i) => meanSq[i] - m * m);
       const want = { smoothgrad: mean, smoothgrad_sq: meanSq, vargrad };
       for (const type of ['smoothgrad', 'smoothgrad_sq', 'vargrad'] as const) {
@@ -322,7 +340,15 @@ for (const [backend, engineOf] of backends) {
         expect(got.shape).toEqual(x.shape);
         expect(maxAbsRel(await got.read(), want[type]), type).toBeLessThan(1e-5);
         // Chunked (2 samples per example per call of the method) draws the same noise.
-        const chunked = await smoothGrad(model, x, { target, nSamples: n, stdevs, seed, type, methodOptions: { abs: false }, nSamplesBatchSize: 3 });
+        const chunked = await smoothGrad(model, x, {
+          target,
+          nSamples: n,
+          stdevs,
+          seed,
+          type,
+          methodOptions: { abs: false },
+          nSamplesBatchSize: 3,
+        });
         expect(maxAbsRel(await chunked.read(), want[type]), `${type} chunked`).toBeLessThan(1e-5);
         got.dispose();
         chunked.dispose();
@@ -334,8 +360,18 @@ for (const [backend, engineOf] of backends) {
       const v0 = await smoothGrad(model, x, { target, stdevs: 0, type: 'vargrad' });
       expect(Math.max(...Array.from(await v0.read()).map(Math.abs))).toBeLessThan(1e-6 * Math.max(...Array.from(sal)) ** 2 + 1e-12);
       // Another method with its options: integrated gradients with a per-example baseline tensor.
-      const baseline = e.tensor(Float32Array.from({ length: 3 * 1536 }, (_, i) => (i < 1536 ? -1.5 : 0.25)), [3, 1, 32, 48]);
-      const ig = await smoothGrad(model, x, { target: 4, nSamples: 2, stdevs, seed: 5, method: integratedGradients, methodOptions: { steps: 6, baseline } });
+      const baseline = e.tensor(
+        Float32Array.from({ length: 3 * 1536 }, (_, i) => (i < 1536 ? -1.5 : 0.25)),
+        [3, 1, 32, 48],
+      );
+      const ig = await smoothGrad(model, x, {
+        target: 4,
+        nSamples: 2,
+        stdevs,
+        seed: 5,
+        method: integratedGradients,
+        methodOptions: { steps: 6, baseline },
+      });
       const noise2 = e.randn([3, 2, 1, 32, 48], { seed: 5, std: stdevs });
       const igWant = new Float64Array(3 * 1536);
       for (let k = 0; k < 2; k++) {
@@ -441,7 +477,10 @@ for (const [backend, engineOf] of backends) {
       const melOpts = { nFft: 256, hop: 64, nMels: 32, sampleRate: 8000 };
       const L = 47 * 64;
       const front = (w: Tensor) => mul(add(audio.logMel(w, melOpts), 20), 0.05);
-      const wave = e.tensor(Float32Array.from(randArray(3 * L, 41, -1, 1), (v, i) => 0.5 * v + 0.3 * Math.sin(i * 0.05)), [3, 1, L]);
+      const wave = e.tensor(
+        Float32Array.from(randArray(3 * L, 41, -1, 1), (v, i) => 0.5 * v + 0.3 * Math.sin(i * 0.05)),
+        [3, 1, L],
+      );
       tidy(() => front(wave)).dispose(); // logMel uploads its constants once per engine (kept)
       const live = e.memory().liveTensors - 1;
       const cnn = buildModel(e, 'digit_cnn');
@@ -474,28 +513,64 @@ describe('errors name the option', () => {
       await expect(f()).rejects.toThrow(type);
       await expect(f()).rejects.toThrow(re);
     };
-    await err(() => saliency(model, x, { target: 10 }), ValueError, /saliency: options\.target = 10 is out of range: the model has 10 classes/);
+    await err(
+      () => saliency(model, x, { target: 10 }),
+      ValueError,
+      /saliency: options\.target = 10 is out of range: the model has 10 classes/,
+    );
     await err(() => saliency(model, x, { target: [1, 2, -1] }), ValueError, /options\.target\[2\] = -1 is out of range/);
     await err(() => inputXGradient(model, x, { target: [1, 2] }), ShapeError, /options\.target lists 2 classes for a batch of 3/);
     await err(() => guidedBackprop(model, x, {} as never), ValueError, /guidedBackprop: options\.target is required/);
     await err(() => deconvolution(model, x, undefined as never), ValueError, /deconvolution: options\.target is required/);
     await err(() => saliency(model, x, { target: 1, abs: 'yes' as never }), ValueError, /options\.abs must be a boolean/);
-    await err(() => integratedGradients(model, x, { target: [1, 2, 12], steps: 4 }), ValueError, /integratedGradients: options\.target\[2\] = 12 is out of range/);
+    await err(
+      () => integratedGradients(model, x, { target: [1, 2, 12], steps: 4 }),
+      ValueError,
+      /integratedGradients: options\.target\[2\] = 12 is out of range/,
+    );
     await err(() => integratedGradients(model, x, { target: [1, 2] }), ShapeError, /options\.target lists 2 classes for a batch of 3/);
     await err(() => integratedGradients(model, x, { target: 1, steps: 0 }), ValueError, /options\.steps must be a positive integer, got 0/);
     await err(() => integratedGradients(model, x, { target: 1, steps: 2.5 }), ValueError, /options\.steps must be a positive integer/);
-    await err(() => integratedGradients(model, x, { target: 1, steps: 1, method: 'riemann_left' }), ValueError, /options\.steps must be >= 2 for method 'riemann_left'/);
-    await err(() => integratedGradients(model, x, { target: 1, method: 'simpson' as never }), ValueError, /options\.method must be one of 'gausslegendre', 'riemann_left'.*got "simpson"/);
-    await err(() => integratedGradients(model, x, { target: 1, internalBatchSize: 0 }), ValueError, /options\.internalBatchSize must be a positive integer, got 0/);
+    await err(
+      () => integratedGradients(model, x, { target: 1, steps: 1, method: 'riemann_left' }),
+      ValueError,
+      /options\.steps must be >= 2 for method 'riemann_left'/,
+    );
+    await err(
+      () => integratedGradients(model, x, { target: 1, method: 'simpson' as never }),
+      ValueError,
+      /options\.method must be one of 'gausslegendre', 'riemann_left'.*got "simpson"/,
+    );
+    await err(
+      () => integratedGradients(model, x, { target: 1, internalBatchSize: 0 }),
+      ValueError,
+      /options\.internalBatchSize must be a positive integer, got 0/,
+    );
     await err(() => integratedGradients(model, x, { target: 1, baseline: NaN }), ValueError, /options\.baseline must be a finite number/);
     const bad = e.zeros([3, 32, 48]);
-    await err(() => integratedGradients(model, x, { target: 1, baseline: bad }), ShapeError, /options\.baseline must be a number, a tensor shaped like the inputs \[3, 1, 32, 48\] or like one example \(\[1, 32, 48\] or \[1, 1, 32, 48\]\), got \[3, 32, 48\]/);
-    await err(() => integratedGradients(model, x, { target: 1, returnConvergenceDelta: 1 as never }), ValueError, /options\.returnConvergenceDelta must be a boolean/);
-    await err(() => smoothGrad(model, x, { target: 1, type: 'var' as never }), ValueError, /smoothGrad: options\.type must be one of 'smoothgrad', 'smoothgrad_sq', 'vargrad'/);
+    await err(
+      () => integratedGradients(model, x, { target: 1, baseline: bad }),
+      ShapeError,
+      /options\.baseline must be a number, a tensor shaped like the inputs \[3, 1, 32, 48\] or like one example \(\[1, 32, 48\] or \[1, 1, 32, 48\]\), got \[3, 32, 48\]/,
+    );
+    await err(
+      () => integratedGradients(model, x, { target: 1, returnConvergenceDelta: 1 as never }),
+      ValueError,
+      /options\.returnConvergenceDelta must be a boolean/,
+    );
+    await err(
+      () => smoothGrad(model, x, { target: 1, type: 'var' as never }),
+      ValueError,
+      /smoothGrad: options\.type must be one of 'smoothgrad', 'smoothgrad_sq', 'vargrad'/,
+    );
     await err(() => smoothGrad(model, x, { target: 1, nSamples: 0 }), ValueError, /options\.nSamples must be a positive integer/);
     await err(() => smoothGrad(model, x, { target: 1, stdevs: -1 }), ValueError, /options\.stdevs must be >= 0/);
     await err(() => smoothGrad(model, x, { target: 1, method: 3 as never }), ValueError, /options\.method must be an attribution function/);
-    await err(() => smoothGrad(model, x, { target: [1, 2, 10], nSamples: 2 }), ValueError, /smoothGrad: .*options\.target\[2\] = 10 is out of range/);
+    await err(
+      () => smoothGrad(model, x, { target: [1, 2, 10], nSamples: 2 }),
+      ValueError,
+      /smoothGrad: .*options\.target\[2\] = 10 is out of range/,
+    );
     await err(() => smoothGrad(model, x, { target: [1, 2] }), ShapeError, /smoothGrad: options\.target lists 2 classes for a batch of 3/);
     await err(
       () => smoothGrad(model, x, { target: 1, method: integratedGradients, methodOptions: { returnConvergenceDelta: true } as never }),
@@ -504,7 +579,11 @@ describe('errors name the option', () => {
     );
     const ints = e.zeros([3, 1, 32, 48], 'int32');
     await err(() => saliency(model, ints, { target: 1 }), AuralensError, /saliency: inputs must be float32/);
-    await err(() => saliency((v: Tensor) => reshape(v, [-1]), x, { target: 1 }), ShapeError, /the model must return logits \[B, nClasses\]/);
+    await err(
+      () => saliency((v: Tensor) => reshape(v, [-1]), x, { target: 1 }),
+      ShapeError,
+      /the model must return logits \[B, nClasses\]/,
+    );
     for (const t of [bad, ints, x]) t.dispose();
     model.dispose();
     expectLeakFree(e, live);

@@ -24,7 +24,18 @@ import type { Module } from '../src/nn/index.js';
 import { featureAblation } from '../src/xai/featureAblation.js';
 import { gradCam, guidedGradCam } from '../src/xai/gradCam.js';
 import { occlusion } from '../src/xai/occlusion.js';
-import { expectWithin, goldenInput, goldenJson, goldenModel, goldenTensors, measure, printReport, type Measure, type ModelName, type ReportEntry } from './helpers/golden.js';
+import {
+  expectWithin,
+  goldenInput,
+  goldenJson,
+  goldenModel,
+  goldenTensors,
+  measure,
+  printReport,
+  type Measure,
+  type ModelName,
+  type ReportEntry,
+} from './helpers/golden.js';
 import { enginePair } from './helpers/gpu.js';
 
 interface Meta {
@@ -169,7 +180,9 @@ describe('featureAblation against a direct per-feature loop (CPU)', () => {
     const x = e.tensor(xHost, [b, 1, h, w]);
     // Per-example masks: example i cuts the spectrogram into bands of (4 + 2i) rows x 16 columns; ids 0..(n_i - 1).
     const ids = new Int32Array(b * h * w);
-    for (let i = 0; i < b; i++) for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) ids[(i * h + r) * w + c] = Math.floor(r / (4 + 2 * i)) * 3 + Math.floor(c / 16);
+    for (let i = 0; i < b; i++)
+      for (let r = 0; r < h; r++)
+        for (let c = 0; c < w; c++) ids[(i * h + r) * w + c] = Math.floor(r / (4 + 2 * i)) * 3 + Math.floor(c / 16);
     const baseHost = new Float32Array(h * w).map((_, k) => Math.sin(k) * 0.5);
     const featureMask = e.tensor(ids, [b, 1, h, w], 'int32');
     const baseline = e.tensor(baseHost, [1, h, w]);
@@ -231,12 +244,20 @@ describe('option errors', () => {
   const target = [1, 4, 8];
 
   it('gradCam / guidedGradCam: unknown layer names list the valid ones; targets out of range; bad upsample', async () => {
-    await expect(gradCam(model, x, { target, layer: 'conv9' })).rejects.toThrow(/options\.layer 'conv9' is not a module of the model — did you mean 'conv1'\?; valid names: conv1, relu1, pool1, conv2, relu2/);
-    await expect(guidedGradCam(model, x, { target, layer: 'nope' })).rejects.toThrow(/guidedGradCam: options\.layer 'nope' is not a module of the model; valid names: conv1/);
+    await expect(gradCam(model, x, { target, layer: 'conv9' })).rejects.toThrow(
+      /options\.layer 'conv9' is not a module of the model — did you mean 'conv1'\?; valid names: conv1, relu1, pool1, conv2, relu2/,
+    );
+    await expect(guidedGradCam(model, x, { target, layer: 'nope' })).rejects.toThrow(
+      /guidedGradCam: options\.layer 'nope' is not a module of the model; valid names: conv1/,
+    );
     await expect(gradCam(model, x, { target, layer: '' })).rejects.toThrow(/options\.layer must be the name/);
-    await expect(gradCam(model, x, { target: 10, layer: 'conv2' })).rejects.toThrow(/options\.target = 10 is out of range: the model has 10 classes/);
+    await expect(gradCam(model, x, { target: 10, layer: 'conv2' })).rejects.toThrow(
+      /options\.target = 10 is out of range: the model has 10 classes/,
+    );
     await expect(gradCam(model, x, { target: [1, 2], layer: 'conv2' })).rejects.toThrow(/lists 2 classes for a batch of 3/);
-    await expect(gradCam(model, x, { target, layer: 'conv2', upsample: 'bicubic' as never })).rejects.toThrow(/options\.upsample must be one of 'bilinear', 'nearest', false, got "bicubic"/);
+    await expect(gradCam(model, x, { target, layer: 'conv2', upsample: 'bicubic' as never })).rejects.toThrow(
+      /options\.upsample must be one of 'bilinear', 'nearest', false, got "bicubic"/,
+    );
     await expect(gradCam(model, x, { target, layer: 'fc1' })).rejects.toThrow(/cannot upsample the map of layer 'fc1'/);
     await expect(gradCam((t: Tensor) => model.call(t), x, { target, layer: 'conv2' })).rejects.toThrow(/must be an nn Module/);
   });
@@ -249,28 +270,44 @@ describe('option errors', () => {
   });
 
   it('occlusion: window and strides of the wrong length or size, baseline of the wrong shape', async () => {
-    await expect(occlusion(model, x, { target, window: [8, 12] })).rejects.toThrow(/options\.window must be an array of 3 positive integers \(one per non-batch dim of the input \[B, 1, 32, 48\]\)/);
-    await expect(occlusion(model, x, { target, window: [1, 40, 12] })).rejects.toThrow(/options\.window \[1, 40, 12\] exceeds the input's non-batch dims \[1, 32, 48\]/);
-    await expect(occlusion(model, x, { target, window: [1, 8, 12], strides: [4, 6] })).rejects.toThrow(/options\.strides must be a positive integer or an array of 3/);
+    await expect(occlusion(model, x, { target, window: [8, 12] })).rejects.toThrow(
+      /options\.window must be an array of 3 positive integers \(one per non-batch dim of the input \[B, 1, 32, 48\]\)/,
+    );
+    await expect(occlusion(model, x, { target, window: [1, 40, 12] })).rejects.toThrow(
+      /options\.window \[1, 40, 12\] exceeds the input's non-batch dims \[1, 32, 48\]/,
+    );
+    await expect(occlusion(model, x, { target, window: [1, 8, 12], strides: [4, 6] })).rejects.toThrow(
+      /options\.strides must be a positive integer or an array of 3/,
+    );
     await expect(occlusion(model, x, { target, window: [1, 8, 12], strides: 0 })).rejects.toThrow(/options\.strides/);
     const bad = cpu.zeros([2, 32, 48]);
-    await expect(occlusion(model, x, { target, window: [1, 8, 12], baseline: bad })).rejects.toThrow(/options\.baseline must be a number, a tensor shaped like the inputs \[3, 1, 32, 48\] or like one example \(\[1, 32, 48\] or \[1, 1, 32, 48\]\), got \[2, 32, 48\]/);
+    await expect(occlusion(model, x, { target, window: [1, 8, 12], baseline: bad })).rejects.toThrow(
+      /options\.baseline must be a number, a tensor shaped like the inputs \[3, 1, 32, 48\] or like one example \(\[1, 32, 48\] or \[1, 1, 32, 48\]\), got \[2, 32, 48\]/,
+    );
     bad.dispose();
     await expect(occlusion(model, x, { target: 12, window: [1, 8, 12] })).rejects.toThrow(/options\.target = 12 is out of range/);
-    await expect(occlusion(model, x, { target, window: [1, 8, 12], maxBatch: 0 })).rejects.toThrow(/options\.maxBatch must be a positive integer/);
+    await expect(occlusion(model, x, { target, window: [1, 8, 12], maxBatch: 0 })).rejects.toThrow(
+      /options\.maxBatch must be a positive integer/,
+    );
   });
 
   it('featureAblation: masks of the wrong shape or dtype, options that do not exist', async () => {
     const m1 = cpu.zeros([1, 1, 32, 47], 'int32');
-    await expect(featureAblation(model, x, { target, featureMask: m1 })).rejects.toThrow(/options\.featureMask has shape \[1, 1, 32, 47\], expected a shape broadcastable to the input \[3, 1, 32, 48\]/);
+    await expect(featureAblation(model, x, { target, featureMask: m1 })).rejects.toThrow(
+      /options\.featureMask has shape \[1, 1, 32, 47\], expected a shape broadcastable to the input \[3, 1, 32, 48\]/,
+    );
     const m2 = cpu.zeros([1, 1, 32, 48]);
     await expect(featureAblation(model, x, { target, featureMask: m2 })).rejects.toThrow(/options\.featureMask must be an int32 tensor/);
     const m3 = cpu.tensor([-1, 0], [1, 1, 1, 2], 'int32');
     await expect(featureAblation(model, x, { target, featureMask: m3 })).rejects.toThrow(/expected a shape broadcastable/);
     const base = cpu.zeros([3, 1, 32, 1]);
     const m5 = cpu.zeros([48], 'int32');
-    await expect(featureAblation(model, x, { target, featureMask: m5, numFeatures: 3 } as never)).rejects.toThrow(/featureAblation: unknown option 'numFeatures'/);
-    await expect(featureAblation(model, x, { target, feature_mask: m5, featureMask: m5 })).rejects.toThrow(/options 'feature_mask' and 'featureMask' are the same option 'featureMask'; give it once/);
+    await expect(featureAblation(model, x, { target, featureMask: m5, numFeatures: 3 } as never)).rejects.toThrow(
+      /featureAblation: unknown option 'numFeatures'/,
+    );
+    await expect(featureAblation(model, x, { target, feature_mask: m5, featureMask: m5 })).rejects.toThrow(
+      /options 'feature_mask' and 'featureMask' are the same option 'featureMask'; give it once/,
+    );
     for (const t of [m1, m2, m3, m5, base]) t.dispose();
   });
 });

@@ -7,7 +7,18 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { add, matmul, type Engine, type Tensor } from '../src/engine/index.js';
-import { combine, hpss, medianFilter, melBands, nmf, onsetSegments, patches, stems, temporalSegments, type Factorization } from '../src/xai/lime/index.js';
+import {
+  combine,
+  hpss,
+  medianFilter,
+  melBands,
+  nmf,
+  onsetSegments,
+  patches,
+  stems,
+  temporalSegments,
+  type Factorization,
+} from '../src/xai/lime/index.js';
 import { enginePair } from './helpers/gpu.js';
 import { randArray } from './helpers/random.js';
 
@@ -49,7 +60,11 @@ for (const [where, engine] of [
     it('spectrogram segments, bands and patches partition the input; off gives the baseline', async () => {
       const host = randArray(1 * 6 * 13, 3);
       const x = e.tensor(host, [1, 1, 6, 13]);
-      for (const f of [temporalSegments(x, { n: 5, baseline: -2 }), melBands(x, { n: 4, baseline: -2 }), patches(x, { freq: 3, time: 4, baseline: -2 })]) {
+      for (const f of [
+        temporalSegments(x, { n: 5, baseline: -2 }),
+        melBands(x, { n: 4, baseline: -2 }),
+        patches(x, { freq: 3, time: 4, baseline: -2 }),
+      ]) {
         expect(maxAbsDiff(await allOn(f), host)).toBeLessThan(1e-6);
         const base = await f.base.readFloat();
         expect(base.every((v) => v === -2)).toBe(true);

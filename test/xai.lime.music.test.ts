@@ -90,12 +90,16 @@ for (const [where, engine] of [
       await expect(musicLime((a) => reshape(sum(a, 1), [a.shape[0]]), { audio: f, lyrics: LYRICS, numSamples: 8 })).rejects.toThrow(
         /predict must return probabilities \[8, nClasses\]/,
       );
-      await expect(musicLime((a) => Array.from({ length: a.shape[0] - 1 }, () => [0.5, 0.5]), { audio: f, lyrics: LYRICS, numSamples: 8 })).rejects.toThrow(
-        /8 rows/,
-      );
-      await expect(musicLime((a) => Array.from({ length: a.shape[0] }, () => [NaN, 0.5]), { audio: f, lyrics: LYRICS, numSamples: 8 })).rejects.toThrow(/NaN/);
+      await expect(
+        musicLime((a) => Array.from({ length: a.shape[0] - 1 }, () => [0.5, 0.5]), { audio: f, lyrics: LYRICS, numSamples: 8 }),
+      ).rejects.toThrow(/8 rows/);
+      await expect(
+        musicLime((a) => Array.from({ length: a.shape[0] }, () => [NaN, 0.5]), { audio: f, lyrics: LYRICS, numSamples: 8 }),
+      ).rejects.toThrow(/NaN/);
       await expect(musicLime(planted, { audio: f, lyrics: '\n  \n', numSamples: 8 })).rejects.toThrow(/zero components/);
-      await expect(musicLime(planted, { audio: f, lyrics: LYRICS, modality: 'video' as never })).rejects.toThrow(/'both', 'audio', 'lyrical'/);
+      await expect(musicLime(planted, { audio: f, lyrics: LYRICS, modality: 'video' as never })).rejects.toThrow(
+        /'both', 'audio', 'lyrical'/,
+      );
       expect(lyricsLines('a\n\nb').compose([0, 1])).toBe('b');
       f.dispose();
       x.dispose();

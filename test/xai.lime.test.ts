@@ -72,7 +72,8 @@ for (const [where, engine] of [
     it('waveform recomposition through the front end: a model hearing only the top band ranks it first', async () => {
       const n = 1600;
       const host = new Float32Array(n);
-      for (let i = 0; i < n; i++) host[i] = 0.3 * Math.sin((2 * Math.PI * 300 * i) / 8000) + 0.3 * Math.sin((2 * Math.PI * 3500 * i) / 8000);
+      for (let i = 0; i < n; i++)
+        host[i] = 0.3 * Math.sin((2 * Math.PI * 300 * i) / 8000) + 0.3 * Math.sin((2 * Math.PI * 3500 * i) / 8000);
       const x = e.tensor(host, [1, n]);
       const fe = { sampleRate: 8000, nFft: 128, hop: 32, nMels: 16 };
       const f = melBands(x, { n: 4, frontEnd: fe }); // waveform bands through the STFT
@@ -134,7 +135,11 @@ for (const [where, engine] of [
       const f = temporalSegments(x, { n: 4 });
       await expect(lime((z: Tensor) => sum(z, [1, 2, 3]), x, { factorization: f, numSamples: 8 })).rejects.toThrow(ShapeError);
       await expect(
-        lime((z: Tensor) => reshape(mul(sum(z, [1, 2, 3]), NaN), [z.shape[0], 1]), x, { factorization: f, numSamples: 8, output: 'logits' }),
+        lime((z: Tensor) => reshape(mul(sum(z, [1, 2, 3]), NaN), [z.shape[0], 1]), x, {
+          factorization: f,
+          numSamples: 8,
+          output: 'logits',
+        }),
       ).rejects.toThrow(/NaN/);
       await expect(lime(planted(0, 1, 0, 1), x, { factorization: f, numSample: 8 } as never)).rejects.toThrow(/did you mean 'numSamples'/);
       await expect(lime(planted(0, 1, 0, 1), x, { factorization: f, target: 5 })).rejects.toThrow(/out of range/);

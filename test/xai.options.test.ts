@@ -17,7 +17,21 @@
  * - memory flat over repeated calls of every method.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { CancelledError, ShapeError, ValueError, div, mean, mul, reshape, sqrt, sum, add, square, type Engine, type Tensor } from '../src/engine/index.js';
+import {
+  CancelledError,
+  ShapeError,
+  ValueError,
+  div,
+  mean,
+  mul,
+  reshape,
+  sqrt,
+  sum,
+  add,
+  square,
+  type Engine,
+  type Tensor,
+} from '../src/engine/index.js';
 import * as nn from '../src/nn/index.js';
 import {
   deconvolution,
@@ -126,7 +140,9 @@ for (const [where, engine] of [
           (er: unknown) => er as Error,
         );
         expect(err, name).toBeInstanceOf(ValueError);
-        expect(err!.message, name).toMatch(new RegExp(`^${name}: unknown option '${Object.keys(extra).at(-1)}' — did you mean '${near}'\\?$`));
+        expect(err!.message, name).toMatch(
+          new RegExp(`^${name}: unknown option '${Object.keys(extra).at(-1)}' — did you mean '${near}'\\?$`),
+        );
       }
       const opts = Object.freeze({ target: Object.freeze([1, 2]), n_steps: 3, baselines: 0.5 });
       const a = await integratedGradients(m, x, opts);
@@ -143,12 +159,14 @@ for (const [where, engine] of [
         [
           'integratedGradients',
           () => integratedGradients(m, x, { target: [1, 3], steps: 5, baseline: 0.25, internalBatchSize: 3, method: 'riemann_middle' }),
-          () => integratedGradients(m, x, { target: [1, 3], n_steps: 5, baselines: 0.25, internal_batch_size: 3, method: 'riemann_middle' }),
+          () =>
+            integratedGradients(m, x, { target: [1, 3], n_steps: 5, baselines: 0.25, internal_batch_size: 3, method: 'riemann_middle' }),
         ],
         [
           'integratedGradients (delta)',
           async () => (await integratedGradients(m, x, { target: 2, steps: 4, returnConvergenceDelta: true })).delta,
-          async () => (await integratedGradients(m, x, { target: 2, nSteps: 4, return_convergence_delta: true } as never)) as unknown as Tensor,
+          async () =>
+            (await integratedGradients(m, x, { target: 2, nSteps: 4, return_convergence_delta: true } as never)) as unknown as Tensor,
         ],
         [
           'smoothGrad',
@@ -163,7 +181,8 @@ for (const [where, engine] of [
         [
           'occlusion',
           () => occlusion(m, x, { target: 3, window: [1, 2, 4], strides: [1, 2, 2], baseline: 0.1, perturbationsPerEval: 3 }),
-          () => occlusion(m, x, { target: 3, sliding_window_shapes: [1, 2, 4], strides: [1, 2, 2], baselines: 0.1, perturbations_per_eval: 3 }),
+          () =>
+            occlusion(m, x, { target: 3, sliding_window_shapes: [1, 2, 4], strides: [1, 2, 2], baselines: 0.1, perturbations_per_eval: 3 }),
         ],
       ];
       const ids = e.tensor(
@@ -241,7 +260,9 @@ for (const [where, engine] of [
         await expect(run(m, x, { signal: ac.signal }), name).rejects.toThrow(CancelledError);
         if (CHUNKED.has(name)) {
           const mid = new AbortController();
-          await expect(run(m, x, { signal: mid.signal, onProgress: () => mid.abort() }), name).rejects.toThrow(new RegExp(`^${name}: cancelled$`));
+          await expect(run(m, x, { signal: mid.signal, onProgress: () => mid.abort() }), name).rejects.toThrow(
+            new RegExp(`^${name}: cancelled$`),
+          );
         }
       }
       expect(e.memory().liveTensors).toBe(before.liveTensors);
@@ -343,7 +364,8 @@ for (const [where, engine] of [
         );
       }
       for (const bad of [null, {}, 3]) {
-        for (const [name, run] of METHODS) await expect(run(bad as never, x, {}), name).rejects.toThrow(/model must be an nn Module or a function/);
+        for (const [name, run] of METHODS)
+          await expect(run(bad as never, x, {}), name).rejects.toThrow(/model must be an nn Module or a function/);
       }
       const numberModel = (() => 3) as unknown as Model;
       for (const [name, run] of METHODS.filter(([n]) => !n.includes('Cam'))) {
@@ -354,8 +376,12 @@ for (const [where, engine] of [
         (er: unknown) => er as Error,
       );
       expect(err).toBeInstanceOf(ValueError);
-      expect(err!.message).toBe("gradCam: options.layer must be a layer name (a string), got a Conv2d module; its name in this model is 'conv1'");
-      await expect(integratedGradients(m, x, { target: 1, steps: MAX_IG_STEPS + 1 })).rejects.toThrow(/options.steps = 10001 exceeds the limit of 10000/);
+      expect(err!.message).toBe(
+        "gradCam: options.layer must be a layer name (a string), got a Conv2d module; its name in this model is 'conv1'",
+      );
+      await expect(integratedGradients(m, x, { target: 1, steps: MAX_IG_STEPS + 1 })).rejects.toThrow(
+        /options.steps = 10001 exceeds the limit of 10000/,
+      );
       wave.dispose();
       x.dispose();
       m.dispose();

@@ -59,9 +59,13 @@ describe('parseOptions and validators (host only)', () => {
     expect(parseOptions({ nSteps: undefined }, SPEC, 'f')).toEqual({});
   });
   it('unknown keys name the nearest known option; duplicates and non-objects are refused', () => {
-    expect(() => parseOptions({ n_step: 2 }, SPEC, 'integratedGradients')).toThrow(/^integratedGradients: unknown option 'n_step' — did you mean 'steps'\?$/);
+    expect(() => parseOptions({ n_step: 2 }, SPEC, 'integratedGradients')).toThrow(
+      /^integratedGradients: unknown option 'n_step' — did you mean 'steps'\?$/,
+    );
     expect(() => parseOptions({ baselnie: 2 }, SPEC, 'f')).toThrow(/did you mean 'baseline'\?/);
-    expect(() => parseOptions({ zzzzzzzzzzzz: 2 }, SPEC, 'f')).toThrow(/unknown option 'zzzzzzzzzzzz' — known options: steps, baseline, target/);
+    expect(() => parseOptions({ zzzzzzzzzzzz: 2 }, SPEC, 'f')).toThrow(
+      /unknown option 'zzzzzzzzzzzz' — known options: steps, baseline, target/,
+    );
     expect(() => parseOptions({ steps: 2, n_steps: 3 }, SPEC, 'f')).toThrow(ValueError);
     expect(() => parseOptions(null, SPEC, 'f')).toThrow(/options must be an object, got null/);
     expect(() => parseOptions([1], SPEC, 'f')).toThrow(/got \[1\]$/);
@@ -227,7 +231,8 @@ for (const [where, engine] of [
         expect(all.shape).toEqual([10, C]);
         expect(progress).toEqual([3, 6, 9, 10]);
         const got = await all.read();
-        for (let k = 0; k < 10; k++) for (let c = 0; c < C; c++) expect(got[k * C + c]).toBeCloseTo(hostLogit(rowsHost.subarray(k * N, (k + 1) * N), c), 4);
+        for (let k = 0; k < 10; k++)
+          for (let c = 0; c < C; c++) expect(got[k * C + c]).toBeCloseTo(hostLogit(rowsHost.subarray(k * N, (k + 1) * N), c), 4);
         const col = await predictInChunks(linear(w), 10, build, {
           engine: e,
           elementsPerRow: N,
@@ -329,7 +334,9 @@ for (const [where, engine] of [
         return null;
       })();
       expect(modErr).toBeInstanceOf(ValueError);
-      expect(modErr!.message).toBe("gradCam: options.layer must be a layer name (a string), got a Linear module; its name in this model is 'fc2'");
+      expect(modErr!.message).toBe(
+        "gradCam: options.layer must be a layer name (a string), got a Linear module; its name in this model is 'fc2'",
+      );
       expect(() => resolveLayer((x: Tensor) => x, 'fc1', 'gradCam')).toThrow(/must be an nn Module/);
       // Training-mode warning: once per model and method, none in eval mode.
       const warnings: string[] = [];

@@ -36,7 +36,12 @@ const LAST_CONV = 'conv3';
 function layerMacs(model, e) {
   const layers = model.namedModules().filter(([, m]) => m instanceof nn.Conv2d || m instanceof nn.Linear);
   const x = e.zeros([1, 1, N_MELS, FRAMES]);
-  const out = noGrad(() => model.forwardWithActivations(x, layers.map(([n]) => n)));
+  const out = noGrad(() =>
+    model.forwardWithActivations(
+      x,
+      layers.map(([n]) => n),
+    ),
+  );
   const macs = layers.map(([name, m]) => {
     const w = m.getParameter('weight');
     const perOutput = w.shape.slice(1).reduce((a, b) => a * b, 1); // Cin/groups*kh*kw, or in features
@@ -151,10 +156,14 @@ export async function run() {
         const runs = [];
         for (let i = 0; i < RUNS; i++) runs.push(await time(e, () => w.fn(model, x, s)));
         const measured = median(runs.map((r) => r.ms));
-        const top = await topKernels(e, async () => {
-          const out = await w.fn(model, x, s);
-          for (const t of Array.isArray(out) ? out : [out]) t.dispose();
-        }, `${w.label} (${e.backend})`);
+        const top = await topKernels(
+          e,
+          async () => {
+            const out = await w.fn(model, x, s);
+            for (const t of Array.isArray(out) ? out : [out]) t.dispose();
+          },
+          `${w.label} (${e.backend})`,
+        );
         const scale = w.work(w.size) / w.work(s);
         const ms = measured * scale;
         row = {
@@ -165,7 +174,11 @@ export async function run() {
           gflop: +(w.flops(w.size) / 1e9).toFixed(2),
           gflops: +(w.flops(w.size) / 1e9 / (ms / 1000)).toFixed(3),
           scaled: scale !== 1,
-          timed: s.steps ? `${s.clips} clip(s) x ${s.steps} steps` : s.strides ? `${s.clips} clip(s) x ${windows(s.strides)} windows` : `${s.clips} clip(s)`,
+          timed: s.steps
+            ? `${s.clips} clip(s) x ${s.steps} steps`
+            : s.strides
+              ? `${s.clips} clip(s) x ${windows(s.strides)} windows`
+              : `${s.clips} clip(s)`,
           timedMs: +measured.toFixed(1),
           runsMs: runs.map((r) => +r.ms.toFixed(1)),
           maxBlockMs: +Math.max(...runs.map((r) => r.maxBlockMs)).toFixed(1),
@@ -184,7 +197,18 @@ export async function run() {
     const c = rows.find((o) => o.workload === r.workload && o.backend === 'cpu');
     r.speedupVsCpu = c && c.ms && r.ms ? +(c.ms / r.ms).toFixed(2) : null;
   }
-  console.table(rows.map(({ name, ms, gflop, gflops, scaled, timed, speedupVsCpu, maxBlockMs, error }) => ({ name, ms, gflop, gflops, scaled: scaled ? `* (${timed})` : '', speedupVsCpu, maxBlockMs, error })));
+  console.table(
+    rows.map(({ name, ms, gflop, gflops, scaled, timed, speedupVsCpu, maxBlockMs, error }) => ({
+      name,
+      ms,
+      gflop,
+      gflops,
+      scaled: scaled ? `* (${timed})` : '',
+      speedupVsCpu,
+      maxBlockMs,
+      error,
+    })),
+  );
   const out = {
     suite: 'attributions',
     date: new Date().toISOString(),
@@ -194,7 +218,8 @@ export async function run() {
       input: [1, N_MELS, FRAMES],
       device: gpu.backend === 'webgpu' ? 'webgpu (first adapter; lavapipe here)' : 'no adapter: CPU only',
       flopsPerClipForward: fwdFlopsPerClip,
-      flops: 'conv/linear only, 2 x multiply-adds; backward to the input = 1 x forward (no weight gradients), Grad-CAM backward = the layers after the last conv',
+      flops:
+        'conv/linear only, 2 x multiply-adds; backward to the input = 1 x forward (no weight gradients), Grad-CAM backward = the layers after the last conv',
       scaled: FULL ? 'none: full workloads timed' : 'every row timed on a prefix (see timed) and scaled linearly to the full workload',
       runs: RUNS,
     },

@@ -13,7 +13,12 @@ export async function run() {
   const gpu = await createEngine({ backend: 'auto' });
   const cpu = await createEngine({ backend: 'cpu' });
   const variants = [
-    ...(gpu.backend === 'webgpu' ? [{ e: gpu, method: 'fft' }, { e: gpu, method: 'matmul' }] : []),
+    ...(gpu.backend === 'webgpu'
+      ? [
+          { e: gpu, method: 'fft' },
+          { e: gpu, method: 'matmul' },
+        ]
+      : []),
     { e: cpu, method: 'fft' },
   ];
   const label = (v) => (v.e.backend === 'cpu' ? 'cpu reference (fft.js)' : `webgpu ${v.method === 'fft' ? 'FFT' : 'DFT-matmul'}`);
@@ -43,11 +48,22 @@ export async function run() {
     const base = `${w.what} (cpu reference (fft.js))`;
     const out = await runSuite(w.suite, cases, {
       baseline: base,
-      context: { sampleRate: SR, nFft: 400, hop: 160, nMels: 64, shape: w.shape, defaultMethod: audio.DEFAULT_DFT_METHOD, peers30s: { pytorchMs: 4.4, tfjsWebgpuMs: 1807 } },
+      context: {
+        sampleRate: SR,
+        nFft: 400,
+        hop: 160,
+        nMels: 64,
+        shape: w.shape,
+        defaultMethod: audio.DEFAULT_DFT_METHOD,
+        peers30s: { pytorchMs: 4.4, tfjsWebgpuMs: 1807 },
+      },
     });
     const fft = out.results.find((r) => r.name.includes('webgpu FFT'));
     const mm = out.results.find((r) => r.name.includes('DFT-matmul'));
-    if (fft && mm) console.log(`${w.what}: webgpu FFT ${fft.ms} ms, DFT-matmul ${mm.ms} ms -> FFT is ${(mm.ms / fft.ms).toFixed(2)}x the speed of DFT-matmul`);
+    if (fft && mm)
+      console.log(
+        `${w.what}: webgpu FFT ${fft.ms} ms, DFT-matmul ${mm.ms} ms -> FFT is ${(mm.ms / fft.ms).toFixed(2)}x the speed of DFT-matmul`,
+      );
     results.push(out);
   }
   gpu.dispose();

@@ -33,20 +33,22 @@ export async function run() {
       options: e.backend === 'cpu' ? { minSamples: 2, maxTime: 2 } : {},
     };
   });
-  const mm = engines.filter((e) => e.backend === 'webgpu').map((e) => {
-    const a = e.randn([1024, 1024], { seed: 3 });
-    const b = e.randn([1024, 1024], { seed: 4 });
-    return {
-      name: 'matmul 1024^3 (webgpu, the ceiling)',
-      flops: 2 * 1024 ** 3,
-      engine: e,
-      fn: async () => {
-        const y = matmul(a, b);
-        await e.sync();
-        y.dispose();
-      },
-    };
-  });
+  const mm = engines
+    .filter((e) => e.backend === 'webgpu')
+    .map((e) => {
+      const a = e.randn([1024, 1024], { seed: 3 });
+      const b = e.randn([1024, 1024], { seed: 4 });
+      return {
+        name: 'matmul 1024^3 (webgpu, the ceiling)',
+        flops: 2 * 1024 ** 3,
+        engine: e,
+        fn: async () => {
+          const y = matmul(a, b);
+          await e.sync();
+          y.dispose();
+        },
+      };
+    });
   // The backward kernels on the genre CNN's conv2 and conv3 shapes (batch 16), WebGPU only: the
   // input and weight gradients against the forward of the same shape (issue 13: each >= 70 % of
   // the forward's GFLOP/s; all three passes have the same FLOPs). Timed at the kernel level
@@ -55,7 +57,10 @@ export async function run() {
   const P = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
   const passes = { conv2: [], conv3: [] };
   for (const e of engines.filter((g) => g.backend === 'webgpu')) {
-    for (const [label, [n, c, h, w, o]] of [['conv2', [16, 32, 32, 150, 64]], ['conv3', [16, 64, 16, 75, 128]]]) {
+    for (const [label, [n, c, h, w, o]] of [
+      ['conv2', [16, 32, 32, 150, 64]],
+      ['conv3', [16, 64, 16, 75, 128]],
+    ]) {
       const x = e.randn([n, c, h, w], { seed: 11 });
       const wt = e.randn([o, c, 3, 3], { seed: 12, std: 0.1 });
       const gy = e.randn([n, o, h, w], { seed: 13 });
@@ -66,9 +71,24 @@ export async function run() {
         backendOf(e).free(s);
       };
       passes[label].push(
-        { name: `${label} forward [${n},${c},${h},${w}] -> ${o} (webgpu)`, flops, engine: e, fn: kernel(() => backendOf(e).conv2d(x, wt, null, P)) },
-        { name: `${label} input gradient [${n},${c},${h},${w}] -> ${o} (webgpu)`, flops, engine: e, fn: kernel(() => backendOf(e).conv2dBackwardInput(gy, wt, x.shape, P)) },
-        { name: `${label} weight gradient [${n},${c},${h},${w}] -> ${o} (webgpu)`, flops, engine: e, fn: kernel(() => backendOf(e).conv2dBackwardWeight(x, gy, wt.shape, P)) },
+        {
+          name: `${label} forward [${n},${c},${h},${w}] -> ${o} (webgpu)`,
+          flops,
+          engine: e,
+          fn: kernel(() => backendOf(e).conv2d(x, wt, null, P)),
+        },
+        {
+          name: `${label} input gradient [${n},${c},${h},${w}] -> ${o} (webgpu)`,
+          flops,
+          engine: e,
+          fn: kernel(() => backendOf(e).conv2dBackwardInput(gy, wt, x.shape, P)),
+        },
+        {
+          name: `${label} weight gradient [${n},${c},${h},${w}] -> ${o} (webgpu)`,
+          flops,
+          engine: e,
+          fn: kernel(() => backendOf(e).conv2dBackwardWeight(x, gy, wt.shape, P)),
+        },
       );
     }
   }
@@ -78,7 +98,9 @@ export async function run() {
     const out = await runInterleaved(`layers-conv-passes-${label}`, passes[label], { baseline: passes[label][0].name, rounds: 5 });
     const [f, i, w] = out.results;
     // Same FLOPs: the rate ratio is the inverse of the per-round time ratio.
-    console.log(`${label}: input gradient at ${(100 / i.ratioToBaseline).toFixed(0)} %, weight gradient at ${(100 / w.ratioToBaseline).toFixed(0)} % of the forward's GFLOP/s (${f.gflops} GFLOP/s)`);
+    console.log(
+      `${label}: input gradient at ${(100 / i.ratioToBaseline).toFixed(0)} %, weight gradient at ${(100 / w.ratioToBaseline).toFixed(0)} % of the forward's GFLOP/s (${f.gflops} GFLOP/s)`,
+    );
   }
 
   // The genre CNN at batch 64 on [1, 64, 301]: forward (eval) and a training step's gradients.
@@ -92,7 +114,11 @@ export async function run() {
     const reps = e.backend === 'cpu' ? 1 : batch / chunk;
     const model = models.genreCNN(e, { seed: 0 });
     const x = e.randn([n, 1, 64, 301], { seed: 5 });
-    const y = e.tensor(Array.from({ length: n }, (_, i) => i % 10), [n], 'int32');
+    const y = e.tensor(
+      Array.from({ length: n }, (_, i) => i % 10),
+      [n],
+      'int32',
+    );
     return { e, n, reps, model, x, y };
   });
   const fwdOut = await runSuite(
@@ -138,23 +164,31 @@ export async function run() {
   const g = cnn.find((c) => c.e.backend === 'webgpu');
   if (g) {
     const find = (out) => out.results.find((r) => r.name.endsWith('(webgpu)'));
-    const fCase = { name: `genre CNN forward, batch ${batch} (webgpu)`, fn: async () => {
-      g.model.eval();
-      const outs = [];
-      for (let r = 0; r < g.reps; r++) outs.push(noGrad(() => g.model.call(g.x)));
-      await g.e.sync();
-      for (const o of outs) o.dispose();
-    } };
-    const tCase = { name: `genre CNN forward+backward, batch ${batch} (webgpu)`, fn: async () => {
-      g.model.train();
-      const params = g.model.parameters();
-      const all = [];
-      for (let r = 0; r < g.reps; r++) all.push(...gradientTape((tape) => tape.gradient(crossEntropy(g.model.call(g.x), g.y), params)));
-      await g.e.sync();
-      for (const t of all) t.dispose();
-    } };
+    const fCase = {
+      name: `genre CNN forward, batch ${batch} (webgpu)`,
+      fn: async () => {
+        g.model.eval();
+        const outs = [];
+        for (let r = 0; r < g.reps; r++) outs.push(noGrad(() => g.model.call(g.x)));
+        await g.e.sync();
+        for (const o of outs) o.dispose();
+      },
+    };
+    const tCase = {
+      name: `genre CNN forward+backward, batch ${batch} (webgpu)`,
+      fn: async () => {
+        g.model.train();
+        const params = g.model.parameters();
+        const all = [];
+        for (let r = 0; r < g.reps; r++) all.push(...gradientTape((tape) => tape.gradient(crossEntropy(g.model.call(g.x), g.y), params)));
+        await g.e.sync();
+        for (const t of all) t.dispose();
+      },
+    };
     const out = await runInterleaved('layers-genre-train-vs-forward', [fCase, tCase], { baseline: fCase.name, rounds: 3 });
-    console.log(`genre CNN batch ${batch}: training step = ${out.results[1].ratioToBaseline} x the forward (webgpu, round-robin; benny rows: ${(find(trainOut).ms / find(fwdOut).ms).toFixed(2)} x)`);
+    console.log(
+      `genre CNN batch ${batch}: training step = ${out.results[1].ratioToBaseline} x the forward (webgpu, round-robin; benny rows: ${(find(trainOut).ms / find(fwdOut).ms).toFixed(2)} x)`,
+    );
   }
   gpu.dispose();
   cpu.dispose();

@@ -123,7 +123,9 @@ const toNhwc = (tf, data, shape) => tf.tensor(data, [shape[0], shape[2], shape[3
 export async function run() {
   const e = await createEngine({ backend: 'auto' });
   const { tf, label: peer, reason } = await loadTfjs();
-  console.log(`peers: auralens ${e.backend} (${e.info().adapter ?? 'cpu'}) against ${peer}${reason ? ` (webgpu backend unavailable: ${reason})` : ''}`);
+  console.log(
+    `peers: auralens ${e.backend} (${e.info().adapter ?? 'cpu'}) against ${peer}${reason ? ` (webgpu backend unavailable: ${reason})` : ''}`,
+  );
 
   // One set of weights: the seeded genre CNN with batch-norm running statistics drawn once.
   const model = models.genreCNN(e, { seed: 0 });
@@ -143,7 +145,8 @@ export async function run() {
     });
   }
   const load = {};
-  for (const [k, v] of Object.entries(sd)) load[k] = e.tensor(v.dtype === 'int32' ? v.data : v.data, v.shape, v.data instanceof Int32Array ? 'int32' : 'float32');
+  for (const [k, v] of Object.entries(sd))
+    load[k] = e.tensor(v.dtype === 'int32' ? v.data : v.data, v.shape, v.data instanceof Int32Array ? 'int32' : 'float32');
   model.loadStateDict(load);
   for (const t of Object.values(load)) t.dispose();
   model.eval();
@@ -342,16 +345,18 @@ export async function run() {
     }
   }
 
-  console.table(rows.map(({ name, auralensMs, peer: p, agreement: ag, ratio, scaled, timed, error, topKernels: _t, ...rest }) => ({
-    name,
-    auralensMs,
-    peerMs: rest[`${p}Ms`],
-    peer: p,
-    agreement: ag,
-    'peer ms / auralens ms': ratio,
-    scaled: scaled ? `* (${timed})` : '',
-    error,
-  })));
+  console.table(
+    rows.map(({ name, auralensMs, peer: p, agreement: ag, ratio, scaled, timed, error, topKernels: _t, ...rest }) => ({
+      name,
+      auralensMs,
+      peerMs: rest[`${p}Ms`],
+      peer: p,
+      agreement: ag,
+      'peer ms / auralens ms': ratio,
+      scaled: scaled ? `* (${timed})` : '',
+      error,
+    })),
+  );
   const out = {
     suite: 'peers',
     date: new Date().toISOString(),

@@ -67,7 +67,15 @@ export async function run() {
 
   await runSuite('tcav', [...batched, naive], {
     baseline: `tcav batched 6x10x4 (cpu)`,
-    context: { concepts: N_CONCEPTS, randoms: N_RANDOM, layers: LAYERS, examplesPerSet: PER_SET, inputs: PER_SET, inputShape: SHAPE, backend: gpu.backend },
+    context: {
+      concepts: N_CONCEPTS,
+      randoms: N_RANDOM,
+      layers: LAYERS,
+      examplesPerSet: PER_SET,
+      inputs: PER_SET,
+      inputShape: SHAPE,
+      backend: gpu.backend,
+    },
   });
   for (const st of setups) [...Object.values(st.conceptSets), ...st.randoms, st.inputs].forEach((t) => t.dispose());
   gpu.dispose();

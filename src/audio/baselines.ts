@@ -17,7 +17,23 @@
  * - `uniform(x, { low, high, seed })`: independent uniform values (default between min(x) and
  *   max(x), computed on the device). A random baseline; average attributions over several seeds.
  */
-import { add, affine, checkFloat, conv2d, fmt, max, min, mul, pad, reshape, ShapeError, sub, type Tensor, tidy, ValueError } from '../engine/index.js';
+import {
+  add,
+  affine,
+  checkFloat,
+  conv2d,
+  fmt,
+  max,
+  min,
+  mul,
+  pad,
+  reshape,
+  ShapeError,
+  sub,
+  type Tensor,
+  tidy,
+  ValueError,
+} from '../engine/index.js';
 import { checkSeed, finiteNumber, parseOptions } from '../util/options.js';
 
 /** Zeros shaped like x (float32 on x's engine). */
@@ -68,12 +84,36 @@ export function blurred(spec: Tensor, options: { sigma?: number | readonly [numb
     if (sf > 0 && h > 1) {
       const k = gaussianTaps(sf, h - 1);
       const r = (k.length - 1) / 2;
-      y = conv2d(pad(y, [[0, 0], [0, 0], [r, r], [0, 0]], { mode: 'reflect' }), e.tensor(k, [1, 1, k.length, 1]));
+      y = conv2d(
+        pad(
+          y,
+          [
+            [0, 0],
+            [0, 0],
+            [r, r],
+            [0, 0],
+          ],
+          { mode: 'reflect' },
+        ),
+        e.tensor(k, [1, 1, k.length, 1]),
+      );
     }
     if (st > 0 && w > 1) {
       const k = gaussianTaps(st, w - 1);
       const r = (k.length - 1) / 2;
-      y = conv2d(pad(y, [[0, 0], [0, 0], [0, 0], [r, r]], { mode: 'reflect' }), e.tensor(k, [1, 1, 1, k.length]));
+      y = conv2d(
+        pad(
+          y,
+          [
+            [0, 0],
+            [0, 0],
+            [0, 0],
+            [r, r],
+          ],
+          { mode: 'reflect' },
+        ),
+        e.tensor(k, [1, 1, 1, k.length]),
+      );
     }
     return reshape(y, spec.shape);
   });
@@ -87,7 +127,8 @@ export function uniform(x: Tensor, options: { low?: number; high?: number; seed?
   const seed = checkSeed(o.seed, 'seed', fname);
   if (o.low !== undefined) finiteNumber(o.low, 'low', fname);
   if (o.high !== undefined) finiteNumber(o.high, 'high', fname);
-  if (o.low !== undefined && o.high !== undefined && !(o.high >= o.low)) throw new ValueError(`${fname}: high (${o.high}) must be ≥ low (${o.low})`);
+  if (o.low !== undefined && o.high !== undefined && !(o.high >= o.low))
+    throw new ValueError(`${fname}: high (${o.high}) must be ≥ low (${o.low})`);
   return tidy(() => {
     const u = x.engine.rand(x.shape, { seed });
     if (o.low !== undefined && o.high !== undefined) return affine(u, o.high - o.low, o.low);

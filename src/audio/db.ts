@@ -10,7 +10,24 @@
  * `topDbPerExample: true` takes one peak per example of a [B, mels, frames] batch instead
  * (librosa's per-clip behaviour).
  */
-import { add, affine, checkFloat, checkNumber, clamp, div, log, max, maximum, mean, mul, sqrt, sub, type Tensor, tidy, ValueError } from '../engine/index.js';
+import {
+  add,
+  affine,
+  checkFloat,
+  checkNumber,
+  clamp,
+  div,
+  log,
+  max,
+  maximum,
+  mean,
+  mul,
+  sqrt,
+  sub,
+  type Tensor,
+  tidy,
+  ValueError,
+} from '../engine/index.js';
 
 export interface AmplitudeToDbOptions {
   /** 'power' (default; multiplier 10) or 'magnitude' (multiplier 20). */
@@ -37,13 +54,14 @@ export function amplitudeToDb(x: Tensor, options: AmplitudeToDbOptions = {}): Te
   const fname = 'amplitudeToDb';
   checkFloat(x, 'x', fname);
   const stype = options.stype ?? 'power';
-  if (stype !== 'power' && stype !== 'magnitude') throw new ValueError(`${fname}: stype must be 'power' or 'magnitude', got ${String(stype)}`);
+  if (stype !== 'power' && stype !== 'magnitude')
+    throw new ValueError(`${fname}: stype must be 'power' or 'magnitude', got ${String(stype)}`);
   const amin = checkNumber(options.amin ?? 1e-10, 'amin', fname);
   if (!(amin > 0)) throw new ValueError(`${fname}: amin must be > 0, got ${amin}`);
   const ref = checkNumber(options.ref ?? 1, 'ref', fname);
   if (!(ref > 0)) throw new ValueError(`${fname}: ref must be > 0, got ${ref}`);
   const topDb = options.topDb;
-  if (topDb !== undefined && (checkNumber(topDb, 'topDb', fname) < 0)) throw new ValueError(`${fname}: topDb must be >= 0, got ${topDb}`);
+  if (topDb !== undefined && checkNumber(topDb, 'topDb', fname) < 0) throw new ValueError(`${fname}: topDb must be >= 0, got ${topDb}`);
   const mult = stype === 'power' ? 10 : 20;
   return tidy(() => {
     // multiplier * log10(v) = (multiplier / ln 10) * ln(v), minus the reference in one affine.

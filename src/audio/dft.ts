@@ -93,7 +93,8 @@ export function dftBasis(
 }
 
 function checkBins(bins: number, n: number, fname: string): void {
-  if (!Number.isInteger(bins) || bins < 1 || bins > n) throw new ValueError(`${fname}: bins must be an integer in [1, ${n}], got ${String(bins)}`);
+  if (!Number.isInteger(bins) || bins < 1 || bins > n)
+    throw new ValueError(`${fname}: bins must be an integer in [1, ${n}], got ${String(bins)}`);
 }
 
 /**
@@ -171,7 +172,8 @@ export function rfftAdjoint(re: Tensor, im: Tensor, n: number, options: { method
   checkFloat(re, 're', fname);
   checkFloat(im, 'im', fname);
   engineOf(fname, re, im);
-  if (!shapesEqual(re.shape, im.shape)) throw new ShapeError(`${fname}: re ${fmt(re.shape)} and im ${fmt(im.shape)} must have the same shape`);
+  if (!shapesEqual(re.shape, im.shape))
+    throw new ShapeError(`${fname}: re ${fmt(re.shape)} and im ${fmt(im.shape)} must have the same shape`);
   if (re.rank < 1) throw new ShapeError(`${fname}: re must have at least one axis, got a scalar`);
   if (!Number.isInteger(n) || n < 1) throw new ValueError(`${fname}: n must be a positive integer, got ${String(n)}`);
   const bins = re.shape[re.rank - 1];

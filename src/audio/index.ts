@@ -6,10 +6,27 @@
  * const feats = audio.logMel(wave); // [B, 64, frames], differentiable to the wave
  */
 export { frame, overlapAdd, frameCount } from './frames.js';
-export { hannWindow, hammingWindow, rectangularWindow, padWindow, type WindowName, type WindowSpec, type WindowOptions } from './windows.js';
+export {
+  hannWindow,
+  hammingWindow,
+  rectangularWindow,
+  padWindow,
+  type WindowName,
+  type WindowSpec,
+  type WindowOptions,
+} from './windows.js';
 export { rfft, rfftAdjoint, rfftPower, DEFAULT_DFT_METHOD, type DftMethod, type RfftOptions } from './dft.js';
 export { stft, spectrogram, spectrumPower, type StftOptions, type SpectrogramOptions } from './stft.js';
-export { melFilterbank, melScale, melCenters, melToLinearWeights, hzToMel, melToHz, type MelFilterbankOptions, type MelScale } from './mel.js';
+export {
+  melFilterbank,
+  melScale,
+  melCenters,
+  melToLinearWeights,
+  hzToMel,
+  melToHz,
+  type MelFilterbankOptions,
+  type MelScale,
+} from './mel.js';
 export { amplitudeToDb, normalizePerClip, type AmplitudeToDbOptions, type NormalizeOptions } from './db.js';
 export { logMel, melSpectrogram, LOG_MEL_DEFAULTS, type LogMelOptions } from './logmel.js';
 export { LogMel, Normalize, type LogMelModuleOptions, type NormalizeModuleOptions } from './modules.js';

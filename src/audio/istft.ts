@@ -6,7 +6,25 @@
  * gather), and divided by the overlap-added squared window. Differentiable with respect to the
  * spectrum (and so to a mask and the wave).
  */
-import { add, checkFloat, div, engineOf, fmt, matmul, mul, pad, permute, reshape, ShapeError, shapesEqual, sizeOf, slice, type Tensor, tidy, ValueError } from '../engine/index.js';
+import {
+  add,
+  checkFloat,
+  div,
+  engineOf,
+  fmt,
+  matmul,
+  mul,
+  pad,
+  permute,
+  reshape,
+  ShapeError,
+  shapesEqual,
+  sizeOf,
+  slice,
+  type Tensor,
+  tidy,
+  ValueError,
+} from '../engine/index.js';
 import { cachedConstant } from './cache.js';
 import { dftBasis, rfftAdjoint } from './dft.js';
 import { overlapAdd } from './frames.js';
@@ -60,18 +78,26 @@ export function istft(re: Tensor, im: Tensor, options: IstftOptions): Tensor {
   checkFloat(re, 're', fname);
   checkFloat(im, 'im', fname);
   const e = engineOf(fname, re, im);
-  if (!shapesEqual(re.shape, im.shape)) throw new ShapeError(`${fname}: re ${fmt(re.shape)} and im ${fmt(im.shape)} must have the same shape`);
+  if (!shapesEqual(re.shape, im.shape))
+    throw new ShapeError(`${fname}: re ${fmt(re.shape)} and im ${fmt(im.shape)} must have the same shape`);
   if (re.rank < 2) throw new ShapeError(`${fname}: re must be [..., nFreq, frames], got ${fmt(re.shape)}`);
   const plan = resolveStft(fname, options);
   const { nFft, hop } = plan;
   const bins = re.shape[re.rank - 2];
   const nFrames = re.shape[re.rank - 1];
-  if (bins !== plan.bins) throw new ShapeError(`${fname}: re ${fmt(re.shape)} has ${bins} frequency bins, expected ${plan.bins} for nFft ${nFft}${plan.onesided ? ' (onesided)' : ''}`);
+  if (bins !== plan.bins)
+    throw new ShapeError(
+      `${fname}: re ${fmt(re.shape)} has ${bins} frequency bins, expected ${plan.bins} for nFft ${nFft}${plan.onesided ? ' (onesided)' : ''}`,
+    );
   if (nFrames < 1) throw new ShapeError(`${fname}: re ${fmt(re.shape)} has no frames`);
   if (plan.tensorWindow) engineOf(fname, re, plan.tensorWindow);
   const length = options.length;
-  if (length !== undefined && (!Number.isInteger(length) || length < 0)) throw new ValueError(`${fname}: length must be a non-negative integer, got ${String(length)}`);
-  if (length !== undefined && length > MAX_AUDIO_SAMPLES) throw new ValueError(`${fname}: length must be at most ${MAX_AUDIO_SAMPLES.toLocaleString('en-US')} samples, got ${length.toLocaleString('en-US')}`);
+  if (length !== undefined && (!Number.isInteger(length) || length < 0))
+    throw new ValueError(`${fname}: length must be a non-negative integer, got ${String(length)}`);
+  if (length !== undefined && length > MAX_AUDIO_SAMPLES)
+    throw new ValueError(
+      `${fname}: length must be at most ${MAX_AUDIO_SAMPLES.toLocaleString('en-US')} samples, got ${length.toLocaleString('en-US')}`,
+    );
 
   // The window envelope (host, float64): sum over frames of window^2, for the normalisation.
   const expected = nFft + hop * (nFrames - 1);
@@ -86,7 +112,10 @@ export function istft(re: Tensor, im: Tensor, options: IstftOptions): Tensor {
     for (let f = 0; f < nFrames; f++) for (let j = 0; j < nFft; j++) env[f * hop + j] += hw![j] * hw![j];
     invEnv = new Float64Array(Math.max(0, stop - start));
     for (let t = start; t < stop; t++) {
-      if (Math.abs(env[t]) < 1e-11) throw new ValueError(`${fname}: the window overlap-add is ${env[t]} at sample ${t - start} (< 1e-11): nFft ${nFft}, hop ${hop} and this window do not satisfy NOLA`);
+      if (Math.abs(env[t]) < 1e-11)
+        throw new ValueError(
+          `${fname}: the window overlap-add is ${env[t]} at sample ${t - start} (< 1e-11): nFft ${nFft}, hop ${hop} and this window do not satisfy NOLA`,
+        );
       invEnv[t - start] = 1 / env[t];
     }
   }
@@ -131,7 +160,13 @@ export function istft(re: Tensor, im: Tensor, options: IstftOptions): Tensor {
 
 /** Zero-pads [B, stop - start] to end - start samples and restores the leading shape. */
 function finish(y: Tensor, lead: readonly number[], end: number, stop: number, start: number): Tensor {
-  const out = end > stop ? pad(y, [[0, 0], [0, end - stop]]) : y;
+  const out =
+    end > stop
+      ? pad(y, [
+          [0, 0],
+          [0, end - stop],
+        ])
+      : y;
   return reshape(out, [...lead, Math.max(0, end - start)]);
 }
 
@@ -164,7 +199,10 @@ export function maskToAudio(wave: Tensor, mask: Tensor, options: MaskToAudioOpti
   if (scale === undefined) {
     if (rows === plan.bins) scale = 'linear';
     else if (rows === melOpts.nMels) scale = 'mel';
-    else throw new ShapeError(`${fname}: mask ${fmt(mask.shape)} has ${rows} rows: expected ${plan.bins} frequency bins or ${melOpts.nMels} mel bands`);
+    else
+      throw new ShapeError(
+        `${fname}: mask ${fmt(mask.shape)} has ${rows} rows: expected ${plan.bins} frequency bins or ${melOpts.nMels} mel bands`,
+      );
   }
   if (scale !== 'linear' && scale !== 'mel') throw new ValueError(`${fname}: maskScale must be 'linear' or 'mel', got ${String(scale)}`);
   const want = scale === 'linear' ? plan.bins : melOpts.nMels;
@@ -176,7 +214,10 @@ export function maskToAudio(wave: Tensor, mask: Tensor, options: MaskToAudioOpti
     const re = toTorchLayout(spec.re, lead);
     const im = toTorchLayout(spec.im, lead);
     const nFrames = re.shape[re.rank - 1];
-    if (mask.shape[mask.rank - 1] !== nFrames) throw new ShapeError(`${fname}: mask ${fmt(mask.shape)} has ${mask.shape[mask.rank - 1]} frames, the STFT of wave ${fmt(wave.shape)} has ${nFrames}`);
+    if (mask.shape[mask.rank - 1] !== nFrames)
+      throw new ShapeError(
+        `${fname}: mask ${fmt(mask.shape)} has ${mask.shape[mask.rank - 1]} frames, the STFT of wave ${fmt(wave.shape)} has ${nFrames}`,
+      );
     const lin = scale === 'linear' ? mask : matmul(melTensor(wave.engine, melOpts, 'toLinear'), mask);
     return istft(mul(re, lin), mul(im, lin), { ...stftOpts, length });
   });

@@ -35,23 +35,34 @@ export interface LoadAudioOptions {
 /** loadAudioFile's options; torchaudio/librosa spellings accepted (`sample_rate`, librosa's `sr`). */
 const LOAD_SPEC = withSnakeCase(['sampleRate', 'duration', 'offset', 'pad', 'quality'], { sampleRate: ['sr'] });
 
-function checkLoadOptions(fname: string, options: LoadAudioOptions, extraKeys: readonly string[] = []): Required<Omit<LoadAudioOptions, 'duration'>> & { duration?: number } {
+function checkLoadOptions(
+  fname: string,
+  options: LoadAudioOptions,
+  extraKeys: readonly string[] = [],
+): Required<Omit<LoadAudioOptions, 'duration'>> & { duration?: number } {
   const o = parseOptions<LoadAudioOptions>(options, { ...LOAD_SPEC, ...Object.fromEntries(extraKeys.map((k) => [k, []])) }, fname);
   const sampleRate = o.sampleRate ?? 16000;
   if (typeof sampleRate !== 'number' || !Number.isInteger(sampleRate) || sampleRate <= 0) {
     throw new ValueError(`${fname}: sampleRate: expected a positive integer (Hz), got ${String(o.sampleRate)}`);
   }
-  if (sampleRate > MAX_SAMPLE_RATE) throw new ValueError(`${fname}: sampleRate: at most ${MAX_SAMPLE_RATE.toLocaleString('en-US')} Hz is supported, got ${sampleRate.toLocaleString('en-US')}`);
+  if (sampleRate > MAX_SAMPLE_RATE)
+    throw new ValueError(
+      `${fname}: sampleRate: at most ${MAX_SAMPLE_RATE.toLocaleString('en-US')} Hz is supported, got ${sampleRate.toLocaleString('en-US')}`,
+    );
   const offset = o.offset ?? 0;
-  if (typeof offset !== 'number' || !Number.isFinite(offset) || offset < 0) throw new ValueError(`${fname}: offset: expected a finite number of seconds ≥ 0, got ${String(o.offset)}`);
+  if (typeof offset !== 'number' || !Number.isFinite(offset) || offset < 0)
+    throw new ValueError(`${fname}: offset: expected a finite number of seconds ≥ 0, got ${String(o.offset)}`);
   const duration = o.duration;
   if (duration !== undefined && (typeof duration !== 'number' || !Number.isFinite(duration) || Math.round(duration * sampleRate) < 1)) {
-    throw new ValueError(`${fname}: duration: expected a positive number of seconds (at least one sample at ${sampleRate} Hz), got ${String(duration)}`);
+    throw new ValueError(
+      `${fname}: duration: expected a positive number of seconds (at least one sample at ${sampleRate} Hz), got ${String(duration)}`,
+    );
   }
   const pad = o.pad ?? true;
   if (typeof pad !== 'boolean') throw new ValueError(`${fname}: pad: expected true or false, got ${String(o.pad)}`);
   const quality = o.quality ?? 'medium';
-  if (!['low', 'medium', 'high'].includes(quality)) throw new ValueError(`${fname}: quality: expected 'low', 'medium' or 'high', got ${String(o.quality)}`);
+  if (!['low', 'medium', 'high'].includes(quality))
+    throw new ValueError(`${fname}: quality: expected 'low', 'medium' or 'high', got ${String(o.quality)}`);
   return { sampleRate, offset, duration, pad, quality };
 }
 
@@ -96,10 +107,14 @@ function cropResample(x: Float32Array, from: number, o: ReturnType<typeof checkL
   }
   const end = want === undefined ? fullLen : Math.min(fullLen, start + want);
   if (Math.max(end - start, want ?? 0) > MAX_AUDIO_SAMPLES) {
-    throw new ValueError(`loadAudioFile: ${path}: ${Math.max(end - start, want ?? 0).toLocaleString('en-US')} samples at ${to} Hz asked for, more than the ${MAX_AUDIO_SAMPLES.toLocaleString('en-US')} supported (pass a shorter duration)`);
+    throw new ValueError(
+      `loadAudioFile: ${path}: ${Math.max(end - start, want ?? 0).toLocaleString('en-US')} samples at ${to} Hz asked for, more than the ${MAX_AUDIO_SAMPLES.toLocaleString('en-US')} supported (pass a shorter duration)`,
+    );
   }
   if (want !== undefined && end - start < want && !o.pad) {
-    throw new ValueError(`loadAudioFile: ${path} is too short: ${secs((end - start) / to)} of audio from offset ${secs(o.offset)}, duration ${secs(want / to)} needed (pass pad: true to zero-pad)`);
+    throw new ValueError(
+      `loadAudioFile: ${path} is too short: ${secs((end - start) / to)} of audio from offset ${secs(o.offset)}, duration ${secs(want / to)} needed (pass pad: true to zero-pad)`,
+    );
   }
   let y: Float32Array;
   if (from === to) {
@@ -204,19 +219,36 @@ function shuffle<T>(xs: T[], rand: () => number): T[] {
 }
 
 function checkDatasetOptions(fname: string, o: DatasetOptions) {
-  const load = checkLoadOptions(fname, o, ['seed', 'valFraction', 'testFraction', 'split', 'classNames', 'splitBy', 'loadAudio', 'concurrency']);
+  const load = checkLoadOptions(fname, o, [
+    'seed',
+    'valFraction',
+    'testFraction',
+    'split',
+    'classNames',
+    'splitBy',
+    'loadAudio',
+    'concurrency',
+  ]);
   const seed = o.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new ValueError(`${fname}: seed: expected an integer, got ${String(o.seed)}`);
   const valFraction = o.valFraction ?? 0.1;
   const testFraction = o.testFraction ?? 0.1;
-  for (const [k, v] of [['valFraction', valFraction], ['testFraction', testFraction]] as const) {
+  for (const [k, v] of [
+    ['valFraction', valFraction],
+    ['testFraction', testFraction],
+  ] as const) {
     if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new ValueError(`${fname}: ${k}: expected a number in [0, 1), got ${String(v)}`);
   }
-  if (valFraction + testFraction >= 1) throw new ValueError(`${fname}: valFraction + testFraction must be below 1 (something must be left to train on), got ${valFraction} + ${testFraction}`);
-  if (o.split !== undefined && !['train', 'val', 'test'].includes(o.split)) throw new ValueError(`${fname}: split: expected 'train', 'val' or 'test', got ${String(o.split)}`);
+  if (valFraction + testFraction >= 1)
+    throw new ValueError(
+      `${fname}: valFraction + testFraction must be below 1 (something must be left to train on), got ${valFraction} + ${testFraction}`,
+    );
+  if (o.split !== undefined && !['train', 'val', 'test'].includes(o.split))
+    throw new ValueError(`${fname}: split: expected 'train', 'val' or 'test', got ${String(o.split)}`);
   const loadAudio = o.loadAudio ?? true;
   const concurrency = o.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new ValueError(`${fname}: concurrency: expected a positive integer, got ${String(o.concurrency)}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new ValueError(`${fname}: concurrency: expected a positive integer, got ${String(o.concurrency)}`);
   return { load, seed, valFraction, testFraction, split: o.split, loadAudio, concurrency };
 }
 
@@ -258,7 +290,13 @@ function noWavsError(fname: string, root: string, layout: string, other: string[
 }
 
 /** Splits items: stratified by label, or by group (speaker) when groupOf is given. */
-function assignSplits(items: Item[], seed: number, valFraction: number, testFraction: number, groupOf?: (it: Item) => string): Record<SplitName, Item[]> {
+function assignSplits(
+  items: Item[],
+  seed: number,
+  valFraction: number,
+  testFraction: number,
+  groupOf?: (it: Item) => string,
+): Record<SplitName, Item[]> {
   const rand = prng(seed);
   const out: Record<SplitName, Item[]> = { train: [], val: [], test: [] };
   const cut = <T>(xs: T[], push: (x: T, s: SplitName) => void) => {
@@ -274,7 +312,11 @@ function assignSplits(items: Item[], seed: number, valFraction: number, testFrac
     for (const it of items) out[where.get(groupOf(it))!].push(it);
   } else {
     const labels = [...new Set(items.map((it) => it.label))].sort((a, b) => a - b);
-    for (const l of labels) cut(items.filter((it) => it.label === l), (it, s) => out[s].push(it));
+    for (const l of labels)
+      cut(
+        items.filter((it) => it.label === l),
+        (it, s) => out[s].push(it),
+      );
   }
   for (const s of ['train', 'val', 'test'] as const) out[s].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out;
@@ -312,12 +354,20 @@ async function buildSplits(
 ): Promise<AudioDataset<AudioMnistSplit> | AudioMnistSplit> {
   const parts = assignSplits(items, opts.seed, opts.valFraction, opts.testFraction, groupOf);
   if (parts.train.length === 0) {
-    throw new ValueError(`${fname}: the train split is empty: ${items.length} files${groupOf ? ` from ${new Set(items.map(groupOf)).size} speakers` : ''} are too few for valFraction ${opts.valFraction} and testFraction ${opts.testFraction}`);
+    throw new ValueError(
+      `${fname}: the train split is empty: ${items.length} files${groupOf ? ` from ${new Set(items.map(groupOf)).size} speakers` : ''} are too few for valFraction ${opts.valFraction} and testFraction ${opts.testFraction}`,
+    );
   }
   const make = async (s: SplitName): Promise<AudioMnistSplit> => {
     const its = parts[s];
     const clips = opts.loadAudio ? await mapPool(its, opts.concurrency, (it) => loadAudioFile(it.path, opts.load)) : [];
-    return { files: its.map((it) => it.path), labels: its.map((it) => it.label), classNames: classNames.slice(), clips, speakers: its.map((it) => it.speaker ?? '') };
+    return {
+      files: its.map((it) => it.path),
+      labels: its.map((it) => it.label),
+      classNames: classNames.slice(),
+      clips,
+      speakers: its.map((it) => it.speaker ?? ''),
+    };
   };
   if (opts.split) return make(opts.split);
   const train = await make('train');
@@ -343,7 +393,8 @@ export async function loadGtzan(root: string, options: GtzanOptions = {}): Promi
   await checkFolder(fname, root);
   const { dirs, files: loose } = await listDir(root);
   const looseWav = loose.filter(isWav);
-  if (looseWav.length) throw new ValueError(`${fname}: unknown label: ${join(root, looseWav[0])} is not inside a genre folder (expected <genre>/<name>.wav)`);
+  if (looseWav.length)
+    throw new ValueError(`${fname}: unknown label: ${join(root, looseWav[0])} is not inside a genre folder (expected <genre>/<name>.wav)`);
   const byGenre = new Map<string, string[]>();
   const other: string[] = [];
   for (const d of dirs) {
@@ -360,17 +411,28 @@ export async function loadGtzan(root: string, options: GtzanOptions = {}): Promi
     }
     classNames = options.classNames.slice();
     for (const g of byGenre.keys()) {
-      if (!classNames.includes(g)) throw new ValueError(`${fname}: unknown label '${g}' (folder ${join(root, g)}): not one of classNames [${classNames.join(', ')}]`);
+      if (!classNames.includes(g))
+        throw new ValueError(`${fname}: unknown label '${g}' (folder ${join(root, g)}): not one of classNames [${classNames.join(', ')}]`);
     }
     const missing = classNames.filter((c) => !byGenre.has(c));
-    if (missing.length) throw new ValueError(`${fname}: no WAV files for class(es) ${missing.map((m) => `'${m}'`).join(', ')}: expected folder(s) ${missing.map((m) => join(root, m)).join(', ')}`);
+    if (missing.length)
+      throw new ValueError(
+        `${fname}: no WAV files for class(es) ${missing.map((m) => `'${m}'`).join(', ')}: expected folder(s) ${missing.map((m) => join(root, m)).join(', ')}`,
+      );
   } else {
     classNames = [...byGenre.keys()];
   }
   const items: Item[] = [];
   for (const [g, wavs] of byGenre) for (const f of wavs) items.push({ path: join(root, g, f), label: classNames.indexOf(g) });
   const res = await buildSplits(fname, items, classNames, opts);
-  if ('train' in res) return { classNames: res.classNames, sampleRate: res.sampleRate, train: stripSpeakers(res.train), val: stripSpeakers(res.val), test: stripSpeakers(res.test) };
+  if ('train' in res)
+    return {
+      classNames: res.classNames,
+      sampleRate: res.sampleRate,
+      train: stripSpeakers(res.train),
+      val: stripSpeakers(res.val),
+      test: stripSpeakers(res.test),
+    };
   return stripSpeakers(res);
 }
 
@@ -386,16 +448,21 @@ const MNIST_NAME = /^(\d+)_(\d+)_(\d+)\.wave?$/i;
  */
 export function loadAudioMnist(root: string, options: AudioMnistOptions & { split: SplitName }): Promise<AudioMnistSplit>;
 export function loadAudioMnist(root: string, options?: AudioMnistOptions): Promise<AudioDataset<AudioMnistSplit>>;
-export async function loadAudioMnist(root: string, options: AudioMnistOptions = {}): Promise<AudioDataset<AudioMnistSplit> | AudioMnistSplit> {
+export async function loadAudioMnist(
+  root: string,
+  options: AudioMnistOptions = {},
+): Promise<AudioDataset<AudioMnistSplit> | AudioMnistSplit> {
   const fname = 'loadAudioMnist';
   const opts = checkDatasetOptions(fname, options);
   const splitBy = options.splitBy ?? 'file';
-  if (splitBy !== 'file' && splitBy !== 'speaker') throw new ValueError(`${fname}: splitBy: expected 'file' or 'speaker', got ${String(options.splitBy)}`);
+  if (splitBy !== 'file' && splitBy !== 'speaker')
+    throw new ValueError(`${fname}: splitBy: expected 'file' or 'speaker', got ${String(options.splitBy)}`);
   await checkFolder(fname, root);
   const { dirs, files: loose } = await listDir(root);
   const layout = '<speaker>/<digit>_<speaker>_<index>.wav';
   const looseWav = loose.filter(isWav);
-  if (looseWav.length) throw new ValueError(`${fname}: unknown label: ${join(root, looseWav[0])} is not inside a speaker folder (expected ${layout})`);
+  if (looseWav.length)
+    throw new ValueError(`${fname}: unknown label: ${join(root, looseWav[0])} is not inside a speaker folder (expected ${layout})`);
   const classNames = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
   const items: Item[] = [];
   const other: string[] = [];

@@ -69,7 +69,15 @@ export function stftOptionsOf(o: LogMelOptions): StftOptions {
 /** Filterbank options of a log-mel / mask call with nFreqs bins. */
 export function melOptionsOf(o: LogMelOptions, nFreqs: number): MelFilterbankOptions {
   const sampleRate = o.sampleRate ?? LOG_MEL_DEFAULTS.sampleRate;
-  return { nFreqs, nMels: o.nMels ?? LOG_MEL_DEFAULTS.nMels, sampleRate, fMin: o.fMin ?? 0, fMax: o.fMax ?? sampleRate / 2, scale: o.melScale ?? 'htk', norm: o.melNorm ?? null };
+  return {
+    nFreqs,
+    nMels: o.nMels ?? LOG_MEL_DEFAULTS.nMels,
+    sampleRate,
+    fMin: o.fMin ?? 0,
+    fMax: o.fMax ?? sampleRate / 2,
+    scale: o.melScale ?? 'htk',
+    norm: o.melNorm ?? null,
+  };
 }
 
 /**
@@ -87,7 +95,10 @@ export function logMel(wave: Tensor, options: LogMelOptions = {}): Tensor {
  * Mel spectrogram (power, or magnitude with power 1) of wave [..., L] → [..., nMels, frames]:
  * torchaudio.transforms.MelSpectrogram, i.e. logMel without the decibels.
  */
-export function melSpectrogram(wave: Tensor, options: Omit<LogMelOptions, 'db' | 'amin' | 'ref' | 'topDb' | 'topDbPerExample' | 'normalize'> = {}): Tensor {
+export function melSpectrogram(
+  wave: Tensor,
+  options: Omit<LogMelOptions, 'db' | 'amin' | 'ref' | 'topDb' | 'topDbPerExample' | 'normalize'> = {},
+): Tensor {
   const o = parseLogMelOptions(options, 'melSpectrogram');
   for (const k of ['db', 'amin', 'ref', 'topDb', 'topDbPerExample', 'normalize'] as const) {
     if (o[k] !== undefined) throw new ValueError(`melSpectrogram: option '${k}' applies to logMel (decibels), not to the mel spectrogram`);
@@ -106,7 +117,8 @@ export function parseLogMelOptions(options: unknown, fname: string): LogMelOptio
 export function logMelChecked(wave: Tensor, options: LogMelOptions, fname: string): Tensor {
   const power = options.power ?? 2;
   if (power !== 1 && power !== 2) throw new ValueError(`${fname}: power must be 1 or 2, got ${String(power)}`);
-  if (options.db !== undefined && typeof options.db !== 'boolean') throw new ValueError(`${fname}: db must be true or false, got ${String(options.db)}`);
+  if (options.db !== undefined && typeof options.db !== 'boolean')
+    throw new ValueError(`${fname}: db must be true or false, got ${String(options.db)}`);
   const plan = resolveStft(fname, stftOptionsOf(options));
   const melOpts = melOptionsOf(options, plan.bins);
   return tidy(() => {
@@ -121,13 +133,16 @@ export function logMelChecked(wave: Tensor, options: LogMelOptions, fname: strin
       melT = matmul(framesPower(frames, plan, power), melTensor(e, melOpts, 'fb'));
     }
     const mel = reshape(permute(melT, [0, 2, 1]), [...lead, melT.shape[2], melT.shape[1]]);
-    let out = options.db === false ? mel : amplitudeToDb(mel, {
-      stype: power === 2 ? 'power' : 'magnitude',
-      amin: options.amin,
-      ref: options.ref,
-      topDb: options.topDb,
-      topDbPerExample: options.topDbPerExample,
-    });
+    let out =
+      options.db === false
+        ? mel
+        : amplitudeToDb(mel, {
+            stype: power === 2 ? 'power' : 'magnitude',
+            amin: options.amin,
+            ref: options.ref,
+            topDb: options.topDb,
+            topDbPerExample: options.topDbPerExample,
+          });
     if (options.normalize) out = normalizePerClip(out, options.normalize === true ? {} : options.normalize);
     return out;
   });

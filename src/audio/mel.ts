@@ -60,22 +60,26 @@ interface Resolved {
 function resolve(o: MelFilterbankOptions, fname: string): Resolved {
   if (!o || typeof o !== 'object') throw new ValueError(`${fname}: options must be an object`);
   const int = (v: unknown, arg: string) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);
     return v;
   };
   const nFreqs = int(o.nFreqs, 'nFreqs');
   const nMels = int(o.nMels, 'nMels');
   const sampleRate = o.sampleRate;
-  if (typeof sampleRate !== 'number' || !(sampleRate > 0) || !Number.isFinite(sampleRate)) throw new ValueError(`${fname}: sampleRate must be a positive number, got ${String(sampleRate)}`);
+  if (typeof sampleRate !== 'number' || !(sampleRate > 0) || !Number.isFinite(sampleRate))
+    throw new ValueError(`${fname}: sampleRate must be a positive number, got ${String(sampleRate)}`);
   const fMin = o.fMin ?? 0;
   const fMax = o.fMax ?? sampleRate / 2;
-  if (!Number.isFinite(fMin) || !Number.isFinite(fMax) || fMin < 0 || fMax <= fMin) throw new ValueError(`${fname}: need 0 <= fMin < fMax, got fMin ${fMin}, fMax ${fMax}`);
+  if (!Number.isFinite(fMin) || !Number.isFinite(fMax) || fMin < 0 || fMax <= fMin)
+    throw new ValueError(`${fname}: need 0 <= fMin < fMax, got fMin ${fMin}, fMax ${fMax}`);
   const scale = o.scale ?? 'htk';
   if (scale !== 'htk' && scale !== 'slaney') throw new ValueError(`${fname}: scale must be 'htk' or 'slaney', got ${String(scale)}`);
   const norm = o.norm ?? null;
   if (norm !== null && norm !== 'slaney') throw new ValueError(`${fname}: norm must be null or 'slaney', got ${String(norm)}`);
   const grid = o.grid ?? 'torchaudio';
-  if (grid !== 'torchaudio' && grid !== 'librosa') throw new ValueError(`${fname}: grid must be 'torchaudio' or 'librosa', got ${String(grid)}`);
+  if (grid !== 'torchaudio' && grid !== 'librosa')
+    throw new ValueError(`${fname}: grid must be 'torchaudio' or 'librosa', got ${String(grid)}`);
   return { nFreqs, nMels, sampleRate, fMin, fMax, scale, norm, grid };
 }
 
@@ -97,9 +101,12 @@ export function melFilterbank(options: MelFilterbankOptions): Float64Array {
   const { nFreqs, nMels } = r;
   const freqs = new Float64Array(nFreqs);
   for (let k = 0; k < nFreqs; k++) {
-    freqs[k] = r.grid === 'torchaudio'
-      ? nFreqs === 1 ? 0 : (Math.floor(r.sampleRate / 2) * k) / (nFreqs - 1)
-      : (k * r.sampleRate) / Math.max(1, 2 * (nFreqs - 1));
+    freqs[k] =
+      r.grid === 'torchaudio'
+        ? nFreqs === 1
+          ? 0
+          : (Math.floor(r.sampleRate / 2) * k) / (nFreqs - 1)
+        : (k * r.sampleRate) / Math.max(1, 2 * (nFreqs - 1));
   }
   const pts = bandEdges(r);
   const fb = new Float64Array(nFreqs * nMels);
@@ -142,9 +149,12 @@ export function melToLinearWeights(options: MelFilterbankOptions): Float64Array 
       for (let m = 0; m < nMels; m++) out[k * nMels + m] = fb[k * nMels + m] / s;
       continue;
     }
-    const f = r.grid === 'torchaudio'
-      ? nFreqs === 1 ? 0 : (Math.floor(r.sampleRate / 2) * k) / (nFreqs - 1)
-      : (k * r.sampleRate) / Math.max(1, 2 * (nFreqs - 1));
+    const f =
+      r.grid === 'torchaudio'
+        ? nFreqs === 1
+          ? 0
+          : (Math.floor(r.sampleRate / 2) * k) / (nFreqs - 1)
+        : (k * r.sampleRate) / Math.max(1, 2 * (nFreqs - 1));
     let best = 0;
     for (let m = 1; m < nMels; m++) if (Math.abs(centers[m] - f) < Math.abs(centers[best] - f)) best = m;
     out[k * nMels + best] = 1;
@@ -190,6 +200,7 @@ export function melScale(spec: Tensor, options: Omit<MelFilterbankOptions, 'nFre
   checkFloat(spec, 'spec', fname);
   if (spec.rank < 2) throw new ShapeError(`${fname}: spec must be [..., nFreqs, frames], got ${fmt(spec.shape)}`);
   const nFreqs = spec.shape[spec.rank - 2];
-  if (options.nFreqs !== undefined && options.nFreqs !== nFreqs) throw new ShapeError(`${fname}: spec ${fmt(spec.shape)} has ${nFreqs} frequency bins, options.nFreqs is ${options.nFreqs}`);
+  if (options.nFreqs !== undefined && options.nFreqs !== nFreqs)
+    throw new ShapeError(`${fname}: spec ${fmt(spec.shape)} has ${nFreqs} frequency bins, options.nFreqs is ${options.nFreqs}`);
   return tidy(() => matmul(melTensor(spec.engine, { ...options, nFreqs }, 'fbT'), spec));
 }

@@ -35,14 +35,18 @@ export class LogMel extends Module {
   constructor(engine: Engine, options: LogMelModuleOptions = {}) {
     super(engine);
     const { channelAxis, ...rest } = (options ?? {}) as LogMelModuleOptions;
-    if (channelAxis !== undefined && typeof channelAxis !== 'boolean') throw new ValueError(`LogMel: channelAxis must be true or false, got ${String(channelAxis)}`);
+    if (channelAxis !== undefined && typeof channelAxis !== 'boolean')
+      throw new ValueError(`LogMel: channelAxis must be true or false, got ${String(channelAxis)}`);
     this.channelAxis = channelAxis ?? true;
     this.options = Object.freeze(parseLogMelOptions(rest, 'LogMel'));
   }
 
   forward(wave: Tensor): Tensor {
     checkFloat(wave, 'wave', 'LogMel');
-    if (wave.rank !== 2) throw new ShapeError(`LogMel: expected a batch of waveforms [B, samples], got ${fmt(wave.shape)}${wave.rank === 1 ? ' (add a batch axis: reshape(wave, [1, -1]))' : ''}`);
+    if (wave.rank !== 2)
+      throw new ShapeError(
+        `LogMel: expected a batch of waveforms [B, samples], got ${fmt(wave.shape)}${wave.rank === 1 ? ' (add a batch axis: reshape(wave, [1, -1]))' : ''}`,
+      );
     return tidy(() => {
       const m = logMelChecked(wave, this.options, 'LogMel');
       return this.channelAxis ? reshape(m, [m.shape[0], 1, m.shape[1], m.shape[2]]) : m;
@@ -76,10 +80,14 @@ export class Normalize extends Module {
   constructor(engine: Engine, options: NormalizeModuleOptions = {}) {
     super(engine);
     const o = parseOptions<NormalizeModuleOptions>(options, { mean: [], std: [], eps: [], unbiased: [] }, 'Normalize');
-    if ((o.mean === undefined) !== (o.std === undefined)) throw new ValueError('Normalize: give both mean and std (fixed statistics) or neither (per clip)');
-    if (o.mean !== undefined && (typeof o.mean !== 'number' || !Number.isFinite(o.mean))) throw new ValueError(`Normalize: mean must be a finite number, got ${String(o.mean)}`);
-    if (o.std !== undefined && (typeof o.std !== 'number' || !(o.std > 0) || !Number.isFinite(o.std))) throw new ValueError(`Normalize: std must be a finite number > 0, got ${String(o.std)}`);
-    if (o.mean !== undefined && (o.eps !== undefined || o.unbiased !== undefined)) throw new ValueError('Normalize: eps and unbiased apply to per-clip statistics, not to a fixed mean and std');
+    if ((o.mean === undefined) !== (o.std === undefined))
+      throw new ValueError('Normalize: give both mean and std (fixed statistics) or neither (per clip)');
+    if (o.mean !== undefined && (typeof o.mean !== 'number' || !Number.isFinite(o.mean)))
+      throw new ValueError(`Normalize: mean must be a finite number, got ${String(o.mean)}`);
+    if (o.std !== undefined && (typeof o.std !== 'number' || !(o.std > 0) || !Number.isFinite(o.std)))
+      throw new ValueError(`Normalize: std must be a finite number > 0, got ${String(o.std)}`);
+    if (o.mean !== undefined && (o.eps !== undefined || o.unbiased !== undefined))
+      throw new ValueError('Normalize: eps and unbiased apply to per-clip statistics, not to a fixed mean and std');
     this.mean = o.mean ?? null;
     this.std = o.std ?? null;
     this.eps = o.eps;

@@ -31,8 +31,27 @@ export const SPECTROGRAM_SPEC: OptionSpec = withSnakeCase([...STFT_KEYS, 'power'
 export const ISTFT_SPEC: OptionSpec = withSnakeCase([...STFT_KEYS, 'length'], STFT_ALIASES);
 
 const LOG_MEL_KEYS = [
-  'sampleRate', 'nFft', 'hop', 'winLength', 'window', 'periodic', 'center', 'padMode', 'nMels', 'fMin', 'fMax',
-  'melScale', 'melNorm', 'power', 'db', 'amin', 'ref', 'topDb', 'topDbPerExample', 'normalize', 'method',
+  'sampleRate',
+  'nFft',
+  'hop',
+  'winLength',
+  'window',
+  'periodic',
+  'center',
+  'padMode',
+  'nMels',
+  'fMin',
+  'fMax',
+  'melScale',
+  'melNorm',
+  'power',
+  'db',
+  'amin',
+  'ref',
+  'topDb',
+  'topDbPerExample',
+  'normalize',
+  'method',
 ];
 /** torchaudio's MelSpectrogram calls the filterbank normalisation `norm`; AmplitudeToDB's reference `ref_value` (librosa). */
 const LOG_MEL_ALIASES = { ...STFT_ALIASES, melNorm: ['norm'], ref: ['refValue', 'ref_value'] };
@@ -56,7 +75,9 @@ export function checkFrontEndSizes(o: { nFft?: unknown; winLength?: unknown; hop
 
 /** A ValueError for a sample rate outside [1, max] Hz. */
 export function checkSampleRate(v: unknown, name: string, fname: string, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ValueError(`${fname}: ${name}: expected a positive integer sample rate in Hz, got ${String(v)}`);
-  if (v > max) throw new ValueError(`${fname}: ${name}: at most ${max.toLocaleString('en-US')} Hz is supported, got ${v.toLocaleString('en-US')}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+    throw new ValueError(`${fname}: ${name}: expected a positive integer sample rate in Hz, got ${String(v)}`);
+  if (v > max)
+    throw new ValueError(`${fname}: ${name}: at most ${max.toLocaleString('en-US')} Hz is supported, got ${v.toLocaleString('en-US')}`);
   return v;
 }

@@ -213,7 +213,9 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
   const quality = checkQuality(options.quality);
   const outLength = Math.ceil((n * toRate) / fromRate);
   if (outLength > MAX_AUDIO_SAMPLES) {
-    throw new ValueError(`resample: ${n.toLocaleString('en-US')} samples from ${fromRate} Hz to ${toRate} Hz would give ${outLength.toLocaleString('en-US')} samples, more than the ${MAX_AUDIO_SAMPLES.toLocaleString('en-US')} supported`);
+    throw new ValueError(
+      `resample: ${n.toLocaleString('en-US')} samples from ${fromRate} Hz to ${toRate} Hz would give ${outLength.toLocaleString('en-US')} samples, more than the ${MAX_AUDIO_SAMPLES.toLocaleString('en-US')} supported`,
+    );
   }
   if (fromRate === toRate) return samples.slice();
   const d = design(fromRate, toRate, quality);
@@ -260,6 +262,11 @@ function run(samples: Float32Array, d: Design, bankKey: string | null): Float32A
 }
 
 /** @internal For tests: resample computing every output's taps on the fly (the path taken when up × taps is huge). */
-export function _resampleUnbanked(samples: Float32Array, fromRate: number, toRate: number, quality: ResampleQuality = 'medium'): Float32Array {
+export function _resampleUnbanked(
+  samples: Float32Array,
+  fromRate: number,
+  toRate: number,
+  quality: ResampleQuality = 'medium',
+): Float32Array {
   return run(samples, design(fromRate, toRate, quality), null);
 }

@@ -5,7 +5,28 @@
  * respect to the wave. The DFT is the FFT primitive ('fft') or a matmul with a cached basis that
  * has the window folded in ('matmul'); see dft.ts.
  */
-import { add, affine, checkFloat, concat, type Engine, engineOf, flip, fmt, matmul, pad, permute, reshape, ShapeError, sizeOf, slice, sqrt, square, type Tensor, tidy, ValueError } from '../engine/index.js';
+import {
+  add,
+  affine,
+  checkFloat,
+  concat,
+  type Engine,
+  engineOf,
+  flip,
+  fmt,
+  matmul,
+  pad,
+  permute,
+  reshape,
+  ShapeError,
+  sizeOf,
+  slice,
+  sqrt,
+  square,
+  type Tensor,
+  tidy,
+  ValueError,
+} from '../engine/index.js';
 import { cachedConstant } from './cache.js';
 import { checkMethod, dftBasis, rfft, rfftPower, type DftMethod } from './dft.js';
 import { frame, frameCentered } from './frames.js';
@@ -55,7 +76,8 @@ export interface StftPlan {
 }
 
 function posInt(v: unknown, arg: string, fname: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);
   return v;
 }
 
@@ -68,7 +90,8 @@ export function resolveStft(fname: string, o: StftOptions): StftPlan {
   const winLength = posInt(o.winLength ?? nFft, 'winLength', fname);
   if (winLength > nFft) throw new ValueError(`${fname}: winLength (${winLength}) must not exceed nFft (${nFft})`);
   const padMode = o.padMode ?? 'reflect';
-  if (padMode !== 'reflect' && padMode !== 'constant') throw new ValueError(`${fname}: padMode must be 'reflect' or 'constant', got ${String(padMode)}`);
+  if (padMode !== 'reflect' && padMode !== 'constant')
+    throw new ValueError(`${fname}: padMode must be 'reflect' or 'constant', got ${String(padMode)}`);
   const onesided = o.onesided ?? true;
   const normalized = !!o.normalized;
   const method = checkMethod(o.method, fname);
@@ -84,20 +107,33 @@ export function resolveStft(fname: string, o: StftOptions): StftPlan {
       values = namedWindow(w, winLength, periodic);
       windowKey = `${w}:${periodic ? 'p' : 's'}:${winLength}:${nFft}:${normalized ? 'n' : ''}`;
     } else {
-      if (typeof w !== 'object' || typeof (w as ArrayLike<number>).length !== 'number') throw new ValueError(`${fname}: window must be a name, an array of numbers or a Tensor`);
+      if (typeof w !== 'object' || typeof (w as ArrayLike<number>).length !== 'number')
+        throw new ValueError(`${fname}: window must be a name, an array of numbers or a Tensor`);
       values = w;
-      if (values.length !== winLength) throw new ShapeError(`${fname}: window has ${values.length} values, expected winLength = ${winLength}`);
+      if (values.length !== winLength)
+        throw new ShapeError(`${fname}: window has ${values.length} values, expected winLength = ${winLength}`);
     }
     hostWindow = padWindow(values, nFft);
     if (scale !== 1) for (let i = 0; i < nFft; i++) hostWindow[i] *= scale;
   } else {
     checkFloat(w, 'window', fname);
-    if (w.rank !== 1 || w.shape[0] !== winLength) throw new ShapeError(`${fname}: window must be a Tensor [${winLength}] (winLength), got ${fmt(w.shape)}`);
+    if (w.rank !== 1 || w.shape[0] !== winLength)
+      throw new ShapeError(`${fname}: window must be a Tensor [${winLength}] (winLength), got ${fmt(w.shape)}`);
     tensorWindow = w;
   }
   return {
-    nFft, hop, winLength, center: o.center ?? true, padMode, onesided, normalized, method,
-    bins: onesided ? Math.floor(nFft / 2) + 1 : nFft, hostWindow, windowKey, tensorWindow,
+    nFft,
+    hop,
+    winLength,
+    center: o.center ?? true,
+    padMode,
+    onesided,
+    normalized,
+    method,
+    bins: onesided ? Math.floor(nFft / 2) + 1 : nFft,
+    hostWindow,
+    windowKey,
+    tensorWindow,
   };
 }
 
@@ -144,7 +180,8 @@ export function stftFrames(wave: Tensor, plan: StftPlan, fname: string): { frame
   if (plan.center && plan.padMode === 'reflect' && p >= length && p > 0) {
     throw new ShapeError(`${fname}: reflect padding by nFft/2 = ${p} needs more than ${p} samples, wave ${fmt(wave.shape)} has ${length}`);
   }
-  if (length + 2 * p < plan.nFft) throw new ShapeError(`${fname}: wave ${fmt(wave.shape)} is shorter than nFft = ${plan.nFft}${plan.center ? ' after padding' : ''}`);
+  if (length + 2 * p < plan.nFft)
+    throw new ShapeError(`${fname}: wave ${fmt(wave.shape)} is shorter than nFft = ${plan.nFft}${plan.center ? ' after padding' : ''}`);
   // The centre padding is read in place by the framing pass (frameCentered), never copied.
   return { frames: p > 0 ? frameCentered(x, plan.nFft, plan.hop, p, plan.padMode) : frame(x, plan.nFft, plan.hop), lead };
 }

@@ -32,7 +32,14 @@ export interface DecodedAudio {
 
 type Codec = 'pcm' | 'float' | 'alaw' | 'ulaw' | 'ima-adpcm' | 'ms-adpcm';
 
-const CODECS: Record<number, Codec> = { 0x0001: 'pcm', 0x0003: 'float', 0x0006: 'alaw', 0x0007: 'ulaw', 0x0002: 'ms-adpcm', 0x0011: 'ima-adpcm' };
+const CODECS: Record<number, Codec> = {
+  0x0001: 'pcm',
+  0x0003: 'float',
+  0x0006: 'alaw',
+  0x0007: 'ulaw',
+  0x0002: 'ms-adpcm',
+  0x0011: 'ima-adpcm',
+};
 
 /** Names of common format tags that are not supported, for the error message. */
 const KNOWN_TAGS: Record<number, string> = {
@@ -146,7 +153,14 @@ function parseFmt(b: Uint8Array, start: number, size: number): Fmt {
   if (codec === undefined) fail(`unsupported codec: ${formatName(tag)}; supported: ${SUPPORTED}; ${CONVERT_HINT}`);
   if (channels === 0) fail(`bad header: the 'fmt ' chunk says 0 channels`);
   if (sampleRate === 0) fail(`bad header: the 'fmt ' chunk says a sample rate of 0 Hz`);
-  const okBits: Record<Codec, number[]> = { pcm: [8, 16, 24, 32], float: [32, 64], alaw: [8], ulaw: [8], 'ima-adpcm': [4], 'ms-adpcm': [4] };
+  const okBits: Record<Codec, number[]> = {
+    pcm: [8, 16, 24, 32],
+    float: [32, 64],
+    alaw: [8],
+    ulaw: [8],
+    'ima-adpcm': [4],
+    'ms-adpcm': [4],
+  };
   if (!okBits[codec].includes(bitsPerSample)) {
     fail(`bad header: ${bitsPerSample} bits per sample is not valid for ${formatName(tag)} (expected ${okBits[codec].join(', ')})`);
   }
@@ -154,7 +168,8 @@ function parseFmt(b: Uint8Array, start: number, size: number): Fmt {
     checkAdpcm(codec, dv, size, channels, blockAlign);
   } else {
     const want = (channels * bitsPerSample) / 8;
-    if (blockAlign !== want) fail(`bad header: blockAlign is ${blockAlign} bytes, but ${channels} channel(s) × ${bitsPerSample} bits need ${want}`);
+    if (blockAlign !== want)
+      fail(`bad header: blockAlign is ${blockAlign} bytes, but ${channels} channel(s) × ${bitsPerSample} bits need ${want}`);
   }
   return { tag, codec, channels, sampleRate, blockAlign, bitsPerSample, body: b.subarray(start, start + size) };
 }
@@ -173,13 +188,15 @@ function checkAdpcm(codec: Codec, dv: DataView, size: number, channels: number, 
     }
   } else {
     if (channels > 2) fail(`bad header: MS ADPCM supports 1 or 2 channels, the 'fmt ' chunk says ${channels}`);
-    if (blockAlign < 7 * channels) fail(`bad header: MS ADPCM blockAlign ${blockAlign} is smaller than the ${7 * channels}-byte block header`);
+    if (blockAlign < 7 * channels)
+      fail(`bad header: MS ADPCM blockAlign ${blockAlign} is smaller than the ${7 * channels}-byte block header`);
     if (!spb) spb = 2 + ((blockAlign - 7 * channels) * 2) / channels;
     if (spb < 2 || 7 * channels + Math.ceil(((spb - 2) * channels) / 2) > blockAlign) {
       fail(`bad header: MS ADPCM ${spb} samples per block do not fit in blockAlign ${blockAlign}`);
     }
     const nCoef = cbSize >= 4 && size >= 22 ? dv.getUint16(20, true) : 0;
-    if (nCoef && 22 + nCoef * 4 > size) fail(`bad header: MS ADPCM declares ${nCoef} coefficient pairs but the 'fmt ' chunk is only ${size} bytes`);
+    if (nCoef && 22 + nCoef * 4 > size)
+      fail(`bad header: MS ADPCM declares ${nCoef} coefficient pairs but the 'fmt ' chunk is only ${size} bytes`);
   }
 }
 
@@ -217,7 +234,9 @@ export function decodeWav(bytes: Uint8Array | ArrayBuffer): DecodedAudio {
   let nChunks = 0;
   const chunkList = (ids: readonly string[]) => {
     const shown = ids.map((s) => `'${s}'`).join(', ');
-    return nChunks > ids.length ? `${shown}, … ${(nChunks - ids.length).toLocaleString('en-US')} more (${nChunks.toLocaleString('en-US')} chunks)` : shown;
+    return nChunks > ids.length
+      ? `${shown}, … ${(nChunks - ids.length).toLocaleString('en-US')} more (${nChunks.toLocaleString('en-US')} chunks)`
+      : shown;
   };
   let pos = 12;
   while (pos + 8 <= n) {
@@ -233,9 +252,11 @@ export function decodeWav(bytes: Uint8Array | ArrayBuffer): DecodedAudio {
       // Writers that cannot seek back leave a placeholder size: 0xFFFFFFFF (ffmpeg), 0x7FFFF000
       // (sox), or 0 with a 0/0xFFFFFFFF RIFF size. The data then runs to the end of the file.
       const riffSize = dv.getUint32(4, true);
-      const placeholder = size === 0xffffffff || size === 0x7ffff000 || (size === 0 && avail > 0 && (riffSize === 0 || riffSize === 0xffffffff));
+      const placeholder =
+        size === 0xffffffff || size === 0x7ffff000 || (size === 0 && avail > 0 && (riffSize === 0 || riffSize === 0xffffffff));
       if (placeholder) dataSize = avail;
-      else if (size > avail) fail(`truncated file: the 'data' chunk declares ${size} bytes but only ${avail} follow it (the file ends at byte ${n})`);
+      else if (size > avail)
+        fail(`truncated file: the 'data' chunk declares ${size} bytes but only ${avail} follow it (the file ends at byte ${n})`);
       else dataSize = size;
       if (fmt) break;
       pos = body + dataSize + (dataSize & 1);
@@ -257,10 +278,14 @@ export function decodeWav(bytes: Uint8Array | ArrayBuffer): DecodedAudio {
     if (pos < n || seen.length === 0) fail(`truncated file: no 'fmt ' chunk before the file ends at byte ${n}`);
     fail(`bad header: no 'fmt ' chunk (chunks found: ${chunkList(seen)})`);
   }
-  if (dataStart < 0) fail(`truncated file or bad header: no 'data' chunk before the file ends at byte ${n} (chunks found: ${chunkList(seen)})`);
+  if (dataStart < 0)
+    fail(`truncated file or bad header: no 'data' chunk before the file ends at byte ${n} (chunks found: ${chunkList(seen)})`);
   if (dataSize === 0) fail(`zero-length data: the 'data' chunk is empty (0 bytes), the file holds no samples`);
   const frameBytes = fmt.blockAlign;
-  if (dataSize < frameBytes) fail(`zero-length data: the 'data' chunk holds ${dataSize} bytes, less than one ${fmt.codec.endsWith('adpcm') ? 'block' : 'frame'} (${frameBytes} bytes)`);
+  if (dataSize < frameBytes)
+    fail(
+      `zero-length data: the 'data' chunk holds ${dataSize} bytes, less than one ${fmt.codec.endsWith('adpcm') ? 'block' : 'frame'} (${frameBytes} bytes)`,
+    );
   const whole = dataSize - (dataSize % frameBytes);
   const channels = runLibrary(fmt, b.subarray(dataStart, dataStart + whole));
   if (fmt.codec === 'float') {
@@ -301,7 +326,9 @@ function runLibrary(fmt: Fmt, data: Uint8Array): Float32Array[] {
     dec.free();
   }
   if (out.channelData.length !== fmt.channels || out.channelData[0].length === 0) {
-    fail(`the decoder returned ${out.channelData.length} channel(s) of ${out.channelData[0]?.length ?? 0} samples for a ${fmt.channels}-channel ${formatName(fmt.tag)} file`);
+    fail(
+      `the decoder returned ${out.channelData.length} channel(s) of ${out.channelData[0]?.length ?? 0} samples for a ${fmt.channels}-channel ${formatName(fmt.tag)} file`,
+    );
   }
   return out.channelData;
 }
@@ -333,22 +360,30 @@ export interface EncodeWavOptions {
  */
 export function encodeWav(samples: Float32Array | Float32Array[], sampleRate: number, options: EncodeWavOptions = {}): Uint8Array {
   const chans = samples instanceof Float32Array ? [samples] : samples;
-  if (!Array.isArray(chans)) throw new ValueError(`encodeWav: samples: expected a Float32Array or an array of Float32Array (one per channel), got ${Object.prototype.toString.call(samples).slice(8, -1)}`);
+  if (!Array.isArray(chans))
+    throw new ValueError(
+      `encodeWav: samples: expected a Float32Array or an array of Float32Array (one per channel), got ${Object.prototype.toString.call(samples).slice(8, -1)}`,
+    );
   if (chans.length === 0) throw new ValueError('encodeWav: samples: expected at least one channel, got an empty array');
   if (chans.length > 65535) throw new ValueError(`encodeWav: samples: at most 65535 channels, got ${chans.length}`);
   chans.forEach((c, i) => {
-    if (!(c instanceof Float32Array)) throw new ValueError(`encodeWav: samples[${i}]: expected a Float32Array, got ${Object.prototype.toString.call(c).slice(8, -1)}`);
+    if (!(c instanceof Float32Array))
+      throw new ValueError(`encodeWav: samples[${i}]: expected a Float32Array, got ${Object.prototype.toString.call(c).slice(8, -1)}`);
   });
   const len = chans[0].length;
   if (len === 0) throw new ValueError('encodeWav: samples: no samples to write (length 0)');
   chans.forEach((c, i) => {
-    if (c.length !== len) throw new ValueError(`encodeWav: samples: channel ${i} has ${c.length} samples, channel 0 has ${len}; channels must have equal lengths`);
+    if (c.length !== len)
+      throw new ValueError(
+        `encodeWav: samples: channel ${i} has ${c.length} samples, channel 0 has ${len}; channels must have equal lengths`,
+      );
   });
   if (!Number.isInteger(sampleRate) || sampleRate <= 0 || sampleRate > 0xffffffff) {
     throw new ValueError(`encodeWav: sampleRate: expected a positive integer (Hz), got ${String(sampleRate)}`);
   }
   const depth = options.bitDepth ?? 16;
-  if (![16, 24, 32, 'float32'].includes(depth)) throw new ValueError(`encodeWav: bitDepth: expected 16, 24, 32 or 'float32', got ${String(depth)}`);
+  if (![16, 24, 32, 'float32'].includes(depth))
+    throw new ValueError(`encodeWav: bitDepth: expected 16, 24, 32 or 'float32', got ${String(depth)}`);
   for (let c = 0; c < chans.length; c++) {
     const x = chans[c];
     for (let i = 0; i < len; i++) {
@@ -365,7 +400,8 @@ export function encodeWav(samples: Float32Array | Float32Array[], sampleRate: nu
   const factBytes = isFloat ? 12 : 0;
   const headerBytes = 12 + 8 + fmtSize + factBytes + 8;
   const total = headerBytes + dataBytes + (dataBytes & 1);
-  if (total - 8 > 0xffffffff) throw new ValueError(`encodeWav: samples: ${len} frames × ${blockAlign} bytes exceed the 4 GiB limit of a WAV file`);
+  if (total - 8 > 0xffffffff)
+    throw new ValueError(`encodeWav: samples: ${len} frames × ${blockAlign} bytes exceed the 4 GiB limit of a WAV file`);
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
   const ascii = (o: number, s: string) => {

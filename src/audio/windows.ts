@@ -16,7 +16,8 @@ export interface WindowOptions {
 }
 
 function checkLength(length: number, fname: string): void {
-  if (!Number.isInteger(length) || length < 0) throw new ValueError(`${fname}: length must be a non-negative integer, got ${String(length)}`);
+  if (!Number.isInteger(length) || length < 0)
+    throw new ValueError(`${fname}: length must be a non-negative integer, got ${String(length)}`);
 }
 
 /** Generalised cosine window alpha - beta cos(2 pi i / N'), N' = length (periodic) or length - 1. */

@@ -40,7 +40,8 @@ export function parseMethods(text: string): ClipMethod[] {
     .filter(Boolean);
   if (ms.length === 0) throw new UsageError(`--methods must list at least one of ${CLIP_METHODS.join(', ')}`);
   for (const m of ms)
-    if (!(CLIP_METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method '${m}'; available: ${CLIP_METHODS.join(', ')}`);
+    if (!(CLIP_METHODS as readonly string[]).includes(m))
+      throw new UsageError(`--methods: unknown method '${m}'; available: ${CLIP_METHODS.join(', ')}`);
   return [...new Set(ms)] as ClipMethod[];
 }
 

@@ -102,7 +102,8 @@ export async function main(args: readonly string[], io: CliIo = defaultIo): Prom
     await program(io, result).parseAsync([...args], { from: 'user' });
     return result.code;
   } catch (e) {
-    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT_OK : EXIT_USER;
+    if (e instanceof CommanderError)
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT_OK : EXIT_USER;
     return reportError(e, io);
   }
 }

@@ -93,13 +93,15 @@ export async function evaluateCommand(input: string, a: EvaluateArgs, io: CliIo)
     .map((s) => s.trim())
     .filter(Boolean);
   for (const m of methods)
-    if (!(METRIC_METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method '${m}'; available: ${METRIC_METHODS.join(', ')}`);
+    if (!(METRIC_METHODS as readonly string[]).includes(m))
+      throw new UsageError(`--methods: unknown method '${m}'; available: ${METRIC_METHODS.join(', ')}`);
   const metricNames = a.metrics
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   for (const m of metricNames)
-    if (!(METRIC_NAMES as readonly string[]).includes(m)) throw new UsageError(`--metrics: unknown metric '${m}'; available: ${METRIC_NAMES.join(', ')}`);
+    if (!(METRIC_NAMES as readonly string[]).includes(m))
+      throw new UsageError(`--metrics: unknown metric '${m}'; available: ${METRIC_NAMES.join(', ')}`);
   if (methods.length === 0 || metricNames.length === 0) throw new UsageError('--methods and --metrics must each name at least one');
   const engine = await createEngine({ backend: parseBackend(a.backend) });
   try {

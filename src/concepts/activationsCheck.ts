@@ -7,9 +7,12 @@ import { checkFloat, fmt, pcgHash, reshape, seedKey, ShapeError, tidy, type Tens
 /** An activation set flattened per example: x [N, ...] → [N, D]. Needs N ≥ 2 (a CAV is fitted on sets). */
 export function activationRows(x: unknown, name: string, fname: string): Tensor {
   const t = checkFloat(x, name, fname);
-  if (t.rank < 2) throw new ShapeError(`${fname}: ${name} must be activations [N, ...features] with one row per example, got ${fmt(t.shape)}`);
+  if (t.rank < 2)
+    throw new ShapeError(`${fname}: ${name} must be activations [N, ...features] with one row per example, got ${fmt(t.shape)}`);
   if (t.shape[0] < 2)
-    throw new ValueError(`${fname}: ${name} must hold at least 2 examples (a concept set of one example cannot be separated from random), got ${t.shape[0]}`);
+    throw new ValueError(
+      `${fname}: ${name} must hold at least 2 examples (a concept set of one example cannot be separated from random), got ${t.shape[0]}`,
+    );
   const d = t.shape.slice(1).reduce((p, v) => p * v, 1);
   if (d < 1) throw new ShapeError(`${fname}: ${name} has no features, got ${fmt(t.shape)}`);
   return t.rank === 2 ? t : tidy(() => reshape(t, [t.shape[0], d]));

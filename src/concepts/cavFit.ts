@@ -153,7 +153,9 @@ export async function fitCavs(
     const test = jobRows(job, split.test);
     const fit = fitDual(gram, M, train.rows, train.labels, loss, opts.C);
     if (!(fit.norm > 0)) {
-      throw new ValueError(`${fname}: the CAV of ${job.positive.name} against ${job.negative.name} is zero: the two sets' activations cannot be told apart`);
+      throw new ValueError(
+        `${fname}: the CAV of ${job.positive.name} against ${job.negative.name} is zero: the two sets' activations cannot be told apart`,
+      );
     }
     train.rows.forEach((row, j) => (At[r * M + row] = fit.a[j]));
     inv.push(1 / fit.norm);

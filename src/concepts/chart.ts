@@ -48,7 +48,8 @@ export function tcavChartSvg(result: TcavResult, options: TcavChartOptions = {})
   return barChartSvg({
     groups,
     title:
-      options.title ?? `TCAV scores for ${name} (${result.randomRuns} random runs; * significant at α = ${result.alpha}, Bonferroni over ${result.testsRun})`,
+      options.title ??
+      `TCAV scores for ${name} (${result.randomRuns} random runs; * significant at α = ${result.alpha}, Bonferroni over ${result.testsRun})`,
     yLabel: 'TCAV score',
     yMin: 0,
     yMax: 1,

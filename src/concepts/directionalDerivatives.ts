@@ -102,7 +102,9 @@ export async function sensitivities(
           return layers.map((l, i) => {
             const g = reshape(grads[i], [n, grads[i].size / n]);
             if (g.shape[1] !== vectors[l].shape[1]) {
-              throw new ShapeError(`${opts.fname}: the CAVs of layer '${l}' have ${vectors[l].shape[1]} features, the layer outputs ${g.shape[1]} per example`);
+              throw new ShapeError(
+                `${opts.fname}: the CAVs of layer '${l}' have ${vectors[l].shape[1]} features, the layer outputs ${g.shape[1]} per example`,
+              );
             }
             return matmul(g, vectors[l], { transB: true });
           });

@@ -171,7 +171,13 @@ export function fitDual(gram: Float64Array, M: number, rows: readonly number[], 
 }
 
 /** Decision values f = K[rows, train]·a + b of a fit for the given rows. */
-export function decisionValues(gram: Float64Array, M: number, train: readonly number[], fit: DualFit, rows: readonly number[]): Float64Array {
+export function decisionValues(
+  gram: Float64Array,
+  M: number,
+  train: readonly number[],
+  fit: DualFit,
+  rows: readonly number[],
+): Float64Array {
   const out = new Float64Array(rows.length);
   rows.forEach((row, t) => {
     let s = fit.b;

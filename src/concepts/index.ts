@@ -8,5 +8,14 @@ export { trainCav, type Cav, type TrainCavOptions } from './trainCav.js';
 export { CAV_METHODS, type CavMethod } from './cavFit.js';
 export { directionalDerivatives, tcavScores, type DirectionalDerivativesOptions } from './directionalDerivatives.js';
 export { ttest, type TTestResult } from './ttest.js';
-export { tcav, relativeTcav, type TcavOptions, type TcavResult, type TcavEntry, type TcavBaseline, type RunStats, type TestResult } from './tcav.js';
+export {
+  tcav,
+  relativeTcav,
+  type TcavOptions,
+  type TcavResult,
+  type TcavEntry,
+  type TcavBaseline,
+  type RunStats,
+  type TestResult,
+} from './tcav.js';
 export { tcavChartSvg, type TcavChartOptions } from './chart.js';

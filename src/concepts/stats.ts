@@ -19,7 +19,12 @@ export function summarize(v: readonly number[]): Summary {
  * Per column r of S [N, R] (row-major host values): the TCAV score |{i : S[i, r] > 0}| / N
  * (unitless, in [0, 1]) and the magnitude mean_i S[i, r] (logit units per unit step along the CAV).
  */
-export function columnScores(S: ArrayLike<number>, N: number, R: number, columns: readonly number[]): { scores: number[]; magnitudes: number[] } {
+export function columnScores(
+  S: ArrayLike<number>,
+  N: number,
+  R: number,
+  columns: readonly number[],
+): { scores: number[]; magnitudes: number[] } {
   const scores: number[] = [];
   const magnitudes: number[] = [];
   for (const r of columns) {

@@ -139,7 +139,8 @@ function checkSet(x: unknown, name: string, fname: string): Tensor {
 
 function checkTargetList(v: unknown, fname: string): number[] {
   const list = typeof v === 'number' ? [v] : Array.isArray(v) ? v : null;
-  if (!list || list.length === 0) throw new ValueError(`${fname}: targets must be a class index or a non-empty array of them, got ${describeValue(v)}`);
+  if (!list || list.length === 0)
+    throw new ValueError(`${fname}: targets must be a class index or a non-empty array of them, got ${describeValue(v)}`);
   list.forEach((t, i) => {
     if (typeof t !== 'number' || !Number.isInteger(t) || t < 0)
       throw new ValueError(`${fname}: targets[${i}] must be a class index (an integer >= 0), got ${describeValue(t)}`);
@@ -181,7 +182,9 @@ export async function tcav(options: TcavOptions): Promise<TcavResult> {
   const o = parseOptions(options, TCAV_SPEC, fname);
   const conceptsArg = o.concepts;
   if (conceptsArg === null || typeof conceptsArg !== 'object' || Array.isArray(conceptsArg) || Object.keys(conceptsArg).length === 0) {
-    throw new ValueError(`${fname}: concepts must be a record { name: examples [N, ...] } with at least one concept, got ${describeValue(conceptsArg)}`);
+    throw new ValueError(
+      `${fname}: concepts must be a record { name: examples [N, ...] } with at least one concept, got ${describeValue(conceptsArg)}`,
+    );
   }
   const names = Object.keys(conceptsArg);
   const sets = Object.fromEntries(names.map((n) => [n, (conceptsArg as Record<string, unknown>)[n]]));
@@ -211,7 +214,9 @@ export async function relativeTcav(options: TcavOptions): Promise<TcavResult> {
   const o = parseOptions(options, TCAV_SPEC, fname);
   const c = o.concepts as Record<string, unknown> | null;
   if (c === null || typeof c !== 'object' || Array.isArray(c) || Object.keys(c).length !== 2) {
-    throw new ValueError(`${fname}: concepts must be a record of exactly two concepts { A: examples, B: examples }, got ${describeValue(c)}`);
+    throw new ValueError(
+      `${fname}: concepts must be a record of exactly two concepts { A: examples, B: examples }, got ${describeValue(c)}`,
+    );
   }
   if (o.testFraction === 0) throw new ValueError(`${fname}: options.testFraction must be > 0: the runs differ only by their held-out rows`);
   const [a, b] = Object.keys(c);

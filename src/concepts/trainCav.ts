@@ -86,7 +86,13 @@ export async function trainCav(conceptActs: Tensor, randomActs: Tensor, options:
       { name: 'conceptActs', start: 0, count: c.shape[0] },
       { name: 'randomActs', start: c.shape[0], count: r.shape[0] },
     ];
-    const { infos, coefs, vectors } = await fitCavs([c, r], blocks, [{ positive: blocks[0], negative: blocks[1], seed: opts.seed }], opts, fname);
+    const { infos, coefs, vectors } = await fitCavs(
+      [c, r],
+      blocks,
+      [{ positive: blocks[0], negative: blocks[1], seed: opts.seed }],
+      opts,
+      fname,
+    );
     const [coef, vector] = tidy(() => [reshape(coefs, [D]), reshape(vectors, [D])]);
     coefs.dispose();
     vectors.dispose();

@@ -23,7 +23,8 @@ function checkSample(v: unknown, name: string): number[] {
   const arr = Array.from(v as ArrayLike<unknown>);
   if (arr.length < 2) throw new ValueError(`ttest: ${name} must hold at least 2 values (a variance needs two), got ${arr.length}`);
   arr.forEach((x, i) => {
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ValueError(`ttest: ${name}[${i}] must be a finite number, got ${String(x)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      throw new ValueError(`ttest: ${name}[${i}] must be a finite number, got ${String(x)}`);
   });
   return arr as number[];
 }

@@ -20,7 +20,10 @@ type Pt = [number, number];
 type Stroke = Pt[];
 
 function line(x0: number, y0: number, x1: number, y1: number): Stroke {
-  return [[x0, y0], [x1, y1]];
+  return [
+    [x0, y0],
+    [x1, y1],
+  ];
 }
 
 /** Elliptical arc from angle a0 to a1 (degrees; 0 = right, 90 = down, 270 = up). */
@@ -90,8 +93,16 @@ const GLYPHS: ReadonlyArray<ReadonlyArray<(r: Rng) => Stroke[]>> = [
   ],
   // 5
   [
-    (r) => [line(0.78, 0.08, 0.32, 0.08), line(0.32, 0.08, 0.28, r.uniform(0.42, 0.48)), arc(0.5, 0.67, r.uniform(0.27, 0.32), 0.25, 215, 505)],
-    (r) => [line(0.32, 0.08, 0.28, 0.46), arc(0.5, 0.67, r.uniform(0.27, 0.32), 0.25, 215, 500), line(0.32, 0.08, 0.8, r.uniform(0.06, 0.12))],
+    (r) => [
+      line(0.78, 0.08, 0.32, 0.08),
+      line(0.32, 0.08, 0.28, r.uniform(0.42, 0.48)),
+      arc(0.5, 0.67, r.uniform(0.27, 0.32), 0.25, 215, 505),
+    ],
+    (r) => [
+      line(0.32, 0.08, 0.28, 0.46),
+      arc(0.5, 0.67, r.uniform(0.27, 0.32), 0.25, 215, 500),
+      line(0.32, 0.08, 0.8, r.uniform(0.06, 0.12)),
+    ],
   ],
   // 6
   [
@@ -102,7 +113,11 @@ const GLYPHS: ReadonlyArray<ReadonlyArray<(r: Rng) => Stroke[]>> = [
   [
     (r) => [line(0.18, 0.08, 0.82, 0.08), line(0.82, 0.08, r.uniform(0.35, 0.48), 0.94)],
     (r) => [line(0.18, 0.08, 0.82, 0.08), line(0.82, 0.08, r.uniform(0.38, 0.48), 0.94), line(0.36, 0.5, 0.72, 0.5)],
-    (r) => [line(0.18, r.uniform(0.14, 0.2), 0.2, 0.08), line(0.2, 0.08, 0.82, 0.08), quad([0.82, 0.08], [0.55, 0.45], [r.uniform(0.4, 0.5), 0.94])],
+    (r) => [
+      line(0.18, r.uniform(0.14, 0.2), 0.2, 0.08),
+      line(0.2, 0.08, 0.82, 0.08),
+      quad([0.82, 0.08], [0.55, 0.45], [r.uniform(0.4, 0.5), 0.94]),
+    ],
   ],
   // 8
   [
@@ -192,13 +207,17 @@ function drawGlyph(digit: number, rng: Rng, o: Options, out: Float32Array): void
   };
   const pts = strokes.map((st) => st.map((p) => affine(wobble(p))));
   // 3. fit into the central 20/28 box (keeping the aspect ratio), then shift a little
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const st of pts) for (const [x, y] of st) {
-    minX = Math.min(minX, x);
-    maxX = Math.max(maxX, x);
-    minY = Math.min(minY, y);
-    maxY = Math.max(maxY, y);
-  }
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
+  for (const st of pts)
+    for (const [x, y] of st) {
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
+    }
   const box = (o.size * 20) / 28;
   const scale = box / Math.max(maxX - minX, maxY - minY, 1e-6);
   const shift = (o.size / 28) * 1.5 * j;
@@ -238,20 +257,26 @@ function resolve(options: DigitGlyphOptions, where: string): { seed: number; n: 
   if ((count === undefined) === (perDigit === undefined)) throw new ValueError(`${where}: give exactly one of count and perDigit`);
   const n = count ?? 10 * perDigit!;
   if (!Number.isInteger(n) || n < 0 || (perDigit !== undefined && (!Number.isInteger(perDigit) || perDigit < 0))) {
-    throw new ValueError(`${where}: ${count !== undefined ? `count must be a non-negative integer, got ${String(count)}` : `perDigit must be a non-negative integer, got ${String(perDigit)}`}`);
+    throw new ValueError(
+      `${where}: ${count !== undefined ? `count must be a non-negative integer, got ${String(count)}` : `perDigit must be a non-negative integer, got ${String(perDigit)}`}`,
+    );
   }
   const size = options.size ?? 28;
-  if (!Number.isInteger(size) || size < 8 || size > 512) throw new ValueError(`${where}: size must be an integer in [8, 512], got ${String(size)}`);
+  if (!Number.isInteger(size) || size < 8 || size > 512)
+    throw new ValueError(`${where}: size must be an integer in [8, 512], got ${String(size)}`);
   const noise = options.noise ?? 0.05;
-  if (typeof noise !== 'number' || !(noise >= 0 && noise <= 1)) throw new ValueError(`${where}: noise must be in [0, 1], got ${String(noise)}`);
+  if (typeof noise !== 'number' || !(noise >= 0 && noise <= 1))
+    throw new ValueError(`${where}: noise must be in [0, 1], got ${String(noise)}`);
   const jitter = options.jitter ?? 1;
-  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 3)) throw new ValueError(`${where}: jitter must be in [0, 3], got ${String(jitter)}`);
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 3))
+    throw new ValueError(`${where}: jitter must be in [0, 3], got ${String(jitter)}`);
   return { seed, n, size, noise, jitter };
 }
 
 /** One glyph of `digit` (0–9) as size·size values in [0, 1]; the same (digit, seed, options) give the same image. */
 export function renderDigitGlyph(digit: number, options: Omit<DigitGlyphOptions, 'count' | 'perDigit'>): Float32Array {
-  if (!Number.isInteger(digit) || digit < 0 || digit > 9) throw new ValueError(`renderDigitGlyph: digit must be an integer 0–9, got ${String(digit)}`);
+  if (!Number.isInteger(digit) || digit < 0 || digit > 9)
+    throw new ValueError(`renderDigitGlyph: digit must be an integer 0–9, got ${String(digit)}`);
   const o = resolve({ ...options, count: 1 }, 'renderDigitGlyph');
   const out = new Float32Array(o.size * o.size);
   drawGlyph(digit, createRng(o.seed, 'glyph', digit), o, out);

@@ -4,12 +4,6 @@
  * synthetic music (genre clips), TCAV concept clips and random counterexamples. (Spoken digits
  * come from scripts/make-spoken-digits.sh.)
  */
-export {
-  renderDigitGlyph,
-  renderDigitGlyphs,
-  digitGlyphTensors,
-  type DigitGlyphOptions,
-  type DigitImages,
-} from './digitGlyphs.js';
+export { renderDigitGlyph, renderDigitGlyphs, digitGlyphTensors, type DigitGlyphOptions, type DigitImages } from './digitGlyphs.js';
 // Seeded synthetic music, TCAV concept clips and random counterexamples.
 export * as synth from './synth/index.js';

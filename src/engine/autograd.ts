@@ -102,7 +102,10 @@ export type BackwardOverrides = Partial<Record<OpName, BackwardRule>>;
  * run time (a ValueError naming the nearest op), since a silently ignored override is a wrong answer.
  */
 export function withBackwardOverride<T>(rules: BackwardOverrides, fn: () => T): T {
-  if (rules === null || typeof rules !== 'object') throw new ValueError(`withBackwardOverride: rules must be an object of backward rules by op name, got ${rules === null ? 'null' : typeof rules}`);
+  if (rules === null || typeof rules !== 'object')
+    throw new ValueError(
+      `withBackwardOverride: rules must be an object of backward rules by op name, got ${rules === null ? 'null' : typeof rules}`,
+    );
   if (typeof fn !== 'function') throw new ValueError(`withBackwardOverride: fn must be a function, got ${typeof fn}`);
   const map = new Map<OpName, BackwardRule>();
   for (const [key, rule] of Object.entries(rules)) {
@@ -110,7 +113,8 @@ export function withBackwardOverride<T>(rules: BackwardOverrides, fn: () => T): 
       const near = nearest(key, OP_NAMES);
       throw new ValueError(`withBackwardOverride: unknown op '${key.slice(0, 40)}'${near ? ` — did you mean '${near}'?` : ''}`);
     }
-    if (typeof rule !== 'function') throw new ValueError(`withBackwardOverride: the rule for '${key}' must be a function, got ${rule === null ? 'null' : typeof rule}`);
+    if (typeof rule !== 'function')
+      throw new ValueError(`withBackwardOverride: the rule for '${key}' must be a function, got ${rule === null ? 'null' : typeof rule}`);
     map.set(key as OpName, rule);
   }
   overrides.push(map);
@@ -139,7 +143,8 @@ export class Tape {
    * element and dy = 1. Tensors of xs that y does not depend on get zero gradients.
    */
   gradient(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor[] {
-    if (!(y instanceof Tensor)) throw new ValueError(`gradient: y must be a Tensor (the function's scalar output), got ${y === null ? 'null' : typeof y}`);
+    if (!(y instanceof Tensor))
+      throw new ValueError(`gradient: y must be a Tensor (the function's scalar output), got ${y === null ? 'null' : typeof y}`);
     y.assertLive('y');
     xs.forEach((x, i) => {
       x.assertLive(`xs[${i}]`);
@@ -149,9 +154,12 @@ export class Tape {
     if (y.dtype !== 'float32') throw new DTypeError(`y: expected a float32 tensor, got ${y.dtype}`);
     if (dy) {
       dy.assertLive('dy');
-      if (!shapesEqual(dy.shape, y.shape)) throw new ShapeError(`dy: expected shape ${fmt(y.shape)} (the shape of y), got ${fmt(dy.shape)}`);
+      if (!shapesEqual(dy.shape, y.shape))
+        throw new ShapeError(`dy: expected shape ${fmt(y.shape)} (the shape of y), got ${fmt(dy.shape)}`);
     } else if (y.size !== 1) {
-      throw new ShapeError(`y: gradient without dy needs a tensor of one element, got ${fmt(y.shape)}; pass dy for a vector-Jacobian product`);
+      throw new ShapeError(
+        `y: gradient without dy needs a tensor of one element, got ${fmt(y.shape)}; pass dy for a vector-Jacobian product`,
+      );
     }
     const engine = y.engine;
     return noGrad(() =>
@@ -239,7 +247,10 @@ function tensorArgs(args: readonly unknown[], argnums: readonly number[] | undef
   return idx.map((i) => {
     const a = args[i];
     if (!(a instanceof Tensor)) throw new ValueError(`${fname}: argument ${i} must be a Tensor to differentiate with respect to it`);
-    if (a.dtype !== 'float32') throw new DTypeError(`${fname}: argument ${i} is ${a.dtype}; gradients are taken with respect to float32 tensors (pass argnums to leave it out)`);
+    if (a.dtype !== 'float32')
+      throw new DTypeError(
+        `${fname}: argument ${i} is ${a.dtype}; gradients are taken with respect to float32 tensors (pass argnums to leave it out)`,
+      );
     return a;
   });
 }
@@ -256,7 +267,8 @@ export function valueAndGrad<A extends unknown[]>(
     const xs = tensorArgs(args, argnums, 'valueAndGrad');
     return gradientTape((tape) => {
       const value = f(...args);
-      if (!(value instanceof Tensor)) throw new ValueError(`valueAndGrad: f must return a Tensor (a scalar), got ${value === null ? 'null' : typeof value}`);
+      if (!(value instanceof Tensor))
+        throw new ValueError(`valueAndGrad: f must return a Tensor (a scalar), got ${value === null ? 'null' : typeof value}`);
       return { value, grads: tape.gradient(value, xs) };
     });
   };

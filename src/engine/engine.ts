@@ -73,7 +73,8 @@ function describeValue(v: unknown): string {
 /** The elements of tensor data, checked to be numbers (typed arrays of numbers pass at once). */
 function checkTensorData(data: unknown): ArrayLike<number> {
   if (typeof data === 'number') return [data];
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) throw new ValueError('data: bigint arrays are not supported; convert to numbers (e.g. Float64Array.from(data, Number))');
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array)
+    throw new ValueError('data: bigint arrays are not supported; convert to numbers (e.g. Float64Array.from(data, Number))');
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return data as unknown as ArrayLike<number>;
   if (data === null || typeof data !== 'object' || typeof (data as { length?: unknown }).length !== 'number') {
     throw new ValueError(`data: expected a number, an array or a typed array of numbers, got ${describeValue(data)}`);
@@ -158,7 +159,8 @@ export class Engine {
       let hi = -Infinity;
       for (let i = 0; i < arr.length; i++) {
         const v = arr[i];
-        if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw new ValueError(`data: int32 tensors need integer values, got ${v} at index ${i}`);
+        if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647)
+          throw new ValueError(`data: int32 tensors need integer values, got ${v} at index ${i}`);
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
@@ -175,7 +177,9 @@ export class Engine {
   private checkElements(n: number, fname: string): void {
     const limit = (this.maxTensorBytes ??= this.info().limits.maxBindingBytes);
     if (n * 4 > limit) {
-      throw new OutOfMemoryError(`${fname}: a tensor of ${n} elements (${n * 4} bytes) exceeds this engine's limit of ${limit} bytes per tensor`);
+      throw new OutOfMemoryError(
+        `${fname}: a tensor of ${n} elements (${n * 4} bytes) exceeds this engine's limit of ${limit} bytes per tensor`,
+      );
     }
   }
 
@@ -203,7 +207,11 @@ export class Engine {
       stop = start;
       start = 0;
     }
-    for (const [k, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
+    for (const [k, v] of [
+      ['start', start],
+      ['stop', stop],
+      ['step', step],
+    ] as const) {
       if (!Number.isFinite(v)) throw new ValueError(`${k}: expected a finite number, got ${v}`);
     }
     if (step === 0) throw new ValueError('step: must not be 0');
@@ -228,7 +236,8 @@ export class Engine {
     this.checkLive();
     const sh = checkShape(shape, 'shape');
     if (!Number.isSafeInteger(seed)) throw new ValueError(`${fname}: seed must be an integer, got ${String(seed)}`);
-    if (!Number.isFinite(a) || !Number.isFinite(b)) throw new ValueError(`${fname}: distribution parameters must be finite, got ${a}, ${b}`);
+    if (!Number.isFinite(a) || !Number.isFinite(b))
+      throw new ValueError(`${fname}: distribution parameters must be finite, got ${a}, ${b}`);
     this.checkElements(sizeOf(sh), fname);
     return this._wrap(this.#impl.random(sizeOf(sh), seed, dist, a, b), sh, 'float32');
   }
@@ -324,18 +333,27 @@ export class Engine {
  * one-line warning; 'webgpu' throws NoAdapterError (explaining how to install a driver) instead.
  */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  if (options === null || typeof options !== 'object') throw new ValueError(`createEngine: options must be an object, got ${describeValue(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new ValueError(`createEngine: options must be an object, got ${describeValue(options)}`);
   const want = options.backend ?? 'auto';
   if (!['webgpu', 'cpu', 'auto'].includes(want)) throw new ValueError(`backend: expected 'webgpu', 'cpu' or 'auto', got ${String(want)}`);
   const cap = options.maxBindingBytes;
-  if (cap !== undefined && !(Number.isInteger(cap) && cap >= 4)) throw new ValueError(`maxBindingBytes: expected an integer number of bytes >= 4, got ${String(cap)}`);
+  if (cap !== undefined && !(Number.isInteger(cap) && cap >= 4))
+    throw new ValueError(`maxBindingBytes: expected an integer number of bytes >= 4, got ${String(cap)}`);
   if (want === 'cpu') return new Engine(new CpuBackend(Math.min(cap ?? CPU_MAX_BINDING_BYTES, CPU_MAX_BINDING_BYTES)));
   // Loaded on demand: a CPU-only engine never loads the kernels or wgsl_reflect.
   const { GpuContext } = await import('./webgpu/context.js');
   const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
   if (options.device !== undefined && options.device !== null) {
     const d = options.device as Partial<GPUDevice> | null;
-    if (d === null || typeof d !== 'object' || typeof d.createBuffer !== 'function' || typeof d.createComputePipeline !== 'function' || !d.queue || !d.limits) {
+    if (
+      d === null ||
+      typeof d !== 'object' ||
+      typeof d.createBuffer !== 'function' ||
+      typeof d.createComputePipeline !== 'function' ||
+      !d.queue ||
+      !d.limits
+    ) {
       throw new ValueError(`createEngine: options.device must be a GPUDevice (from adapter.requestDevice()), got ${describeValue(d)}`);
     }
     return new Engine(new WebGpuBackend(new GpuContext(options.device, null, false, cap), 'user device'));

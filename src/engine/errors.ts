@@ -25,14 +25,20 @@ export class DisposedError extends AuralensError {}
 
 /** The GPU device was lost (driver reset, `engine.dispose()`, or device.destroy()). */
 export class DeviceLostError extends AuralensError {
-  constructor(message: string, readonly reason?: string) {
+  constructor(
+    message: string,
+    readonly reason?: string,
+  ) {
     super(message);
   }
 }
 
 /** The GPU could not allocate memory for a buffer. */
 export class OutOfMemoryError extends AuralensError {
-  constructor(message: string, readonly requestedBytes?: number) {
+  constructor(
+    message: string,
+    readonly requestedBytes?: number,
+  ) {
     super(message);
   }
 }
@@ -48,7 +54,10 @@ export class SafetensorsError extends AuralensError {}
  * the caller passed as `options.signal`. `reason` is the signal's reason, if any.
  */
 export class CancelledError extends AuralensError {
-  constructor(message: string, readonly reason?: unknown) {
+  constructor(
+    message: string,
+    readonly reason?: unknown,
+  ) {
     super(message);
   }
 }

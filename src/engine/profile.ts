@@ -64,7 +64,9 @@ export function timePrimitives(impl: object): () => KernelTiming[] {
   const timings: KernelTiming[] = [];
   const proto = Object.getPrototypeOf(impl) as Record<string, unknown>;
   const target = impl as Record<string, unknown>;
-  const names = Object.getOwnPropertyNames(proto).filter((n) => typeof proto[n] === 'function' && !NOT_PRIMITIVES.has(n) && !Object.prototype.hasOwnProperty.call(impl, n));
+  const names = Object.getOwnPropertyNames(proto).filter(
+    (n) => typeof proto[n] === 'function' && !NOT_PRIMITIVES.has(n) && !Object.prototype.hasOwnProperty.call(impl, n),
+  );
   let depth = 0;
   for (const name of names) {
     const fn = proto[name] as (...a: unknown[]) => unknown;

@@ -34,7 +34,8 @@ const CTORS = { F64: Float64Array, F32: Float32Array, F16: Uint16Array, BF16: Ui
 export const MAX_SAFETENSORS_ENTRIES = 100_000;
 
 /** How to get a safetensors file from PyTorch, for the message when a .pt/.pth file is given. */
-const EXPORT_HINT = "export the state_dict in Python: `from safetensors.torch import save_file; save_file(model.state_dict(), 'model.safetensors')` (see the README)";
+const EXPORT_HINT =
+  "export the state_dict in Python: `from safetensors.torch import save_file; save_file(model.state_dict(), 'model.safetensors')` (see the README)";
 
 /** Recognises a PyTorch checkpoint by its magic bytes: a zip archive (torch.save since 1.6) or a bare pickle (legacy). */
 function sniffPyTorch(u8: Uint8Array): void {
@@ -126,16 +127,23 @@ function asBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array {
  * tolerated. Throws SafetensorsError naming the tensor and the problem (ValueError if `bytes`
  * is not bytes).
  */
-export function readSafetensors(bytes: Uint8Array | ArrayBuffer): { tensors: Record<string, HostTensor>; metadata: Record<string, string> } {
+export function readSafetensors(bytes: Uint8Array | ArrayBuffer): {
+  tensors: Record<string, HostTensor>;
+  metadata: Record<string, string>;
+} {
   const u8 = asBytes(bytes);
   sniffPyTorch(u8);
   if (u8.length < 8) fail(`file is truncated: ${u8.length} bytes, but the 8-byte header length alone needs 8`);
   const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
   const headerLen = view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true);
-  if (headerLen > MAX_HEADER_BYTES) fail(`header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit (not a safetensors file, or corrupt)`);
+  if (headerLen > MAX_HEADER_BYTES)
+    fail(`header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit (not a safetensors file, or corrupt)`);
   if (8 + headerLen > u8.length) fail(`file is truncated: header says ${headerLen} bytes of JSON but only ${u8.length - 8} follow`);
   // Bound the parse cost before JSON.parse: each entry is one JSON object, so one '{' at least.
-  if (countBraces(u8, 8, 8 + headerLen) > MAX_SAFETENSORS_ENTRIES + 2) fail(`header describes more than ${MAX_SAFETENSORS_ENTRIES.toLocaleString('en-US')} tensors, the supported maximum (corrupt, or not a model checkpoint)`);
+  if (countBraces(u8, 8, 8 + headerLen) > MAX_SAFETENSORS_ENTRIES + 2)
+    fail(
+      `header describes more than ${MAX_SAFETENSORS_ENTRIES.toLocaleString('en-US')} tensors, the supported maximum (corrupt, or not a model checkpoint)`,
+    );
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(u8.subarray(8, 8 + headerLen));
@@ -150,7 +158,10 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): { tensors: Rec
   }
   if (!isPlainObject(header)) fail(`header must be a JSON object, got ${Array.isArray(header) ? 'an array' : show(header)}`);
   const dup = duplicateTopLevelKey(text!);
-  if (dup !== null) fail(`tensor '${dup.length > 80 ? `${dup.slice(0, 77)}...` : dup}' appears twice in the header (duplicate keys are rejected, as by the reference parser)`);
+  if (dup !== null)
+    fail(
+      `tensor '${dup.length > 80 ? `${dup.slice(0, 77)}...` : dup}' appears twice in the header (duplicate keys are rejected, as by the reference parser)`,
+    );
 
   const dataStart = 8 + headerLen;
   const dataLen = u8.length - dataStart;
@@ -169,13 +180,16 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): { tensors: Rec
     const t = `tensor '${name}'`;
     if (!isPlainObject(info)) fail(`${t}: expected an object {dtype, shape, data_offsets}, got ${show(info)}`);
     const { dtype, shape, data_offsets: offs } = info;
-    if (!isSafetensorsDType(dtype)) fail(`${t} has unknown or unsupported dtype ${show(dtype)} (supported: ${Object.keys(ITEM_SIZE).join(', ')})`);
-    if (!Array.isArray(shape) || !shape.every(isNonNegInt)) fail(`${t} has a bad shape ${show(shape)}: expected an array of non-negative integers`);
+    if (!isSafetensorsDType(dtype))
+      fail(`${t} has unknown or unsupported dtype ${show(dtype)} (supported: ${Object.keys(ITEM_SIZE).join(', ')})`);
+    if (!Array.isArray(shape) || !shape.every(isNonNegInt))
+      fail(`${t} has a bad shape ${show(shape)}: expected an array of non-negative integers`);
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isNonNegInt) || offs[0] > offs[1]) {
       fail(`${t} has bad data_offsets ${show(offs)}: expected [begin, end] with integers 0 <= begin <= end`);
     }
     const [begin, end] = offs as [number, number];
-    if (end > dataLen) fail(`${t} data_offsets [${begin}, ${end}] run past the end of the data section (${dataLen} bytes): file truncated?`);
+    if (end > dataLen)
+      fail(`${t} data_offsets [${begin}, ${end}] run past the end of the data section (${dataLen} bytes): file truncated?`);
     const need = shape.reduce((a: number, d: number) => a * d, 1) * ITEM_SIZE[dtype];
     if (need !== end - begin) fail(`${t} needs ${need} bytes (${dtype} [${shape.join(', ')}]) but data_offsets span ${end - begin}`);
     entries.push({ name, dtype, shape: shape.slice(), begin, end });
@@ -183,7 +197,8 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): { tensors: Rec
   const ranges = entries.filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < ranges.length; i++) {
     const [p, q] = [ranges[i - 1], ranges[i]];
-    if (q.begin < p.end) fail(`tensors '${p.name}' [${p.begin}, ${p.end}] and '${q.name}' [${q.begin}, ${q.end}] overlap in the data section`);
+    if (q.begin < p.end)
+      fail(`tensors '${p.name}' [${p.begin}, ${p.end}] and '${q.name}' [${q.begin}, ${q.end}] overlap in the data section`);
   }
 
   const tensors = Object.fromEntries(
@@ -238,9 +253,7 @@ export function writeSafetensors(tensors: Record<string, HostTensor>, metadata?:
     if (Object.keys(metadata).length > 0) parts.push(`"__metadata__":${JSON.stringify(metadata)}`);
   }
   for (const name of Object.keys(tensors)) checkHostTensor(tensors[name], `tensors['${name}']`);
-  const names = Object.keys(tensors).sort(
-    (a, b) => WRITE_RANK[tensors[a].dtype] - WRITE_RANK[tensors[b].dtype] || compareUtf8(a, b),
-  );
+  const names = Object.keys(tensors).sort((a, b) => WRITE_RANK[tensors[a].dtype] - WRITE_RANK[tensors[b].dtype] || compareUtf8(a, b));
   let offset = 0;
   const chunks: { data: HostTensor['data']; itemSize: number; at: number }[] = [];
   for (const name of names) {

@@ -33,7 +33,9 @@ export function isSafetensorsDType(d: unknown): d is SafetensorsDType {
 export function checkHostTensor(h: HostTensor, where: string): number {
   if (h === null || typeof h !== 'object') throw new ValueError(`${where}: expected a HostTensor {dtype, shape, data}, got ${String(h)}`);
   if (!isSafetensorsDType(h.dtype)) {
-    throw new DTypeError(`${where}: dtype must be one of ${Object.keys(ITEM_SIZE).join(', ')}, got ${JSON.stringify(h.dtype) ?? String(h.dtype)}`);
+    throw new DTypeError(
+      `${where}: dtype must be one of ${Object.keys(ITEM_SIZE).join(', ')}, got ${JSON.stringify(h.dtype) ?? String(h.dtype)}`,
+    );
   }
   if (!Array.isArray(h.shape) || !h.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new ValueError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(h.shape) ?? String(h.shape)}`);

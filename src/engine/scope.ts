@@ -80,7 +80,10 @@ export function tidy<T>(fn: () => T): T {
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v instanceof Promise || (v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function');
+  return (
+    v instanceof Promise ||
+    (v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function')
+  );
 }
 
 /** Marks a tensor to survive every enclosing tidy scope (it must then be disposed by hand). */

@@ -12,7 +12,10 @@ import type { Engine } from './engine.js';
 /** Storage plus a count of the tensors that share it. */
 export class DataRef {
   refs = 1;
-  constructor(readonly storage: Storage, readonly bytes: number) {}
+  constructor(
+    readonly storage: Storage,
+    readonly bytes: number,
+  ) {}
 }
 
 let nextId = 1;
@@ -120,7 +123,6 @@ export class Tensor implements Buf {
   async print(maxValues = 8): Promise<void> {
     console.log(await this.format(maxValues));
   }
-
 
   /**
    * What Node's console.log / util.inspect show: shape, dtype and backend, never the engine's

@@ -53,21 +53,30 @@ export function preprocess(a: Float32Array, normalise: boolean, useAbs: boolean)
  * Checks an attribution tensor for the inputs: shape, finite values and — as Quantus's
  * assert_attributions — not all 0, not all one value. Returns the per-example shape.
  */
-async function readAttributions(a: unknown, ctx: MetricContext, what: string, strict: boolean): Promise<{ data: Float32Array; shape: number[] }> {
+async function readAttributions(
+  a: unknown,
+  ctx: MetricContext,
+  what: string,
+  strict: boolean,
+): Promise<{ data: Float32Array; shape: number[] }> {
   const { fname } = ctx;
   if (!(a instanceof Tensor)) throw new ValueError(`${fname}: ${what} must be a Tensor shaped like the inputs, got ${describeValue(a)}`);
   a.assertLive(`${fname}: ${what}`);
   if (a.dtype !== 'float32') throw new ValueError(`${fname}: ${what} must be float32, got ${a.dtype}`);
   const shape = attributionShape(a.shape, ctx.x, what, fname);
   const data = Float32Array.from((await a.read()) as Float32Array);
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new ValueError(`${fname}: ${what} hold a non-finite value at flat index ${i}`);
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i])) throw new ValueError(`${fname}: ${what} hold a non-finite value at flat index ${i}`);
   if (strict) {
     let allSame = true;
     for (let i = 1; i < data.length && allSame; i++) allSame = data[i] === data[0];
     if (data.length && data[0] === 0 && allSame) {
-      throw new ValueError(`${fname}: ${what} are all 0; the metrics rank and sum attributions, so recompute them (Quantus refuses them too)`);
+      throw new ValueError(
+        `${fname}: ${what} are all 0; the metrics rank and sum attributions, so recompute them (Quantus refuses them too)`,
+      );
     }
-    if (allSame && data.length > 1) throw new ValueError(`${fname}: ${what} are all ${data[0]}; recompute them (Quantus refuses uniform attributions)`);
+    if (allSame && data.length > 1)
+      throw new ValueError(`${fname}: ${what} are all ${data[0]}; recompute them (Quantus refuses uniform attributions)`);
   }
   return { data, shape };
 }
@@ -95,7 +104,8 @@ export async function attributionsOf(ctx: MetricContext, given: unknown): Promis
 
 /** Runs the explain function on rows x (targets one per row) and checks it returned a Tensor. */
 export async function callExplain(ctx: MetricContext, x: Tensor, targets: number[]): Promise<Tensor> {
-  if (!ctx.explain) throw new ValueError(`${ctx.fname}: options.explain is required (this metric re-explains perturbed inputs or other classes)`);
+  if (!ctx.explain)
+    throw new ValueError(`${ctx.fname}: options.explain is required (this metric re-explains perturbed inputs or other classes)`);
   const a: unknown = await ctx.explain(ctx.model!, x, {
     ...ctx.explainOptions,
     target: targets,

@@ -6,9 +6,23 @@
  */
 import type { Tensor } from '../engine/index.js';
 import type { Model, Target } from '../xai/shared/index.js';
-import { attributionsOf, metricContext, numberOption, parseMetricOptions, type HostAttributions, type MetricBaseOptions } from './common.js';
+import {
+  attributionsOf,
+  metricContext,
+  numberOption,
+  parseMetricOptions,
+  type HostAttributions,
+  type MetricBaseOptions,
+} from './common.js';
 
-async function prepared(model: Model | null, inputs: Tensor, targets: Target | null, options: unknown, spec: Record<string, readonly string[]>, fname: string) {
+async function prepared(
+  model: Model | null,
+  inputs: Tensor,
+  targets: Target | null,
+  options: unknown,
+  spec: Record<string, readonly string[]>,
+  fname: string,
+) {
   const o = parseMetricOptions(options, spec, fname);
   const ctx = await metricContext(model, inputs, targets, o, { normalise: true, abs: true }, fname, o.attributions === undefined);
   return { o, a: await attributionsOf(ctx, o.attributions), batch: ctx.batch };
@@ -24,7 +38,12 @@ function rows(a: HostAttributions, batch: number): Float32Array[] {
  * (higher = sparser). Defaults (Quantus): abs true, normalise true. `model` and `targets` may be
  * null when `attributions` are given.
  */
-export async function sparseness(model: Model | null, inputs: Tensor, targets: Target | null, options: MetricBaseOptions = {}): Promise<number[]> {
+export async function sparseness(
+  model: Model | null,
+  inputs: Tensor,
+  targets: Target | null,
+  options: MetricBaseOptions = {},
+): Promise<number[]> {
   const { a, batch } = await prepared(model, inputs, targets, options, {}, 'sparseness');
   return rows(a, batch).map((r) => {
     const n = r.length;
@@ -44,7 +63,12 @@ export async function sparseness(model: Model | null, inputs: Tensor, targets: T
  * example (natural log): 0 for a one-hot map, log N for a uniform one (lower = simpler). NaN for
  * an all-zero map (0 / 0), as Quantus. Defaults (Quantus): abs true, normalise true.
  */
-export async function complexity(model: Model | null, inputs: Tensor, targets: Target | null, options: MetricBaseOptions = {}): Promise<number[]> {
+export async function complexity(
+  model: Model | null,
+  inputs: Tensor,
+  targets: Target | null,
+  options: MetricBaseOptions = {},
+): Promise<number[]> {
   const { a, batch } = await prepared(model, inputs, targets, options, {}, 'complexity');
   return rows(a, batch).map((r) => {
     let s = 0;

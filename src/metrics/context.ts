@@ -26,7 +26,11 @@ import { isRandomSource, seededRandom, type RandomSource } from './random.js';
  * attributions shaped like the inputs (or without their channel axis). May return the tensor
  * directly or a promise of it. The metrics own (and dispose) what it returns.
  */
-export type ExplainFunction = (model: Model, inputs: Tensor, options: { target: Target } & Record<string, unknown>) => Promise<Tensor> | Tensor;
+export type ExplainFunction = (
+  model: Model,
+  inputs: Tensor,
+  options: { target: Target } & Record<string, unknown>,
+) => Promise<Tensor> | Tensor;
 
 /** Options every metric takes. */
 export interface MetricBaseOptions {
@@ -125,7 +129,9 @@ export async function metricContext(
   const m = needsModel || model != null ? checkModel(model, fname) : null;
   const explain = o.explain;
   if (explain !== undefined && typeof explain !== 'function') {
-    throw new ValueError(`${fname}: options.explain must be a function (model, inputs, { target }) => Promise<Tensor>, got ${describeValue(explain)}`);
+    throw new ValueError(
+      `${fname}: options.explain must be a function (model, inputs, { target }) => Promise<Tensor>, got ${describeValue(explain)}`,
+    );
   }
   const explainOptions = o.explainOptions ?? {};
   if (explainOptions === null || typeof explainOptions !== 'object' || Array.isArray(explainOptions)) {
@@ -150,7 +156,8 @@ export async function metricContext(
     throw new ValueError(`${fname}: targets are required (a class index, one per example, or an int32 tensor [B])`);
   }
   const xHost = (await x.read()) as Float32Array;
-  for (let i = 0; i < xHost.length; i++) if (!Number.isFinite(xHost[i])) throw new ValueError(`${fname}: inputs hold a non-finite value at flat index ${i}`);
+  for (let i = 0; i < xHost.length; i++)
+    if (!Number.isFinite(xHost[i])) throw new ValueError(`${fname}: inputs hold a non-finite value at flat index ${i}`);
   return {
     fname,
     model: m,
@@ -178,7 +185,9 @@ export function checkBaseline(v: unknown, fname: string, dflt: PerturbBaseline):
   if (v === undefined) return dflt;
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (v === 'black' || v === 'white' || v === 'mean' || v === 'uniform') return v;
-  throw new ValueError(`${fname}: options.perturbBaseline must be 'black', 'white', 'mean', 'uniform' or a finite number, got ${describeValue(v)}`);
+  throw new ValueError(
+    `${fname}: options.perturbBaseline must be 'black', 'white', 'mean', 'uniform' or a finite number, got ${describeValue(v)}`,
+  );
 }
 
 /** Checks featuresInStep divides the features of one input (Quantus's assert_features_in_step). */
@@ -189,7 +198,9 @@ export function checkFeaturesInStep(v: unknown, ctx: MetricContext, dflt: number
     throw new ValueError(`${fname}: options.featuresInStep must be a positive integer, got ${describeValue(v)}`);
   if (v > features) throw new ValueError(`${fname}: options.featuresInStep = ${v} is larger than the ${features} features of one input`);
   if (features % v !== 0)
-    throw new ValueError(`${fname}: options.featuresInStep = ${v} must divide the ${features} features of one input (${features} % ${v} = ${features % v})`);
+    throw new ValueError(
+      `${fname}: options.featuresInStep = ${v} must divide the ${features} features of one input (${features} % ${v} = ${features % v})`,
+    );
   return v;
 }
 
@@ -206,6 +217,8 @@ export function intOption(v: unknown, name: string, fname: string, dflt: number,
 export function numberOption(v: unknown, name: string, fname: string, dflt: number, min = -Infinity): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
-    throw new ValueError(`${fname}: options.${name} must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${describeValue(v)}`);
+    throw new ValueError(
+      `${fname}: options.${name} must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${describeValue(v)}`,
+    );
   return v;
 }

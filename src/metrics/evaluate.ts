@@ -141,7 +141,9 @@ const EVAL_KEYS = ['model', 'inputs', 'targets', 'methods', 'metrics', 'seed', '
 
 function checkSpecs(metrics: unknown): MetricSpec[] {
   if (!Array.isArray(metrics) || metrics.length === 0)
-    throw new ValueError(`evaluate: metrics must be a non-empty array of metric names or { metric, options, label }, got ${describeValue(metrics)}`);
+    throw new ValueError(
+      `evaluate: metrics must be a non-empty array of metric names or { metric, options, label }, got ${describeValue(metrics)}`,
+    );
   return metrics.map((m: unknown, i) => {
     const spec: MetricSpec = typeof m === 'string' ? { metric: m as MetricName } : (m as MetricSpec);
     if (spec === null || typeof spec !== 'object' || !(spec.metric in METRICS)) {
@@ -161,8 +163,10 @@ function checkSpecs(metrics: unknown): MetricSpec[] {
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
   const fname = 'evaluate';
-  if (options === null || typeof options !== 'object') throw new ValueError(`${fname}: options must be an object, got ${describeValue(options)}`);
-  for (const k of Object.keys(options)) if (!EVAL_KEYS.includes(k)) throw new ValueError(`${fname}: unknown option '${k}' — known: ${EVAL_KEYS.join(', ')}`);
+  if (options === null || typeof options !== 'object')
+    throw new ValueError(`${fname}: options must be an object, got ${describeValue(options)}`);
+  for (const k of Object.keys(options))
+    if (!EVAL_KEYS.includes(k)) throw new ValueError(`${fname}: unknown option '${k}' — known: ${EVAL_KEYS.join(', ')}`);
   const model = checkModel(options.model, fname);
   const x = checkInputs(options.inputs, fname);
   const targets = await readTargets(options.targets, x.shape[0], fname);

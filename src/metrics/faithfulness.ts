@@ -67,14 +67,20 @@ function rowSimilarity(sim: SimilarityFunction, a: Float64Array, b: Float64Array
  * normalise true, perturbBaseline 'black', similarityFunc 'pearson'. Draws: per run, one
  * `random.choice(N, subsetSize)` per example.
  */
-export async function faithfulnessCorrelation(model: Model, inputs: Tensor, targets: Target, options: FaithfulnessCorrelationOptions = {}): Promise<number[]> {
+export async function faithfulnessCorrelation(
+  model: Model,
+  inputs: Tensor,
+  targets: Target,
+  options: FaithfulnessCorrelationOptions = {},
+): Promise<number[]> {
   const fname = 'faithfulnessCorrelation';
   const o = parseMetricOptions(options, FC_SPEC, fname);
   const ctx = await metricContext(model, inputs, targets, o, { normalise: true, abs: false }, fname);
   const { batch, features } = ctx;
   const nrRuns = intOption(o.nrRuns, 'nrRuns', fname, 100);
   const subsetSize = intOption(o.subsetSize, 'subsetSize', fname, 224);
-  if (subsetSize > features) throw new ValueError(`${fname}: options.subsetSize = ${subsetSize} is larger than the ${features} features of one input`);
+  if (subsetSize > features)
+    throw new ValueError(`${fname}: options.subsetSize = ${subsetSize} is larger than the ${features} features of one input`);
   const baseline = checkBaseline(o.perturbBaseline, fname, 'black');
   const sim = similarityOf(o.similarityFunc, fname, 'pearson');
   const a = broadcastToInputs(await attributionsOf(ctx, o.attributions), ctx);
@@ -137,7 +143,12 @@ function orders(a: Float32Array, ctx: MetricContext, descending: boolean): Int32
  * featuresInStep 1, abs false, normalise true, perturbBaseline 'black', similarityFunc 'pearson'.
  * Costs N / featuresInStep perturbed passes per example, all batched.
  */
-export async function faithfulnessEstimate(model: Model, inputs: Tensor, targets: Target, options: FaithfulnessEstimateOptions = {}): Promise<number[]> {
+export async function faithfulnessEstimate(
+  model: Model,
+  inputs: Tensor,
+  targets: Target,
+  options: FaithfulnessEstimateOptions = {},
+): Promise<number[]> {
   const fname = 'faithfulnessEstimate';
   const o = parseMetricOptions(options, { ...STEP_SPEC, similarityFunc: ['similarity_func'] }, fname);
   const ctx = await metricContext(model, inputs, targets, o, { normalise: true, abs: false }, fname);
@@ -187,7 +198,12 @@ export interface PixelFlippingResult {
  * probability; softmax false gives logits). 'mean' and 'uniform' are evaluated on the
  * partly flipped input at each step, as Quantus does. All steps of all examples are batched.
  */
-export async function pixelFlipping(model: Model, inputs: Tensor, targets: Target, options: StepMetricOptions = {}): Promise<PixelFlippingResult> {
+export async function pixelFlipping(
+  model: Model,
+  inputs: Tensor,
+  targets: Target,
+  options: StepMetricOptions = {},
+): Promise<PixelFlippingResult> {
   const fname = 'pixelFlipping';
   const o = parseMetricOptions(options, STEP_SPEC, fname);
   const ctx = await metricContext(model, inputs, targets, o, { normalise: true, abs: false, softmax: true }, fname);
@@ -253,7 +269,12 @@ export interface MonotonicityCorrelationOptions extends StepMetricOptions {
  * featuresInStep 1, eps 1e-5, abs true, normalise true, softmax true (probabilities, not logits). Draws: `random.uniform(0, 1, B)` per step
  * and sample, step-major.
  */
-export async function monotonicityCorrelation(model: Model, inputs: Tensor, targets: Target, options: MonotonicityCorrelationOptions = {}): Promise<number[]> {
+export async function monotonicityCorrelation(
+  model: Model,
+  inputs: Tensor,
+  targets: Target,
+  options: MonotonicityCorrelationOptions = {},
+): Promise<number[]> {
   const fname = 'monotonicityCorrelation';
   const o = parseMetricOptions(
     options,

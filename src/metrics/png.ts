@@ -7,7 +7,10 @@ import { svgToPng, type SvgToPngOptions } from '../plot/svgToPng.js';
 import type { EvaluationResult } from './evaluate.js';
 
 /** The evaluation's ranking heatmap (methods × metrics, 1 = best) as PNG bytes. */
-export function rankingHeatmapPng(result: Pick<EvaluationResult, 'heatmapSvg'>, options: SvgToPngOptions & { title?: string } = {}): Uint8Array {
+export function rankingHeatmapPng(
+  result: Pick<EvaluationResult, 'heatmapSvg'>,
+  options: SvgToPngOptions & { title?: string } = {},
+): Uint8Array {
   const { title, ...png } = options;
   return svgToPng(result.heatmapSvg(title), png);
 }

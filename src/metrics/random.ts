@@ -89,7 +89,8 @@ export function recordedRandom(draws: RecordedDraws): RandomSource {
   return {
     choice(n, k) {
       const out = take('choice', k);
-      for (const v of out) if (!Number.isInteger(v) || v < 0 || v >= n) throw new ValueError(`recordedRandom: recorded choice ${v} is outside 0..${n - 1}`);
+      for (const v of out)
+        if (!Number.isInteger(v) || v < 0 || v >= n) throw new ValueError(`recordedRandom: recorded choice ${v} is outside 0..${n - 1}`);
       return out;
     },
     uniform: (_low, _high, size) => Float64Array.from(take('uniform', size)),
@@ -100,5 +101,11 @@ export function recordedRandom(draws: RecordedDraws): RandomSource {
 /** True when v looks like a RandomSource. */
 export function isRandomSource(v: unknown): v is RandomSource {
   const r = v as Partial<RandomSource> | null;
-  return r !== null && typeof r === 'object' && typeof r.choice === 'function' && typeof r.uniform === 'function' && typeof r.randint === 'function';
+  return (
+    r !== null &&
+    typeof r === 'object' &&
+    typeof r.choice === 'function' &&
+    typeof r.uniform === 'function' &&
+    typeof r.randint === 'function'
+  );
 }

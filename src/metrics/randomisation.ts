@@ -7,7 +7,15 @@
 import { clone, keep, ValueError, type Tensor } from '../engine/index.js';
 import { BatchNorm2d, Module } from '../nn/index.js';
 import { describeValue, forEachChunk, predictInChunks, type Model, type Target } from '../xai/shared/index.js';
-import { attributionsOf, explainWithTargets, intOption, metricContext, parseMetricOptions, type MetricBaseOptions, type MetricContext } from './common.js';
+import {
+  attributionsOf,
+  explainWithTargets,
+  intOption,
+  metricContext,
+  parseMetricOptions,
+  type MetricBaseOptions,
+  type MetricContext,
+} from './common.js';
 import { similarityOf, type SimilarityFunction, type SimilarityName } from './similarity.js';
 import { mean } from './stats.js';
 
@@ -109,7 +117,8 @@ function resetValues(name: string, m: Module, seed: number): Record<string, Tens
   const out: Record<string, Tensor> = {};
   if (m instanceof BatchNorm2d) {
     for (const [k, p] of own(m.namedParameters())) out[key(k)] = k === 'weight' ? e.ones(p.shape) : e.zeros(p.shape);
-    for (const [k, t] of own(m.namedBuffers())) if (t.dtype === 'float32') out[key(k)] = k === 'running_var' ? e.ones(t.shape) : e.zeros(t.shape);
+    for (const [k, t] of own(m.namedBuffers()))
+      if (t.dtype === 'float32') out[key(k)] = k === 'running_var' ? e.ones(t.shape) : e.zeros(t.shape);
     return out;
   }
   const params = own(m.namedParameters());
@@ -156,7 +165,8 @@ export async function modelParameterRandomisation(
     },
     fname,
   );
-  if (!(model instanceof Module)) throw new ValueError(`${fname}: model must be an nn Module (its layers are randomised), got ${describeValue(model)}`);
+  if (!(model instanceof Module))
+    throw new ValueError(`${fname}: model must be an nn Module (its layers are randomised), got ${describeValue(model)}`);
   const seed = (o.seed as number | undefined) ?? 42;
   const ctx = await metricContext(model, inputs, targets, { ...o, seed }, { normalise: true, abs: true }, fname);
   if (!ctx.explain) throw new ValueError(`${fname}: options.explain is required (the randomised models are re-explained)`);
@@ -165,7 +175,8 @@ export async function modelParameterRandomisation(
     throw new ValueError(`${fname}: options.layerOrder must be 'top_down', 'bottom_up' or 'independent', got ${describeValue(order)}`);
   }
   const flag = (v: unknown, name: string) => {
-    if (v !== undefined && typeof v !== 'boolean') throw new ValueError(`${fname}: options.${name} must be true or false, got ${describeValue(v)}`);
+    if (v !== undefined && typeof v !== 'boolean')
+      throw new ValueError(`${fname}: options.${name} must be true or false, got ${describeValue(v)}`);
     return v === true;
   };
   const avg = flag(o.returnAverageCorrelation, 'returnAverageCorrelation');
@@ -181,7 +192,8 @@ export async function modelParameterRandomisation(
   const per = a.perExample;
   const compare = async (stage: string) => {
     const b = await explainWithTargets(ctx, ctx.targets, stage);
-    if (b.perExample !== per) throw new ValueError(`${fname}: the explain function gave ${b.perExample} values per example, the attributions have ${per}`);
+    if (b.perExample !== per)
+      throw new ValueError(`${fname}: the explain function gave ${b.perExample} values per example, the attributions have ${per}`);
     return pairSimilarity(sim, a.data, b.data, ctx.batch, per);
   };
   const result: ParameterRandomisationResult = {

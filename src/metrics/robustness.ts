@@ -79,7 +79,9 @@ async function sensitivities(
   const denom = normOf(o.normDenominator, 'normDenominator', fname);
   const nanOnChange = o.returnNanWhenPredictionChanges === undefined ? false : o.returnNanWhenPredictionChanges === true;
   if (o.returnNanWhenPredictionChanges !== undefined && typeof o.returnNanWhenPredictionChanges !== 'boolean') {
-    throw new ValueError(`${fname}: options.returnNanWhenPredictionChanges must be true or false, got ${describeValue(o.returnNanWhenPredictionChanges)}`);
+    throw new ValueError(
+      `${fname}: options.returnNanWhenPredictionChanges must be true or false, got ${describeValue(o.returnNanWhenPredictionChanges)}`,
+    );
   }
   const a = await attributionsOf(ctx, o.attributions);
   const per = a.perExample;

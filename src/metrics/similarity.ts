@@ -25,5 +25,7 @@ export function similarityOf(v: unknown, fname: string, dflt: SimilarityName): S
   if (v === undefined) return NAMED[dflt];
   if (typeof v === 'function') return v as SimilarityFunction;
   if (typeof v === 'string' && v in NAMED) return NAMED[v as SimilarityName];
-  throw new ValueError(`${fname}: options.similarityFunc must be 'pearson', 'spearman', 'ssim' or a function (a, b) => number, got ${describeValue(v)}`);
+  throw new ValueError(
+    `${fname}: options.similarityFunc must be 'pearson', 'spearman', 'ssim' or a function (a, b) => number, got ${describeValue(v)}`,
+  );
 }

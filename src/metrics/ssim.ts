@@ -44,7 +44,13 @@ function boxMean(v: Float64Array, shape: readonly number[], w: number): { data: 
  * SSIM of two host arrays of the same `shape` (any rank, every side >= winSize). Returns a number
  * in [−1, 1]; NaN when both arrays are one constant (data range 0), as scikit-image.
  */
-export function ssimHost(a: ArrayLike<number>, b: ArrayLike<number>, shape: readonly number[], options: SsimOptions = {}, fname = 'ssim'): number {
+export function ssimHost(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  shape: readonly number[],
+  options: SsimOptions = {},
+  fname = 'ssim',
+): number {
   const w = options.winSize ?? 7;
   if (!Number.isInteger(w) || w < 3 || w % 2 === 0) throw new ValueError(`${fname}: winSize must be an odd integer >= 3, got ${String(w)}`);
   if (shape.some((s) => s < w)) throw new ShapeError(`${fname}: every side of the maps must be >= winSize ${w}, got ${fmt(shape)}`);

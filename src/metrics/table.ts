@@ -19,7 +19,8 @@ export interface TableData {
   perExample: readonly (readonly (readonly number[])[])[];
 }
 
-const num = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity');
+const num = (v: number) =>
+  Number.isFinite(v) ? String(Number(v.toPrecision(6))) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
 
 /** A CSV field, quoted when it holds a comma, quote or newline. */
 function field(s: string): string {
@@ -58,7 +59,9 @@ export function toJson(t: TableData): string {
 export function toMarkdown(t: TableData): string {
   const head = `| method | ${t.metrics.map((k, j) => `${k} ${t.higherIsBetter[j] ? '↑' : '↓'}`).join(' | ')} |`;
   const rule = `|---|${t.metrics.map(() => '---:').join('|')}|`;
-  const rows = t.methods.map((m, i) => `| ${m.replace(/\|/g, '\\|')} | ${t.metrics.map((_, j) => `${num(t.scores[i][j])} (${t.ranks[i][j]})`).join(' | ')} |`);
+  const rows = t.methods.map(
+    (m, i) => `| ${m.replace(/\|/g, '\\|')} | ${t.metrics.map((_, j) => `${num(t.scores[i][j])} (${t.ranks[i][j]})`).join(' | ')} |`,
+  );
   return `${[head, rule, ...rows].join('\n')}\n`;
 }
 

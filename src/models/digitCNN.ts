@@ -26,10 +26,13 @@ export interface DigitCNNOptions {
 }
 
 /** digitCNN's options; PyTorch-style spellings accepted (`input_size`, `num_classes`, ...). */
-const DIGIT_CNN_SPEC = withSnakeCase(['inputSize', 'nClasses', 'channels', 'hidden', 'dropout', 'seed'], { nClasses: ['numClasses', 'num_classes'] });
+const DIGIT_CNN_SPEC = withSnakeCase(['inputSize', 'nClasses', 'channels', 'hidden', 'dropout', 'seed'], {
+  nClasses: ['numClasses', 'num_classes'],
+});
 
 function posInt(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`digitCNN: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new ValueError(`digitCNN: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 

@@ -26,10 +26,13 @@ export interface GenreCNNOptions {
 }
 
 /** genreCNN's options; PyTorch-style spellings accepted (`n_mels`, `num_classes`, ...). */
-const GENRE_CNN_SPEC = withSnakeCase(['nMels', 'nClasses', 'channels', 'bottleneck', 'dropout', 'seed'], { nClasses: ['numClasses', 'num_classes'] });
+const GENRE_CNN_SPEC = withSnakeCase(['nMels', 'nClasses', 'channels', 'bottleneck', 'dropout', 'seed'], {
+  nClasses: ['numClasses', 'num_classes'],
+});
 
 function posInt(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`genreCNN: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new ValueError(`genreCNN: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -39,7 +42,8 @@ export function genreCNNSpec(options: GenreCNNOptions = {}): ModelSpec {
   const nMels = posInt(options.nMels ?? 64, 'nMels');
   const nClasses = posInt(options.nClasses ?? 10, 'nClasses');
   const channels = options.channels ?? [32, 64, 128];
-  if (!Array.isArray(channels) || channels.length === 0) throw new ValueError(`genreCNN: channels must be a non-empty array, got ${JSON.stringify(channels)}`);
+  if (!Array.isArray(channels) || channels.length === 0)
+    throw new ValueError(`genreCNN: channels must be a non-empty array, got ${JSON.stringify(channels)}`);
   channels.forEach((c, i) => posInt(c, `channels[${i}]`));
   const bottleneck = posInt(options.bottleneck ?? 256, 'bottleneck');
   const p = options.dropout ?? 0.5;

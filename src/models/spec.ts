@@ -179,7 +179,8 @@ class SpecChecker {
   }
 
   int(v: unknown, field: string, min: number): number {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) this.fail(`${field} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      this.fail(`${field} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
     return v;
   }
 
@@ -194,7 +195,8 @@ class SpecChecker {
   }
 
   num(v: unknown, field: string, lo: number, hi: number, hiOpen = false): void {
-    if (typeof v !== 'number' || !(v >= lo && (hiOpen ? v < hi : v <= hi))) this.fail(`${field} must be a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !(v >= lo && (hiOpen ? v < hi : v <= hi)))
+      this.fail(`${field} must be a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${JSON.stringify(v)}`);
   }
 }
 
@@ -204,18 +206,21 @@ function fmtDims(d: Dims): string {
 
 /** Validates one list of layers and infers the per-example shape after it. */
 function checkLayers(layers: unknown, path: string, dims: Dims): Dims {
-  if (!Array.isArray(layers) || layers.length === 0) throw new ValueError(`model spec: ${path || 'spec'}.layers must be a non-empty array of layers, got ${JSON.stringify(layers)}`);
+  if (!Array.isArray(layers) || layers.length === 0)
+    throw new ValueError(`model spec: ${path || 'spec'}.layers must be a non-empty array of layers, got ${JSON.stringify(layers)}`);
   const names = new Set<string>();
   layers.forEach((raw: unknown, i) => {
     const at = `${path}layers[${i}]`;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValueError(`model spec: ${at} must be an object {type, name, ...}, got ${JSON.stringify(raw)}`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ValueError(`model spec: ${at} must be an object {type, name, ...}, got ${JSON.stringify(raw)}`);
     const l = raw as Record<string, unknown>;
     const c0 = new SpecChecker(at);
     if (typeof l.type !== 'string' || !Object.prototype.hasOwnProperty.call(FIELDS, l.type)) {
       c0.fail(`unknown layer type ${JSON.stringify(l.type)} (valid types: ${LAYER_TYPES.join(', ')})`);
     }
     const type = l.type as LayerSpec['type'];
-    if (typeof l.name !== 'string' || l.name === '' || l.name.includes('.')) c0.fail(`name must be a non-empty string without '.', got ${JSON.stringify(l.name)}`);
+    if (typeof l.name !== 'string' || l.name === '' || l.name.includes('.'))
+      c0.fail(`name must be a non-empty string without '.', got ${JSON.stringify(l.name)}`);
     const name = l.name as string;
     const c = new SpecChecker(`${at} '${name}' (${type})`);
     if (names.has(name)) c.fail(`duplicate layer name '${name}'`);
@@ -232,10 +237,12 @@ function checkLayers(layers: unknown, path: string, dims: Dims): Dims {
 
 function checkLayer(c: SpecChecker, type: LayerSpec['type'], l: Record<string, unknown>, dims: Dims, childPath: string): Dims {
   const needRank = (r: number, what: string) => {
-    if (dims !== null && dims.length !== r) c.fail(`expects ${what} input, but the layers before give a per-example shape ${fmtDims(dims)}`);
+    if (dims !== null && dims.length !== r)
+      c.fail(`expects ${what} input, but the layers before give a per-example shape ${fmtDims(dims)}`);
   };
   const channels = (want: number, field: string) => {
-    if (dims !== null && dims[0] !== null && dims[0] !== want) c.fail(`${field} = ${want} does not match the ${dims[0]} channels coming in (shape ${fmtDims(dims)})`);
+    if (dims !== null && dims[0] !== null && dims[0] !== want)
+      c.fail(`${field} = ${want} does not match the ${dims[0]} channels coming in (shape ${fmtDims(dims)})`);
   };
   const spatial = (f: (size: number, axis: number) => number, minOk: (size: number, axis: number) => boolean, what: string) => {
     if (dims === null) return null;
@@ -268,7 +275,16 @@ function checkLayer(c: SpecChecker, type: LayerSpec['type'], l: Record<string, u
       if (dims === null) return [cout, null, null];
       needRank(3, 'a [C, H, W]');
       channels(cin, 'in');
-      return [cout, ...(spatial((n, ax) => (same ? n : convOutSize(n, k[ax], s[ax], p[ax], d[ax])), () => true, `kernel ${JSON.stringify(l.kernel)}`) ?? []).slice(1)];
+      return [
+        cout,
+        ...(
+          spatial(
+            (n, ax) => (same ? n : convOutSize(n, k[ax], s[ax], p[ax], d[ax])),
+            () => true,
+            `kernel ${JSON.stringify(l.kernel)}`,
+          ) ?? []
+        ).slice(1),
+      ];
     }
     case 'conv1d': {
       const cin = c.int(l.in, 'in', 1);
@@ -321,13 +337,18 @@ function checkLayer(c: SpecChecker, type: LayerSpec['type'], l: Record<string, u
       const s = l.stride === undefined ? k : c.pair(l.stride, 'stride', 1);
       const p = l.padding === undefined ? [0, 0] : c.pair(l.padding, 'padding', 0);
       const d = type === 'maxpool2d' && l.dilation !== undefined ? c.pair(l.dilation, 'dilation', 1) : [1, 1];
-      if (p[0] * 2 > k[0] || p[1] * 2 > k[1]) c.fail(`padding ${JSON.stringify(l.padding)} must be at most half the kernel ${JSON.stringify(l.kernel)}`);
+      if (p[0] * 2 > k[0] || p[1] * 2 > k[1])
+        c.fail(`padding ${JSON.stringify(l.padding)} must be at most half the kernel ${JSON.stringify(l.kernel)}`);
       if (l.ceilMode !== undefined) c.bool(l.ceilMode, 'ceilMode');
       if (l.countIncludePad !== undefined) c.bool(l.countIncludePad, 'countIncludePad');
       if (dims === null) return null;
       needRank(3, 'a [C, H, W]');
       const ceil = !!l.ceilMode;
-      return spatial((n, ax) => poolOutSize(n, k[ax], s[ax], p[ax], d[ax], ceil), (n, ax) => n + 2 * p[ax] >= d[ax] * (k[ax] - 1) + 1, `pooling window ${JSON.stringify(l.kernel)}`);
+      return spatial(
+        (n, ax) => poolOutSize(n, k[ax], s[ax], p[ax], d[ax], ceil),
+        (n, ax) => n + 2 * p[ax] >= d[ax] * (k[ax] - 1) + 1,
+        `pooling window ${JSON.stringify(l.kernel)}`,
+      );
     }
     case 'adaptiveavgpool2d': {
       const o = c.pair(l.output, 'output', 1);
@@ -338,7 +359,8 @@ function checkLayer(c: SpecChecker, type: LayerSpec['type'], l: Record<string, u
     case 'flatten': {
       const s = l.startDim === undefined ? 1 : l.startDim;
       const e = l.endDim === undefined ? -1 : l.endDim;
-      if (!Number.isInteger(s) || !Number.isInteger(e)) c.fail(`startDim and endDim must be integers, got ${JSON.stringify(l.startDim)}, ${JSON.stringify(l.endDim)}`);
+      if (!Number.isInteger(s) || !Number.isInteger(e))
+        c.fail(`startDim and endDim must be integers, got ${JSON.stringify(l.startDim)}, ${JSON.stringify(l.endDim)}`);
       if (dims === null) return null;
       const full = [0, ...dims]; // batch axis first (its size does not matter here)
       const r = full.length;
@@ -356,7 +378,8 @@ function checkLayer(c: SpecChecker, type: LayerSpec['type'], l: Record<string, u
       if (l.bias !== undefined) c.bool(l.bias, 'bias');
       if (dims === null) return [fout];
       const last = dims[dims.length - 1];
-      if (last !== null && last !== fin) c.fail(`in = ${fin} does not match the ${last} features coming in (per-example shape ${fmtDims(dims)})`);
+      if (last !== null && last !== fin)
+        c.fail(`in = ${fin} does not match the ${last} features coming in (per-example shape ${fmtDims(dims)})`);
       return [...dims.slice(0, -1), fout];
     }
     case 'sequential':
@@ -369,14 +392,17 @@ function checkLayer(c: SpecChecker, type: LayerSpec['type'], l: Record<string, u
  * entries where the input size is not given). Throws a ValueError naming the layer at fault.
  */
 export function validateSpec(spec: ModelSpec): (number | null)[] | null {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new ValueError(`model spec: expected an object { layers: [...] }, got ${JSON.stringify(spec)}`);
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    throw new ValueError(`model spec: expected an object { layers: [...] }, got ${JSON.stringify(spec)}`);
   const extra = Object.keys(spec).filter((k) => k !== 'layers' && k !== 'input');
   if (extra.length) throw new ValueError(`model spec: unknown field(s) ${extra.map((k) => `'${k}'`).join(', ')} (allowed: input, layers)`);
   let dims: Dims = null;
   if (spec.input !== undefined) {
     const inp = spec.input as unknown;
     if (!Array.isArray(inp) || inp.length < 1 || !inp.every((d) => d === null || (Number.isInteger(d) && d >= 1))) {
-      throw new ValueError(`model spec: input must be the per-example shape, e.g. [C, H, W], of positive integers or null, got ${JSON.stringify(inp)}`);
+      throw new ValueError(
+        `model spec: input must be the per-example shape, e.g. [C, H, W], of positive integers or null, got ${JSON.stringify(inp)}`,
+      );
     }
     dims = inp.slice();
   }
@@ -393,11 +419,30 @@ function buildLayer(engine: Engine, l: LayerSpec, seed: number, counter: { k: nu
   const next = () => deriveSeed(seed, counter.k++);
   switch (l.type) {
     case 'conv2d':
-      return new Conv2d(engine, l.in, l.out, l.kernel, { stride: l.stride, padding: l.padding, dilation: l.dilation, groups: l.groups, bias: l.bias, seed: next() });
+      return new Conv2d(engine, l.in, l.out, l.kernel, {
+        stride: l.stride,
+        padding: l.padding,
+        dilation: l.dilation,
+        groups: l.groups,
+        bias: l.bias,
+        seed: next(),
+      });
     case 'conv1d':
-      return new Conv1d(engine, l.in, l.out, l.kernel, { stride: l.stride, padding: l.padding, dilation: l.dilation, groups: l.groups, bias: l.bias, seed: next() });
+      return new Conv1d(engine, l.in, l.out, l.kernel, {
+        stride: l.stride,
+        padding: l.padding,
+        dilation: l.dilation,
+        groups: l.groups,
+        bias: l.bias,
+        seed: next(),
+      });
     case 'batchnorm2d':
-      return new BatchNorm2d(engine, l.features, { eps: l.eps, momentum: l.momentum, affine: l.affine, trackRunningStats: l.trackRunningStats });
+      return new BatchNorm2d(engine, l.features, {
+        eps: l.eps,
+        momentum: l.momentum,
+        affine: l.affine,
+        trackRunningStats: l.trackRunningStats,
+      });
     case 'relu':
       return new ReLU(engine);
     case 'sigmoid':
@@ -409,7 +454,12 @@ function buildLayer(engine: Engine, l: LayerSpec, seed: number, counter: { k: nu
     case 'maxpool2d':
       return new MaxPool2d(engine, l.kernel, { stride: l.stride, padding: l.padding, dilation: l.dilation, ceilMode: l.ceilMode });
     case 'avgpool2d':
-      return new AvgPool2d(engine, l.kernel, { stride: l.stride, padding: l.padding, ceilMode: l.ceilMode, countIncludePad: l.countIncludePad });
+      return new AvgPool2d(engine, l.kernel, {
+        stride: l.stride,
+        padding: l.padding,
+        ceilMode: l.ceilMode,
+        countIncludePad: l.countIncludePad,
+      });
     case 'adaptiveavgpool2d':
       return new AdaptiveAvgPool2d(engine, l.output);
     case 'flatten':

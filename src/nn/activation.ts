@@ -71,7 +71,8 @@ export class Flatten extends Module {
     readonly endDim = -1,
   ) {
     super(engine);
-    if (!Number.isInteger(startDim) || !Number.isInteger(endDim)) throw new ValueError(`Flatten: startDim and endDim must be integers, got ${startDim}, ${endDim}`);
+    if (!Number.isInteger(startDim) || !Number.isInteger(endDim))
+      throw new ValueError(`Flatten: startDim and endDim must be integers, got ${startDim}, ${endDim}`);
   }
 
   forward(x: Tensor): Tensor {

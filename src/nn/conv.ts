@@ -46,17 +46,25 @@ export class Conv2d extends Module {
     this.stride = toPair(options.stride, 1, 'stride', cls);
     this.dilation = toPair(options.dilation, 1, 'dilation', cls);
     this.groups = checkInt(options.groups ?? 1, 'groups', cls);
-    if (inChannels % this.groups || outChannels % this.groups) throw new ValueError(`${cls}: inChannels ${inChannels} and outChannels ${outChannels} must both divide by groups = ${this.groups}`);
+    if (inChannels % this.groups || outChannels % this.groups)
+      throw new ValueError(`${cls}: inChannels ${inChannels} and outChannels ${outChannels} must both divide by groups = ${this.groups}`);
     const p = options.padding;
     if (p === 'same') {
-      if (this.stride[0] !== 1 || this.stride[1] !== 1) throw new ValueError(`${cls}: padding 'same' needs stride 1, got stride ${fmtPair(this.stride)}`);
+      if (this.stride[0] !== 1 || this.stride[1] !== 1)
+        throw new ValueError(`${cls}: padding 'same' needs stride 1, got stride ${fmtPair(this.stride)}`);
       this.padding = 'same';
     } else {
       this.padding = p === 'valid' ? [0, 0] : toPair(p, 0, 'padding', cls, 0);
     }
     const [kh, kw] = this.kernelSize;
     const fanIn = (inChannels / this.groups) * kh * kw;
-    const { weight, bias } = defaultInit(engine, [outChannels, inChannels / this.groups, kh, kw], fanIn, options.bias ?? true, seedOption(options.seed, cls));
+    const { weight, bias } = defaultInit(
+      engine,
+      [outChannels, inChannels / this.groups, kh, kw],
+      fanIn,
+      options.bias ?? true,
+      seedOption(options.seed, cls),
+    );
     this.registerParameter('weight', weight);
     this.registerParameter('bias', bias);
   }
@@ -71,7 +79,8 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.rank !== 4) throw new ShapeError(`Conv2d: expected input [N, C, H, W], got ${fmt(x.shape)}`);
-    if (x.shape[1] !== this.inChannels) throw new ShapeError(`Conv2d: expected ${this.inChannels} input channels, got input ${fmt(x.shape)}`);
+    if (x.shape[1] !== this.inChannels)
+      throw new ShapeError(`Conv2d: expected ${this.inChannels} input channels, got input ${fmt(x.shape)}`);
     const common = { stride: this.stride, dilation: this.dilation, groups: this.groups };
     if (this.padding !== 'same') return conv2d(x, this.weight, this.bias, { ...common, padding: this.padding });
     const ph = samePad(this.kernelSize[0], this.dilation[0]);
@@ -120,7 +129,8 @@ export class Conv1d extends Module {
     this.stride = checkInt(options.stride ?? 1, 'stride', cls);
     this.dilation = checkInt(options.dilation ?? 1, 'dilation', cls);
     this.groups = checkInt(options.groups ?? 1, 'groups', cls);
-    if (inChannels % this.groups || outChannels % this.groups) throw new ValueError(`${cls}: inChannels ${inChannels} and outChannels ${outChannels} must both divide by groups = ${this.groups}`);
+    if (inChannels % this.groups || outChannels % this.groups)
+      throw new ValueError(`${cls}: inChannels ${inChannels} and outChannels ${outChannels} must both divide by groups = ${this.groups}`);
     const p = options.padding;
     if (p === 'same') {
       if (this.stride !== 1) throw new ValueError(`${cls}: padding 'same' needs stride 1, got stride ${this.stride}`);
@@ -129,7 +139,13 @@ export class Conv1d extends Module {
       this.padding = p === 'valid' || p === undefined ? 0 : checkInt(p, 'padding', cls, 0);
     }
     const fanIn = (inChannels / this.groups) * this.kernelSize;
-    const { weight, bias } = defaultInit(engine, [outChannels, inChannels / this.groups, this.kernelSize], fanIn, options.bias ?? true, seedOption(options.seed, cls));
+    const { weight, bias } = defaultInit(
+      engine,
+      [outChannels, inChannels / this.groups, this.kernelSize],
+      fanIn,
+      options.bias ?? true,
+      seedOption(options.seed, cls),
+    );
     this.registerParameter('weight', weight);
     this.registerParameter('bias', bias);
   }
@@ -144,12 +160,24 @@ export class Conv1d extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.rank !== 3) throw new ShapeError(`Conv1d: expected input [N, C, L], got ${fmt(x.shape)}`);
-    if (x.shape[1] !== this.inChannels) throw new ShapeError(`Conv1d: expected ${this.inChannels} input channels, got input ${fmt(x.shape)}`);
+    if (x.shape[1] !== this.inChannels)
+      throw new ShapeError(`Conv1d: expected ${this.inChannels} input channels, got input ${fmt(x.shape)}`);
     const common = { stride: this.stride, dilation: this.dilation, groups: this.groups };
     if (this.padding !== 'same') return conv1d(x, this.weight, this.bias, { ...common, padding: this.padding });
     const [a, b] = samePad(this.kernelSize, this.dilation);
     if (a === b) return conv1d(x, this.weight, this.bias, { ...common, padding: a });
-    return containerTidy(() => conv1d(pad(x, [[0, 0], [0, 0], [a, b]]), this.weight, this.bias, common));
+    return containerTidy(() =>
+      conv1d(
+        pad(x, [
+          [0, 0],
+          [0, 0],
+          [a, b],
+        ]),
+        this.weight,
+        this.bias,
+        common,
+      ),
+    );
   }
 
   override extraRepr(): string {

@@ -68,23 +68,38 @@ export function applyHooks(m: Module, y: Tensor): Tensor {
  * gradientTape `tape.gradient(y, [activations.conv3])` is d y / d conv3. Intermediates not
  * returned are disposed at the end. A module called several times reports its last output.
  */
-export function forwardWithActivations(m: Module, x: Tensor, names: readonly string[], options: ForwardWithActivationsOptions = {}): ActivationsResult {
+export function forwardWithActivations(
+  m: Module,
+  x: Tensor,
+  names: readonly string[],
+  options: ForwardWithActivationsOptions = {},
+): ActivationsResult {
   if (!Array.isArray(names)) throw new ValueError(`forwardWithActivations: names must be an array of module names, got ${describe(names)}`);
   const all = m.namedModules();
   const nameOf = new Map<Module, string>();
   for (const [n, mod] of all) nameOf.set(mod, n);
   const valid = new Set(all.map(([n]) => n));
   const replace = options.replace ?? {};
-  if (replace === null || typeof replace !== 'object') throw new ValueError(`forwardWithActivations: options.replace must be a record of name → function`);
+  if (replace === null || typeof replace !== 'object')
+    throw new ValueError(`forwardWithActivations: options.replace must be a record of name → function`);
   const unknown = [...names.filter((n) => !valid.has(n)), ...Object.keys(replace).filter((n) => !valid.has(n))];
   if (unknown.length) {
     const list = all.map(([n]) => (n === '' ? "'' (the whole model)" : n)).join(', ');
-    throw new ValueError(`forwardWithActivations: unknown module name(s) ${[...new Set(unknown)].map((n) => JSON.stringify(n)).join(', ')}; valid names: ${list}`);
+    throw new ValueError(
+      `forwardWithActivations: unknown module name(s) ${[...new Set(unknown)].map((n) => JSON.stringify(n)).join(', ')}; valid names: ${list}`,
+    );
   }
   for (const [n, f] of Object.entries(replace)) {
-    if (typeof f !== 'function') throw new ValueError(`forwardWithActivations: replace['${n}'] must be a function (act) => Tensor, got ${describe(f)}`);
+    if (typeof f !== 'function')
+      throw new ValueError(`forwardWithActivations: replace['${n}'] must be a function (act) => Tensor, got ${describe(f)}`);
   }
-  const ctx: HookContext = { nameOf, capture: new Set(names), replace: new Map(Object.entries(replace)), activations: {}, called: new Set() };
+  const ctx: HookContext = {
+    nameOf,
+    capture: new Set(names),
+    replace: new Map(Object.entries(replace)),
+    activations: {},
+    called: new Set(),
+  };
   return tidy(() => {
     hookStack.push(ctx);
     let output: Tensor;
@@ -95,7 +110,9 @@ export function forwardWithActivations(m: Module, x: Tensor, names: readonly str
     }
     const notCalled = [...names, ...Object.keys(replace)].filter((n) => !ctx.called.has(n));
     if (notCalled.length) {
-      throw new ValueError(`forwardWithActivations: module(s) ${[...new Set(notCalled)].join(', ')} were not called by the forward pass (modules must be called through call())`);
+      throw new ValueError(
+        `forwardWithActivations: module(s) ${[...new Set(notCalled)].join(', ')} were not called by the forward pass (modules must be called through call())`,
+      );
     }
     return { output, activations: { ...ctx.activations } };
   });

@@ -14,7 +14,8 @@ export function toPair(v: Pair | undefined, dflt: number, arg: string, cls: stri
 }
 
 export function checkInt(v: unknown, arg: string, cls: string, min = 1): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ValueError(`${cls}: ${arg} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new ValueError(`${cls}: ${arg} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -30,7 +31,13 @@ export function seedOption(seed: number | undefined, cls: string): number {
  * U(-1/√fanIn, 1/√fanIn), and bias ~ U(-1/√fanIn, 1/√fanIn). Weight and bias draw from
  * independent streams of `seed`.
  */
-export function defaultInit(engine: Engine, wShape: readonly number[], fanIn: number, withBias: boolean, seed: number): { weight: Tensor; bias: Tensor | null } {
+export function defaultInit(
+  engine: Engine,
+  wShape: readonly number[],
+  fanIn: number,
+  withBias: boolean,
+  seed: number,
+): { weight: Tensor; bias: Tensor | null } {
   const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
   const weight = engine.rand(wShape, { seed: deriveSeed(seed, 0), low: -bound, high: bound });
   const bias = withBias ? engine.rand([wShape[0]], { seed: deriveSeed(seed, 1), low: -bound, high: bound }) : null;

@@ -21,7 +21,13 @@ export class Linear extends Module {
     options = parseOptions<LinearOptions>(options, { bias: [], seed: [] }, 'Linear');
     this.inFeatures = checkInt(inFeatures, 'inFeatures', 'Linear');
     this.outFeatures = checkInt(outFeatures, 'outFeatures', 'Linear');
-    const { weight, bias } = defaultInit(engine, [outFeatures, inFeatures], inFeatures, options.bias ?? true, seedOption(options.seed, 'Linear'));
+    const { weight, bias } = defaultInit(
+      engine,
+      [outFeatures, inFeatures],
+      inFeatures,
+      options.bias ?? true,
+      seedOption(options.seed, 'Linear'),
+    );
     this.registerParameter('weight', weight);
     this.registerParameter('bias', bias);
   }

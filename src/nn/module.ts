@@ -13,7 +13,19 @@
  * named module's output). Containers call their children through `call`, so any module tree
  * (nested Sequentials, custom containers) supports activations by name ('features.conv1').
  */
-import { concat, DTypeError, Engine, fmt, keep, OutOfMemoryError, shapesEqual, slice, type Tensor, tidy, ValueError } from '../engine/index.js';
+import {
+  concat,
+  DTypeError,
+  Engine,
+  fmt,
+  keep,
+  OutOfMemoryError,
+  shapesEqual,
+  slice,
+  type Tensor,
+  tidy,
+  ValueError,
+} from '../engine/index.js';
 import { applyHooks, forwardWithActivations, hooksActive, type ActivationsResult, type ForwardWithActivationsOptions } from './hooks.js';
 import { checkName, describe, isTensor, join } from './moduleUtils.js';
 import { prepareLoadStateDict, stateSlots, type LoadStateDictOptions, type LoadStateDictResult, type StateDictValue } from './stateDict.js';
@@ -82,7 +94,8 @@ export abstract class Module {
   /** @internal */ readonly _modules = new Map<string, Module>();
 
   constructor(readonly engine: Engine) {
-    if (!(engine instanceof Engine)) throw new ValueError(`${new.target.name}: the first argument must be an Engine, got ${describe(engine)}`);
+    if (!(engine instanceof Engine))
+      throw new ValueError(`${new.target.name}: the first argument must be an Engine, got ${describe(engine)}`);
   }
 
   /** The layer's computation. Call modules through call() (or forwardWithActivations) to apply hooks. */
@@ -126,7 +139,8 @@ export abstract class Module {
   registerParameter(name: string, t: Tensor | null): void {
     checkName(name, 'parameter');
     this.checkFree(name, 'parameter');
-    if (t !== null && t.dtype !== 'float32') throw new DTypeError(`${this.constructor.name}: parameter '${name}' must be float32, got ${t.dtype}`);
+    if (t !== null && t.dtype !== 'float32')
+      throw new DTypeError(`${this.constructor.name}: parameter '${name}' must be float32, got ${t.dtype}`);
     this._parameters.set(name, t === null ? null : this.adopt(t, name));
   }
 
@@ -150,7 +164,8 @@ export abstract class Module {
   /** The parameter `name` of this module (not of children); throws if absent. */
   getParameter(name: string): Tensor {
     const t = this._parameters.get(name);
-    if (!t) throw new ValueError(`${this.constructor.name}: no parameter '${name}' (has ${[...this._parameters.keys()].join(', ') || 'none'})`);
+    if (!t)
+      throw new ValueError(`${this.constructor.name}: no parameter '${name}' (has ${[...this._parameters.keys()].join(', ') || 'none'})`);
     return t;
   }
 
@@ -185,7 +200,13 @@ export abstract class Module {
     let m: Module = this;
     for (const part of path.split('.')) {
       const c = m._modules.get(part);
-      if (!c) throw new ValueError(`getSubmodule: no module '${path}' (valid: ${this.namedModules().map(([n]) => n).filter((n) => n).join(', ')})`);
+      if (!c)
+        throw new ValueError(
+          `getSubmodule: no module '${path}' (valid: ${this.namedModules()
+            .map(([n]) => n)
+            .filter((n) => n)
+            .join(', ')})`,
+        );
       m = c;
     }
     return m;
@@ -277,7 +298,8 @@ export abstract class Module {
             t.assertLive(`set('${name}')`);
             if (t.engine !== m.engine) throw new ValueError(`set('${name}'): the tensor belongs to another engine`);
             if (t.dtype !== 'float32') throw new DTypeError(`set('${name}'): expected float32, got ${t.dtype}`);
-            if (!shapesEqual(t.shape, cur.shape)) throw new ValueError(`set('${name}'): expected shape ${fmt(cur.shape)}, got ${fmt(t.shape)}`);
+            if (!shapesEqual(t.shape, cur.shape))
+              throw new ValueError(`set('${name}'): expected shape ${fmt(cur.shape)}, got ${fmt(t.shape)}`);
             m.swap(m._parameters, local, t);
           },
         });
@@ -320,7 +342,9 @@ export abstract class Module {
    */
   loadStateDict(tensors: Record<string, StateDictValue>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const { plan, built, result } = prepareLoadStateDict(this, tensors, options);
-    plan.forEach(({ slot }, i) => slot.owner.swap(slot.kind === 'param' ? slot.owner._parameters : slot.owner._buffers, slot.local, built[i]));
+    plan.forEach(({ slot }, i) =>
+      slot.owner.swap(slot.kind === 'param' ? slot.owner._parameters : slot.owner._buffers, slot.local, built[i]),
+    );
     return result;
   }
 

@@ -34,9 +34,11 @@ export class BatchNorm2d extends Module {
     options = parseOptions<BatchNormOptions>(options, withSnakeCase(['eps', 'momentum', 'affine', 'trackRunningStats']), cls);
     this.numFeatures = checkInt(numFeatures, 'numFeatures', cls);
     this.eps = options.eps ?? 1e-5;
-    if (typeof this.eps !== 'number' || !(this.eps >= 0) || !Number.isFinite(this.eps)) throw new ValueError(`${cls}: eps must be a finite number >= 0, got ${String(options.eps)}`);
+    if (typeof this.eps !== 'number' || !(this.eps >= 0) || !Number.isFinite(this.eps))
+      throw new ValueError(`${cls}: eps must be a finite number >= 0, got ${String(options.eps)}`);
     const m = options.momentum === undefined ? 0.1 : options.momentum;
-    if (m !== null && (typeof m !== 'number' || !(m >= 0 && m <= 1))) throw new ValueError(`${cls}: momentum must be in [0, 1] or null, got ${String(m)}`);
+    if (m !== null && (typeof m !== 'number' || !(m >= 0 && m <= 1)))
+      throw new ValueError(`${cls}: momentum must be in [0, 1] or null, got ${String(m)}`);
     this.momentum = m;
     this.affine = options.affine ?? true;
     this.trackRunningStats = options.trackRunningStats ?? true;
@@ -67,7 +69,8 @@ export class BatchNorm2d extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.rank !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input [N, C, H, W], got ${fmt(x.shape)}`);
-    if (x.shape[1] !== this.numFeatures) throw new ShapeError(`BatchNorm2d: expected ${this.numFeatures} channels, got input ${fmt(x.shape)}`);
+    if (x.shape[1] !== this.numFeatures)
+      throw new ShapeError(`BatchNorm2d: expected ${this.numFeatures} channels, got input ${fmt(x.shape)}`);
     const opts = { eps: this.eps };
     if (!this.trackRunningStats) {
       // Always batch statistics; the running ones computed by the op are discarded.
@@ -85,14 +88,19 @@ export class BatchNorm2d extends Module {
     const n = this.numBatchesTracked;
     let factor: number;
     if (this.momentum === null) {
-      if (n === undefined) throw new ValueError('BatchNorm2d: momentum null (cumulative average) needs num_batches_tracked known on the host; load it from host data (e.g. safetensors) or an engine.tensor');
+      if (n === undefined)
+        throw new ValueError(
+          'BatchNorm2d: momentum null (cumulative average) needs num_batches_tracked known on the host; load it from host data (e.g. safetensors) or an engine.tensor',
+        );
       factor = 1 / (n + 1);
     } else {
       factor = this.momentum;
     }
     const r = batchNorm(x, rm, rv, this.weight, this.bias, { ...opts, training: true, momentum: factor });
     const nbt = noGrad(() =>
-      n !== undefined ? this.engine.tensor([n + 1], [], 'int32') : tidy(() => cast(affine(cast(this.getBuffer('num_batches_tracked'), 'float32'), 1, 1), 'int32')),
+      n !== undefined
+        ? this.engine.tensor([n + 1], [], 'int32')
+        : tidy(() => cast(affine(cast(this.getBuffer('num_batches_tracked'), 'float32'), 1, 1), 'int32')),
     );
     this.setBuffer('running_mean', r.runningMean!);
     this.setBuffer('running_var', r.runningVar!);

@@ -75,7 +75,12 @@ export class AvgPool2d extends Module {
 
   forward(x: Tensor): Tensor {
     check4d('AvgPool2d', x);
-    return avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+    return avgPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
   }
 
   override extraRepr(): string {

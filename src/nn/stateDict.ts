@@ -1,5 +1,18 @@
 /** State-dict loading and validation of nn modules: StateDictError, the option/result types and the check-then-build part of loadStateDict. */
-import { cast, checkHostTensor, clone, fmt, type HostTensor, keep, noGrad, shapesEqual, type Tensor, toFloat32, toInt32, ValueError } from '../engine/index.js';
+import {
+  cast,
+  checkHostTensor,
+  clone,
+  fmt,
+  type HostTensor,
+  keep,
+  noGrad,
+  shapesEqual,
+  type Tensor,
+  toFloat32,
+  toInt32,
+  ValueError,
+} from '../engine/index.js';
 import { capList } from '../util/options.js';
 import type { Module } from './module.js';
 import { describe, isTensor, join } from './moduleUtils.js';
@@ -50,13 +63,19 @@ export function stateSlots(model: Module): Map<string, Slot> {
 }
 
 /** The checks and tensor building of Module.loadStateDict (see there): everything but the final swap, which stays in Module (swap is private). */
-export function prepareLoadStateDict(model: Module, tensors: Record<string, StateDictValue>, options: LoadStateDictOptions = {}): { plan: { slot: Slot; value: StateDictValue }[]; built: Tensor[]; result: LoadStateDictResult } {
+export function prepareLoadStateDict(
+  model: Module,
+  tensors: Record<string, StateDictValue>,
+  options: LoadStateDictOptions = {},
+): { plan: { slot: Slot; value: StateDictValue }[]; built: Tensor[]; result: LoadStateDictResult } {
   if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors) || isTensor(tensors)) {
     throw new ValueError(`loadStateDict: expected a record of name → tensor, got ${describe(tensors)}`);
   }
   if (ArrayBuffer.isView(tensors) || tensors instanceof ArrayBuffer) {
     const n = (tensors as ArrayBufferLike | ArrayBufferView).byteLength.toLocaleString('en-US');
-    throw new ValueError(`loadStateDict: expected a record of name → tensor, got raw bytes (${n} bytes) — did you pass raw file bytes? use readSafetensors(bytes).tensors, or loadCheckpoint(model, bytes)`);
+    throw new ValueError(
+      `loadStateDict: expected a record of name → tensor, got raw bytes (${n} bytes) — did you pass raw file bytes? use readSafetensors(bytes).tensors, or loadCheckpoint(model, bytes)`,
+    );
   }
   const maybeFile = tensors as { tensors?: unknown; metadata?: unknown };
   if (maybeFile.tensors && typeof maybeFile.tensors === 'object' && 'metadata' in maybeFile && Object.keys(tensors).length <= 3) {
@@ -93,7 +112,8 @@ export function prepareLoadStateDict(model: Module, tensors: Record<string, Stat
         if (want.dtype === 'int32' && !['I32', 'I64'].includes(v.dtype)) {
           // Integer buffers take integer data; float data is accepted only when integral.
           const f = toFloat32(v);
-          if (!f.every((x) => Number.isInteger(x) && Math.abs(x) <= 2147483647)) throw new ValueError(`${key}: int32 buffer needs integer values, got ${v.dtype} data with fractions`);
+          if (!f.every((x) => Number.isInteger(x) && Math.abs(x) <= 2147483647))
+            throw new ValueError(`${key}: int32 buffer needs integer values, got ${v.dtype} data with fractions`);
         } else if (want.dtype === 'int32') {
           toInt32(v); // range check of I64
         }
@@ -120,7 +140,10 @@ export function prepareLoadStateDict(model: Module, tensors: Record<string, Stat
     if (fatalMissing.length) parts.push(capList(fatalMissing, 'missing keys', 8));
     if (fatalUnexpected.length) {
       const numeric = fatalUnexpected.length > 16 && fatalUnexpected.slice(0, 16).every((k) => /^\d+$/.test(k));
-      parts.push(capList(fatalUnexpected, 'unexpected keys', 8) + (numeric ? ' — did you pass raw file bytes? use readSafetensors(bytes).tensors' : ''));
+      parts.push(
+        capList(fatalUnexpected, 'unexpected keys', 8) +
+          (numeric ? ' — did you pass raw file bytes? use readSafetensors(bytes).tensors' : ''),
+      );
     }
     if (mismatched.length) parts.push(capList(mismatched, 'shape mismatches', 8, '; '));
     if (invalid.length) parts.push(capList(invalid, 'invalid values', 4, '; '));

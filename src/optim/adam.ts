@@ -46,7 +46,8 @@ export class Adam extends Optimizer {
     checkOptionKeys(options, KEYS, 'Adam');
     super(params, options.lr ?? 1e-3, 'Adam');
     const betas = options.betas ?? [0.9, 0.999];
-    if (!Array.isArray(betas) || betas.length !== 2) throw new ValueError(`Adam: betas must be a pair [beta1, beta2], got ${JSON.stringify(betas)}`);
+    if (!Array.isArray(betas) || betas.length !== 2)
+      throw new ValueError(`Adam: betas must be a pair [beta1, beta2], got ${JSON.stringify(betas)}`);
     this.beta1 = checkHyper(betas[0], 'betas[0]', 'Adam', 0, 1);
     this.beta2 = checkHyper(betas[1], 'betas[1]', 'Adam', 0, 1);
     this.eps = checkHyper(options.eps ?? 1e-8, 'eps', 'Adam');
@@ -56,7 +57,12 @@ export class Adam extends Optimizer {
     this.amsgrad = ams;
   }
 
-  protected update(param: Tensor, grad: Tensor, state: ReadonlyMap<string, Tensor>, step: number): { param: Tensor; state: Record<string, Tensor> } {
+  protected update(
+    param: Tensor,
+    grad: Tensor,
+    state: ReadonlyMap<string, Tensor>,
+    step: number,
+  ): { param: Tensor; state: Record<string, Tensor> } {
     const e = param.engine;
     const g = this.weightDecay !== 0 ? add(grad, affine(param, this.weightDecay, 0)) : grad;
     const m0 = state.get('expAvg') ?? e.zeros(param.shape);

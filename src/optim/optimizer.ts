@@ -52,8 +52,12 @@ function isRefArray(p: unknown): p is readonly ParamRef[] {
 export function resolveRefs(params: ParamSource, fname: string): ParamRef[] {
   let refs: readonly ParamRef[];
   if (isRefArray(params)) refs = params;
-  else if (params !== null && typeof params === 'object' && typeof (params as { parameterRefs?: unknown }).parameterRefs === 'function') refs = params.parameterRefs();
-  else throw new ValueError(`${fname}: params must be an array of parameter refs or an object with parameterRefs() (a Module), got ${params === null ? 'null' : typeof params}`);
+  else if (params !== null && typeof params === 'object' && typeof (params as { parameterRefs?: unknown }).parameterRefs === 'function')
+    refs = params.parameterRefs();
+  else
+    throw new ValueError(
+      `${fname}: params must be an array of parameter refs or an object with parameterRefs() (a Module), got ${params === null ? 'null' : typeof params}`,
+    );
   if (!Array.isArray(refs)) throw new ValueError(`${fname}: params.parameterRefs() must return an array`);
   refs.forEach((r, i) => {
     if (r === null || typeof r !== 'object' || typeof r.get !== 'function' || typeof r.set !== 'function') {
@@ -118,16 +122,21 @@ export abstract class Optimizer {
     let list: (Tensor | null)[];
     if (Array.isArray(grads)) {
       if (grads.length !== this.refs.length) {
-        throw new ValueError(`${f}: grads has ${grads.length} entries but the optimiser has ${this.refs.length} parameters (${this.paramNames.join(', ')}); give them in the same order`);
+        throw new ValueError(
+          `${f}: grads has ${grads.length} entries but the optimiser has ${this.refs.length} parameters (${this.paramNames.join(', ')}); give them in the same order`,
+        );
       }
       list = grads.map((g) => (g === undefined ? null : g));
     } else if (grads !== null && typeof grads === 'object' && !(grads instanceof Tensor)) {
       const rec = grads as Readonly<Record<string, Tensor | null>>;
       const names = new Set(this.paramNames);
       if (names.size !== this.refs.length) throw new ValueError(`${f}: the parameter names are not unique; pass grads as an array`);
-      for (const k of Object.keys(rec)) if (!names.has(k)) throw new ValueError(`${f}: grads['${k}'] names no parameter of this optimiser (known: ${this.paramNames.join(', ')})`);
+      for (const k of Object.keys(rec))
+        if (!names.has(k))
+          throw new ValueError(`${f}: grads['${k}'] names no parameter of this optimiser (known: ${this.paramNames.join(', ')})`);
       list = this.refs.map((r) => {
-        if (!Object.prototype.hasOwnProperty.call(rec, r.name)) throw new ValueError(`${f}: grads has no entry for parameter '${r.name}' (use null to skip it)`);
+        if (!Object.prototype.hasOwnProperty.call(rec, r.name))
+          throw new ValueError(`${f}: grads has no entry for parameter '${r.name}' (use null to skip it)`);
         return rec[r.name] ?? null;
       });
     } else {
@@ -149,10 +158,12 @@ export abstract class Optimizer {
       g.assertLive(`${f}: ${gname}`);
       if (g.dtype !== 'float32') throw new DTypeError(`${f}: ${gname} must be float32, got ${g.dtype}`);
       if (g.engine !== param.engine) throw new ValueError(`${f}: ${gname} lives on another engine than ${what}`);
-      if (!shapesEqual(g.shape, param.shape)) throw new ShapeError(`${f}: ${gname} has shape ${fmt(g.shape)}, but ${what} has shape ${fmt(param.shape)}`);
+      if (!shapesEqual(g.shape, param.shape))
+        throw new ShapeError(`${f}: ${gname} has shape ${fmt(g.shape)}, but ${what} has shape ${fmt(param.shape)}`);
       const st = this.state[i];
       for (const [slot, t] of st) {
-        if (!shapesEqual(t.shape, param.shape)) throw new ShapeError(`${f}: ${what} now has shape ${fmt(param.shape)}, its state '${slot}' has ${fmt(t.shape)}`);
+        if (!shapesEqual(t.shape, param.shape))
+          throw new ShapeError(`${f}: ${what} now has shape ${fmt(param.shape)}, its state '${slot}' has ${fmt(t.shape)}`);
       }
       return { param, grad: g };
     });
@@ -188,7 +199,12 @@ export abstract class Optimizer {
    * The update of one parameter (inside tidy and noGrad): the new parameter and the new state
    * tensors (which must be new tensors, not the given ones).
    */
-  protected abstract update(param: Tensor, grad: Tensor, state: ReadonlyMap<string, Tensor>, step: number): { param: Tensor; state: Record<string, Tensor> };
+  protected abstract update(
+    param: Tensor,
+    grad: Tensor,
+    state: ReadonlyMap<string, Tensor>,
+    step: number,
+  ): { param: Tensor; state: Record<string, Tensor> };
 
   /** Releases the optimiser state (moments, momentum buffers). The optimiser cannot step afterwards. */
   dispose(): void {

@@ -39,7 +39,9 @@ export class SGD extends Optimizer {
     const nesterov = options.nesterov ?? false;
     if (typeof nesterov !== 'boolean') throw new ValueError(`SGD: nesterov must be a boolean, got ${String(nesterov)}`);
     if (nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
-      throw new ValueError(`SGD: nesterov momentum needs momentum > 0 and dampening 0, got momentum ${this.momentum}, dampening ${this.dampening}`);
+      throw new ValueError(
+        `SGD: nesterov momentum needs momentum > 0 and dampening 0, got momentum ${this.momentum}, dampening ${this.dampening}`,
+      );
     }
     this.nesterov = nesterov;
   }

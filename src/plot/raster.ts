@@ -64,7 +64,8 @@ function checkDims(rows: unknown, cols: unknown, where: string): [number, number
     [rows, 'rows'],
     [cols, 'cols'],
   ] as const) {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`${where}: ${n} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      throw new ValueError(`${where}: ${n} must be a positive integer, got ${JSON.stringify(v)}`);
   }
   return [rows as number, cols as number];
 }
@@ -74,7 +75,8 @@ function checkValues(values: unknown, rows: number, cols: number, name: string, 
     throw new ValueError(`${where}: ${name} must be a Float32Array, Float64Array or number array of rows × cols values`);
   }
   const v = values as Values;
-  if (v.length !== rows * cols) throw new ShapeError(`${where}: ${name} has ${v.length} values, expected rows × cols = ${rows} × ${cols} = ${rows * cols}`);
+  if (v.length !== rows * cols)
+    throw new ShapeError(`${where}: ${name} has ${v.length} values, expected rows × cols = ${rows} × ${cols} = ${rows * cols}`);
   for (let i = 0; i < v.length; i++) {
     if (!Number.isFinite(v[i])) throw new ValueError(`${where}: ${name}[${i}] is ${v[i]}, expected a finite number`);
   }
@@ -160,7 +162,8 @@ function geometry(rows: number, cols: number, layout: RasterLayout, where: strin
   if (typeof flipY !== 'boolean') throw new ValueError(`${where}: flipY must be a boolean, got ${JSON.stringify(flipY)}`);
   const width = cols * sx;
   const height = rows * sy;
-  if (width * height > MAX_PIXELS) throw new ValueError(`${where}: the picture would be ${width} × ${height} pixels, more than ${MAX_PIXELS}; lower scale`);
+  if (width * height > MAX_PIXELS)
+    throw new ValueError(`${where}: the picture would be ${width} × ${height} pixels, more than ${MAX_PIXELS}; lower scale`);
   return { rows, cols, sy, sx, flipY, width, height };
 }
 
@@ -207,11 +210,29 @@ export function heatmapPng(values: Values, rows: number, cols: number, options: 
  * the same [rows × cols] blended over it, and optionally labelled regions outlined by weight.
  * overlay may be null to draw only the background (and the outlines). Returns PNG bytes (RGB).
  */
-export function overlayPng(background: Values, overlay: Values | null, rows: number, cols: number, options: OverlayOptions = {}): Uint8Array {
+export function overlayPng(
+  background: Values,
+  overlay: Values | null,
+  rows: number,
+  cols: number,
+  options: OverlayOptions = {},
+): Uint8Array {
   const where = 'overlayPng';
   checkKeys(
     options,
-    ['backgroundColormap', 'colormap', 'alpha', 'alphaByMagnitude', 'min', 'max', 'backgroundMin', 'backgroundMax', 'regions', 'scale', 'flipY'],
+    [
+      'backgroundColormap',
+      'colormap',
+      'alpha',
+      'alphaByMagnitude',
+      'min',
+      'max',
+      'backgroundMin',
+      'backgroundMax',
+      'regions',
+      'scale',
+      'flipY',
+    ],
     where,
   );
   [rows, cols] = checkDims(rows, cols, where);
@@ -255,7 +276,13 @@ export function overlayPng(background: Values, overlay: Values | null, rows: num
  * Outlines labelled regions (LIME components) on a background map, each in a colour that says
  * its weight (red positive, blue negative, centred on 0). Shorthand for overlayPng with regions.
  */
-export function outlinePng(background: Values, regions: RegionOutline, rows: number, cols: number, options: Omit<OverlayOptions, 'regions'> = {}): Uint8Array {
+export function outlinePng(
+  background: Values,
+  regions: RegionOutline,
+  rows: number,
+  cols: number,
+  options: Omit<OverlayOptions, 'regions'> = {},
+): Uint8Array {
   return overlayPng(background, null, rows, cols, { ...options, regions });
 }
 
@@ -268,7 +295,8 @@ function drawOutlines(out: Uint8Array, g: Geometry, regions: RegionOutline, wher
   if (!Array.isArray(regions.weights)) throw new ValueError(`${where}: regions.weights must be an array (one weight or null per label)`);
   const w = regions.weights;
   for (let i = 0; i < w.length; i++) {
-    if (w[i] !== null && !Number.isFinite(w[i])) throw new ValueError(`${where}: regions.weights[${i}] must be a finite number or null, got ${w[i]}`);
+    if (w[i] !== null && !Number.isFinite(w[i]))
+      throw new ValueError(`${where}: regions.weights[${i}] must be a finite number or null, got ${w[i]}`);
   }
   const thickness = regions.thickness ?? 1;
   if (!Number.isInteger(thickness) || thickness < 1 || thickness > 8)

@@ -48,7 +48,8 @@ export function escapeXml(s: string): string {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
-const fmtNum = (x: number): string => (Math.abs(x) >= 100 || Number.isInteger(x) ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toFixed(2));
+const fmtNum = (x: number): string =>
+  Math.abs(x) >= 100 || Number.isInteger(x) ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toFixed(2);
 
 function checkBar(b: Bar, where: string): void {
   if (b === null || typeof b !== 'object' || typeof b.label !== 'string')
@@ -71,7 +72,8 @@ function niceStep(span: number): number {
  */
 export function barChartSvg(options: BarChartOptions): string {
   const where = 'barChartSvg';
-  if (options === null || typeof options !== 'object') throw new ValueError(`${where}: options { groups or bars, title?, yLabel? } are required`);
+  if (options === null || typeof options !== 'object')
+    throw new ValueError(`${where}: options { groups or bars, title?, yLabel? } are required`);
   const groups: BarGroup[] = options.groups ?? (options.bars ? [{ label: '', bars: options.bars }] : []);
   if (options.groups && options.bars) throw new ValueError(`${where}: give either groups or bars, not both`);
   if (!Array.isArray(groups) || groups.length === 0 || groups.every((g) => !Array.isArray(g.bars) || g.bars.length === 0)) {
@@ -110,7 +112,9 @@ export function barChartSvg(options: BarChartOptions): string {
     parts.push(`<text x='${left - 6}' y='${(y(v) + 4).toFixed(1)}' text-anchor='end' font-size='11' ${FONT}>${fmtNum(v)}</text>`);
   }
   if (options.yLabel)
-    parts.push(`<text transform='translate(16 ${top + ph / 2}) rotate(-90)' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(options.yLabel)}</text>`);
+    parts.push(
+      `<text transform='translate(16 ${top + ph / 2}) rotate(-90)' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(options.yLabel)}</text>`,
+    );
   const gw = pw / groups.length;
   groups.forEach((g, gi) => {
     const n = Math.max(1, g.bars.length);
@@ -136,7 +140,9 @@ export function barChartSvg(options: BarChartOptions): string {
         markY = Math.min(markY, ya);
       }
       if (b.significant === true)
-        parts.push(`<text class='significant' x='${cx.toFixed(1)}' y='${(markY - 4).toFixed(1)}' text-anchor='middle' font-size='14' ${FONT}>*</text>`);
+        parts.push(
+          `<text class='significant' x='${cx.toFixed(1)}' y='${(markY - 4).toFixed(1)}' text-anchor='middle' font-size='14' ${FONT}>*</text>`,
+        );
     });
     if (g.label)
       parts.push(
@@ -238,7 +244,9 @@ export function heatmapSvg(
   ];
   if (options.title) parts.push(`<text x='${W / 2}' y='24' text-anchor='middle' font-size='16' ${FONT}>${escapeXml(options.title)}</text>`);
   colLabels.forEach((c, j) =>
-    parts.push(`<text x='${(left + j * cw + cw / 2).toFixed(1)}' y='${top - 8}' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(c)}</text>`),
+    parts.push(
+      `<text x='${(left + j * cw + cw / 2).toFixed(1)}' y='${top - 8}' text-anchor='middle' font-size='12' ${FONT}>${escapeXml(c)}</text>`,
+    ),
   );
   matrix.forEach((row, i) => {
     parts.push(

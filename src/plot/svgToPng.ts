@@ -16,6 +16,9 @@ export function svgToPng(svg: string, options: SvgToPngOptions = {}): Uint8Array
   const w = options.width;
   if (w !== undefined && !(Number.isInteger(w) && w >= 1 && w <= 8192))
     throw new ValueError(`svgToPng: width must be an integer in [1, 8192] pixels, got ${JSON.stringify(w)}`);
-  const r = new Resvg(svg, { fitTo: w === undefined ? { mode: 'original' } : { mode: 'width', value: w }, font: { loadSystemFonts: true } });
+  const r = new Resvg(svg, {
+    fitTo: w === undefined ? { mode: 'original' } : { mode: 'width', value: w },
+    font: { loadSystemFonts: true },
+  });
   return new Uint8Array(r.render().asPng());
 }

@@ -10,7 +10,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Engine, noGrad, reshape, softmax, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { encodeWav, logMel, maskToAudio } from '../audio/index.js';
-import { combine, componentAudio, componentOverlayPng, gradCam, hpss, integratedGradients, lime, occlusion, saliency, temporalSegments } from '../xai/index.js';
+import {
+  combine,
+  componentAudio,
+  componentOverlayPng,
+  gradCam,
+  hpss,
+  integratedGradients,
+  lime,
+  occlusion,
+  saliency,
+  temporalSegments,
+} from '../xai/index.js';
 import { overlayPng, heatmapPng } from '../plot/index.js';
 import type { LoadedModel } from './loadModel.js';
 import type { ClipAttribution, ClipAudio, ClipEntry } from './model.js';
@@ -62,7 +73,9 @@ export function resolveTarget(target: string, classes: readonly string[], predic
   if (byName >= 0) return byName;
   const k = Number(target);
   if (Number.isInteger(k) && k >= 0 && k < classes.length) return k;
-  throw new ValueError(`--target must be 'predicted', a class name (${classes.join(', ')}) or an index in [0, ${classes.length - 1}], got '${target}'`);
+  throw new ValueError(
+    `--target must be 'predicted', a class name (${classes.join(', ')}) or an index in [0, ${classes.length - 1}], got '${target}'`,
+  );
 }
 
 /**
@@ -120,7 +133,10 @@ async function explainLime(
       sum: w.reduce((a, b) => a + b, 0),
       maxAbs: Math.max(...w.map(Math.abs)),
       peak: best
-        ? { band: Math.floor(((best.span.f0 + best.span.f1) / 2) * meta.frontEnd.nMels), frame: Math.floor(((best.span.t0 + best.span.t1) / 2) * frames) }
+        ? {
+            band: Math.floor(((best.span.f0 + best.span.f1) / 2) * meta.frontEnd.nMels),
+            frame: Math.floor(((best.span.t0 + best.span.t1) / 2) * frames),
+          }
         : { band: 0, frame: 0 },
       extra: {
         score: ex.score,
@@ -149,7 +165,10 @@ function peakOf(v: Float32Array, cols: number): { band: number; frame: number } 
  * extreme cells would otherwise wash the rest out) and a dimmed log-mel background (its top
  * at 2/3 grey) so that the red and blue read clearly.
  */
-function overlayRange(attr: Float32Array, logmel: Float32Array): { min: number; max: number; backgroundMin: number; backgroundMax: number } {
+function overlayRange(
+  attr: Float32Array,
+  logmel: Float32Array,
+): { min: number; max: number; backgroundMin: number; backgroundMax: number } {
   const mags = Float32Array.from(attr, Math.abs).sort();
   const m = mags[Math.min(mags.length - 1, Math.floor(0.99 * mags.length))]! || mags[mags.length - 1]! || 1;
   let lo = Infinity;
@@ -171,7 +190,13 @@ async function readAndDispose(t: Tensor): Promise<Float32Array> {
  * Explains one clip and writes its files under <outDir>/clips/<id>/; returns its report entry.
  * Every tensor it creates is disposed before it returns.
  */
-export async function explainClip(engine: Engine, loaded: LoadedModel, clip: ClipInput, settings: ClipSettings, outDir: string): Promise<ClipEntry> {
+export async function explainClip(
+  engine: Engine,
+  loaded: LoadedModel,
+  clip: ClipInput,
+  settings: ClipSettings,
+  outDir: string,
+): Promise<ClipEntry> {
   const { module: model, meta } = loaded;
   const sr = meta.frontEnd.sampleRate;
   const dirRel = `clips/${clip.id}`;

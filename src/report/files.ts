@@ -80,7 +80,8 @@ export async function mergeReports(dirs: readonly string[], outDir: string): Pro
   const first = reports[0]!;
   reports.forEach((r, i) => {
     for (const key of ['title', 'model', 'methods', 'settings'] as const) {
-      if (!same(r[key], first[key])) throw new ValueError(`merge: ${dirs[i]} has another ${key} than ${dirs[0]}; shards of one job must share it`);
+      if (!same(r[key], first[key]))
+        throw new ValueError(`merge: ${dirs[i]} has another ${key} than ${dirs[0]}; shards of one job must share it`);
     }
   });
   if (shards.some((s) => s !== null)) {
@@ -91,7 +92,9 @@ export async function mergeReports(dirs: readonly string[], outDir: string): Pro
     });
     const missing = Array.from({ length: n! }, (_, i) => i + 1).filter((k) => !ks.includes(k));
     if (missing.length || new Set(ks).size !== ks.length)
-      throw new ValueError(`merge: expected shards 1..${n} once each, got ${ks.join(', ')}${missing.length ? ` (missing ${missing.join(', ')})` : ''}`);
+      throw new ValueError(
+        `merge: expected shards 1..${n} once each, got ${ks.join(', ')}${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
+      );
   }
   const ids = new Map<string, string>();
   const sections = new Map<string, ReportData['sections'][number]>();
@@ -112,6 +115,11 @@ export async function mergeReports(dirs: readonly string[], outDir: string): Pro
     for (const s of r.sections)
       await cp(join(dirs[i]!, 'sections', s.id), join(outDir, 'sections', s.id), { recursive: true, force: true }).catch(() => undefined);
   }
-  const merged: ReportData = { ...first, clips: reports.flatMap((r) => r.clips), skipped: reports.flatMap((r) => r.skipped), sections: [...sections.values()] };
+  const merged: ReportData = {
+    ...first,
+    clips: reports.flatMap((r) => r.clips),
+    skipped: reports.flatMap((r) => r.skipped),
+    sections: [...sections.values()],
+  };
   return writeReport(outDir, merged);
 }

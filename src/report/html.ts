@@ -7,7 +7,13 @@ import { escapeXml as esc } from '../plot/index.js';
 import type { ReportData, SectionTable } from './model.js';
 
 const num = (v: unknown): string =>
-  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number(v.toPrecision(4)).toString()) : v === null || v === undefined ? '' : String(v);
+  typeof v === 'number'
+    ? Number.isInteger(v)
+      ? String(v)
+      : Number(v.toPrecision(4)).toString()
+    : v === null || v === undefined
+      ? ''
+      : String(v);
 
 function table(t: SectionTable): string {
   const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('');
@@ -25,7 +31,9 @@ th{background:#f4f4f4}.clip{margin-bottom:2em}.audio{display:flex;flex-wrap:wrap
 export function renderHtml(report: ReportData): string {
   const m = report.model;
   const out: string[] = [];
-  out.push(`<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(report.title)}</title><style>${STYLE}</style></head><body>`);
+  out.push(
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(report.title)}</title><style>${STYLE}</style></head><body>`,
+  );
   out.push(`<h1>${esc(report.title)}</h1>`);
   out.push(
     `<p>Model: <b>${esc(m.arch)}</b> (${esc(m.weights)}), ${m.classes.length} classes: ${esc(m.classes.join(', '))}` +
@@ -47,9 +55,13 @@ export function renderHtml(report: ReportData): string {
     );
   }
   for (const c of report.clips) {
-    out.push(`<div class="clip" id="clip-${esc(c.id)}"><h3>${esc(c.id)} <small>(${esc(c.source)}, ${c.duration.toFixed(2)} s)</small></h3>`);
+    out.push(
+      `<div class="clip" id="clip-${esc(c.id)}"><h3>${esc(c.id)} <small>(${esc(c.source)}, ${c.duration.toFixed(2)} s)</small></h3>`,
+    );
     out.push(`<p>Predicted <b>${esc(c.predicted)}</b>${c.label ? `, label ${esc(c.label)}` : ''}; explaining <b>${esc(c.target)}</b>.</p>`);
-    out.push(`<figure><img src="${esc(c.logmel)}" alt="log-mel of ${esc(c.id)}"><figcaption>log-mel [${c.shape.join(' × ')}]</figcaption></figure>`);
+    out.push(
+      `<figure><img src="${esc(c.logmel)}" alt="log-mel of ${esc(c.id)}"><figcaption>log-mel [${c.shape.join(' × ')}]</figcaption></figure>`,
+    );
     for (const a of c.attributions) {
       out.push(
         `<figure><img src="${esc(a.overlay)}" alt="${esc(a.method)} overlay of ${esc(c.id)}"><figcaption>${esc(a.method)}: peak at band ${a.peak.band}, frame ${a.peak.frame}</figcaption></figure>`,
@@ -67,7 +79,8 @@ export function renderHtml(report: ReportData): string {
   for (const s of report.sections) {
     out.push(`<h2 id="section-${esc(s.id)}">${esc(s.title)}</h2>`);
     for (const p of s.text ?? []) out.push(`<p>${esc(p)}</p>`);
-    for (const f of s.figures ?? []) out.push(`<figure><img src="${esc(f.file)}" alt="${esc(f.caption)}"><figcaption>${esc(f.caption)}</figcaption></figure>`);
+    for (const f of s.figures ?? [])
+      out.push(`<figure><img src="${esc(f.file)}" alt="${esc(f.caption)}"><figcaption>${esc(f.caption)}</figcaption></figure>`);
     for (const t of s.tables ?? []) out.push(table(t));
   }
   if (report.skipped.length) {

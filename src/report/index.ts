@@ -18,7 +18,15 @@ export {
 export { renderHtml } from './html.js';
 export { writeReport, readReport, mergeReports, canonicalReport, type ShardInfo } from './files.js';
 export { loadModel, resolveMeta, type LoadedModel, type ModelMeta } from './loadModel.js';
-export { explainClip, resolveTarget, CLIP_METHODS, DEFAULT_CLIP_SETTINGS, type ClipMethod, type ClipSettings, type ClipInput } from './explainClip.js';
+export {
+  explainClip,
+  resolveTarget,
+  CLIP_METHODS,
+  DEFAULT_CLIP_SETTINGS,
+  type ClipMethod,
+  type ClipSettings,
+  type ClipInput,
+} from './explainClip.js';
 export { collectSources, shardOf, parseShard, decodeSource, clipId, type Source } from './sources.js';
 export { runExplainJob, type JobClip, type ExplainJobOptions } from './job.js';
 export { runDemo, DEMO_MODEL_DIR, type DemoOptions } from './demo.js';

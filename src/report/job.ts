@@ -48,7 +48,8 @@ export async function runExplainJob(o: ExplainJobOptions): Promise<{ report: Rep
       skipped.push(s);
       o.onSkip?.(s);
     }
-    if (samples) clips.push(await explainClip(o.engine, o.model, { id: c.id, source: c.source, label: c.label, samples }, o.settings, o.outDir));
+    if (samples)
+      clips.push(await explainClip(o.engine, o.model, { id: c.id, source: c.source, label: c.label, samples }, o.settings, o.outDir));
     o.onProgress?.({ done: ++done, total: o.clips.length, stage: c.id });
   }
   const m = o.model.meta;

@@ -78,12 +78,25 @@ export async function resolveMeta(weightsPath: string, arch: string): Promise<Mo
   }
   const defaultClasses = archName === 'genre-cnn' ? [...synth.GENRES] : Array.from({ length: 10 }, (_, i) => String(i));
   const classes = (desc.classes as string[] | undefined) ?? defaultClasses;
-  if (!Array.isArray(classes) || classes.some((c) => typeof c !== 'string')) throw new ValueError('--arch: classes must be an array of strings');
-  const fe = { ...LOG_MEL_DEFAULTS, ...(archName === 'digit-cnn' ? { nMels: 32 } : {}), ...((desc.frontEnd ?? {}) as object) } as ModelMeta['frontEnd'];
+  if (!Array.isArray(classes) || classes.some((c) => typeof c !== 'string'))
+    throw new ValueError('--arch: classes must be an array of strings');
+  const fe = {
+    ...LOG_MEL_DEFAULTS,
+    ...(archName === 'digit-cnn' ? { nMels: 32 } : {}),
+    ...((desc.frontEnd ?? {}) as object),
+  } as ModelMeta['frontEnd'];
   const convs = spec.layers.filter((l) => l.type === 'conv2d');
   if (convs.length === 0) throw new ValueError('--arch: the model has no conv2d layer for Grad-CAM');
   const acc = (desc.accuracy as { heldOut?: number } | undefined)?.heldOut;
-  return { arch: archName, spec, classes, frontEnd: fe, heldOutAccuracy: acc, camLayer: String(convs[convs.length - 1]!.name), weights: basename(weightsPath) };
+  return {
+    arch: archName,
+    spec,
+    classes,
+    frontEnd: fe,
+    heldOutAccuracy: acc,
+    camLayer: String(convs[convs.length - 1]!.name),
+    weights: basename(weightsPath),
+  };
 }
 
 /** Builds the model from its description and loads the weights (strict: every key must match). */

@@ -92,6 +92,7 @@ export async function decodeSource(src: Source, sampleRate: number, maxSeconds: 
   let mono = d.sampleRate === sampleRate ? d.mono : resample(d.mono, d.sampleRate, sampleRate);
   const max = Math.round(maxSeconds * sampleRate);
   if (mono.length > max) mono = mono.slice(0, max);
-  if (mono.length < 1024) throw new ValueError(`${src.source} is too short (${mono.length} samples at ${sampleRate} Hz; need at least 1024)`);
+  if (mono.length < 1024)
+    throw new ValueError(`${src.source} is too short (${mono.length} samples at ${sampleRate} Hz; need at least 1024)`);
   return mono;
 }

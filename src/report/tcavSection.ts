@@ -95,11 +95,20 @@ export function synthTcavSets(
   };
   const sr = fe.sampleRate;
   const concepts = Object.fromEntries(
-    synth.CONCEPTS.map((c) => [c, features(synth.synthConceptClips(c, { count: o.perSet, seed: o.seed, duration: o.duration, sampleRate: sr }))]),
+    synth.CONCEPTS.map((c) => [
+      c,
+      features(synth.synthConceptClips(c, { count: o.perSet, seed: o.seed, duration: o.duration, sampleRate: sr })),
+    ]),
   );
   const randoms = Array.from({ length: o.randomSets }, (_, r) =>
     features(synth.randomConceptClips({ count: o.perSet, seed: o.seed + 100 + r, duration: o.duration, sampleRate: sr })),
   );
-  const ds = synth.synthGenreDataset({ perGenre: o.perSet, seed: o.seed + 500, duration: o.duration, sampleRate: sr, genres: [o.target as synth.Genre] });
+  const ds = synth.synthGenreDataset({
+    perGenre: o.perSet,
+    seed: o.seed + 500,
+    duration: o.duration,
+    sampleRate: sr,
+    genres: [o.target as synth.Genre],
+  });
   return { concepts, randoms, inputs: features(ds.clips) };
 }

@@ -10,7 +10,38 @@
  *
  * saveCheckpoint / loadCheckpoint: model.stateDict() as safetensors (PyTorch key names), and back.
  */
-import { add, affine, argmax, cast, concat, crossEntropy, DTypeError, type Engine, equal, fmt, gather, gradientTape, hashPair, type HostTensor, keep, max, min, noGrad, pcgHash, readSafetensors, reshape, seedKey, ShapeError, slice, stack, sum, Tensor, tensorsToSafetensors, tidy, ValueError } from '../engine/index.js';
+import {
+  add,
+  affine,
+  argmax,
+  cast,
+  concat,
+  crossEntropy,
+  DTypeError,
+  type Engine,
+  equal,
+  fmt,
+  gather,
+  gradientTape,
+  hashPair,
+  type HostTensor,
+  keep,
+  max,
+  min,
+  noGrad,
+  pcgHash,
+  readSafetensors,
+  reshape,
+  seedKey,
+  ShapeError,
+  slice,
+  stack,
+  sum,
+  Tensor,
+  tensorsToSafetensors,
+  tidy,
+  ValueError,
+} from '../engine/index.js';
 import { checkCallback, checkSignal, parseOptions, positiveInt, throwIfAborted, withSnakeCase, yieldToEventLoop } from '../util/options.js';
 import { Adam } from '../optim/adam.js';
 import { Optimizer, type ParamRef } from '../optim/optimizer.js';
@@ -82,11 +113,14 @@ export interface FitOptions {
 }
 
 /** fit's options; Keras / PyTorch Lightning spellings accepted (`batch_size`, `learning_rate`, `max_epochs`, `validation_data`). */
-const FIT_SPEC = withSnakeCase(['epochs', 'batchSize', 'lr', 'seed', 'optimizer', 'shuffle', 'validation', 'onProgress', 'onEpoch', 'signal'], {
-  epochs: ['maxEpochs', 'max_epochs'],
-  lr: ['learningRate', 'learning_rate'],
-  validation: ['validationData', 'validation_data'],
-});
+const FIT_SPEC = withSnakeCase(
+  ['epochs', 'batchSize', 'lr', 'seed', 'optimizer', 'shuffle', 'validation', 'onProgress', 'onEpoch', 'signal'],
+  {
+    epochs: ['maxEpochs', 'max_epochs'],
+    lr: ['learningRate', 'learning_rate'],
+    validation: ['validationData', 'validation_data'],
+  },
+);
 
 /** Training batches between waits for the device to finish the queued work. */
 const SYNC_EVERY = 16;
@@ -95,7 +129,8 @@ const SYNC_EVERY = 16;
 export const MAX_EPOCHS = 1_000_000;
 
 function checkData(d: unknown, what: string, engine?: Engine): FitData {
-  if (d === null || typeof d !== 'object') throw new ValueError(`fit: ${what} must be { x: Tensor, y: Tensor }, got ${d === null ? 'null' : typeof d}`);
+  if (d === null || typeof d !== 'object')
+    throw new ValueError(`fit: ${what} must be { x: Tensor, y: Tensor }, got ${d === null ? 'null' : typeof d}`);
   const { x, y } = d as FitData;
   if (!(x instanceof Tensor)) throw new ValueError(`fit: ${what}.x must be a Tensor`);
   if (!(y instanceof Tensor)) throw new ValueError(`fit: ${what}.y must be a Tensor`);
@@ -104,9 +139,11 @@ function checkData(d: unknown, what: string, engine?: Engine): FitData {
   if (x.dtype !== 'float32') throw new DTypeError(`fit: ${what}.x must be float32, got ${x.dtype}`);
   if (y.dtype !== 'int32') throw new DTypeError(`fit: ${what}.y must be int32 class indices, got ${y.dtype}`);
   if (x.rank < 1) throw new ShapeError(`fit: ${what}.x must be [N, ...], got a scalar`);
-  if (y.rank !== 1 || y.shape[0] !== x.shape[0]) throw new ShapeError(`fit: ${what}.y must be [${x.shape[0]}] (one label per row of ${what}.x ${fmt(x.shape)}), got ${fmt(y.shape)}`);
+  if (y.rank !== 1 || y.shape[0] !== x.shape[0])
+    throw new ShapeError(`fit: ${what}.y must be [${x.shape[0]}] (one label per row of ${what}.x ${fmt(x.shape)}), got ${fmt(y.shape)}`);
   if (x.shape[0] === 0) throw new ShapeError(`fit: ${what} has no examples`);
-  if (x.engine !== y.engine || (engine && x.engine !== engine)) throw new ValueError(`fit: ${what}.x and .y must live on the model's engine`);
+  if (x.engine !== y.engine || (engine && x.engine !== engine))
+    throw new ValueError(`fit: ${what}.x and .y must live on the model's engine`);
   return { x, y };
 }
 
@@ -137,9 +174,12 @@ function correctCount(logits: Tensor, y: Tensor): Tensor {
 
 function checkLogits(logits: unknown, n: number, labelMax: number | undefined): Tensor {
   if (!(logits instanceof Tensor)) throw new ValueError('fit: model.forward(x) must return a Tensor of logits [N, C]');
-  if (logits.rank !== 2 || logits.shape[0] !== n) throw new ShapeError(`fit: model.forward(x) must return logits [${n}, C] for a batch of ${n}, got ${fmt(logits.shape)}`);
+  if (logits.rank !== 2 || logits.shape[0] !== n)
+    throw new ShapeError(`fit: model.forward(x) must return logits [${n}, C] for a batch of ${n}, got ${fmt(logits.shape)}`);
   if (labelMax !== undefined && labelMax >= logits.shape[1]) {
-    throw new ValueError(`fit: labels go up to ${labelMax}, but the model has ${logits.shape[1]} classes (labels must be in [0, ${logits.shape[1] - 1}])`);
+    throw new ValueError(
+      `fit: labels go up to ${labelMax}, but the model has ${logits.shape[1]} classes (labels must be in [0, ${logits.shape[1] - 1}])`,
+    );
   }
   return logits;
 }
@@ -171,13 +211,15 @@ export async function fit(model: FitModel, data: FitData, options: FitOptions): 
   if (model === null || typeof model !== 'object' || typeof model.forward !== 'function' || typeof model.parameterRefs !== 'function') {
     throw new ValueError('fit: model must have forward(x) and parameterRefs() (an nn.Module)');
   }
-  if (typeof model.train !== 'function' || typeof model.eval !== 'function') throw new ValueError('fit: model must have train() and eval() (an nn.Module)');
+  if (typeof model.train !== 'function' || typeof model.eval !== 'function')
+    throw new ValueError('fit: model must have train() and eval() (an nn.Module)');
   if (options === null || typeof options !== 'object') throw new ValueError('fit: options { epochs, batchSize, seed, ... } are required');
   const o = parseOptions<FitOptions>(options, FIT_SPEC, 'fit');
   const epochs = positiveInt(o.epochs, 'options.epochs', 'fit', { max: MAX_EPOCHS });
   const batchSize = positiveInt(o.batchSize, 'options.batchSize', 'fit');
   const seed = o.seed;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new ValueError(`fit: options.seed must be an integer, got ${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
+    throw new ValueError(`fit: options.seed must be an integer, got ${String(seed)}`);
   const shuffle = o.shuffle ?? true;
   if (typeof shuffle !== 'boolean') throw new ValueError(`fit: options.shuffle must be a boolean, got ${String(shuffle)}`);
   const onProgress = checkCallback<FitOptions['onProgress']>(o.onProgress, 'options.onProgress', 'fit');
@@ -192,12 +234,14 @@ export async function fit(model: FitModel, data: FitData, options: FitOptions): 
   let ownOpt = false;
   const choice = o.optimizer ?? 'adam';
   if (choice instanceof Optimizer) {
-    if (o.lr !== undefined) throw new ValueError('fit: options.lr applies to the optimiser fit creates; set the learning rate on the optimiser instance instead');
+    if (o.lr !== undefined)
+      throw new ValueError('fit: options.lr applies to the optimiser fit creates; set the learning rate on the optimiser instance instead');
     if (choice.isDisposed) throw new ValueError('fit: options.optimizer was disposed');
     opt = choice;
   } else if (choice === 'adam' || choice === 'sgd') {
     const lr = o.lr ?? 1e-3;
-    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new ValueError(`fit: options.lr must be a finite number >= 0, got ${String(lr)}`);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0)
+      throw new ValueError(`fit: options.lr must be a finite number >= 0, got ${String(lr)}`);
     opt = choice === 'adam' ? new Adam(model, { lr }) : new SGD(model, { lr });
     ownOpt = true;
   } else {
@@ -206,7 +250,8 @@ export async function fit(model: FitModel, data: FitData, options: FitOptions): 
   try {
     const refs = opt.params;
     if (refs.length === 0) throw new ValueError('fit: the model has no parameters to train');
-    for (const r of refs) if (r.get().engine !== engine) throw new ValueError(`fit: parameter '${r.name}' lives on another engine than data.x`);
+    for (const r of refs)
+      if (r.get().engine !== engine) throw new ValueError(`fit: parameter '${r.name}' lives on another engine than data.x`);
     const [lo, hi] = await labelRange(y);
     if (lo < 0) throw new ValueError(`fit: data.y must hold class indices >= 0, got ${lo}`);
     let valHi: number | undefined;
@@ -219,14 +264,34 @@ export async function fit(model: FitModel, data: FitData, options: FitOptions): 
     const perEpoch = Math.ceil(n / batchSize);
     const history: FitProgress[] = [];
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const args: EpochArgs = { n, batchSize, seed, epoch, shuffle, labelMax: hi, valLabelMax: valHi, engine, signal, perEpoch, total: perEpoch * epochs, onProgress };
+      const args: EpochArgs = {
+        n,
+        batchSize,
+        seed,
+        epoch,
+        shuffle,
+        labelMax: hi,
+        valLabelMax: valHi,
+        engine,
+        signal,
+        perEpoch,
+        total: perEpoch * epochs,
+        onProgress,
+      };
       const stats = await runEpoch(model, opt, { x, y }, val, args);
       const v = await stats.read();
       stats.dispose();
       const progress: FitProgress = { epoch: epoch + 1, loss: v[0], trainAccuracy: v[1] };
       if (val) progress.valAccuracy = v[2];
       history.push(progress);
-      if (onProgress) await onProgress({ done: (epoch + 1) * perEpoch, total: perEpoch * epochs, stage: `epoch ${epoch + 1}`, batch: perEpoch, ...progress });
+      if (onProgress)
+        await onProgress({
+          done: (epoch + 1) * perEpoch,
+          total: perEpoch * epochs,
+          stage: `epoch ${epoch + 1}`,
+          batch: perEpoch,
+          ...progress,
+        });
       if (onEpoch) await onEpoch({ ...progress });
     }
     return history;
@@ -298,7 +363,14 @@ async function runEpoch(model: FitModel, opt: Optimizer, data: FitData, val: Fit
       acc = swap(acc, keep(next));
       if (start + len < n) {
         // The epoch's last batch is reported by fit, after the read, with the epoch's results.
-        if (a.onProgress) await a.onProgress({ done: a.epoch * a.perEpoch + batch, total: a.total, stage: `epoch ${a.epoch + 1}`, epoch: a.epoch + 1, batch });
+        if (a.onProgress)
+          await a.onProgress({
+            done: a.epoch * a.perEpoch + batch,
+            total: a.total,
+            stage: `epoch ${a.epoch + 1}`,
+            epoch: a.epoch + 1,
+            batch,
+          });
         // Bound the device queue from here too: recording runs ahead of a slow device (lavapipe)
         // without limit otherwise, and thousands of queued submits crashed Dawn (issue 11.1).
         if (batch % SYNC_EVERY === 0) await engine.sync();
@@ -349,7 +421,8 @@ export interface CheckpointModel<R = unknown> {
  * { format: 'pt' }, as safetensors.torch.save_model writes.
  */
 export async function saveCheckpoint(model: CheckpointModel): Promise<Uint8Array> {
-  if (model === null || typeof model !== 'object' || typeof model.stateDict !== 'function') throw new ValueError('saveCheckpoint: model must have stateDict() (an nn.Module)');
+  if (model === null || typeof model !== 'object' || typeof model.stateDict !== 'function')
+    throw new ValueError('saveCheckpoint: model must have stateDict() (an nn.Module)');
   return tensorsToSafetensors(model.stateDict(), { format: 'pt' });
 }
 
@@ -360,7 +433,8 @@ export async function saveCheckpoint(model: CheckpointModel): Promise<Uint8Array
  * loadStateDict returns (missing / unexpected keys when strict is false).
  */
 export function loadCheckpoint<R>(model: CheckpointModel<R>, bytes: Uint8Array | ArrayBuffer, options: { strict?: boolean } = {}): R {
-  if (model === null || typeof model !== 'object' || typeof model.loadStateDict !== 'function') throw new ValueError('loadCheckpoint: model must have loadStateDict() (an nn.Module)');
+  if (model === null || typeof model !== 'object' || typeof model.loadStateDict !== 'function')
+    throw new ValueError('loadCheckpoint: model must have loadStateDict() (an nn.Module)');
   const { tensors } = readSafetensors(bytes);
   return model.loadStateDict(tensors, options);
 }

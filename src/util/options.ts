@@ -60,7 +60,11 @@ export function nearestName(key: string, candidates: readonly string[]): string 
  * you mean 'steps'?"; a key given twice (canonical and alias) throws too. Values are not
  * validated here: each function validates its own with the validators below.
  */
-export function parseOptions<T = Record<string, unknown>, K extends string = string>(options: unknown, spec: OptionSpec<K>, fname: string): Partial<T> {
+export function parseOptions<T = Record<string, unknown>, K extends string = string>(
+  options: unknown,
+  spec: OptionSpec<K>,
+  fname: string,
+): Partial<T> {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options) || ArrayBuffer.isView(options)) {
     throw new ValueError(`${fname}: options must be an object, got ${describeValue(options)}`);
@@ -106,7 +110,8 @@ export function withSnakeCase(keys: readonly string[], extra: Readonly<Record<st
  */
 export function positiveInt(v: unknown, name: string, fname: string, opts: { max?: number; default?: number } = {}): number {
   if (v === undefined && opts.default !== undefined) return opts.default;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new ValueError(`${fname}: ${name} must be a positive integer, got ${describeValue(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+    throw new ValueError(`${fname}: ${name} must be a positive integer, got ${describeValue(v)}`);
   if (opts.max !== undefined && v > opts.max) throw new ValueError(`${fname}: ${name} = ${v} exceeds the limit of ${opts.max}`);
   return v;
 }
@@ -114,7 +119,8 @@ export function positiveInt(v: unknown, name: string, fname: string, opts: { max
 /** A finite number within [min, max] (inclusive, when given); `undefined` gives `opts.default`. */
 export function finiteNumber(v: unknown, name: string, fname: string, opts: { min?: number; max?: number; default?: number } = {}): number {
   if (v === undefined && opts.default !== undefined) return opts.default;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${fname}: ${name} must be a finite number, got ${describeValue(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ValueError(`${fname}: ${name} must be a finite number, got ${describeValue(v)}`);
   if (opts.min !== undefined && v < opts.min) throw new ValueError(`${fname}: ${name} must be >= ${opts.min}, got ${v}`);
   if (opts.max !== undefined && v > opts.max) throw new ValueError(`${fname}: ${name} must be <= ${opts.max}, got ${v}`);
   return v;
@@ -129,7 +135,9 @@ export function nonNegativeNumber(v: unknown, name: string, fname: string, opts:
 export function oneOf<T extends string | number | boolean>(v: unknown, allowed: readonly T[], name: string, fname: string, dflt?: T): T {
   if (v === undefined && dflt !== undefined) return dflt;
   if (!(allowed as readonly unknown[]).includes(v)) {
-    throw new ValueError(`${fname}: ${name} must be one of ${allowed.map((a) => (typeof a === 'string' ? `'${a}'` : String(a))).join(', ')}, got ${describeValue(v)}`);
+    throw new ValueError(
+      `${fname}: ${name} must be one of ${allowed.map((a) => (typeof a === 'string' ? `'${a}'` : String(a))).join(', ')}, got ${describeValue(v)}`,
+    );
   }
   return v as T;
 }
@@ -144,7 +152,8 @@ export function checkBoolean(v: unknown, name: string, fname: string, dflt: bool
 /** A seed: a safe integer (negative allowed, as counter-based hashing takes any); default 0. */
 export function checkSeed(v: unknown, name: string, fname: string, dflt = 0): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ValueError(`${fname}: ${name} must be an integer seed, got ${describeValue(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    throw new ValueError(`${fname}: ${name} must be an integer seed, got ${describeValue(v)}`);
   return v;
 }
 

@@ -10,7 +10,21 @@
  * (k ≤ 2^20 < 2^24; raw ids ≥ 2^24 would merge if compared as float32). Captum walks
  * min(mask) .. max(mask); ids absent from the mask perturb nothing, so the results are the same.
  */
-import { broadcastShapes, DTypeError, equal, fmt, keep, noGrad, reshape, ShapeError, shapesEqual, sizeOf, Tensor, tidy, ValueError } from '../engine/index.js';
+import {
+  broadcastShapes,
+  DTypeError,
+  equal,
+  fmt,
+  keep,
+  noGrad,
+  reshape,
+  ShapeError,
+  shapesEqual,
+  sizeOf,
+  Tensor,
+  tidy,
+  ValueError,
+} from '../engine/index.js';
 import {
   beginCall,
   COMMON_SPEC,
@@ -66,7 +80,9 @@ function remapIds(ids: Int32Array, fname: string): { remapped: Float32Array; cou
   for (let i = 0; i < sorted.length; i++) {
     if (i === 0 || sorted[i] !== sorted[i - 1]) {
       if (count === MAX_FEATURES)
-        throw new ValueError(`${fname}: options.featureMask holds more than ${MAX_FEATURES} distinct feature ids; group elements into fewer features`);
+        throw new ValueError(
+          `${fname}: options.featureMask holds more than ${MAX_FEATURES} distinct feature ids; group elements into fewer features`,
+        );
       sorted[count++] = sorted[i];
     }
   }
@@ -104,10 +120,13 @@ export async function featureAblation(model: Model, inputs: Tensor, options: Fea
   if (fm === undefined) {
     count = sizeOf(x.shape.slice(1));
     if (count > MAX_FEATURES)
-      throw new ValueError(`${fname}: ${count} elements per example exceed the limit of ${MAX_FEATURES} features; pass options.featureMask to group them`);
+      throw new ValueError(
+        `${fname}: ${count} elements per example exceed the limit of ${MAX_FEATURES} features; pass options.featureMask to group them`,
+      );
     mask = keep(tidy(() => reshape(e.arange(count), [1, ...x.shape.slice(1)])));
   } else {
-    if (!(fm instanceof Tensor)) throw new ValueError(`${fname}: options.featureMask must be an int32 Tensor of feature ids, got ${describeValue(fm)}`);
+    if (!(fm instanceof Tensor))
+      throw new ValueError(`${fname}: options.featureMask must be an int32 Tensor of feature ids, got ${describeValue(fm)}`);
     fm.assertLive(`${fname}: options.featureMask`);
     if (fm.dtype !== 'int32') throw new DTypeError(`${fname}: options.featureMask must be an int32 tensor of feature ids, got ${fm.dtype}`);
     if (fm.engine !== e) throw new ValueError(`${fname}: options.featureMask belongs to another engine than the inputs`);
@@ -131,7 +150,8 @@ export async function featureAblation(model: Model, inputs: Tensor, options: Fea
   try {
     const plan: PerturbationPlan = {
       count,
-      masks: (k0, k1) => noGrad(() => equal(reshape(mask, [1, ...mask.shape]), reshape(e.arange(k0, k1), [k1 - k0, ...mask.shape.map(() => 1)]))),
+      masks: (k0, k1) =>
+        noGrad(() => equal(reshape(mask, [1, ...mask.shape]), reshape(e.arange(k0, k1), [k1 - k0, ...mask.shape.map(() => 1)]))),
     };
     return await maskAttribution(c.model, x, c.target, baseline, plan, {
       maxBatch,

@@ -11,7 +11,20 @@
  * (with ReLU) upsampled to the input, 'nearest' by default as Captum. Both gradients come from one
  * forward pass: the tape is walked twice, the second time with the guided ReLU rule.
  */
-import { fmt, gradientTape, mean, mul, noGrad, relu, reshape, ShapeError, sum, type Tensor, upsample2d, withBackwardOverride } from '../engine/index.js';
+import {
+  fmt,
+  gradientTape,
+  mean,
+  mul,
+  noGrad,
+  relu,
+  reshape,
+  ShapeError,
+  sum,
+  type Tensor,
+  upsample2d,
+  withBackwardOverride,
+} from '../engine/index.js';
 import { guidedReluRule } from './guided.js';
 import {
   beginCall,
@@ -78,7 +91,12 @@ export interface GuidedGradCamBaseOptions extends CommonOptions {
   alignCorners?: boolean;
 }
 
-export const GUIDED_GRADCAM_SPEC = { ...COMMON_SPEC, layer: [], upsample: ['interpolateMode', 'interpolate_mode'], alignCorners: ['align_corners'] } as const;
+export const GUIDED_GRADCAM_SPEC = {
+  ...COMMON_SPEC,
+  layer: [],
+  upsample: ['interpolateMode', 'interpolate_mode'],
+  alignCorners: ['align_corners'],
+} as const;
 
 /** GuidedGradCamBaseOptions, also under Captum's spelling interpolate_mode. */
 export type GuidedGradCamOptions = WithAliases<GuidedGradCamBaseOptions, typeof GUIDED_GRADCAM_SPEC>;

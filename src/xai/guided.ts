@@ -17,7 +17,15 @@
  * Captum.
  */
 import { type BackwardRule, greater, mul, relu, type Tensor, tidy, withBackwardOverride } from '../engine/index.js';
-import { beginCall, COMMON_SPEC, targetGradient, type AttributionFunction, type CommonOptions, type Model, type Target } from './shared/index.js';
+import {
+  beginCall,
+  COMMON_SPEC,
+  targetGradient,
+  type AttributionFunction,
+  type CommonOptions,
+  type Model,
+  type Target,
+} from './shared/index.js';
 
 export type GuidedOptions = CommonOptions;
 

@@ -94,9 +94,21 @@ export function integratedGradients(
   inputs: Tensor,
   options: IntegratedGradientsOptions & { returnConvergenceDelta: true },
 ): Promise<IntegratedGradientsResult>;
-export function integratedGradients(model: Model, inputs: Tensor, options: IntegratedGradientsOptions & { returnConvergenceDelta?: false }): Promise<Tensor>;
-export function integratedGradients(model: Model, inputs: Tensor, options: IntegratedGradientsOptions): Promise<Tensor | IntegratedGradientsResult>;
-export async function integratedGradients(model: Model, inputs: Tensor, options: IntegratedGradientsOptions): Promise<Tensor | IntegratedGradientsResult> {
+export function integratedGradients(
+  model: Model,
+  inputs: Tensor,
+  options: IntegratedGradientsOptions & { returnConvergenceDelta?: false },
+): Promise<Tensor>;
+export function integratedGradients(
+  model: Model,
+  inputs: Tensor,
+  options: IntegratedGradientsOptions,
+): Promise<Tensor | IntegratedGradientsResult>;
+export async function integratedGradients(
+  model: Model,
+  inputs: Tensor,
+  options: IntegratedGradientsOptions,
+): Promise<Tensor | IntegratedGradientsResult> {
   const fname = 'integratedGradients';
   const c = await beginCall(model, inputs, options, IG_SPEC, fname);
   const { x, o, target } = c;

@@ -73,7 +73,10 @@ export function occlusionGrid(
   }
   const w = window as number[];
   w.forEach((v, i) => {
-    if (v > dims[i]) throw new ValueError(`${fname}: options.window ${fmt(w)} exceeds the input's non-batch dims ${fmt(dims)} (dim ${i}: ${v} > ${dims[i]})`);
+    if (v > dims[i])
+      throw new ValueError(
+        `${fname}: options.window ${fmt(w)} exceeds the input's non-batch dims ${fmt(dims)} (dim ${i}: ${v} > ${dims[i]})`,
+      );
   });
   let s: number[];
   if (strides === undefined) s = dims.map(() => 1);
@@ -135,6 +138,13 @@ export async function occlusion(model: Model, inputs: Tensor, options: Occlusion
       return mask ?? e.ones([c, ...new Array<number>(r + 1).fill(1)]);
     },
   };
-  return maskAttribution(c.model, x, c.target, baseline, plan, { maxBatch, weighted: true, onProgress: c.onProgress, signal: c.signal, stage: fname, fname });
+  return maskAttribution(c.model, x, c.target, baseline, plan, {
+    maxBatch,
+    weighted: true,
+    onProgress: c.onProgress,
+    signal: c.signal,
+    stage: fname,
+    fname,
+  });
 }
 occlusion satisfies AttributionFunction<OcclusionOptions>;

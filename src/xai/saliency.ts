@@ -4,7 +4,15 @@
  * times the input. The whole batch costs one forward and one backward pass.
  */
 import { abs, mul, type Tensor, tidy } from '../engine/index.js';
-import { beginCall, checkBoolean, COMMON_SPEC, targetGradient, type AttributionFunction, type CommonOptions, type Model } from './shared/index.js';
+import {
+  beginCall,
+  checkBoolean,
+  COMMON_SPEC,
+  targetGradient,
+  type AttributionFunction,
+  type CommonOptions,
+  type Model,
+} from './shared/index.js';
 
 export interface SaliencyOptions extends CommonOptions {
   /** Return |gradient| (default true, as Captum). false gives the signed gradient. */

@@ -108,7 +108,11 @@ function accumulate(acc: Tensor | null, part: Tensor): Tensor {
  * NoiseTunnel attributions (SmoothGrad by default), shaped like what `method` returns for the
  * inputs (the inputs' shape [B, ...] for the gradient methods). Progress stage: 'samples'.
  */
-export async function smoothGrad<O extends CommonOptions = SaliencyOptions>(model: Model, inputs: Tensor, options: SmoothGradOptions<O>): Promise<Tensor> {
+export async function smoothGrad<O extends CommonOptions = SaliencyOptions>(
+  model: Model,
+  inputs: Tensor,
+  options: SmoothGradOptions<O>,
+): Promise<Tensor> {
   const fname = 'smoothGrad';
   const c = await beginCall(model, inputs, options, SMOOTHGRAD_SPEC, fname);
   const { x, o, target } = c;
@@ -118,13 +122,17 @@ export async function smoothGrad<O extends CommonOptions = SaliencyOptions>(mode
   const seed = checkSeed(o.seed, 'options.seed', fname);
   const method = (o.method ?? saliency) as AttributionFunction<Record<string, unknown>, unknown>;
   if (typeof method !== 'function')
-    throw new ValueError(`${fname}: options.method must be an attribution function (model, inputs, options) => Promise<Tensor>, got ${describeValue(method)}`);
+    throw new ValueError(
+      `${fname}: options.method must be an attribution function (model, inputs, options) => Promise<Tensor>, got ${describeValue(method)}`,
+    );
   const methodOptions = (o.methodOptions ?? {}) as Record<string, unknown>;
   if (methodOptions === null || typeof methodOptions !== 'object')
     throw new ValueError(`${fname}: options.methodOptions must be an object, got ${describeValue(methodOptions)}`);
   if ('target' in methodOptions) throw new ValueError(`${fname}: give the target as options.target, not options.methodOptions.target`);
   if (methodOptions.returnConvergenceDelta || methodOptions.return_convergence_delta) {
-    throw new ValueError(`${fname}: options.methodOptions.returnConvergenceDelta is not supported (the noise tunnel aggregates attributions only)`);
+    throw new ValueError(
+      `${fname}: options.methodOptions.returnConvergenceDelta is not supported (the noise tunnel aggregates attributions only)`,
+    );
   }
   const B = x.shape[0];
   const rest = x.shape.slice(1);
@@ -149,7 +157,11 @@ export async function smoothGrad<O extends CommonOptions = SaliencyOptions>(mode
         const m = k1 - k0;
         const rowExample = Array.from({ length: B * m }, (_, r) => Math.floor(r / m));
         const made: Tensor[] = [];
-        const opts: Record<string, unknown> = { ...methodOptions, ...passOn, target: typeof target === 'number' ? target : rowExample.map((b) => target[b]) };
+        const opts: Record<string, unknown> = {
+          ...methodOptions,
+          ...passOn,
+          target: typeof target === 'number' ? target : rowExample.map((b) => target[b]),
+        };
         let attr: Tensor | null = null;
         try {
           const noisy = keep(noGrad(() => tidy(() => reshape(m === n ? expanded! : slice(expanded!, [0, k0], [B, m]), [B * m, ...rest]))));
@@ -174,7 +186,8 @@ export async function smoothGrad<O extends CommonOptions = SaliencyOptions>(mode
             throw err;
           }
           const got = result instanceof Tensor ? result : (result as { attributions?: unknown } | null)?.attributions;
-          if (!(got instanceof Tensor)) throw new ValueError(`${fname}: options.method must return a Tensor of attributions, got ${describeValue(got)}`);
+          if (!(got instanceof Tensor))
+            throw new ValueError(`${fname}: options.method must return a Tensor of attributions, got ${describeValue(got)}`);
           attr = got;
           if (result !== got) for (const t of Object.values(result as object)) if (t instanceof Tensor && t !== got) made.push(t);
           if (attr.rank < 1 || attr.shape[0] !== B * m)

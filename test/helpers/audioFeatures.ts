@@ -86,10 +86,11 @@ export function spectralCentroid(S: Spectrogram): number {
   let num = 0;
   let den = 0;
   const df = S.sampleRate / S.nFft;
-  for (const p of S.frames) for (let k = 0; k < p.length; k++) {
-    num += k * df * p[k]!;
-    den += p[k]!;
-  }
+  for (const p of S.frames)
+    for (let k = 0; k < p.length; k++) {
+      num += k * df * p[k]!;
+      den += p[k]!;
+    }
   return den > 0 ? num / den : 0;
 }
 
@@ -121,11 +122,12 @@ export function bandRatio(S: Spectrogram, loHz: number, hiHz: number): number {
   const df = S.sampleRate / S.nFft;
   let band = 0;
   let tot = 0;
-  for (const p of S.frames) for (let k = 0; k < p.length; k++) {
-    tot += p[k]!;
-    const f = k * df;
-    if (f >= loHz && f < hiHz) band += p[k]!;
-  }
+  for (const p of S.frames)
+    for (let k = 0; k < p.length; k++) {
+      tot += p[k]!;
+      const f = k * df;
+      if (f >= loHz && f < hiHz) band += p[k]!;
+    }
   return tot > 0 ? band / tot : 0;
 }
 
@@ -263,7 +265,15 @@ export function envelopeRoughness(x: Float32Array, sampleRate: number, winSec = 
  * difference dips below `threshold` (then its local minimum), searched for F0 in [fMin, fMax] Hz.
  * Returns one F0 (Hz) per frame, or 0 for frames without a clear period (unvoiced / noise / silence).
  */
-export function yinPitch(x: Float32Array, sampleRate: number, fMin = 60, fMax = 1000, frameSec = 0.04, hopSec = 0.02, threshold = 0.15): number[] {
+export function yinPitch(
+  x: Float32Array,
+  sampleRate: number,
+  fMin = 60,
+  fMax = 1000,
+  frameSec = 0.04,
+  hopSec = 0.02,
+  threshold = 0.15,
+): number[] {
   const W = Math.round(frameSec * sampleRate);
   const hop = Math.round(hopSec * sampleRate);
   const tauMin = Math.max(2, Math.floor(sampleRate / fMax));

@@ -14,7 +14,10 @@ export function gpuBackend(): Promise<WebGpuBackend | null> {
   cached ??= (async () => {
     const acq = await acquireDevice();
     if (!acq) {
-      if (process.env.CI) throw new Error('CI is set but no WebGPU adapter was found: the WGSL tests must run in CI (install mesa-vulkan-drivers from bookworm-backports, set XDG_RUNTIME_DIR)');
+      if (process.env.CI)
+        throw new Error(
+          'CI is set but no WebGPU adapter was found: the WGSL tests must run in CI (install mesa-vulkan-drivers from bookworm-backports, set XDG_RUNTIME_DIR)',
+        );
       console.warn('no WebGPU adapter: WebGPU tests skipped (they fail in CI)');
       return null;
     }

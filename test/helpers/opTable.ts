@@ -68,7 +68,12 @@ export const GRAD_TOL = 1e-4;
 
 // ---- input constructors ----------------------------------------------------------------------
 
-const inp = (shape: number[], draw: Draw, dtype: DType = 'float32', grad = dtype === 'float32'): InputSpec => ({ shape, draw, dtype, grad });
+const inp = (shape: number[], draw: Draw, dtype: DType = 'float32', grad = dtype === 'float32'): InputSpec => ({
+  shape,
+  draw,
+  dtype,
+  grad,
+});
 /** Uniform in [lo, hi) (default [-1, 1)). */
 export const u = (shape: number[], lo = -1, hi = 1) => inp(shape, { kind: 'uniform', lo, hi });
 /** Uniform in [0.5, 2). */
@@ -91,7 +96,16 @@ function c(
   fn: (e: Engine, ...xs: Tensor[]) => Tensor,
   o: { grad?: boolean; t?: boolean; large?: boolean; noFd?: string; expected?: readonly number[] } = {},
 ): OpCase {
-  return { name, inputs, fn, differentiable: o.grad ?? true, fwdTol: o.t ? FWD_TOL_LOOSE : FWD_TOL, large: o.large ?? false, noFd: o.noFd, expected: o.expected };
+  return {
+    name,
+    inputs,
+    fn,
+    differentiable: o.grad ?? true,
+    fwdTol: o.t ? FWD_TOL_LOOSE : FWD_TOL,
+    large: o.large ?? false,
+    noFd: o.noFd,
+    expected: o.expected,
+  };
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -337,7 +351,9 @@ export const OP_CASES: OpCase[] = [
   c('matmul partial broadcast [2,1,5,3]@[1,3,3,6]', [u([2, 1, 5, 3]), u([1, 3, 3, 6])], (_e, a, b) => op.matmul(a, b)),
   c('matmul transA [13,7]^T@[13,5]', [u([13, 7]), u([13, 5])], (_e, a, b) => op.matmul(a, b, { transA: true })),
   c('matmul transB [7,13]@[5,13]^T', [u([7, 13]), u([5, 13])], (_e, a, b) => op.matmul(a, b, { transB: true })),
-  c('matmul transA transB batched [2,13,7]^T@[2,5,13]^T', [u([2, 13, 7]), u([2, 5, 13])], (_e, a, b) => op.matmul(a, b, { transA: true, transB: true })),
+  c('matmul transA transB batched [2,13,7]^T@[2,5,13]^T', [u([2, 13, 7]), u([2, 5, 13])], (_e, a, b) =>
+    op.matmul(a, b, { transA: true, transB: true }),
+  ),
   c('matmul transB broadcast [3,7,13]@[1,5,13]^T', [u([3, 7, 13]), u([1, 5, 13])], (_e, a, b) => op.matmul(a, b, { transB: true })),
   c('matmul 1-D a [13]@[13,5]', [u([13]), u([13, 5])], (_e, a, b) => op.matmul(a, b)),
   c('matmul 1-D b [7,13]@[13]', [u([7, 13]), u([13])], (_e, a, b) => op.matmul(a, b)),
@@ -346,7 +362,12 @@ export const OP_CASES: OpCase[] = [
   c('matmul 1-D a transB [13]@[5,13]^T', [u([13]), u([5, 13])], (_e, a, b) => op.matmul(a, b, { transB: true })),
   c('matmul [300,67]@[67,257] large', [u([300, 67]), u([67, 257])], (_e, a, b) => op.matmul(a, b), L),
   c('matmul broadcast [1,67,129]@[3,129,65] large', [u([1, 67, 129]), u([3, 129, 65])], (_e, a, b) => op.matmul(a, b), L),
-  c('matmul transA transB [67,33]^T@[41,67]^T large', [u([67, 33]), u([41, 67])], (_e, a, b) => op.matmul(a, b, { transA: true, transB: true }), L),
+  c(
+    'matmul transA transB [67,33]^T@[41,67]^T large',
+    [u([67, 33]), u([41, 67])],
+    (_e, a, b) => op.matmul(a, b, { transA: true, transB: true }),
+    L,
+  ),
 
   // -- shape ops --
   c('reshape [3,4,5]->[12,5]', [u([3, 4, 5])], (_e, x) => op.reshape(x, [12, 5])),
@@ -372,12 +393,68 @@ export const OP_CASES: OpCase[] = [
   c('stack 3x[3,4] axis 1', [u([3, 4]), u([3, 4]), u([3, 4])], (_e, a, b, d) => op.stack([a, b, d], 1)),
   c('stack 2x[5] axis 0', [u([5]), u([5])], (_e, a, b) => op.stack([a, b])),
   c('stack 2x[2,3] axis -1', [u([2, 3]), u([2, 3])], (_e, a, b) => op.stack([a, b], -1)),
-  c('pad constant [3,4] [[1,2],[0,3]] value 0.5', [u([3, 4])], (_e, x) => op.pad(x, [[1, 2], [0, 3]], { value: 0.5 })),
-  c('pad constant [2,3,4] leading axes only', [u([2, 3, 4])], (_e, x) => op.pad(x, [[0, 1], [2, 0]])),
-  c('pad reflect [4,5] [[2,1],[3,4]]', [u([4, 5])], (_e, x) => op.pad(x, [[2, 1], [3, 4]], { mode: 'reflect' })),
-  c('pad reflect [3,4,5] [[0,0],[1,2],[3,1]]', [u([3, 4, 5])], (_e, x) => op.pad(x, [[0, 0], [1, 2], [3, 1]], { mode: 'reflect' })),
-  c('pad reflect [2,7] [[1,1],[6,6]] (maximal)', [u([2, 7])], (_e, x) => op.pad(x, [[1, 1], [6, 6]], { mode: 'reflect' })),
-  c('pad reflect [1,300,257] large', [u([1, 300, 257])], (_e, x) => op.pad(x, [[0, 0], [5, 7], [64, 64]], { mode: 'reflect' }), L),
+  c('pad constant [3,4] [[1,2],[0,3]] value 0.5', [u([3, 4])], (_e, x) =>
+    op.pad(
+      x,
+      [
+        [1, 2],
+        [0, 3],
+      ],
+      { value: 0.5 },
+    ),
+  ),
+  c('pad constant [2,3,4] leading axes only', [u([2, 3, 4])], (_e, x) =>
+    op.pad(x, [
+      [0, 1],
+      [2, 0],
+    ]),
+  ),
+  c('pad reflect [4,5] [[2,1],[3,4]]', [u([4, 5])], (_e, x) =>
+    op.pad(
+      x,
+      [
+        [2, 1],
+        [3, 4],
+      ],
+      { mode: 'reflect' },
+    ),
+  ),
+  c('pad reflect [3,4,5] [[0,0],[1,2],[3,1]]', [u([3, 4, 5])], (_e, x) =>
+    op.pad(
+      x,
+      [
+        [0, 0],
+        [1, 2],
+        [3, 1],
+      ],
+      { mode: 'reflect' },
+    ),
+  ),
+  c('pad reflect [2,7] [[1,1],[6,6]] (maximal)', [u([2, 7])], (_e, x) =>
+    op.pad(
+      x,
+      [
+        [1, 1],
+        [6, 6],
+      ],
+      { mode: 'reflect' },
+    ),
+  ),
+  c(
+    'pad reflect [1,300,257] large',
+    [u([1, 300, 257])],
+    (_e, x) =>
+      op.pad(
+        x,
+        [
+          [0, 0],
+          [5, 7],
+          [64, 64],
+        ],
+        { mode: 'reflect' },
+      ),
+    L,
+  ),
   c('gather axis 0 repeated indices', [u([5, 3]), vals([4, 0, 4, 2, 4, 1, 0], [7], 'int32')], (_e, x, i) => op.gather(x, i, 0)),
   c('gather middle axis [3,6,4] indices [2,5]', [u([3, 6, 4]), idx([2, 5], 6)], (_e, x, i) => op.gather(x, i, 1)),
   c('gather last axis [4,7] indices [3]', [u([4, 7]), vals([6, 6, 0], [3], 'int32')], (_e, x, i) => op.gather(x, i, -1)),
@@ -427,7 +504,9 @@ export const OP_CASES: OpCase[] = [
   c('sum axis 0 of [0,3] (size 0)', [u([0, 3])], (_e, x) => op.sum(x, 0), { expected: [0, 0, 0] }),
   c('mean axis 0 of [0,3] is NaN', [u([0, 3])], (_e, x) => op.mean(x, 0), { expected: [NaN, NaN, NaN] }),
   c('crossEntropy of 0 rows, mean is NaN', [u([0, 5]), idx([0], 5)], (_e, x, t) => op.crossEntropy(x, t), { expected: [NaN] }),
-  c('crossEntropy of 0 rows, sum is 0', [u([0, 5]), idx([0], 5)], (_e, x, t) => op.crossEntropy(x, t, { reduction: 'sum' }), { expected: [0] }),
+  c('crossEntropy of 0 rows, sum is 0', [u([0, 5]), idx([0], 5)], (_e, x, t) => op.crossEntropy(x, t, { reduction: 'sum' }), {
+    expected: [0],
+  }),
   c('matmul [2,0]@[0,3] (k = 0)', [u([2, 0]), u([0, 3])], (_e, a, b) => op.matmul(a, b), { expected: [0, 0, 0, 0, 0, 0] }),
   c('concat with a size-0 part', [u([2, 0]), u([2, 3])], (_e, a, b) => op.concat([a, b], 1)),
 
@@ -440,13 +519,35 @@ export const OP_CASES: OpCase[] = [
   c('channelAffine [2,5,301] large', [u([2, 5, 301]), u([5]), u([5])], (_e, x, s, t) => op.channelAffine(x, s, t), L),
   c('channelAffine [3,7,2,300] large', [u([3, 7, 2, 300]), u([7]), u([7])], (_e, x, s, t) => op.channelAffine(x, s, t), L),
   c('channelAffine [67,131] axis 1 large', [u([67, 131]), u([131]), u([131])], (_e, x, s, t) => op.channelAffine(x, s, t), L),
-  c('batchNorm eval [2,3,4,5]', [u([2, 3, 4, 5]), u([3]), pos([3]), u([3]), u([3])], (_e, x, m, v, w, b) => op.batchNorm(x, m, v, w, b, { training: false }).y),
-  c('batchNorm train [2,3,4,5]', [u([2, 3, 4, 5]), u([3]), pos([3]), u([3]), u([3])], (_e, x, m, v, w, b) => op.batchNorm(x, m, v, w, b, { training: true }).y),
-  c('batchNorm train [6,5] no affine', [u([6, 5]), u([5]), pos([5])], (_e, x, m, v) => op.batchNorm(x, m, v, null, null, { training: true }).y),
-  c('batchNorm train [3,5,70] large', [u([3, 5, 70]), u([5]), pos([5]), u([5]), u([5])], (_e, x, m, v, w, b) => op.batchNorm(x, m, v, w, b, { training: true }).y, L),
+  c(
+    'batchNorm eval [2,3,4,5]',
+    [u([2, 3, 4, 5]), u([3]), pos([3]), u([3]), u([3])],
+    (_e, x, m, v, w, b) => op.batchNorm(x, m, v, w, b, { training: false }).y,
+  ),
+  c(
+    'batchNorm train [2,3,4,5]',
+    [u([2, 3, 4, 5]), u([3]), pos([3]), u([3]), u([3])],
+    (_e, x, m, v, w, b) => op.batchNorm(x, m, v, w, b, { training: true }).y,
+  ),
+  c(
+    'batchNorm train [6,5] no affine',
+    [u([6, 5]), u([5]), pos([5])],
+    (_e, x, m, v) => op.batchNorm(x, m, v, null, null, { training: true }).y,
+  ),
+  c(
+    'batchNorm train [3,5,70] large',
+    [u([3, 5, 70]), u([5]), pos([5]), u([5]), u([5])],
+    (_e, x, m, v, w, b) => op.batchNorm(x, m, v, w, b, { training: true }).y,
+    L,
+  ),
 
   // -- compositions (gradients through several ops, fan-out) --
-  c('mlp tanh(x@w^T+b)@v', [u([3, 7]), u([13, 7]), u([13]), u([13, 2])], (_e, x, w, b, v) => op.matmul(op.tanh(op.add(op.matmul(x, w, { transB: true }), b)), v), T),
+  c(
+    'mlp tanh(x@w^T+b)@v',
+    [u([3, 7]), u([13, 7]), u([13]), u([13, 2])],
+    (_e, x, w, b, v) => op.matmul(op.tanh(op.add(op.matmul(x, w, { transB: true }), b)), v),
+    T,
+  ),
   c('fan-out x*x+exp(x)', [u([2, 5])], (_e, x) => op.add(op.mul(x, x), op.exp(x)), T),
 ];
 

@@ -15,7 +15,10 @@ import { randArray } from '../helpers/random.js';
 const gpu = await gpuBackend();
 const cpu = new CpuBackend();
 
-interface Input { data: ArrayLike<number>; shape: number[] }
+interface Input {
+  data: ArrayLike<number>;
+  shape: number[];
+}
 
 async function runOn(be: Backend, ins: Input[], f: (xs: Buf[]) => Storage, outSize: number) {
   const xs = ins.map((i) => ({ storage: be.upload(i.data, 'float32'), shape: i.shape, dtype: 'float32' as const }));
@@ -32,7 +35,19 @@ const both = (ins: Input[], f: (be: Backend, xs: Buf[]) => Storage, n: number) =
 // [outer, channels, inner]: inner 1 (BatchNorm1d), below and above a workgroup (64), channels
 // odd, and one channel of ~10^5 values (split into parts).
 // Rows of a multiple of 4 run the vec4 entry: [2, 3, 4], [5, 3, 1200], [16, 3, 4096].
-const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 1], [2, 3, 4], [7, 3, 13], [2, 7, 63], [2, 5, 65], [3, 4, 301], [5, 33, 31], [5, 3, 1200], [1, 1, 100_003], [16, 3, 4096]];
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 1],
+  [2, 3, 4],
+  [7, 3, 13],
+  [2, 7, 63],
+  [2, 5, 65],
+  [3, 4, 301],
+  [5, 33, 31],
+  [5, 3, 1200],
+  [1, 1, 100_003],
+  [16, 3, 4096],
+];
 
 describe.skipIf(!gpu)('webgpu channel statistics kernels vs cpu', () => {
   it('channelMoments: sums and shifted (cross) second moments per channel', async () => {
@@ -51,28 +66,63 @@ describe.skipIf(!gpu)('webgpu channel statistics kernels vs cpu', () => {
         bound[ch + c] += Math.abs((a[i] - sa[c]) * (b[i] - sb[c])) + Math.abs((a[i] - sa[c]) ** 2);
       }
       for (const withB of [false, true]) {
-        const ins = [{ data: a, shape: [outer, ch, inner] }, { data: b, shape: [outer, ch, inner] }, { data: sa, shape: [ch] }, { data: sb, shape: [ch] }];
-        const [g, c] = await both(ins, (be, [ab, bb, sab, sbb]) => be.channelMoments(ab, withB ? bb : null, sab, withB ? sbb : sab, ch, inner), 2 * ch);
+        const ins = [
+          { data: a, shape: [outer, ch, inner] },
+          { data: b, shape: [outer, ch, inner] },
+          { data: sa, shape: [ch] },
+          { data: sb, shape: [ch] },
+        ];
+        const [g, c] = await both(
+          ins,
+          (be, [ab, bb, sab, sbb]) => be.channelMoments(ab, withB ? bb : null, sab, withB ? sbb : sab, ch, inner),
+          2 * ch,
+        );
         for (let k = 0; k < 2 * ch; k++) {
           const tol = 2e-5 * Math.max(bound[k], 1);
-          if (!(Math.abs(g[k] - c[k]) <= tol)) expect.fail(`channelMoments [${outer},${ch},${inner}] ${withB ? 'a,b' : 'a'} value ${k}: got ${g[k]}, want ${c[k]} (tol ${tol})`);
+          if (!(Math.abs(g[k] - c[k]) <= tol))
+            expect.fail(
+              `channelMoments [${outer},${ch},${inner}] ${withB ? 'a,b' : 'a'} value ${k}: got ${g[k]}, want ${c[k]} (tol ${tol})`,
+            );
         }
       }
     }
   });
 
   it('channelMoments: an empty tensor gives zeros; NaN propagates to its channel only', async () => {
-    const [g0] = await both([{ data: [], shape: [0, 3, 4] }, { data: [0, 0, 0], shape: [3] }], (be, [a, s]) => be.channelMoments(a, null, s, s, 3, 4), 6);
+    const [g0] = await both(
+      [
+        { data: [], shape: [0, 3, 4] },
+        { data: [0, 0, 0], shape: [3] },
+      ],
+      (be, [a, s]) => be.channelMoments(a, null, s, s, 3, 4),
+      6,
+    );
     expect(Array.from(g0)).toEqual([0, 0, 0, 0, 0, 0]);
     const x = [1, 2, NaN, 4, 5, 6];
-    const [g, c] = await both([{ data: x, shape: [2, 3, 1] }, { data: [0, 0, 0], shape: [3] }], (be, [a, s]) => be.channelMoments(a, null, s, s, 3, 1), 6);
+    const [g, c] = await both(
+      [
+        { data: x, shape: [2, 3, 1] },
+        { data: [0, 0, 0], shape: [3] },
+      ],
+      (be, [a, s]) => be.channelMoments(a, null, s, s, 3, 1),
+      6,
+    );
     expect(Array.from(g).map(String)).toEqual(Array.from(c).map(String));
     expect(Number.isNaN(g[2]) && Number.isNaN(g[5]) && g[0] === 5 && g[1] === 7).toBe(true);
   });
 
   it('channelAffine2: a * sa[c] + b * sb[c] + shift[c], row and flat layouts', async () => {
     let seed = 100;
-    for (const [outer, ch, inner] of [[1, 1, 1], [3, 5, 1], [2, 7, 31], [2, 3, 32], [3, 4, 301], [5, 3, 1200], [2, 3, 36], [70000, 1, 32]] as const) {
+    for (const [outer, ch, inner] of [
+      [1, 1, 1],
+      [3, 5, 1],
+      [2, 7, 31],
+      [2, 3, 32],
+      [3, 4, 301],
+      [5, 3, 1200],
+      [2, 3, 36],
+      [70000, 1, 32],
+    ] as const) {
       const n = outer * ch * inner;
       const ins = [
         { data: randArray(n, seed++, -3, 3), shape: [outer, ch, inner] },
@@ -83,7 +133,8 @@ describe.skipIf(!gpu)('webgpu channel statistics kernels vs cpu', () => {
       ];
       const [g, c] = await both(ins, (be, [a, b, sa, sb, t]) => be.channelAffine2(a, b, sa, sb, t, ch, inner), n);
       for (let i = 0; i < n; i++) {
-        if (!(Math.abs(g[i] - c[i]) <= 2e-6 * Math.max(Math.abs(c[i]), 1))) expect.fail(`channelAffine2 [${outer},${ch},${inner}] element ${i}: got ${g[i]}, want ${c[i]}`);
+        if (!(Math.abs(g[i] - c[i]) <= 2e-6 * Math.max(Math.abs(c[i]), 1)))
+          expect.fail(`channelAffine2 [${outer},${ch},${inner}] element ${i}: got ${g[i]}, want ${c[i]}`);
       }
     }
   });

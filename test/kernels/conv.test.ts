@@ -18,7 +18,12 @@ import { maxAbsRel, randArray } from '../helpers/random.js';
 
 const TOL = 1e-5;
 
-function params(stride: [number, number] = [1, 1], padding: [number, number] = [0, 0], dilation: [number, number] = [1, 1], groups = 1): Conv2dParams {
+function params(
+  stride: [number, number] = [1, 1],
+  padding: [number, number] = [0, 0],
+  dilation: [number, number] = [1, 1],
+  groups = 1,
+): Conv2dParams {
   return { stride, padding, dilation, groups };
 }
 
@@ -30,50 +35,71 @@ function naive(xShape: Shape, wShape: Shape, p: Conv2dParams) {
   const [o, cg, kh, kw] = wShape;
   const [ho, wo] = conv2dOutHW(h, w, kh, kw, p);
   const og = o / p.groups;
-  const [sh, sw] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
-  const X = (x: ArrayLike<number>, b: number, ch: number, i: number, j: number) => (i < 0 || i >= h || j < 0 || j >= w ? 0 : x[((b * c + ch) * h + i) * w + j]);
+  const [sh, sw] = p.stride,
+    [ph, pw] = p.padding,
+    [dh, dw] = p.dilation;
+  const X = (x: ArrayLike<number>, b: number, ch: number, i: number, j: number) =>
+    i < 0 || i >= h || j < 0 || j >= w ? 0 : x[((b * c + ch) * h + i) * w + j];
   const W = (wt: ArrayLike<number>, oc: number, ci: number, i: number, j: number) => wt[((oc * cg + ci) * kh + i) * kw + j];
   return {
-    ho, wo,
+    ho,
+    wo,
     forward(x: ArrayLike<number>, wt: ArrayLike<number>, bias: ArrayLike<number> | null): Float64Array {
       const out = new Float64Array(n * o * ho * wo);
-      for (let b = 0; b < n; b++) for (let oc = 0; oc < o; oc++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
-        let s = bias ? bias[oc] : 0;
-        const g = Math.floor(oc / og);
-        for (let ci = 0; ci < cg; ci++) for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) {
-          s += W(wt, oc, ci, ki, kj) * X(x, b, g * cg + ci, i * sh - ph + ki * dh, j * sw - pw + kj * dw);
-        }
-        out[((b * o + oc) * ho + i) * wo + j] = s;
-      }
+      for (let b = 0; b < n; b++)
+        for (let oc = 0; oc < o; oc++)
+          for (let i = 0; i < ho; i++)
+            for (let j = 0; j < wo; j++) {
+              let s = bias ? bias[oc] : 0;
+              const g = Math.floor(oc / og);
+              for (let ci = 0; ci < cg; ci++)
+                for (let ki = 0; ki < kh; ki++)
+                  for (let kj = 0; kj < kw; kj++) {
+                    s += W(wt, oc, ci, ki, kj) * X(x, b, g * cg + ci, i * sh - ph + ki * dh, j * sw - pw + kj * dw);
+                  }
+              out[((b * o + oc) * ho + i) * wo + j] = s;
+            }
       return out;
     },
     backwardInput(gy: ArrayLike<number>, wt: ArrayLike<number>): Float64Array {
       const gx = new Float64Array(n * c * h * w);
-      for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) {
-        const g = Math.floor(ch / cg);
-        let s = 0;
-        for (let m = 0; m < og; m++) for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) {
-          const ti = i + ph - ki * dh, tj = j + pw - kj * dw;
-          if (ti % sh !== 0 || tj % sw !== 0) continue;
-          const oi = ti / sh, oj = tj / sw;
-          if (oi < 0 || oi >= ho || oj < 0 || oj >= wo) continue;
-          const oc = g * og + m;
-          s += W(wt, oc, ch - g * cg, ki, kj) * gy[((b * o + oc) * ho + oi) * wo + oj];
-        }
-        gx[((b * c + ch) * h + i) * w + j] = s;
-      }
+      for (let b = 0; b < n; b++)
+        for (let ch = 0; ch < c; ch++)
+          for (let i = 0; i < h; i++)
+            for (let j = 0; j < w; j++) {
+              const g = Math.floor(ch / cg);
+              let s = 0;
+              for (let m = 0; m < og; m++)
+                for (let ki = 0; ki < kh; ki++)
+                  for (let kj = 0; kj < kw; kj++) {
+                    const ti = i + ph - ki * dh,
+                      tj = j + pw - kj * dw;
+                    if (ti % sh !== 0 || tj % sw !== 0) continue;
+                    const oi = ti / sh,
+                      oj = tj / sw;
+                    if (oi < 0 || oi >= ho || oj < 0 || oj >= wo) continue;
+                    const oc = g * og + m;
+                    s += W(wt, oc, ch - g * cg, ki, kj) * gy[((b * o + oc) * ho + oi) * wo + oj];
+                  }
+              gx[((b * c + ch) * h + i) * w + j] = s;
+            }
       return gx;
     },
     backwardWeight(x: ArrayLike<number>, gy: ArrayLike<number>): Float64Array {
       const gw = new Float64Array(o * cg * kh * kw);
-      for (let oc = 0; oc < o; oc++) for (let ci = 0; ci < cg; ci++) for (let ki = 0; ki < kh; ki++) for (let kj = 0; kj < kw; kj++) {
-        const g = Math.floor(oc / og);
-        let s = 0;
-        for (let b = 0; b < n; b++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
-          s += gy[((b * o + oc) * ho + i) * wo + j] * X(x, b, g * cg + ci, i * sh - ph + ki * dh, j * sw - pw + kj * dw);
-        }
-        gw[((oc * cg + ci) * kh + ki) * kw + kj] = s;
-      }
+      for (let oc = 0; oc < o; oc++)
+        for (let ci = 0; ci < cg; ci++)
+          for (let ki = 0; ki < kh; ki++)
+            for (let kj = 0; kj < kw; kj++) {
+              const g = Math.floor(oc / og);
+              let s = 0;
+              for (let b = 0; b < n; b++)
+                for (let i = 0; i < ho; i++)
+                  for (let j = 0; j < wo; j++) {
+                    s += gy[((b * o + oc) * ho + i) * wo + j] * X(x, b, g * cg + ci, i * sh - ph + ki * dh, j * sw - pw + kj * dw);
+                  }
+              gw[((oc * cg + ci) * kh + ki) * kw + kj] = s;
+            }
       return gw;
     },
   };
@@ -108,7 +134,13 @@ const smallCases: Case[] = [
   { name: '5x3 stride 1x2 pad 2x1 dil 2x1', x: [3, 3, 13, 7], w: [5, 3, 5, 3], p: params([1, 2], [2, 1], [2, 1]), bias: false },
   { name: 'groups 2 stride 2', x: [1, 4, 11, 9], w: [6, 2, 3, 3], p: params([2, 2], [1, 1], [1, 1], 2), bias: true },
   { name: 'depthwise', x: [3, 6, 9, 10], w: [6, 1, 3, 3], p: params([1, 1], [1, 1], [1, 1], 6), bias: true },
-  { name: 'depthwise x2 channels, stride 1x2 dil 2x1', x: [1, 4, 10, 11], w: [8, 1, 3, 3], p: params([1, 2], [1, 1], [2, 1], 4), bias: false },
+  {
+    name: 'depthwise x2 channels, stride 1x2 dil 2x1',
+    x: [1, 4, 10, 11],
+    w: [8, 1, 3, 3],
+    p: params([1, 2], [1, 1], [2, 1], 4),
+    bias: false,
+  },
   { name: '1x1 stride 2', x: [1, 3, 8, 5], w: [5, 3, 1, 1], p: params([2, 2]), bias: false },
   { name: '5x3 stride 2x2 pad 2x1', x: [3, 5, 7, 13], w: [7, 5, 5, 3], p: params([2, 2], [2, 1]), bias: true },
   { name: '1x1 groups 2 pad 1x1', x: [3, 2, 5, 3], w: [4, 1, 1, 1], p: params([1, 1], [1, 1], [1, 1], 2), bias: true },
@@ -157,14 +189,16 @@ describe('cpu conv2d', () => {
     const eps = 1e-4;
     const gx = cpu.conv2dBackwardInput(r, gyShape, w, wShape, xShape, p);
     for (let i = 0; i < x.length; i++) {
-      const xp = x.slice(), xm = x.slice();
+      const xp = x.slice(),
+        xm = x.slice();
       xp[i] += eps;
       xm[i] -= eps;
       expect(Math.abs((loss(xp, w) - loss(xm, w)) / (2 * eps) - gx[i])).toBeLessThan(1e-8);
     }
     const gw = cpu.conv2dBackwardWeight(x, xShape, r, gyShape, wShape, p);
     for (let i = 0; i < w.length; i++) {
-      const wp = w.slice(), wm = w.slice();
+      const wp = w.slice(),
+        wm = w.slice();
       wp[i] += eps;
       wm[i] -= eps;
       expect(Math.abs((loss(x, wp) - loss(x, wm)) / (2 * eps) - gw[i])).toBeLessThan(1e-8);
@@ -189,7 +223,9 @@ describe.skipIf(!be)('webgpu conv2d vs cpu', () => {
 
   async function check(cs: Case, seed: number): Promise<void> {
     const d = data(cs, seed);
-    const xb = up(d.x, cs.x), wb = up(d.w, cs.w), gyb = up(d.gy, d.gyShape);
+    const xb = up(d.x, cs.x),
+      wb = up(d.w, cs.w),
+      gyb = up(d.gy, d.gyShape);
     const bb = d.b ? up(d.b, [cs.w[0]]) : null;
     const y = cpu.conv2d(f64(d.x), cs.x, f64(d.w), cs.w, d.b && f64(d.b), cs.p);
     const gx = cpu.conv2dBackwardInput(f64(d.gy), d.gyShape, f64(d.w), cs.w, cs.x, cs.p);
@@ -218,13 +254,31 @@ describe.skipIf(!be)('webgpu conv2d vs cpu', () => {
     check({ name: 'big strided', x: [2, 20, 23, 29], w: [18, 10, 5, 3], p: params([2, 2], [2, 1], [1, 2], 2), bias: false }, 8));
 
   it('random geometries', async () => {
-    const ks: [number, number][] = [[3, 3], [5, 3], [1, 1]];
-    const ss: [number, number][] = [[1, 1], [1, 2], [2, 2]];
-    const ps: [number, number][] = [[0, 0], [1, 1], [2, 1]];
-    const ds: [number, number][] = [[1, 1], [2, 1]];
+    const ks: [number, number][] = [
+      [3, 3],
+      [5, 3],
+      [1, 1],
+    ];
+    const ss: [number, number][] = [
+      [1, 1],
+      [1, 2],
+      [2, 2],
+    ];
+    const ps: [number, number][] = [
+      [0, 0],
+      [1, 1],
+      [2, 1],
+    ];
+    const ds: [number, number][] = [
+      [1, 1],
+      [2, 1],
+    ];
     let seed = 1000;
     for (let t = 0; t < 12; t++) {
-      const k = ks[t % 3], s = ss[(t >> 1) % 3], pd = ps[(t * 2 + 1) % 3], dl = ds[(t >> 2) % 2];
+      const k = ks[t % 3],
+        s = ss[(t >> 1) % 3],
+        pd = ps[(t * 2 + 1) % 3],
+        dl = ds[(t >> 2) % 2];
       const groups = [1, 2, 0][t % 3]; // 0: depthwise
       const cg = groups === 0 ? 1 : 1 + (t % 3);
       const g = groups === 0 ? 2 + (t % 4) : groups;
@@ -244,7 +298,10 @@ describe.skipIf(!be)('webgpu conv2d vs cpu', () => {
     const one = { WGX: 1, WGY: 1, TM: 1, TN: 1 };
     const cs: Case = { name: 'fold', x: [1, 2, 182, 182], w: [2, 2, 3, 3], p: params([1, 1], [1, 1]), bias: true };
     const d = data(cs, 9);
-    const xb = up(d.x, cs.x), wb = up(d.w, cs.w), gyb = up(d.gy, d.gyShape), bb = up(d.b!, [2]);
+    const xb = up(d.x, cs.x),
+      wb = up(d.w, cs.w),
+      gyb = up(d.gy, d.gyShape),
+      bb = up(d.b!, [2]);
     const y = cpu.conv2d(f64(d.x), cs.x, f64(d.w), cs.w, f64(d.b!), cs.p);
     const gx = cpu.conv2dBackwardInput(f64(d.gy), d.gyShape, f64(d.w), cs.w, cs.x, cs.p);
     // 2 channels x 33,124 pixels = 66,248 workgroups of one invocation each.

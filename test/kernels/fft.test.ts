@@ -25,17 +25,18 @@ function dftRef(x: ArrayLike<number>, n: number, bins: number): [Float64Array, F
   const rows = x.length / n;
   const re = new Float64Array(rows * bins);
   const im = new Float64Array(rows * bins);
-  for (let r = 0; r < rows; r++) for (let k = 0; k < bins; k++) {
-    let a = 0;
-    let b = 0;
-    for (let j = 0; j < n; j++) {
-      const t = (2 * Math.PI * ((j * k) % n)) / n;
-      a += x[r * n + j] * Math.cos(t);
-      b -= x[r * n + j] * Math.sin(t);
+  for (let r = 0; r < rows; r++)
+    for (let k = 0; k < bins; k++) {
+      let a = 0;
+      let b = 0;
+      for (let j = 0; j < n; j++) {
+        const t = (2 * Math.PI * ((j * k) % n)) / n;
+        a += x[r * n + j] * Math.cos(t);
+        b -= x[r * n + j] * Math.sin(t);
+      }
+      re[r * bins + k] = a;
+      im[r * bins + k] = b;
     }
-    re[r * bins + k] = a;
-    im[r * bins + k] = b;
-  }
   return [re, im];
 }
 
@@ -43,22 +44,34 @@ function dftRef(x: ArrayLike<number>, n: number, bins: number): [Float64Array, F
 function adjRef(re: ArrayLike<number>, im: ArrayLike<number>, n: number, bins: number): Float64Array {
   const rows = re.length / bins;
   const y = new Float64Array(rows * n);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < bins; k++) {
-      const t = (2 * Math.PI * ((j * k) % n)) / n;
-      s += re[r * bins + k] * Math.cos(t) - im[r * bins + k] * Math.sin(t);
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < bins; k++) {
+        const t = (2 * Math.PI * ((j * k) % n)) / n;
+        s += re[r * bins + k] * Math.cos(t) - im[r * bins + k] * Math.sin(t);
+      }
+      y[r * n + j] = s;
     }
-    y[r * n + j] = s;
-  }
   return y;
 }
 
-async function rfftOn(be: Backend, x: Float32Array, n: number, bins: number, window: Float32Array | null = null): Promise<[Float32Array, Float32Array]> {
+async function rfftOn(
+  be: Backend,
+  x: Float32Array,
+  n: number,
+  bins: number,
+  window: Float32Array | null = null,
+): Promise<[Float32Array, Float32Array]> {
   const s = be.upload(x, 'float32');
   const ws = window ? be.upload(window, 'float32') : null;
   const rows = x.length / n;
-  const [a, b] = be.rfft({ storage: s, shape: [rows, n], dtype: 'float32' }, n, bins, ws ? { storage: ws, shape: [n], dtype: 'float32' } : null);
+  const [a, b] = be.rfft(
+    { storage: s, shape: [rows, n], dtype: 'float32' },
+    n,
+    bins,
+    ws ? { storage: ws, shape: [n], dtype: 'float32' } : null,
+  );
   if (ws) be.free(ws);
   const re = (await be.read(a, rows * bins, 'float32')) as Float32Array;
   const im = (await be.read(b, rows * bins, 'float32')) as Float32Array;
@@ -68,12 +81,24 @@ async function rfftOn(be: Backend, x: Float32Array, n: number, bins: number, win
   return [re, im];
 }
 
-async function adjOn(be: Backend, re: Float32Array, im: Float32Array, n: number, bins: number, window: Float32Array | null = null): Promise<Float32Array> {
+async function adjOn(
+  be: Backend,
+  re: Float32Array,
+  im: Float32Array,
+  n: number,
+  bins: number,
+  window: Float32Array | null = null,
+): Promise<Float32Array> {
   const rows = re.length / bins;
   const a = be.upload(re, 'float32');
   const b = be.upload(im, 'float32');
   const ws = window ? be.upload(window, 'float32') : null;
-  const y = be.rfftAdjoint({ storage: a, shape: [rows, bins], dtype: 'float32' }, { storage: b, shape: [rows, bins], dtype: 'float32' }, n, ws ? { storage: ws, shape: [n], dtype: 'float32' } : null);
+  const y = be.rfftAdjoint(
+    { storage: a, shape: [rows, bins], dtype: 'float32' },
+    { storage: b, shape: [rows, bins], dtype: 'float32' },
+    n,
+    ws ? { storage: ws, shape: [n], dtype: 'float32' } : null,
+  );
   if (ws) be.free(ws);
   const out = (await be.read(y, rows * n, 'float32')) as Float32Array;
   be.free(a);
@@ -88,7 +113,19 @@ const relPair = (a: [ArrayLike<number>, ArrayLike<number>], b: [ArrayLike<number
 
 // [n, rows]: rows odd and large enough that every pass spans several workgroups.
 const SIZES: [number, number][] = [
-  [400, 37], [512, 9], [256, 13], [100, 21], [375, 7], [98, 11], [243, 5], [401, 3], [1, 4], [2, 5], [3, 3], [5, 2], [12, 65],
+  [400, 37],
+  [512, 9],
+  [256, 13],
+  [100, 21],
+  [375, 7],
+  [98, 11],
+  [243, 5],
+  [401, 3],
+  [1, 4],
+  [2, 5],
+  [3, 3],
+  [5, 2],
+  [12, 65],
 ];
 
 describe('CPU reference rfft (fft.js + Bluestein) against a direct float64 DFT', () => {
@@ -157,7 +194,11 @@ describe.skipIf(!gpu)('webgpu Stockham rfft kernels', () => {
   });
 
   it('rfftPower is re^2 + im^2 of the same transform (row kernel and multi-pass path)', async () => {
-    for (const [n, rows] of [[400, 37], [375, 7], [4096, 2]] as const) {
+    for (const [n, rows] of [
+      [400, 37],
+      [375, 7],
+      [4096, 2],
+    ] as const) {
       const bins = Math.floor(n / 2) + 1;
       const x = randArray(rows * n, 59 * n);
       const w = randArray(n, 61 * n, 0, 1);
@@ -175,7 +216,11 @@ describe.skipIf(!gpu)('webgpu Stockham rfft kernels', () => {
   });
 
   it('takes the multi-pass global-memory path for rows longer than the workgroup storage', async () => {
-    for (const [n, rows] of [[4096, 3], [3000, 2], [2 * 1031, 2]] as const) {
+    for (const [n, rows] of [
+      [4096, 3],
+      [3000, 2],
+      [2 * 1031, 2],
+    ] as const) {
       const bins = n / 2 + 1;
       const x = randArray(rows * n, n);
       const w = randArray(n, n + 1, 0, 1);

@@ -34,10 +34,12 @@ async function olaOn(be: Backend, fr: Float32Array, B: number, F: number, N: num
 /** Plain float64 reference of overlap-add. */
 function olaRef(fr: Float32Array, B: number, F: number, N: number, hop: number, length: number): Float64Array {
   const out = new Float64Array(B * length);
-  for (let b = 0; b < B; b++) for (let f = 0; f < F; f++) for (let j = 0; j < N; j++) {
-    const t = f * hop + j;
-    if (t < length) out[b * length + t] += fr[(b * F + f) * N + j];
-  }
+  for (let b = 0; b < B; b++)
+    for (let f = 0; f < F; f++)
+      for (let j = 0; j < N; j++) {
+        const t = f * hop + j;
+        if (t < length) out[b * length + t] += fr[(b * F + f) * N + j];
+      }
   return out;
 }
 
@@ -66,9 +68,11 @@ describe('frame / overlapAdd on the CPU reference', () => {
       const F = nFramesOf(L, N, hop);
       const x = randArray(B * L, L);
       const fr = await frameOn(cpu, x, B, L, N, hop);
-      for (let b = 0; b < B; b++) for (const f of [0, F - 1]) for (const j of [0, N - 1]) {
-        expect(fr[(b * F + f) * N + j]).toBe(x[b * L + f * hop + j]);
-      }
+      for (let b = 0; b < B; b++)
+        for (const f of [0, F - 1])
+          for (const j of [0, N - 1]) {
+            expect(fr[(b * F + f) * N + j]).toBe(x[b * L + f * hop + j]);
+          }
       const y = randArray(B * F * N, N + 1);
       for (const length of [L, (F - 1) * hop + N, Math.max(1, L - 7), L + 11]) {
         const ola = await olaOn(cpu, y, B, F, N, hop, length);
@@ -85,7 +89,9 @@ describe.skipIf(!gpu)('webgpu frame / overlapAdd kernels', () => {
   it('frame equals the CPU reference exactly (a gather)', async () => {
     for (const [B, L, N, hop] of CASES) {
       const x = randArray(B * L, 7 * L);
-      expect(Array.from(await frameOn(gpu!, x, B, L, N, hop)), `[${B}, ${L}] N ${N} hop ${hop}`).toEqual(Array.from(await frameOn(cpu, x, B, L, N, hop)));
+      expect(Array.from(await frameOn(gpu!, x, B, L, N, hop)), `[${B}, ${L}] N ${N} hop ${hop}`).toEqual(
+        Array.from(await frameOn(cpu, x, B, L, N, hop)),
+      );
     }
   });
 
@@ -122,7 +128,16 @@ describe.skipIf(!gpu)('webgpu frame / overlapAdd kernels', () => {
 });
 
 describe('frame with centre padding read in place (Backend.frame center / centerMode)', () => {
-  async function framePadded(be: Backend, x: Float32Array, B: number, L: number, N: number, hop: number, p: number, mode: 'reflect' | 'constant') {
+  async function framePadded(
+    be: Backend,
+    x: Float32Array,
+    B: number,
+    L: number,
+    N: number,
+    hop: number,
+    p: number,
+    mode: 'reflect' | 'constant',
+  ) {
     const s = be.upload(x, 'float32');
     const out = be.frame({ storage: s, shape: [B, L], dtype: 'float32' }, N, hop, p, mode);
     const v = await be.read(out, B * nFramesOf(L + 2 * p, N, hop) * N, 'float32');
@@ -133,21 +148,33 @@ describe('frame with centre padding read in place (Backend.frame center / center
   /** numpy-style padding of each row by p (reflect without the edge sample, or zeros). */
   function padRows(x: Float32Array, B: number, L: number, p: number, mode: 'reflect' | 'constant') {
     const out = new Float32Array(B * (L + 2 * p));
-    for (let b = 0; b < B; b++) for (let i = 0; i < L + 2 * p; i++) {
-      let t = i - p;
-      if (mode === 'reflect') t = t < 0 ? -t : t >= L ? 2 * (L - 1) - t : t;
-      out[b * (L + 2 * p) + i] = t >= 0 && t < L ? x[b * L + t] : 0;
-    }
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < L + 2 * p; i++) {
+        let t = i - p;
+        if (mode === 'reflect') t = t < 0 ? -t : t >= L ? 2 * (L - 1) - t : t;
+        out[b * (L + 2 * p) + i] = t >= 0 && t < L ? x[b * L + t] : 0;
+      }
     return out;
   }
   // [B, L, N, hop, p]: p = N/2 (torch's centre), p = L - 1 (the widest reflection), odd sizes.
-  const PADDED: [number, number, number, number, number][] = [[2, 1237, 97, 31, 48], [1, 4001, 400, 160, 200], [3, 5, 4, 1, 4], [2, 13, 20, 3, 10], [1, 70001, 3, 1, 1]];
+  const PADDED: [number, number, number, number, number][] = [
+    [2, 1237, 97, 31, 48],
+    [1, 4001, 400, 160, 200],
+    [3, 5, 4, 1, 4],
+    [2, 13, 20, 3, 10],
+    [1, 70001, 3, 1, 1],
+  ];
   it.each(['reflect', 'constant'] as const)('%s: CPU and GPU equal framing the padded rows, exactly', async (mode) => {
     for (const [B, L, N, hop, p] of PADDED) {
       const x = randArray(B * L, 5 * L + p);
       const want = await frameOn(cpu, padRows(x, B, L, p, mode), B, L + 2 * p, N, hop);
-      expect(Array.from(await framePadded(cpu, x, B, L, N, hop, p, mode)), `cpu [${B}, ${L}] N ${N} hop ${hop} p ${p}`).toEqual(Array.from(want));
-      if (gpu) expect(Array.from(await framePadded(gpu, x, B, L, N, hop, p, mode)), `gpu [${B}, ${L}] N ${N} hop ${hop} p ${p}`).toEqual(Array.from(want));
+      expect(Array.from(await framePadded(cpu, x, B, L, N, hop, p, mode)), `cpu [${B}, ${L}] N ${N} hop ${hop} p ${p}`).toEqual(
+        Array.from(want),
+      );
+      if (gpu)
+        expect(Array.from(await framePadded(gpu, x, B, L, N, hop, p, mode)), `gpu [${B}, ${L}] N ${N} hop ${hop} p ${p}`).toEqual(
+          Array.from(want),
+        );
     }
   });
 });

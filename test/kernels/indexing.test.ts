@@ -14,7 +14,11 @@ import { randArray, rng } from '../helpers/random.js';
 const gpu = await gpuBackend();
 const cpu = new CpuBackend();
 
-interface Input { data: number[]; shape: number[]; dtype: DType }
+interface Input {
+  data: number[];
+  shape: number[];
+  dtype: DType;
+}
 
 async function runOn(be: Backend, ins: Input[], f: (be: Backend, xs: Buf[]) => Storage, outSize: number, outDtype: DType) {
   const xs = ins.map((i) => ({ storage: be.upload(i.data, i.dtype), shape: i.shape, dtype: i.dtype }));
@@ -43,7 +47,13 @@ function cases(seed: number): [number[], number, number[]][] {
   const r = rng(seed);
   const dims = [1, 2, 3, 7, 13];
   const out: [number[], number, number[]][] = [
-    [[1], 0, [1]], [[7], 0, [13]], [[13, 7], 1, [2, 3]], [[257, 3], 0, [257]], [[5, 300, 2], 1, [260]], [[4, 5], 0, []], [[4, 5], 1, [0]],
+    [[1], 0, [1]],
+    [[7], 0, [13]],
+    [[13, 7], 1, [2, 3]],
+    [[257, 3], 0, [257]],
+    [[5, 300, 2], 1, [260]],
+    [[4, 5], 0, []],
+    [[4, 5], 1, [0]],
   ];
   for (let k = 0; k < 16; k++) {
     const rank = 1 + Math.floor(r() * 3);
@@ -61,8 +71,13 @@ describe.skipIf(!gpu)('webgpu indexing kernels', () => {
         const idx = indices(sizeOf(idxShape), shape[axis], sizeOf(shape));
         const outShape = [...shape.slice(0, axis), ...idxShape, ...shape.slice(axis + 1)];
         const [g, c] = await both(
-          [{ data: values(sizeOf(shape), 2, dtype), shape, dtype }, { data: idx, shape: idxShape, dtype: 'int32' }],
-          (be, [xb, ib]) => be.gather(xb, ib, axis), sizeOf(outShape), dtype,
+          [
+            { data: values(sizeOf(shape), 2, dtype), shape, dtype },
+            { data: idx, shape: idxShape, dtype: 'int32' },
+          ],
+          (be, [xb, ib]) => be.gather(xb, ib, axis),
+          sizeOf(outShape),
+          dtype,
         );
         expect(g, `gather [${shape}] axis ${axis} idx [${idxShape}]`).toEqual(c);
       }
@@ -77,10 +92,16 @@ describe.skipIf(!gpu)('webgpu indexing kernels', () => {
       const idx = indices(sizeOf(idxShape), Math.min(dimSize, 3), sizeOf(gShape));
       for (const dtype of ['float32', 'int32'] as const) {
         const gData = values(sizeOf(gShape), 3, dtype);
-        const scatter = (data: number[]) => both(
-          [{ data, shape: gShape, dtype }, { data: idx, shape: idxShape, dtype: 'int32' }],
-          (be, [gb, ib]) => be.scatterAdd(gb, ib, axis, dimSize), sizeOf(shape), dtype,
-        );
+        const scatter = (data: number[]) =>
+          both(
+            [
+              { data, shape: gShape, dtype },
+              { data: idx, shape: idxShape, dtype: 'int32' },
+            ],
+            (be, [gb, ib]) => be.scatterAdd(gb, ib, axis, dimSize),
+            sizeOf(shape),
+            dtype,
+          );
         const [g, c] = await scatter(gData);
         const what = `scatterAdd g [${gShape}] axis ${axis} idx [${idxShape}] ${dtype}`;
         if (dtype === 'int32') {
@@ -96,9 +117,21 @@ describe.skipIf(!gpu)('webgpu indexing kernels', () => {
   });
 
   it('oneHot: a row per index, on random shapes incl. odd sizes', async () => {
-    for (const [idxShape, depth] of [[[1], 1], [[7], 13], [[2, 3], 5], [[257], 300], [[], 4], [[0], 3]] as [number[], number][]) {
+    for (const [idxShape, depth] of [
+      [[1], 1],
+      [[7], 13],
+      [[2, 3], 5],
+      [[257], 300],
+      [[], 4],
+      [[0], 3],
+    ] as [number[], number][]) {
       const idx = indices(sizeOf(idxShape), depth, depth);
-      const [g, c] = await both([{ data: idx, shape: idxShape, dtype: 'int32' }], (be, [ib]) => be.oneHot(ib, depth), sizeOf(idxShape) * depth, 'float32');
+      const [g, c] = await both(
+        [{ data: idx, shape: idxShape, dtype: 'int32' }],
+        (be, [ib]) => be.oneHot(ib, depth),
+        sizeOf(idxShape) * depth,
+        'float32',
+      );
       expect(g, `oneHot [${idxShape}] depth ${depth}`).toEqual(c);
     }
   });
@@ -116,12 +149,22 @@ describe.skipIf(!gpu)('webgpu indexing kernels', () => {
           { data: [0, bad], shape: [2], dtype: 'int32' },
         ];
         for (const be of [gpu!, cpu]) {
-          await expect(runOn(be, ins, f, outSize, 'float32'), `${name} ${be.name} index ${bad}`).rejects.toThrow(new RegExp(`${name}: an index .*out of range`));
+          await expect(runOn(be, ins, f, outSize, 'float32'), `${name} ${be.name} index ${bad}`).rejects.toThrow(
+            new RegExp(`${name}: an index .*out of range`),
+          );
         }
       }
     }
     // The fault is reported once: the next read is clean.
-    const [g] = await both([{ data: [1, 2, 3, 4, 5], shape: [5], dtype: 'float32' }, { data: [4], shape: [1], dtype: 'int32' }], (be, [x, i]) => be.gather(x, i, 0), 1, 'float32');
+    const [g] = await both(
+      [
+        { data: [1, 2, 3, 4, 5], shape: [5], dtype: 'float32' },
+        { data: [4], shape: [1], dtype: 'int32' },
+      ],
+      (be, [x, i]) => be.gather(x, i, 0),
+      1,
+      'float32',
+    );
     expect(g).toEqual([5]);
   });
 });

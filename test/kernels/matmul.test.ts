@@ -54,15 +54,38 @@ async function check(p: MatmulParams, tiles?: MatmulTiles) {
   }
 }
 
-const mm = (m: number, k: number, n: number, transA = false, transB = false, batch = 1, aBatchStride = m * k, bBatchStride = k * n): MatmulParams =>
-  ({ batch, m, k, n, transA, transB, aBatchStride, bBatchStride });
+const mm = (
+  m: number,
+  k: number,
+  n: number,
+  transA = false,
+  transB = false,
+  batch = 1,
+  aBatchStride = m * k,
+  bBatchStride = k * n,
+): MatmulParams => ({ batch, m, k, n, transA, transB, aBatchStride, bBatchStride });
 
-const TRANS = [[false, false], [true, false], [false, true], [true, true]] as const;
+const TRANS = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
 
 // (m, k, n): ones, primes, exact tile multiples, sizes just past a tile and a workgroup.
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 1], [1, 13, 127], [127, 13, 1], [7, 1, 13], [13, 127, 7], [16, 16, 64],
-  [17, 33, 65], [64, 64, 64], [65, 67, 129], [3, 300, 5], [130, 5, 2],
+  [1, 1, 1],
+  [1, 7, 1],
+  [1, 13, 127],
+  [127, 13, 1],
+  [7, 1, 13],
+  [13, 127, 7],
+  [16, 16, 64],
+  [17, 33, 65],
+  [64, 64, 64],
+  [65, 67, 129],
+  [3, 300, 5],
+  [130, 5, 2],
 ];
 
 describe.skipIf(!gpu)('webgpu matmul kernel', () => {

@@ -18,7 +18,11 @@ const cpu = new CpuBackend();
 
 type Pair = readonly [number, number];
 
-function P(kernel: Pair, stride: Pair, o: { padding?: Pair; dilation?: Pair; ceilMode?: boolean; countIncludePad?: boolean } = {}): Pool2dParams {
+function P(
+  kernel: Pair,
+  stride: Pair,
+  o: { padding?: Pair; dilation?: Pair; ceilMode?: boolean; countIncludePad?: boolean } = {},
+): Pool2dParams {
   return {
     kernel,
     stride,
@@ -159,8 +163,17 @@ describe('cpu adaptiveAvgPool2d', () => {
     const y = f64(Array.from({ length: 24 }, (_, i) => i * i));
     const got = pool.adaptiveAvgPool2d(y, [1, 1, 4, 6], 3, 4);
     // Rows [0,2) [1,3) [2,4); cols [0,2) [1,3) [3,5) [4,6).
-    const rows: Pair[] = [[0, 2], [1, 3], [2, 4]];
-    const cols: Pair[] = [[0, 2], [1, 3], [3, 5], [4, 6]];
+    const rows: Pair[] = [
+      [0, 2],
+      [1, 3],
+      [2, 4],
+    ];
+    const cols: Pair[] = [
+      [0, 2],
+      [1, 3],
+      [3, 5],
+      [4, 6],
+    ];
     const want: number[] = [];
     for (const [h0, h1] of rows) {
       for (const [w0, w1] of cols) {
@@ -188,7 +201,14 @@ describe('cpu upsample2d', () => {
     const x = Array.from({ length: 26 }, (_, i) => i);
     const y = up(x, [1, 26], [1, 22], 'nearest');
     expect(y[11]).toBe(12);
-    expect(up(Array.from({ length: 14 }, (_, i) => i), [1, 14], [1, 46], 'nearest')[23]).toBe(6);
+    expect(
+      up(
+        Array.from({ length: 14 }, (_, i) => i),
+        [1, 14],
+        [1, 46],
+        'nearest',
+      )[23],
+    ).toBe(6);
   });
 
   it('bilinear, alignCorners false (half-pixel, clamped at 0)', () => {
@@ -210,7 +230,13 @@ describe('cpu upsample2d', () => {
 // ---- backward passes against the forwards (CPU) -------------------------------------------
 
 describe('cpu backward passes', () => {
-  const linearCases: { name: string; x: Shape; fwd: (x: Float64Array) => Float64Array; bwd: (g: Float64Array, gShape: Shape) => Float64Array; out: Shape }[] = [];
+  const linearCases: {
+    name: string;
+    x: Shape;
+    fwd: (x: Float64Array) => Float64Array;
+    bwd: (g: Float64Array, gShape: Shape) => Float64Array;
+    out: Shape;
+  }[] = [];
   const addPool = (xs: Shape, p: Pool2dParams) => {
     const [oh, ow] = pool2dOutHW(xs[2], xs[3], p);
     linearCases.push({
@@ -225,7 +251,11 @@ describe('cpu backward passes', () => {
   addPool([2, 3, 7, 9], P([3, 2], [2, 1], { padding: [1, 1], ceilMode: true, countIncludePad: false }));
   addPool([1, 2, 8, 5], P([2, 3], [1, 2]));
   addPool([1, 2, 8, 5], P([2, 3], [2, 2], { padding: [1, 1], dilation: [2, 1], countIncludePad: false }));
-  for (const [xs, oh, ow] of [[[2, 2, 7, 5], 3, 4], [[1, 3, 4, 9], 6, 2], [[1, 1, 5, 5], 1, 1]] as const) {
+  for (const [xs, oh, ow] of [
+    [[2, 2, 7, 5], 3, 4],
+    [[1, 3, 4, 9], 6, 2],
+    [[1, 1, 5, 5], 1, 1],
+  ] as const) {
     linearCases.push({
       name: `adaptive ${xs} -> ${oh}x${ow}`,
       x: xs,
@@ -236,7 +266,12 @@ describe('cpu backward passes', () => {
   }
   for (const mode of ['nearest', 'bilinear'] as const) {
     for (const ac of mode === 'nearest' ? [false] : [false, true]) {
-      for (const [xs, oh, ow] of [[[2, 2, 5, 7], 11, 3], [[1, 3, 9, 4], 4, 10], [[1, 1, 6, 1], 1, 5], [[1, 1, 1, 3], 1, 1]] as const) {
+      for (const [xs, oh, ow] of [
+        [[2, 2, 5, 7], 11, 3],
+        [[1, 3, 9, 4], 4, 10],
+        [[1, 1, 6, 1], 1, 5],
+        [[1, 1, 1, 3], 1, 1],
+      ] as const) {
         linearCases.push({
           name: `upsample ${mode} ac=${ac} ${xs} -> ${oh}x${ow}`,
           x: xs,
@@ -289,7 +324,12 @@ describe('cpu backward passes', () => {
 // ---- WebGPU vs CPU ------------------------------------------------------------------------
 
 /** Uploads host inputs to `be`, runs `f`, reads its outputs back and frees everything. */
-async function runOn(be: Backend, ins: { data: ArrayLike<number>; shape: Shape; dtype?: DType }[], f: (xs: Buf[]) => Storage | Storage[], outs: { size: number; dtype?: DType }[]) {
+async function runOn(
+  be: Backend,
+  ins: { data: ArrayLike<number>; shape: Shape; dtype?: DType }[],
+  f: (xs: Buf[]) => Storage | Storage[],
+  outs: { size: number; dtype?: DType }[],
+) {
   const xs = ins.map((i) => ({ storage: be.upload(i.data, i.dtype ?? 'float32'), shape: i.shape, dtype: i.dtype ?? 'float32' }));
   const r = f(xs);
   const ss = Array.isArray(r) ? r : [r];
@@ -300,13 +340,24 @@ async function runOn(be: Backend, ins: { data: ArrayLike<number>; shape: Shape; 
   return res;
 }
 
-async function both(ins: { data: ArrayLike<number>; shape: Shape; dtype?: DType }[], f: (be: Backend, xs: Buf[]) => Storage | Storage[], outs: { size: number; dtype?: DType }[]) {
+async function both(
+  ins: { data: ArrayLike<number>; shape: Shape; dtype?: DType }[],
+  f: (be: Backend, xs: Buf[]) => Storage | Storage[],
+  outs: { size: number; dtype?: DType }[],
+) {
   return [await runOn(gpu!, ins, (xs) => f(gpu!, xs), outs), await runOn(cpu, ins, (xs) => f(cpu, xs), outs)] as const;
 }
 
 const SIZES = [1, 7, 13, 33];
-const KERNELS: Pair[] = [[2, 2], [3, 2], [2, 3]];
-const STRIDES: Pair[] = [[2, 2], [1, 2]];
+const KERNELS: Pair[] = [
+  [2, 2],
+  [3, 2],
+  [2, 3],
+];
+const STRIDES: Pair[] = [
+  [2, 2],
+  [1, 2],
+];
 /** Padding / ceil_mode / dilation variants, cycled over the cases. */
 const VARIANTS: { padding: Pair; ceilMode: boolean; dilation: Pair }[] = [
   { padding: [0, 0], ceilMode: false, dilation: [1, 1] },
@@ -315,7 +366,10 @@ const VARIANTS: { padding: Pair; ceilMode: boolean; dilation: Pair }[] = [
   { padding: [0, 1], ceilMode: true, dilation: [1, 2] },
 ];
 
-interface PoolCase { xShape: Shape; p: Pool2dParams }
+interface PoolCase {
+  xShape: Shape;
+  p: Pool2dParams;
+}
 const poolCases: PoolCase[] = [];
 {
   let k = 0;
@@ -338,7 +392,8 @@ const poolCases: PoolCase[] = [];
     }
   }
 }
-const caseName = (c: PoolCase) => `x [${c.xShape}] k${c.p.kernel} s${c.p.stride} p${c.p.padding} d${c.p.dilation}${c.p.ceilMode ? ' ceil' : ''}`;
+const caseName = (c: PoolCase) =>
+  `x [${c.xShape}] k${c.p.kernel} s${c.p.stride} p${c.p.padding} d${c.p.dilation}${c.p.ceilMode ? ' ceil' : ''}`;
 
 describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
   it(`maxPool2d and its backward: argmax exact, values 1e-6 (${poolCases.length} geometries)`, async () => {
@@ -348,12 +403,18 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
       const outShape = [c.xShape[0], c.xShape[1], oh, ow];
       const nOut = sizeOf(outShape);
       const x = randArray(sizeOf(c.xShape), seed++);
-      const [[gv, gi], [cv, ci]] = await both([{ data: x, shape: c.xShape }], (be, [xb]) => be.maxPool2d(xb, c.p), [{ size: nOut }, { size: nOut, dtype: 'int32' }]);
+      const [[gv, gi], [cv, ci]] = await both([{ data: x, shape: c.xShape }], (be, [xb]) => be.maxPool2d(xb, c.p), [
+        { size: nOut },
+        { size: nOut, dtype: 'int32' },
+      ]);
       expectClose(gv, cv, 0, `maxPool2d values ${caseName(c)}`);
       expect(Array.from(gi), `maxPool2d argmax ${caseName(c)}`).toEqual(Array.from(ci));
       const gy = randArray(nOut, seed++);
       const [[gb], [cb]] = await both(
-        [{ data: gy, shape: outShape }, { data: ci, shape: outShape, dtype: 'int32' }],
+        [
+          { data: gy, shape: outShape },
+          { data: ci, shape: outShape, dtype: 'int32' },
+        ],
         (be, [g, a]) => be.maxPool2dBackward(g, a, c.xShape, c.p),
         [{ size: sizeOf(c.xShape) }],
       );
@@ -364,8 +425,20 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
   it('maxPool2d backward over windows that tile the input (the scatter-free path): odd sizes, ceil mode, rows of many segments', async () => {
     let seed = 500;
     const tiled: PoolCase[] = [];
-    for (const [h, w] of [[1, 1], [7, 13], [13, 7], [4, 301], [33, 70]] as const) {
-      for (const k of [[2, 2], [3, 2], [2, 3], [1, 4], [3, 3]] as const) {
+    for (const [h, w] of [
+      [1, 1],
+      [7, 13],
+      [13, 7],
+      [4, 301],
+      [33, 70],
+    ] as const) {
+      for (const k of [
+        [2, 2],
+        [3, 2],
+        [2, 3],
+        [1, 4],
+        [3, 3],
+      ] as const) {
         for (const ceilMode of [false, true]) {
           const p = P(k, k, { ceilMode });
           const [oh, ow] = pool2dOutHW(h, w, p);
@@ -380,11 +453,17 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
       const nOut = sizeOf(outShape);
       // Integers: many ties inside windows (the first maximum must win on both backends).
       const x = Array.from(randArray(sizeOf(c.xShape), seed++, -3, 3), Math.round);
-      const [[, gi], [, ci]] = await both([{ data: x, shape: c.xShape }], (be, [xb]) => be.maxPool2d(xb, c.p), [{ size: nOut }, { size: nOut, dtype: 'int32' }]);
+      const [[, gi], [, ci]] = await both([{ data: x, shape: c.xShape }], (be, [xb]) => be.maxPool2d(xb, c.p), [
+        { size: nOut },
+        { size: nOut, dtype: 'int32' },
+      ]);
       expect(Array.from(gi), `argmax ${caseName(c)}`).toEqual(Array.from(ci));
       const gy = randArray(nOut, seed++);
       const [[gb], [cb]] = await both(
-        [{ data: gy, shape: outShape }, { data: ci, shape: outShape, dtype: 'int32' }],
+        [
+          { data: gy, shape: outShape },
+          { data: ci, shape: outShape, dtype: 'int32' },
+        ],
         (be, [g, a]) => be.maxPool2dBackward(g, a, c.xShape, c.p),
         [{ size: sizeOf(c.xShape) }],
       );
@@ -398,7 +477,10 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
     for (const p of [P([2, 2], [1, 1]), P([2, 3], [1, 1], { padding: [1, 1] }), P([3, 3], [2, 1], { ceilMode: true })]) {
       const [oh, ow] = pool2dOutHW(4, 3, p);
       const n = oh * ow;
-      const [[gv, gi], [cv, ci]] = await both([{ data: x, shape: xShape }], (be, [xb]) => be.maxPool2d(xb, p), [{ size: n }, { size: n, dtype: 'int32' }]);
+      const [[gv, gi], [cv, ci]] = await both([{ data: x, shape: xShape }], (be, [xb]) => be.maxPool2d(xb, p), [
+        { size: n },
+        { size: n, dtype: 'int32' },
+      ]);
       expectClose(gv, cv, 0, 'values');
       expect(Array.from(gi)).toEqual(Array.from(ci));
     }
@@ -415,7 +497,9 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
         const p = { ...c.p, countIncludePad };
         const [[g], [r]] = await both([{ data: x, shape: c.xShape }], (be, [xb]) => be.avgPool2d(xb, p), [{ size: sizeOf(outShape) }]);
         expectClose(g, r, 1e-6, `avgPool2d ${caseName(c)} incl=${countIncludePad}`);
-        const [[gb], [cb]] = await both([{ data: gy, shape: outShape }], (be, [g2]) => be.avgPool2dBackward(g2, c.xShape, p), [{ size: sizeOf(c.xShape) }]);
+        const [[gb], [cb]] = await both([{ data: gy, shape: outShape }], (be, [g2]) => be.avgPool2dBackward(g2, c.xShape, p), [
+          { size: sizeOf(c.xShape) },
+        ]);
         expectClose(gb, cb, 1e-6, `avgPool2dBackward ${caseName(c)} incl=${countIncludePad}`);
       }
     }
@@ -423,7 +507,12 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
 
   it('adaptiveAvgPool2d and its backward', async () => {
     let seed = 2000;
-    const outs: Pair[] = [[1, 1], [3, 5], [7, 2], [13, 33]];
+    const outs: Pair[] = [
+      [1, 1],
+      [3, 5],
+      [7, 2],
+      [13, 33],
+    ];
     let k = 0;
     for (const h of SIZES) {
       for (const w of SIZES) {
@@ -431,10 +520,14 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
         const [oh, ow] = outs[k++ % outs.length];
         const outShape = [xShape[0], 3, oh, ow];
         const x = randArray(sizeOf(xShape), seed++);
-        const [[g], [r]] = await both([{ data: x, shape: xShape }], (be, [xb]) => be.adaptiveAvgPool2d(xb, oh, ow), [{ size: sizeOf(outShape) }]);
+        const [[g], [r]] = await both([{ data: x, shape: xShape }], (be, [xb]) => be.adaptiveAvgPool2d(xb, oh, ow), [
+          { size: sizeOf(outShape) },
+        ]);
         expectClose(g, r, 1e-6, `adaptiveAvgPool2d [${xShape}] -> ${oh}x${ow}`);
         const gy = randArray(sizeOf(outShape), seed++);
-        const [[gb], [cb]] = await both([{ data: gy, shape: outShape }], (be, [gyb]) => be.adaptiveAvgPool2dBackward(gyb, xShape), [{ size: sizeOf(xShape) }]);
+        const [[gb], [cb]] = await both([{ data: gy, shape: outShape }], (be, [gyb]) => be.adaptiveAvgPool2dBackward(gyb, xShape), [
+          { size: sizeOf(xShape) },
+        ]);
         expectClose(gb, cb, 1e-6, `adaptiveAvgPool2dBackward [${xShape}] -> ${oh}x${ow}`);
       }
     }
@@ -442,7 +535,13 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
 
   it('upsample2d and its backward: nearest, bilinear with and without alignCorners, up and down', async () => {
     let seed = 3000;
-    const outs: Pair[] = [[1, 1], [26, 22], [7, 13], [2, 66], [33, 5]];
+    const outs: Pair[] = [
+      [1, 1],
+      [26, 22],
+      [7, 13],
+      [2, 66],
+      [33, 5],
+    ];
     let k = 0;
     for (const h of SIZES) {
       for (const w of SIZES) {
@@ -451,11 +550,19 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
         const outShape = [xShape[0], 3, oh, ow];
         const x = randArray(sizeOf(xShape), seed++);
         const gy = randArray(sizeOf(outShape), seed++);
-        for (const [mode, ac] of [['nearest', false], ['bilinear', false], ['bilinear', true]] as const) {
+        for (const [mode, ac] of [
+          ['nearest', false],
+          ['bilinear', false],
+          ['bilinear', true],
+        ] as const) {
           const what = `[${xShape}] -> ${oh}x${ow} ${mode} alignCorners=${ac}`;
-          const [[g], [r]] = await both([{ data: x, shape: xShape }], (be, [xb]) => be.upsample2d(xb, oh, ow, mode, ac), [{ size: sizeOf(outShape) }]);
+          const [[g], [r]] = await both([{ data: x, shape: xShape }], (be, [xb]) => be.upsample2d(xb, oh, ow, mode, ac), [
+            { size: sizeOf(outShape) },
+          ]);
           expectClose(g, r, mode === 'nearest' ? 0 : 1e-6, `upsample2d ${what}`);
-          const [[gb], [cb]] = await both([{ data: gy, shape: outShape }], (be, [gyb]) => be.upsample2dBackward(gyb, xShape, mode, ac), [{ size: sizeOf(xShape) }]);
+          const [[gb], [cb]] = await both([{ data: gy, shape: outShape }], (be, [gyb]) => be.upsample2dBackward(gyb, xShape, mode, ac), [
+            { size: sizeOf(xShape) },
+          ]);
           expectClose(gb, cb, 1e-6, `upsample2dBackward ${what}`);
         }
       }
@@ -464,15 +571,25 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
 
   it('upsample2d: float32 nearest positions and exact bilinear positions past 32-bit products', async () => {
     // 26 -> 22 nearest (dst 11 reads 12 in float32); 70001 -> 66003 needs 64-bit position products.
-    for (const [w, ow] of [[26, 22], [14, 46], [70001, 66003]] as const) {
+    for (const [w, ow] of [
+      [26, 22],
+      [14, 46],
+      [70001, 66003],
+    ] as const) {
       const xShape = [1, 1, 1, w];
       const x = randArray(w, w);
       const gy = randArray(ow, ow);
-      for (const [mode, ac] of [['nearest', false], ['bilinear', false], ['bilinear', true]] as const) {
+      for (const [mode, ac] of [
+        ['nearest', false],
+        ['bilinear', false],
+        ['bilinear', true],
+      ] as const) {
         const what = `1x${w} -> 1x${ow} ${mode} alignCorners=${ac}`;
         const [[g], [r]] = await both([{ data: x, shape: xShape }], (be, [xb]) => be.upsample2d(xb, 1, ow, mode, ac), [{ size: ow }]);
         expectClose(g, r, mode === 'nearest' ? 0 : 1e-6, `upsample2d ${what}`);
-        const [[gb], [cb]] = await both([{ data: gy, shape: [1, 1, 1, ow] }], (be, [gyb]) => be.upsample2dBackward(gyb, xShape, mode, ac), [{ size: w }]);
+        const [[gb], [cb]] = await both([{ data: gy, shape: [1, 1, 1, ow] }], (be, [gyb]) => be.upsample2dBackward(gyb, xShape, mode, ac), [
+          { size: w },
+        ]);
         expectClose(gb, cb, 1e-6, `upsample2dBackward ${what}`);
       }
     }

@@ -26,7 +26,12 @@ const SEEDS = [0, 1, 42, 2 ** 32 + 7, 2 ** 40 + 12345, -3];
 
 describe.skipIf(!gpu)('webgpu random kernel', () => {
   it('uniform draws are bit-identical to the CPU for float32-exact ranges', async () => {
-    for (const [a, b] of [[0, 1], [-1, 1], [2, 6], [-3, 5]]) {
+    for (const [a, b] of [
+      [0, 1],
+      [-1, 1],
+      [2, 6],
+      [-3, 5],
+    ]) {
       for (const seed of SEEDS) {
         for (const n of SIZES) {
           const [g, c] = await draw(n, seed, 'uniform', a, b);
@@ -46,12 +51,17 @@ describe.skipIf(!gpu)('webgpu random kernel', () => {
   });
 
   it('normal draws match the CPU within 1e-6', async () => {
-    for (const [mean, sd] of [[0, 1], [3, 0.5], [-1, 2]]) {
+    for (const [mean, sd] of [
+      [0, 1],
+      [3, 0.5],
+      [-1, 2],
+    ]) {
       for (const seed of SEEDS) {
         for (const n of SIZES) {
           const [g, c] = await draw(n, seed, 'normal', mean, sd);
           for (let i = 0; i < n; i++) {
-            if (!(Math.abs(g[i] - c[i]) <= 1e-6 * Math.max(Math.abs(c[i]), 1))) expect.fail(`normal seed ${seed} element ${i}: ${g[i]} vs ${c[i]}`);
+            if (!(Math.abs(g[i] - c[i]) <= 1e-6 * Math.max(Math.abs(c[i]), 1)))
+              expect.fail(`normal seed ${seed} element ${i}: ${g[i]} vs ${c[i]}`);
           }
         }
       }

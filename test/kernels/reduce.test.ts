@@ -49,9 +49,23 @@ async function check(op: ReduceOp, data: ArrayLike<number>, outer: number, r: nu
 // [outer, r, inner]: sizes 1, primes, past one workgroup (64 invocations), every vector mode of
 // the kernel (inner % 4 = 0; inner = 1 with r % 4 = 0; neither), and the multi-pass path.
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 1], [7, 13, 1], [13, 7, 3], [3, 127, 4], [1, 12, 1], [127, 8, 1], [5, 1, 8],
-  [65, 33, 2], [2, 257, 13], [1, 4099, 1], [1, 4100, 1], [3, 2000, 8], [1, 3001, 7], [4, 40000, 1],
-  [1, 100_003, 1], [2, 30_011, 3],
+  [1, 1, 1],
+  [1, 7, 1],
+  [7, 13, 1],
+  [13, 7, 3],
+  [3, 127, 4],
+  [1, 12, 1],
+  [127, 8, 1],
+  [5, 1, 8],
+  [65, 33, 2],
+  [2, 257, 13],
+  [1, 4099, 1],
+  [1, 4100, 1],
+  [3, 2000, 8],
+  [1, 3001, 7],
+  [4, 40000, 1],
+  [1, 100_003, 1],
+  [2, 30_011, 3],
 ];
 
 describe.skipIf(!gpu)('webgpu reduce kernels', () => {
@@ -82,7 +96,14 @@ describe.skipIf(!gpu)('webgpu reduce kernels', () => {
 
   it('argmax/argmin return the first index of ties, also across the passes of a long r', async () => {
     const rand = rng(7);
-    for (const [outer, r, inner] of [[3, 50, 5], [1, 9, 1], [2, 4096, 1], [1, 100_003, 1], [1, 20_000, 4], [1, 30_001, 3]] as const) {
+    for (const [outer, r, inner] of [
+      [3, 50, 5],
+      [1, 9, 1],
+      [2, 4096, 1],
+      [1, 100_003, 1],
+      [1, 20_000, 4],
+      [1, 30_001, 3],
+    ] as const) {
       // Few distinct values: ties everywhere.
       const data = Float32Array.from({ length: outer * r * inner }, () => Math.floor(rand() * 4));
       for (const op of OPS) await check(op, data, outer, r, inner);
@@ -106,7 +127,13 @@ describe.skipIf(!gpu)('webgpu reduce kernels', () => {
 
   it('max/min propagate NaN; argmax/argmin point at the first NaN', async () => {
     let seed = 100;
-    for (const [outer, r, inner] of [[4, 31, 3], [1, 100_003, 1], [3, 1000, 4], [2, 4096, 1], [5, 77, 1]] as const) {
+    for (const [outer, r, inner] of [
+      [4, 31, 3],
+      [1, 100_003, 1],
+      [3, 1000, 4],
+      [2, 4096, 1],
+      [5, 77, 1],
+    ] as const) {
       const data = randArray(outer * r * inner, seed++);
       const rand = rng(seed);
       // NaN in about half of the columns, sometimes twice in one column.
@@ -125,7 +152,13 @@ describe.skipIf(!gpu)('webgpu reduce kernels', () => {
 
   it('int32 input: exact max/min/argmax/argmin/sum', async () => {
     const rand = rng(11);
-    for (const [outer, r, inner] of [[1, 1, 1], [3, 17, 2], [1, 100_003, 1], [5, 4000, 4], [2, 0, 3]] as const) {
+    for (const [outer, r, inner] of [
+      [1, 1, 1],
+      [3, 17, 2],
+      [1, 100_003, 1],
+      [5, 4000, 4],
+      [2, 0, 3],
+    ] as const) {
       const data = Int32Array.from({ length: outer * r * inner }, () => Math.floor((rand() - 0.5) * 20_000));
       for (const op of OPS) await check(op, data, outer, r, inner, 'int32');
     }
@@ -135,7 +168,10 @@ describe.skipIf(!gpu)('webgpu reduce kernels', () => {
 
   it('sums 1e6 uniform values to 1e-6 of a float64 sum (compensated accumulation)', async () => {
     const n = 1_000_000;
-    for (const [lo, hi, seed] of [[0, 1, 5], [-1, 1.5, 6]] as const) {
+    for (const [lo, hi, seed] of [
+      [0, 1, 5],
+      [-1, 1.5, 6],
+    ] as const) {
       const data = randArray(n, seed, lo, hi);
       let exact = 0;
       for (let i = 0; i < n; i++) exact += data[i];

@@ -1,5 +1,17 @@
 /** Shared arrangement and mixing code of the genre recipes: musical context, timing/swing, chords, scales, melodies, voice, strums and the master bus. @internal */
-import { addCrackle, addNoise, highpass, lowpass, normalizePeak, peakOf, reverb, rmsOf, saturate, smoothRandom, type NoiseColor } from './effects.js';
+import {
+  addCrackle,
+  addNoise,
+  highpass,
+  lowpass,
+  normalizePeak,
+  peakOf,
+  reverb,
+  rmsOf,
+  saturate,
+  smoothRandom,
+  type NoiseColor,
+} from './effects.js';
 import { addNote, addPluck, addVoice, midiToHz, VOWEL_NAMES, type Syllable, type Timbre } from './instruments.js';
 import type { Rng } from '../../engine/index.js';
 
@@ -90,11 +102,21 @@ function scalePitches(c: Ctx, scale: readonly number[], lo: number, hi: number):
 }
 
 /** A random-walk melody in [fromBeat, toBeat) with durations drawn from durs (beats). */
-export function melody(c: Ctx, scale: readonly number[], lo: number, hi: number, fromBeat: number, toBeat: number, durs: readonly number[], restP: number, leap = 2): MNote[] {
+export function melody(
+  c: Ctx,
+  scale: readonly number[],
+  lo: number,
+  hi: number,
+  fromBeat: number,
+  toBeat: number,
+  durs: readonly number[],
+  restP: number,
+  leap = 2,
+): MNote[] {
   const pitches = scalePitches(c, scale, lo, hi);
   let idx = c.rng.int(Math.floor(pitches.length * 0.3), Math.floor(pitches.length * 0.7));
   const out: MNote[] = [];
-  for (let b = fromBeat; b < toBeat - 1e-9; ) {
+  for (let b = fromBeat; b < toBeat - 1e-9;) {
     const d = Math.min(c.rng.pick(durs), toBeat - b);
     if (!c.rng.chance(restP)) out.push({ beat: b, len: d, midi: pitches[idx]! });
     const step = c.rng.int(-leap, leap);
@@ -120,7 +142,12 @@ export function phrases(c: Ctx, lens: readonly number[], gaps: readonly number[]
 export const CONSONANTS: ReadonlyArray<Syllable['consonant']> = ['none', 'none', 'plosive', 'plosive', 'fricative', 'sh'];
 
 /** Sings notes with the formant voice (one syllable per note). */
-export function sing(c: Ctx, out: Float32Array, notes: readonly MNote[], o: { female: boolean; gain: number; breathiness?: number; vibrato?: number; noiseSource?: number; legato?: number }): void {
+export function sing(
+  c: Ctx,
+  out: Float32Array,
+  notes: readonly MNote[],
+  o: { female: boolean; gain: number; breathiness?: number; vibrato?: number; noiseSource?: number; legato?: number },
+): void {
   const syl: Syllable[] = notes.map((m) => {
     const t0 = at(c, m.beat);
     const t1 = at(c, m.beat + m.len);
@@ -147,7 +174,13 @@ export function sing(c: Ctx, out: Float32Array, notes: readonly MNote[], o: { fe
 }
 
 /** A sung lead: phrases of a random-walk melody in a voice range. */
-export function vocalLead(c: Ctx, out: Float32Array, scale: readonly number[], durs: readonly number[], o: { female?: boolean; gain: number; lens?: number[]; gaps?: number[]; noiseSource?: number; breathiness?: number }): void {
+export function vocalLead(
+  c: Ctx,
+  out: Float32Array,
+  scale: readonly number[],
+  durs: readonly number[],
+  o: { female?: boolean; gain: number; lens?: number[]; gaps?: number[]; noiseSource?: number; breathiness?: number },
+): void {
   const female = o.female ?? c.rng.chance(0.5);
   const [lo, hi] = female ? [57, 74] : [45, 62];
   const notes: MNote[] = [];
@@ -156,14 +189,35 @@ export function vocalLead(c: Ctx, out: Float32Array, scale: readonly number[], d
 }
 
 /** Strums a chord on plucked strings (down-strum: low to high, `spread` s between strings). */
-export function strum(c: Ctx, out: Float32Array, t: number, midis: readonly number[], o: { gain: number; brightness: number; decay: number; mute?: number; spread?: number; up?: boolean }): void {
+export function strum(
+  c: Ctx,
+  out: Float32Array,
+  t: number,
+  midis: readonly number[],
+  o: { gain: number; brightness: number; decay: number; mute?: number; spread?: number; up?: boolean },
+): void {
   const order = o.up ? [...midis].reverse() : midis;
   const spread = o.spread ?? 0.012;
-  order.forEach((m, k) => addPluck(out, c.sr, c.rng, t + k * spread, midiToHz(m), { gain: o.gain / Math.sqrt(midis.length), brightness: o.brightness, decay: o.decay, mute: o.mute }));
+  order.forEach((m, k) =>
+    addPluck(out, c.sr, c.rng, t + k * spread, midiToHz(m), {
+      gain: o.gain / Math.sqrt(midis.length),
+      brightness: o.brightness,
+      decay: o.decay,
+      mute: o.mute,
+    }),
+  );
 }
 
 /** A chord as wavetable notes. */
-export function chordNotes(c: Ctx, out: Float32Array, t: number, dur: number, midis: readonly number[], timbre: Timbre, o: { gain: number; attack?: number; release?: number; decayTau?: number; vibrato?: number; maxHz?: number; sustain?: number }): void {
+export function chordNotes(
+  c: Ctx,
+  out: Float32Array,
+  t: number,
+  dur: number,
+  midis: readonly number[],
+  timbre: Timbre,
+  o: { gain: number; attack?: number; release?: number; decayTau?: number; vibrato?: number; maxHz?: number; sustain?: number },
+): void {
   for (const m of midis) {
     addNote(out, c.sr, t, dur, midiToHz(m) * Math.pow(2, c.rng.uniform(-0.06, 0.06) / 12), {
       timbre,
@@ -183,12 +237,14 @@ export function powerChord(root: number): number[] {
 
 /** Chord tones within [lo, lo+12) (close voicing) for a chord built on the key root. */
 export function voicing(c: Ctx, chord: readonly number[], lo: number): number[] {
-  return chord.map((iv) => {
-    let m = c.root + iv;
-    while (m < lo) m += 12;
-    while (m >= lo + 12) m -= 12;
-    return m;
-  }).sort((a, b) => a - b);
+  return chord
+    .map((iv) => {
+      let m = c.root + iv;
+      while (m < lo) m += 12;
+      while (m >= lo + 12) m -= 12;
+      return m;
+    })
+    .sort((a, b) => a - b);
 }
 
 interface MasterOptions {

@@ -69,7 +69,11 @@ function highEnergy(c: Clip): Float32Array {
   const chord = new Float32Array(n);
   const root = rng.int(52, 64);
   for (const iv of [0, 7, 12, rng.pick([3, 4, 5])]) {
-    addNote(chord, sr, 0, c.dur, midiToHz(root + iv) * Math.pow(2, rng.uniform(-0.1, 0.1) / 12), { timbre: 'saw', gain: 0.5, env: { attack: 0.005, decay: 0.1, sustain: 1, release: 0.01 } });
+    addNote(chord, sr, 0, c.dur, midiToHz(root + iv) * Math.pow(2, rng.uniform(-0.1, 0.1) / 12), {
+      timbre: 'saw',
+      gain: 0.5,
+      env: { attack: 0.005, decay: 0.1, sustain: 1, release: 0.01 },
+    });
   }
   saturate(chord, rng.uniform(4, 10));
   mixInto(x, chord, rng.uniform(0.3, 0.6));
@@ -113,7 +117,15 @@ function vocalHeavy(c: Clip): Float32Array {
   while (t < c.dur - 0.05) {
     const dur = sung ? rng.uniform(0.2, 0.6) : rng.uniform(0.12, 0.3);
     const f0 = base * Math.pow(2, (sung ? rng.pick([0, 2, 4, 5, 7]) : rng.uniform(-2, 3)) / 12);
-    syl.push({ start: t, dur, f0, f0End: sung ? f0 : f0 * Math.pow(2, rng.uniform(-3, 1) / 12), vowel: rng.pick(VOWEL_NAMES), consonant: rng.pick(CONSONANTS), level: rng.uniform(0.7, 1) });
+    syl.push({
+      start: t,
+      dur,
+      f0,
+      f0End: sung ? f0 : f0 * Math.pow(2, rng.uniform(-3, 1) / 12),
+      vowel: rng.pick(VOWEL_NAMES),
+      consonant: rng.pick(CONSONANTS),
+      level: rng.uniform(0.7, 1),
+    });
     t += dur + (rng.chance(0.15) ? rng.uniform(0.05, 0.3) : rng.uniform(0, 0.03));
   }
   addVoice(x, sr, rng, syl, {
@@ -138,7 +150,11 @@ function instrumental(c: Clip): Float32Array {
   // texture stays monophonic, so the only pitch is the melody's (no low "virtual pitch" of chords)
   const double = rng.chance(0.6) ? rng.pick<Timbre>(['organ', 'flute', 'triangle', 'saw', 'reed']) : null;
   const doubleOct = rng.chance(0.6) ? 2 : 1;
-  const scale = rng.pick([[0, 2, 4, 5, 7, 9, 11], [0, 2, 3, 5, 7, 8, 10], [0, 2, 4, 7, 9]]);
+  const scale = rng.pick([
+    [0, 2, 4, 5, 7, 9, 11],
+    [0, 2, 3, 5, 7, 8, 10],
+    [0, 2, 4, 7, 9],
+  ]);
   const key = rng.int(63, 70); // Eb4..Bb4: notes stay above the voice-pitch range
   const pitches: number[] = [];
   for (let m = key; m <= key + 19; m++) if (scale.includes((m - key) % 12)) pitches.push(m);
@@ -150,8 +166,23 @@ function instrumental(c: Clip): Float32Array {
     const f0 = midiToHz(pitches[idx]!);
     const struck = lead === 'piano' || lead === 'epiano';
     if (lead === 'pluck') addPluck(x, sr, rng, t, f0, { gain: 0.6, brightness: rng.uniform(0.4, 0.8), decay: 1.5, mute: d });
-    else addNote(x, sr, t, d * 0.95, f0, { timbre: lead, gain: 0.5, env: { attack: struck ? 0.004 : 0.03, decay: 0.15, sustain: 0.8, release: 0.05 }, decayTau: struck ? 1 : 0, vibratoHz: 5.5, vibratoDepth: lead === 'reed' || lead === 'flute' ? 0.12 : 0, maxHz: 5000 });
-    if (double) addNote(x, sr, t, d * 0.95, f0 * doubleOct, { timbre: double, gain: 0.2, env: { attack: 0.03, decay: 0.15, sustain: 0.8, release: 0.05 }, maxHz: 5000 });
+    else
+      addNote(x, sr, t, d * 0.95, f0, {
+        timbre: lead,
+        gain: 0.5,
+        env: { attack: struck ? 0.004 : 0.03, decay: 0.15, sustain: 0.8, release: 0.05 },
+        decayTau: struck ? 1 : 0,
+        vibratoHz: 5.5,
+        vibratoDepth: lead === 'reed' || lead === 'flute' ? 0.12 : 0,
+        maxHz: 5000,
+      });
+    if (double)
+      addNote(x, sr, t, d * 0.95, f0 * doubleOct, {
+        timbre: double,
+        gain: 0.2,
+        env: { attack: 0.03, decay: 0.15, sustain: 0.8, release: 0.05 },
+        maxHz: 5000,
+      });
     idx = Math.max(0, Math.min(pitches.length - 1, idx + rng.pick([-2, -1, -1, 1, 1, 2, 3, -3])));
     t += d;
   }
@@ -173,13 +204,18 @@ function rhythmic(c: Clip): Float32Array {
   for (let t = phase - period; t < c.dur; t += period, k++) {
     if (t < -0.3) continue;
     const accent = k % 4 === 0 ? 1 : rng.uniform(0.65, 0.85);
-    if (kind === 'tone') addNote(x, sr, t, burst, toneHz, { timbre: 'sine', gain: accent, env: { attack: 0.002, decay: 0.02, sustain: 0.9, release: 0.01 } });
+    if (kind === 'tone')
+      addNote(x, sr, t, burst, toneHz, { timbre: 'sine', gain: accent, env: { attack: 0.002, decay: 0.02, sustain: 0.9, release: 0.01 } });
     else if (kind === 'click') {
       // a woodblock-like knock: a short decaying tone plus a noise transient
-      addNote(x, sr, t, 0.005, toneHz, { timbre: 'sine', gain: accent, env: { attack: 0.001, decay: 0.004, sustain: 1, release: 0.12 }, decayTau: 0.05 });
+      addNote(x, sr, t, 0.005, toneHz, {
+        timbre: 'sine',
+        gain: accent,
+        env: { attack: 0.001, decay: 0.004, sustain: 1, release: 0.12 },
+        decayTau: 0.05,
+      });
       addNoiseBurst(x, sr, rng, t, toneHz * 2, 2, 0.015, 0.5 * accent);
-    }
-    else {
+    } else {
       if (k % 2 === 0) addKick(x, sr, rng, t, { gain: accent });
       else addSnare(x, sr, rng, t, { gain: 0.7 * accent });
       addHat(x, sr, rng, t + period / 2, { gain: 0.25 });
@@ -195,7 +231,12 @@ function ambient(c: Clip): Float32Array {
   // low pad (the notebook's 30 Hz + 100 Hz, widened to a few harmonic partials), each partial
   // swelling on its own slow curve: no detuned pairs, so no beating
   const root = rng.uniform(30, 110);
-  const ratios = rng.pick([[1, 2, 3], [1, 1.5, 2], [1, 2, 3, 4], [1, 3, 5]]);
+  const ratios = rng.pick([
+    [1, 2, 3],
+    [1, 1.5, 2],
+    [1, 2, 3, 4],
+    [1, 3, 5],
+  ]);
   for (const r of ratios) {
     const f = root * r;
     const ph = rng.uniform(0, TWO_PI);
@@ -245,7 +286,8 @@ function finish(x: Float32Array): Float32Array {
 }
 
 function checkCount(count: unknown, where: string): number {
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new ValueError(`${where}: count must be a non-negative integer, got ${String(count)}`);
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
+    throw new ValueError(`${where}: count must be a non-negative integer, got ${String(count)}`);
   return count;
 }
 
@@ -262,7 +304,8 @@ export function synthConceptClips(concept: Concept, options: ConceptClipOptions)
   const seed = checkSeed(options.seed, 'synthConceptClips: seed');
   const [sr, dur, n] = checkClipOptions(options, 'synthConceptClips');
   const out: Float32Array[] = [];
-  for (let k = 0; k < count; k++) out.push(finish(MAKERS[concept]({ sr, n, dur, rng: createRng(deriveSeed(seed, 'concept', concept, k)) })));
+  for (let k = 0; k < count; k++)
+    out.push(finish(MAKERS[concept]({ sr, n, dur, rng: createRng(deriveSeed(seed, 'concept', concept, k)) })));
   return out;
 }
 
@@ -315,7 +358,12 @@ export function randomConceptClips(options: RandomClipOptions): Float32Array[] {
         const len = rng.uniform(0.03, 0.6);
         const g = rng.logUniform(0.05, 0.6);
         const type = rng.int(0, 2);
-        if (type === 0) addNote(x, sr, t, len, rng.logUniform(80, 4000), { timbre: rng.pick(['sine', 'triangle', 'square'] as const), gain: g, env: { attack: rng.uniform(0.002, 0.1), decay: 0.05, sustain: 0.8, release: rng.uniform(0.01, 0.2) } });
+        if (type === 0)
+          addNote(x, sr, t, len, rng.logUniform(80, 4000), {
+            timbre: rng.pick(['sine', 'triangle', 'square'] as const),
+            gain: g,
+            env: { attack: rng.uniform(0.002, 0.1), decay: 0.05, sustain: 0.8, release: rng.uniform(0.01, 0.2) },
+          });
         else if (type === 1) addNoiseBurst(x, sr, rng, t, rng.logUniform(200, 6000), rng.uniform(0.5, 4), len / 3, g);
         else {
           // a chirp (linear sweep)

@@ -50,7 +50,17 @@ export function add808(out: Float32Array, sr: number, start: number, f0: number,
 }
 
 /** Filtered-noise burst: band-pass at f (Q), exponential decay tau (s), into out. */
-export function addNoiseBurst(out: Float32Array, sr: number, rng: Rng, start: number, f: number, q: number, tau: number, gain: number, attack = 0.0005): void {
+export function addNoiseBurst(
+  out: Float32Array,
+  sr: number,
+  rng: Rng,
+  start: number,
+  f: number,
+  q: number,
+  tau: number,
+  gain: number,
+  attack = 0.0005,
+): void {
   const len = Math.round(Math.min(6 * tau + attack, 2.5) * sr);
   const i0 = Math.round(start * sr);
   const bp = new BandPass(sr, f, q);
@@ -72,7 +82,12 @@ export function addSnare(out: Float32Array, sr: number, rng: Rng, start: number,
     addNoiseBurst(out, sr, rng, start, 3000 * tune, 0.7, 0.09 * ds, o.gain * 0.7, 0.01);
     return;
   }
-  addNote(out, sr, start, 0.02, 190 * tune, { timbre: 'triangle', gain: o.gain * 0.6, env: { attack: 0.001, decay: 0.01, sustain: 1, release: 0.05 }, decayTau: 0.04 * ds });
+  addNote(out, sr, start, 0.02, 190 * tune, {
+    timbre: 'triangle',
+    gain: o.gain * 0.6,
+    env: { attack: 0.001, decay: 0.01, sustain: 1, release: 0.05 },
+    decayTau: 0.04 * ds,
+  });
   addNoiseBurst(out, sr, rng, start, 2800 * tune, 0.8, 0.07 * ds, o.gain);
 }
 
@@ -93,7 +108,12 @@ export function addCymbal(out: Float32Array, sr: number, rng: Rng, start: number
     addNoiseBurst(out, sr, rng, start, Math.min(0.42 * sr, 5500), 1.5, 0.25 * ds, o.gain * 0.6);
     // the bell: a few inharmonic partials
     for (const r of [1, 1.48, 2.13]) {
-      addNote(out, sr, start, 0.01, 620 * r * (o.tune ?? 1), { timbre: 'sine', gain: o.gain * 0.12, env: { attack: 0.001, decay: 0.01, sustain: 1, release: 0.4 * ds }, decayTau: 0.2 * ds });
+      addNote(out, sr, start, 0.01, 620 * r * (o.tune ?? 1), {
+        timbre: 'sine',
+        gain: o.gain * 0.12,
+        env: { attack: 0.001, decay: 0.01, sustain: 1, release: 0.4 * ds },
+        decayTau: 0.2 * ds,
+      });
     }
     return;
   }

@@ -133,7 +133,13 @@ export type NoiseColor = 'white' | 'pink' | 'brown';
 export function addNoise(out: Float32Array, rng: Rng, color: NoiseColor, level: number): void {
   if (level <= 0) return;
   const tmp = new Float32Array(out.length);
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0,
+    b4 = 0,
+    b5 = 0,
+    b6 = 0;
   let brown = 0;
   let ss = 0;
   for (let i = 0; i < out.length; i++) {

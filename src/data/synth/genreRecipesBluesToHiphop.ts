@@ -1,5 +1,20 @@
 /** Per-genre recipes, part 1: the renderers of blues, classical, country, disco and hiphop. @internal */
-import { at, CH, chordNotes, CONSONANTS, master, melody, newStem, phrases, SCALES, strum, vary, vocalLead, voicing, type Renderer } from './arrangement.js';
+import {
+  at,
+  CH,
+  chordNotes,
+  CONSONANTS,
+  master,
+  melody,
+  newStem,
+  phrases,
+  SCALES,
+  strum,
+  vary,
+  vocalLead,
+  voicing,
+  type Renderer,
+} from './arrangement.js';
 import { add808, addClap, addCymbal, addHat, addKick, addSnare } from './drums.js';
 import { lowpass, mixInto, reverb, saturate, smoothRandom } from './effects.js';
 import { addNote, addPluck, addVoice, midiToHz, VOWEL_NAMES, type Syllable, type Timbre } from './instruments.js';
@@ -8,7 +23,11 @@ export const blues: Renderer = (c) => {
   const { rng, sr } = c;
   const twelve = [CH.I7, CH.I7, CH.I7, CH.I7, CH.IV7, CH.IV7, CH.I7, CH.I7, CH.V7, CH.IV7, CH.I7, CH.V7];
   const start = rng.int(0, 11);
-  const gtr = newStem(c), bass = newStem(c), keys = newStem(c), drums = newStem(c), lead = newStem(c);
+  const gtr = newStem(c),
+    bass = newStem(c),
+    keys = newStem(c),
+    drums = newStem(c),
+    lead = newStem(c);
   const riff = rng.pick([
     [7, 7, 9, 9, 10, 10, 9, 9],
     [7, 7, 9, 9, 7, 7, 9, 9],
@@ -29,18 +48,34 @@ export const blues: Renderer = (c) => {
     const walk = [0, 4, 7, 9];
     for (let b = 0; b < 4; b++) {
       const t = at(c, bar * 4 + b);
-      addPluck(bass, sr, rng, t, midiToHz(c.root + ch[0]! - 12 + walk[b]! + 12), { gain: 0.8, brightness: 0.25, decay: 1.2, mute: c.spb * 0.9 });
+      addPluck(bass, sr, rng, t, midiToHz(c.root + ch[0]! - 12 + walk[b]! + 12), {
+        gain: 0.8,
+        brightness: 0.25,
+        decay: 1.2,
+        mute: c.spb * 0.9,
+      });
       if (b % 2 === 0) addKick(drums, sr, rng, t, { gain: 0.6, decayScale: 0.8 });
       else addSnare(drums, sr, rng, t, { gain: 0.35, brush: rng.chance(0.3) });
       addCymbal(drums, sr, rng, t, { gain: 0.12, ride: true, decayScale: 0.5 });
       if (rng.chance(0.8)) addHat(drums, sr, rng, at(c, bar * 4 + b + 0.5), { gain: 0.12 });
     }
-    if (hasKeys) chordNotes(c, keys, at(c, bar * 4 + rng.pick([0, 0.5, 1.5])), c.spb * rng.uniform(1, 3), voicing(c, ch, 60), 'organ', { gain: 0.25, attack: 0.02 });
+    if (hasKeys)
+      chordNotes(c, keys, at(c, bar * 4 + rng.pick([0, 0.5, 1.5])), c.spb * rng.uniform(1, 3), voicing(c, ch, 60), 'organ', {
+        gain: 0.25,
+        attack: 0.02,
+      });
   }
-  if (rng.chance(0.55)) vocalLead(c, lead, SCALES.blues, [0.5, 1, 1, 1.5, 2], { female: rng.chance(0.3), gain: 0.45, lens: [4, 6], gaps: [2, 4] });
+  if (rng.chance(0.55))
+    vocalLead(c, lead, SCALES.blues, [0.5, 1, 1, 1.5, 2], { female: rng.chance(0.3), gain: 0.45, lens: [4, 6], gaps: [2, 4] });
   else {
     const notes = melody(c, SCALES.blues, 64, 84, 0, c.bars * 4, [0.5, 0.5, 1, 1.5], 0.25);
-    for (const m of notes) addPluck(lead, sr, rng, at(c, m.beat), midiToHz(m.midi), { gain: 0.4, brightness: 0.8, decay: 1.5, mute: (at(c, m.beat + m.len) - at(c, m.beat)) * 1.1 });
+    for (const m of notes)
+      addPluck(lead, sr, rng, at(c, m.beat), midiToHz(m.midi), {
+        gain: 0.4,
+        brightness: 0.8,
+        decay: 1.5,
+        mute: (at(c, m.beat + m.len) - at(c, m.beat)) * 1.1,
+      });
     saturate(lead, 2);
   }
   const mix = newStem(c);
@@ -49,16 +84,36 @@ export const blues: Renderer = (c) => {
   mixInto(mix, keys, vary(rng, 0.5));
   mixInto(mix, drums, vary(rng, 0.6));
   mixInto(mix, lead, vary(rng, 0.7));
-  return master(c, mix, { lowpass: [2500, 4500], drive: [1, 1.8], reverb: [0.08, 0.25], noise: { color: 'pink', db: [-38, -26] }, crackle: 0.3 });
+  return master(c, mix, {
+    lowpass: [2500, 4500],
+    drive: [1, 1.8],
+    reverb: [0.08, 0.25],
+    noise: { color: 'pink', db: [-38, -26] },
+    crackle: 0.3,
+  });
 };
 
 export const classical: Renderer = (c) => {
   const { rng, sr } = c;
   const minor = rng.chance(0.4);
-  const prog = rng.pick(minor ? [[CH.i, CH.iv, CH.V, CH.i], [CH.i, CH.VI, CH.III, CH.VII], [CH.i, CH.iv, CH.VII, CH.III]] : [[CH.I, CH.vi, CH.IV, CH.V], [CH.I, CH.IV, CH.V, CH.I], [CH.I, CH.ii, CH.V, CH.I]]);
+  const prog = rng.pick(
+    minor
+      ? [
+          [CH.i, CH.iv, CH.V, CH.i],
+          [CH.i, CH.VI, CH.III, CH.VII],
+          [CH.i, CH.iv, CH.VII, CH.III],
+        ]
+      : [
+          [CH.I, CH.vi, CH.IV, CH.V],
+          [CH.I, CH.IV, CH.V, CH.I],
+          [CH.I, CH.ii, CH.V, CH.I],
+        ],
+  );
   const scale = minor ? SCALES.minor : SCALES.major;
   const ensemble = rng.pick(['strings', 'piano', 'winds'] as const);
-  const pad = newStem(c), mel = newStem(c), low = newStem(c);
+  const pad = newStem(c),
+    mel = newStem(c),
+    low = newStem(c);
   const dyn = smoothRandom(c.n, sr, rng, 0.4, 0.35);
   for (let bar = 0; bar < c.bars; bar++) {
     const ch = prog[bar % prog.length]!;
@@ -71,12 +126,35 @@ export const classical: Renderer = (c) => {
       let k = 0;
       for (let b = 0; b < 4 - 1e-9; b += sub, k++) {
         const m = pattern[k % pattern.length]!;
-        addNote(pad, sr, at(c, bar * 4 + b), sub * c.spb * 1.5, midiToHz(m), { timbre: 'piano', gain: rng.uniform(0.25, 0.4), env: { attack: 0.004, decay: 0.1, sustain: 0.8, release: 0.4 }, decayTau: rng.uniform(0.5, 1.2) });
+        addNote(pad, sr, at(c, bar * 4 + b), sub * c.spb * 1.5, midiToHz(m), {
+          timbre: 'piano',
+          gain: rng.uniform(0.25, 0.4),
+          env: { attack: 0.004, decay: 0.1, sustain: 0.8, release: 0.4 },
+          decayTau: rng.uniform(0.5, 1.2),
+        });
       }
-      addNote(low, sr, t, barDur, midiToHz(c.root + ch[0]!), { timbre: 'piano', gain: 0.45, env: { attack: 0.004, decay: 0.1, sustain: 0.8, release: 0.5 }, decayTau: 1.5 });
+      addNote(low, sr, t, barDur, midiToHz(c.root + ch[0]!), {
+        timbre: 'piano',
+        gain: 0.45,
+        env: { attack: 0.004, decay: 0.1, sustain: 0.8, release: 0.5 },
+        decayTau: 1.5,
+      });
     } else {
-      chordNotes(c, pad, t, barDur, voicing(c, ch, 55), 'saw', { gain: 0.35, attack: rng.uniform(0.15, 0.4), release: 0.4, vibrato: 0.12, maxHz: 3500 });
-      addNote(low, sr, t, barDur, midiToHz(c.root + ch[0]!), { timbre: 'saw', gain: 0.4, env: { attack: 0.2, decay: 0.3, sustain: 0.8, release: 0.4 }, vibratoHz: 5, vibratoDepth: 0.08, maxHz: 2000 });
+      chordNotes(c, pad, t, barDur, voicing(c, ch, 55), 'saw', {
+        gain: 0.35,
+        attack: rng.uniform(0.15, 0.4),
+        release: 0.4,
+        vibrato: 0.12,
+        maxHz: 3500,
+      });
+      addNote(low, sr, t, barDur, midiToHz(c.root + ch[0]!), {
+        timbre: 'saw',
+        gain: 0.4,
+        env: { attack: 0.2, decay: 0.3, sustain: 0.8, release: 0.4 },
+        vibratoHz: 5,
+        vibratoDepth: 0.08,
+        maxHz: 2000,
+      });
     }
   }
   const timbre: Timbre = ensemble === 'winds' ? rng.pick(['flute', 'reed'] as const) : ensemble === 'strings' ? 'saw' : 'piano';
@@ -87,7 +165,10 @@ export const classical: Renderer = (c) => {
     addNote(mel, sr, t0, d * 0.95, midiToHz(m.midi), {
       timbre,
       gain: 0.4,
-      env: timbre === 'piano' ? { attack: 0.004, decay: 0.1, sustain: 0.8, release: 0.3 } : { attack: rng.uniform(0.05, 0.15), decay: 0.1, sustain: 0.85, release: 0.2 },
+      env:
+        timbre === 'piano'
+          ? { attack: 0.004, decay: 0.1, sustain: 0.8, release: 0.3 }
+          : { attack: rng.uniform(0.05, 0.15), decay: 0.1, sustain: 0.85, release: 0.2 },
       decayTau: timbre === 'piano' ? 0.9 : 0,
       vibratoHz: 5.5,
       vibratoDepth: timbre === 'piano' ? 0 : rng.uniform(0.1, 0.25),
@@ -104,8 +185,15 @@ export const classical: Renderer = (c) => {
 
 export const country: Renderer = (c) => {
   const { rng, sr } = c;
-  const prog = rng.pick([[CH.I, CH.IV, CH.V, CH.I], [CH.I, CH.I, CH.IV, CH.V], [CH.I, CH.V, CH.IV, CH.I]]);
-  const gtr = newStem(c), bass = newStem(c), drums = newStem(c), lead = newStem(c);
+  const prog = rng.pick([
+    [CH.I, CH.IV, CH.V, CH.I],
+    [CH.I, CH.I, CH.IV, CH.V],
+    [CH.I, CH.V, CH.IV, CH.I],
+  ]);
+  const gtr = newStem(c),
+    bass = newStem(c),
+    drums = newStem(c),
+    lead = newStem(c);
   const brush = rng.chance(0.4);
   for (let bar = 0; bar < c.bars; bar++) {
     const ch = prog[bar % prog.length]!;
@@ -113,9 +201,16 @@ export const country: Renderer = (c) => {
     for (let b = 0; b < 4; b++) {
       const t = at(c, bar * 4 + b);
       // boom (bass on 1 and 3, root then fifth) – chick (strum on 2 and 4)
-      if (b % 2 === 0) addPluck(bass, sr, rng, t, midiToHz(c.root + ch[0]! + (b === 2 ? 7 : 0)), { gain: 0.8, brightness: 0.3, decay: 1, mute: c.spb * 0.9 });
+      if (b % 2 === 0)
+        addPluck(bass, sr, rng, t, midiToHz(c.root + ch[0]! + (b === 2 ? 7 : 0)), {
+          gain: 0.8,
+          brightness: 0.3,
+          decay: 1,
+          mute: c.spb * 0.9,
+        });
       else strum(c, gtr, t, shape, { gain: 0.6, brightness: 0.8, decay: 1, mute: c.spb * 0.45 });
-      if (rng.chance(0.5)) strum(c, gtr, at(c, bar * 4 + b + 0.5), shape.slice(2), { gain: 0.3, brightness: 0.8, decay: 0.8, mute: c.spb * 0.3, up: true });
+      if (rng.chance(0.5))
+        strum(c, gtr, at(c, bar * 4 + b + 0.5), shape.slice(2), { gain: 0.3, brightness: 0.8, decay: 0.8, mute: c.spb * 0.3, up: true });
       if (b % 2 === 0) addKick(drums, sr, rng, t, { gain: 0.5, decayScale: 0.7 });
       else addSnare(drums, sr, rng, t, { gain: 0.35, brush });
       addHat(drums, sr, rng, t, { gain: 0.07 });
@@ -128,7 +223,15 @@ export const country: Renderer = (c) => {
   for (const m of lick) {
     const t0 = at(c, m.beat);
     const d = at(c, m.beat + m.len) - t0;
-    if (fiddle) addNote(lead, sr, t0, d * 0.9, midiToHz(m.midi), { timbre: 'saw', gain: 0.18, env: { attack: 0.03, decay: 0.1, sustain: 0.8, release: 0.08 }, vibratoHz: 6, vibratoDepth: 0.25, maxHz: 5000 });
+    if (fiddle)
+      addNote(lead, sr, t0, d * 0.9, midiToHz(m.midi), {
+        timbre: 'saw',
+        gain: 0.18,
+        env: { attack: 0.03, decay: 0.1, sustain: 0.8, release: 0.08 },
+        vibratoHz: 6,
+        vibratoDepth: 0.25,
+        maxHz: 5000,
+      });
     else addPluck(lead, sr, rng, t0, midiToHz(m.midi), { gain: 0.25, brightness: 0.95, decay: 0.8, mute: d * 1.2 });
   }
   const mix = newStem(c);
@@ -141,8 +244,17 @@ export const country: Renderer = (c) => {
 
 export const disco: Renderer = (c) => {
   const { rng, sr } = c;
-  const prog = rng.pick([[CH.i7, CH.iv7], [CH.i, CH.VII, CH.VI, CH.VII], [CH.ii7, CH.V7], [CH.i7, CH.VImaj7]]);
-  const bass = newStem(c), drums = newStem(c), str = newStem(c), stabs = newStem(c), voc = newStem(c);
+  const prog = rng.pick([
+    [CH.i7, CH.iv7],
+    [CH.i, CH.VII, CH.VI, CH.VII],
+    [CH.ii7, CH.V7],
+    [CH.i7, CH.VImaj7],
+  ]);
+  const bass = newStem(c),
+    drums = newStem(c),
+    str = newStem(c),
+    stabs = newStem(c),
+    voc = newStem(c);
   const strings = rng.chance(0.7);
   for (let bar = 0; bar < c.bars; bar++) {
     const ch = prog[bar % prog.length]!;
@@ -153,13 +265,32 @@ export const disco: Renderer = (c) => {
       if (b % 2 === 1) (rng.chance(0.5) ? addClap : addSnare)(drums, sr, rng, t, { gain: 0.45 });
       addHat(drums, sr, rng, at(c, bar * 4 + b + 0.5), { gain: 0.25, open: true, decayScale: 0.8 });
       for (const s of [0.25, 0.75]) if (rng.chance(0.7)) addHat(drums, sr, rng, at(c, bar * 4 + b + s), { gain: 0.1 });
-      for (const [h, oct] of [[0, 0], [0.5, 12]] as const) {
-        addNote(bass, sr, at(c, bar * 4 + b + h), c.spb * 0.4, midiToHz(r + oct), { timbre: 'saw', gain: 0.5, env: { attack: 0.003, decay: 0.1, sustain: 0.6, release: 0.04 }, decayTau: 0.2, maxHz: 1500 });
+      for (const [h, oct] of [
+        [0, 0],
+        [0.5, 12],
+      ] as const) {
+        addNote(bass, sr, at(c, bar * 4 + b + h), c.spb * 0.4, midiToHz(r + oct), {
+          timbre: 'saw',
+          gain: 0.5,
+          env: { attack: 0.003, decay: 0.1, sustain: 0.6, release: 0.04 },
+          decayTau: 0.2,
+          maxHz: 1500,
+        });
       }
     }
-    if (strings) chordNotes(c, str, at(c, bar * 4), 4 * c.spb, voicing(c, ch, 72), 'saw', { gain: 0.3, attack: 0.08, release: 0.2, vibrato: 0.15 });
-    for (const s of rng.pick([[0.5, 1.5, 2.5, 3.5], [1.5, 3.5], [0.75, 2.5]])) {
-      chordNotes(c, stabs, at(c, bar * 4 + s), c.spb * 0.35, voicing(c, ch, 60), rng.pick(['epiano', 'brass', 'square'] as const), { gain: 0.35, attack: 0.005, release: 0.05, maxHz: 6000 });
+    if (strings)
+      chordNotes(c, str, at(c, bar * 4), 4 * c.spb, voicing(c, ch, 72), 'saw', { gain: 0.3, attack: 0.08, release: 0.2, vibrato: 0.15 });
+    for (const s of rng.pick([
+      [0.5, 1.5, 2.5, 3.5],
+      [1.5, 3.5],
+      [0.75, 2.5],
+    ])) {
+      chordNotes(c, stabs, at(c, bar * 4 + s), c.spb * 0.35, voicing(c, ch, 60), rng.pick(['epiano', 'brass', 'square'] as const), {
+        gain: 0.35,
+        attack: 0.005,
+        release: 0.05,
+        maxHz: 6000,
+      });
     }
   }
   if (rng.chance(0.6)) vocalLead(c, voc, SCALES.minPent, [0.5, 0.5, 1, 2], { female: rng.chance(0.75), gain: 0.45 });
@@ -174,9 +305,22 @@ export const disco: Renderer = (c) => {
 
 export const hiphop: Renderer = (c) => {
   const { rng, sr } = c;
-  const prog = rng.pick([[CH.i7, CH.iv7], [CH.i7, CH.VImaj7], [CH.i7, CH.i7, CH.VImaj7, CH.v], [CH.ii7, CH.Imaj7]]);
-  const drums = newStem(c), bass = newStem(c), loop = newStem(c), rap = newStem(c);
-  const kicks = rng.pick([[0, 7, 10], [0, 3, 8, 10], [0, 6, 9, 11], [0, 10, 11]]);
+  const prog = rng.pick([
+    [CH.i7, CH.iv7],
+    [CH.i7, CH.VImaj7],
+    [CH.i7, CH.i7, CH.VImaj7, CH.v],
+    [CH.ii7, CH.Imaj7],
+  ]);
+  const drums = newStem(c),
+    bass = newStem(c),
+    loop = newStem(c),
+    rap = newStem(c);
+  const kicks = rng.pick([
+    [0, 7, 10],
+    [0, 3, 8, 10],
+    [0, 6, 9, 11],
+    [0, 10, 11],
+  ]);
   const use808 = rng.chance(0.6);
   const hats16 = rng.chance(0.4);
   const epiano = rng.chance(0.6);
@@ -195,10 +339,25 @@ export const hiphop: Renderer = (c) => {
       }
       if (hats16 ? true : s % 2 === 0) addHat(drums, sr, rng, t, { gain: s % 4 === 0 ? 0.2 : rng.uniform(0.06, 0.14), decayScale: 0.8 });
     }
-    if (!use808) for (const s of kicks) addPluck(bass, sr, rng, at(c, bar * 4 + s / 4), midiToHz(c.root + ch[0]!), { gain: 0.7, brightness: 0.2, decay: 1.2, mute: c.spb * 0.7 });
+    if (!use808)
+      for (const s of kicks)
+        addPluck(bass, sr, rng, at(c, bar * 4 + s / 4), midiToHz(c.root + ch[0]!), {
+          gain: 0.7,
+          brightness: 0.2,
+          decay: 1.2,
+          mute: c.spb * 0.7,
+        });
     if (bar % 2 === 0 || rng.chance(0.3)) {
       const t = at(c, bar * 4 + rng.pick([0, 0, 0.5, 1.75]));
-      chordNotes(c, loop, t, c.spb * rng.uniform(1.5, 3.5), voicing(c, prog[Math.floor(bar / 2) % prog.length]!, 55), epiano ? 'epiano' : 'piano', { gain: 0.5, attack: 0.01, release: 0.3, decayTau: 1.2, maxHz: 2500 });
+      chordNotes(
+        c,
+        loop,
+        t,
+        c.spb * rng.uniform(1.5, 3.5),
+        voicing(c, prog[Math.floor(bar / 2) % prog.length]!, 55),
+        epiano ? 'epiano' : 'piano',
+        { gain: 0.5, attack: 0.01, release: 0.3, decayTau: 1.2, maxHz: 2500 },
+      );
     }
   }
   lowpass(loop, sr, rng.uniform(900, 2000), 2);
@@ -212,7 +371,15 @@ export const hiphop: Renderer = (c) => {
         const t0 = at(c, s / 4);
         const len = (at(c, (s + rng.pick([1, 1, 2])) / 4) - t0) * 0.9;
         const f0 = base * Math.pow(2, rng.uniform(-2, 3) / 12);
-        syl.push({ start: t0, dur: Math.max(0.05, len), f0, f0End: f0 * Math.pow(2, rng.uniform(-2, 0.5) / 12), vowel: rng.pick(VOWEL_NAMES), consonant: rng.pick(CONSONANTS), level: rng.uniform(0.6, 1) });
+        syl.push({
+          start: t0,
+          dur: Math.max(0.05, len),
+          f0,
+          f0End: f0 * Math.pow(2, rng.uniform(-2, 0.5) / 12),
+          vowel: rng.pick(VOWEL_NAMES),
+          consonant: rng.pick(CONSONANTS),
+          level: rng.uniform(0.6, 1),
+        });
       }
     }
     addVoice(rap, sr, rng, syl, { gain: 0.6, formantScale: rng.uniform(0.95, 1.08), breathiness: rng.uniform(0.1, 0.35), jitter: 0.01 });
@@ -222,6 +389,11 @@ export const hiphop: Renderer = (c) => {
   mixInto(mix, bass, vary(rng, 0.7));
   mixInto(mix, loop, vary(rng, 0.5));
   mixInto(mix, rap, vary(rng, 0.6));
-  return master(c, mix, { lowpass: [3000, 5500], drive: [1.2, 2], reverb: [0.02, 0.1], noise: { color: 'pink', db: [-45, -32] }, crackle: 0.65 });
+  return master(c, mix, {
+    lowpass: [3000, 5500],
+    drive: [1.2, 2],
+    reverb: [0.02, 0.1],
+    noise: { color: 'pink', db: [-45, -32] },
+    crackle: 0.65,
+  });
 };
-

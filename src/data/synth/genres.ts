@@ -114,7 +114,8 @@ export function synthGenreDataset(options: GenreDatasetOptions): GenreDataset {
   if (options === null || typeof options !== 'object') throw new ValueError('synthGenreDataset: options { perGenre, seed } are required');
   const seed = checkSeed(options.seed, 'synthGenreDataset: seed');
   const per = options.perGenre;
-  if (typeof per !== 'number' || !Number.isInteger(per) || per < 1) throw new ValueError(`synthGenreDataset: perGenre must be a positive integer, got ${String(per)}`);
+  if (typeof per !== 'number' || !Number.isInteger(per) || per < 1)
+    throw new ValueError(`synthGenreDataset: perGenre must be a positive integer, got ${String(per)}`);
   const [sr, dur] = checkClipOptions(options, 'synthGenreDataset');
   const genres = (options.genres ?? GENRES).map((g) => checkGenre(g, 'synthGenreDataset'));
   if (genres.length === 0) throw new ValueError('synthGenreDataset: genres must not be empty');

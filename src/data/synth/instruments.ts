@@ -10,7 +10,8 @@ export const midiToHz = (m: number): number => 440 * Math.pow(2, (m - 69) / 12);
 const TABLE_SIZE = 2048;
 
 /** Harmonic amplitude profiles (index k-1 → amplitude of harmonic k). */
-export type Timbre = 'sine' | 'saw' | 'square' | 'triangle' | 'organ' | 'piano' | 'epiano' | 'flute' | 'reed' | 'brass' | 'glottal' | 'bass';
+export type Timbre =
+  'sine' | 'saw' | 'square' | 'triangle' | 'organ' | 'piano' | 'epiano' | 'flute' | 'reed' | 'brass' | 'glottal' | 'bass';
 
 function harmonicAmp(timbre: Timbre, k: number): number {
   switch (timbre) {

@@ -8,7 +8,14 @@ import type { CpuArray } from './storage.js';
  * [m0 (channels), m1 (channels)]: m0[c] = sum a, m1[c] = sum (a - sa[c]) * (b - sb[c]) over the
  * channel's outer * inner values, with b = a when null.
  */
-export function channelMomentsKernel(a: CpuArray, b: CpuArray | null, sa: CpuArray, sb: CpuArray, channels: number, inner: number): Float64Array {
+export function channelMomentsKernel(
+  a: CpuArray,
+  b: CpuArray | null,
+  sa: CpuArray,
+  sb: CpuArray,
+  channels: number,
+  inner: number,
+): Float64Array {
   const out = new Float64Array(2 * channels);
   const outer = channels * inner === 0 ? 0 : a.length / (channels * inner);
   for (let o = 0; o < outer; o++) {
@@ -32,7 +39,15 @@ export function channelMomentsKernel(a: CpuArray, b: CpuArray | null, sa: CpuArr
 }
 
 /** out = a * sa[c] + b * sb[c] + shift[c] (a and b of one shape). */
-export function channelAffine2Kernel(a: CpuArray, b: CpuArray, sa: CpuArray, sb: CpuArray, shift: CpuArray, channels: number, inner: number): Float64Array {
+export function channelAffine2Kernel(
+  a: CpuArray,
+  b: CpuArray,
+  sa: CpuArray,
+  sb: CpuArray,
+  shift: CpuArray,
+  channels: number,
+  inner: number,
+): Float64Array {
   const out = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) {
     const c = Math.floor(i / inner) % channels;

@@ -21,13 +21,29 @@ const BLOCK = 4;
 
 /** Sizes of one convolution. */
 interface Geometry {
-  n: number; c: number; h: number; w: number;
-  o: number; kh: number; kw: number; ho: number; wo: number;
-  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  o: number;
+  kh: number;
+  kw: number;
+  ho: number;
+  wo: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
   /** Input / output channels per group. */
-  cg: number; og: number;
+  cg: number;
+  og: number;
   /** Valid output ranges per tap: rows [hoLo[ki], hoHi[ki]) and columns [woLo[kj], woHi[kj]). */
-  hoLo: Int32Array; hoHi: Int32Array; woLo: Int32Array; woHi: Int32Array;
+  hoLo: Int32Array;
+  hoHi: Int32Array;
+  woLo: Int32Array;
+  woHi: Int32Array;
 }
 
 /** [lo, hi) of the outputs o in [0, out) whose input o*s - p + k*d lies in [0, size). */
@@ -45,10 +61,35 @@ function geometry(xShape: Shape, wShape: Shape, p: Conv2dParams): Geometry {
   const [sh, sw] = p.stride;
   const [ph, pw] = p.padding;
   const [dh, dw] = p.dilation;
-  const hoLo = new Int32Array(kh), hoHi = new Int32Array(kh), woLo = new Int32Array(kw), woHi = new Int32Array(kw);
+  const hoLo = new Int32Array(kh),
+    hoHi = new Int32Array(kh),
+    woLo = new Int32Array(kw),
+    woHi = new Int32Array(kw);
   for (let ki = 0; ki < kh; ki++) [hoLo[ki], hoHi[ki]] = validRange(Math.max(0, ho), h, sh, ph, ki * dh);
   for (let kj = 0; kj < kw; kj++) [woLo[kj], woHi[kj]] = validRange(Math.max(0, wo), w, sw, pw, kj * dw);
-  return { n, c, h, w, o, kh, kw, ho: Math.max(0, ho), wo: Math.max(0, wo), sh, sw, ph, pw, dh, dw, cg, og: o / p.groups, hoLo, hoHi, woLo, woHi };
+  return {
+    n,
+    c,
+    h,
+    w,
+    o,
+    kh,
+    kw,
+    ho: Math.max(0, ho),
+    wo: Math.max(0, wo),
+    sh,
+    sw,
+    ph,
+    pw,
+    dh,
+    dw,
+    cg,
+    og: o / p.groups,
+    hoLo,
+    hoHi,
+    woLo,
+    woHi,
+  };
 }
 
 /** x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or null → [N, O, Ho, Wo]. */
@@ -68,15 +109,23 @@ export function conv2d(x: CpuArray, xShape: Shape, w: CpuArray, wShape: Shape, b
       for (let m = 0; m < og; m += BLOCK) {
         const nb = Math.min(BLOCK, og - m);
         const oc = g * og + m;
-        const o0 = (b * o + oc) * plane, o1 = o0 + plane, o2 = o1 + plane, o3 = o2 + plane;
+        const o0 = (b * o + oc) * plane,
+          o1 = o0 + plane,
+          o2 = o1 + plane,
+          o3 = o2 + plane;
         for (let ci = 0; ci < cg; ci++) {
           const xPlane = (b * c + g * cg + ci) * hw;
           for (let ki = 0; ki < kh; ki++) {
-            const h0 = hoLo[ki], h1 = hoHi[ki];
+            const h0 = hoLo[ki],
+              h1 = hoHi[ki];
             for (let kj = 0; kj < kw; kj++) {
               const wi = oc * wSt + ci * khw + ki * kw + kj;
-              const w0 = w[wi], w1 = nb > 1 ? w[wi + wSt] : 0, w2 = nb > 2 ? w[wi + 2 * wSt] : 0, w3 = nb > 3 ? w[wi + 3 * wSt] : 0;
-              const q0 = woLo[kj], q1 = woHi[kj];
+              const w0 = w[wi],
+                w1 = nb > 1 ? w[wi + wSt] : 0,
+                w2 = nb > 2 ? w[wi + 2 * wSt] : 0,
+                w3 = nb > 3 ? w[wi + 3 * wSt] : 0;
+              const q0 = woLo[kj],
+                q1 = woHi[kj];
               for (let r = h0; r < h1; r++) {
                 const xRow = xPlane + (r * sh - ph + ki * dh) * W - pw + kj * dw + q0 * sw;
                 const oRow = r * wo;
@@ -107,7 +156,14 @@ export function conv2d(x: CpuArray, xShape: Shape, w: CpuArray, wShape: Shape, b
 }
 
 /** d loss / d x of conv2d from gy [N, O, Ho, Wo]; result has xShape. */
-export function conv2dBackwardInput(gy: CpuArray, gyShape: Shape, w: CpuArray, wShape: Shape, xShape: Shape, p: Conv2dParams): Float64Array {
+export function conv2dBackwardInput(
+  gy: CpuArray,
+  gyShape: Shape,
+  w: CpuArray,
+  wShape: Shape,
+  xShape: Shape,
+  p: Conv2dParams,
+): Float64Array {
   const G = geometry(xShape, wShape, p);
   const { n, c, h, o, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw, cg, og, hoLo, hoHi, woLo, woHi } = G;
   const W = G.w;
@@ -115,7 +171,8 @@ export function conv2dBackwardInput(gy: CpuArray, gyShape: Shape, w: CpuArray, w
   const khw = kh * kw;
   const plane = ho * wo;
   const wSt = cg * khw;
-  if (gyShape[2] !== ho || gyShape[3] !== wo) throw new Error(`conv2dBackwardInput: gy shape [${gyShape}] does not match the output size [${ho}, ${wo}]`);
+  if (gyShape[2] !== ho || gyShape[3] !== wo)
+    throw new Error(`conv2dBackwardInput: gy shape [${gyShape}] does not match the output size [${ho}, ${wo}]`);
   const gx = new Float64Array(n * c * hw);
   for (let b = 0; b < n; b++) {
     for (let g = 0; g < p.groups; g++) {
@@ -123,15 +180,23 @@ export function conv2dBackwardInput(gy: CpuArray, gyShape: Shape, w: CpuArray, w
       for (let m = 0; m < og; m += BLOCK) {
         const nb = Math.min(BLOCK, og - m);
         const oc = g * og + m;
-        const o0 = (b * o + oc) * plane, o1 = o0 + plane, o2 = o1 + plane, o3 = o2 + plane;
+        const o0 = (b * o + oc) * plane,
+          o1 = o0 + plane,
+          o2 = o1 + plane,
+          o3 = o2 + plane;
         for (let ci = 0; ci < cg; ci++) {
           const xPlane = (b * c + g * cg + ci) * hw;
           for (let ki = 0; ki < kh; ki++) {
-            const h0 = hoLo[ki], h1 = hoHi[ki];
+            const h0 = hoLo[ki],
+              h1 = hoHi[ki];
             for (let kj = 0; kj < kw; kj++) {
               const wi = oc * wSt + ci * khw + ki * kw + kj;
-              const w0 = w[wi], w1 = nb > 1 ? w[wi + wSt] : 0, w2 = nb > 2 ? w[wi + 2 * wSt] : 0, w3 = nb > 3 ? w[wi + 3 * wSt] : 0;
-              const q0 = woLo[kj], q1 = woHi[kj];
+              const w0 = w[wi],
+                w1 = nb > 1 ? w[wi + wSt] : 0,
+                w2 = nb > 2 ? w[wi + 2 * wSt] : 0,
+                w3 = nb > 3 ? w[wi + 3 * wSt] : 0;
+              const q0 = woLo[kj],
+                q1 = woHi[kj];
               for (let r = h0; r < h1; r++) {
                 const xRow = xPlane + (r * sh - ph + ki * dh) * W - pw + kj * dw + q0 * sw;
                 const oRow = r * wo;
@@ -158,7 +223,14 @@ export function conv2dBackwardInput(gy: CpuArray, gyShape: Shape, w: CpuArray, w
 }
 
 /** d loss / d w of conv2d from x and gy [N, O, Ho, Wo]; result has wShape. */
-export function conv2dBackwardWeight(x: CpuArray, xShape: Shape, gy: CpuArray, gyShape: Shape, wShape: Shape, p: Conv2dParams): Float64Array {
+export function conv2dBackwardWeight(
+  x: CpuArray,
+  xShape: Shape,
+  gy: CpuArray,
+  gyShape: Shape,
+  wShape: Shape,
+  p: Conv2dParams,
+): Float64Array {
   const G = geometry(xShape, wShape, p);
   const { n, c, h, o, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw, cg, og, hoLo, hoHi, woLo, woHi } = G;
   const W = G.w;
@@ -166,7 +238,8 @@ export function conv2dBackwardWeight(x: CpuArray, xShape: Shape, gy: CpuArray, g
   const khw = kh * kw;
   const plane = ho * wo;
   const wSt = cg * khw;
-  if (gyShape[2] !== ho || gyShape[3] !== wo) throw new Error(`conv2dBackwardWeight: gy shape [${gyShape}] does not match the output size [${ho}, ${wo}]`);
+  if (gyShape[2] !== ho || gyShape[3] !== wo)
+    throw new Error(`conv2dBackwardWeight: gy shape [${gyShape}] does not match the output size [${ho}, ${wo}]`);
   const gw = new Float64Array(o * wSt);
   for (let g = 0; g < p.groups; g++) {
     // Blocks of up to 4 output channels share each input load.
@@ -175,12 +248,20 @@ export function conv2dBackwardWeight(x: CpuArray, xShape: Shape, gy: CpuArray, g
       const oc = g * og + m;
       for (let ci = 0; ci < cg; ci++) {
         for (let ki = 0; ki < kh; ki++) {
-          const h0 = hoLo[ki], h1 = hoHi[ki];
+          const h0 = hoLo[ki],
+            h1 = hoHi[ki];
           for (let kj = 0; kj < kw; kj++) {
-            const q0 = woLo[kj], q1 = woHi[kj];
-            let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            const q0 = woLo[kj],
+              q1 = woHi[kj];
+            let s0 = 0,
+              s1 = 0,
+              s2 = 0,
+              s3 = 0;
             for (let b = 0; b < n; b++) {
-              const o0 = (b * o + oc) * plane, o1 = o0 + plane, o2 = o1 + plane, o3 = o2 + plane;
+              const o0 = (b * o + oc) * plane,
+                o1 = o0 + plane,
+                o2 = o1 + plane,
+                o3 = o2 + plane;
               const xPlane = (b * c + g * cg + ci) * hw;
               for (let r = h0; r < h1; r++) {
                 const xRow = xPlane + (r * sh - ph + ki * dh) * W - pw + kj * dw + q0 * sw;

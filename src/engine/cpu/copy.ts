@@ -69,7 +69,11 @@ function padMap(n: number, before: number, after: number, reflect: boolean): Int
  * with `value` ('constant') or by reflection ('reflect'). Result has x's dtype.
  */
 export function padKernel(
-  x: CpuArray, shape: Shape, pads: readonly (readonly [number, number])[], mode: 'constant' | 'reflect', value: number,
+  x: CpuArray,
+  shape: Shape,
+  pads: readonly (readonly [number, number])[],
+  mode: 'constant' | 'reflect',
+  value: number,
 ): CpuArray {
   const rank = shape.length;
   const reflect = mode === 'reflect';
@@ -98,7 +102,10 @@ export function padKernel(
     let base = 0;
     for (let d = 0; d < last; d++) {
       const j = maps[d][counter[d]];
-      if (j < 0) { base = -1; break; }
+      if (j < 0) {
+        base = -1;
+        break;
+      }
       base += j * inStrides[d];
     }
     if (base < 0) out.fill(fill, o, o + rowLen);

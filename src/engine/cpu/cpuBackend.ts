@@ -4,7 +4,20 @@
  * Kernels live in small files next to this one; this class owns storages and their lifetime.
  */
 import { OutOfMemoryError } from '../errors.js';
-import type { Backend, BinaryOp, Buf, Conv2dParams, DType, MatmulParams, MemoryInfo, Pool2dParams, ReduceOp, Storage, UnaryOp, UpsampleMode } from '../backend.js';
+import type {
+  Backend,
+  BinaryOp,
+  Buf,
+  Conv2dParams,
+  DType,
+  MatmulParams,
+  MemoryInfo,
+  Pool2dParams,
+  ReduceOp,
+  Storage,
+  UnaryOp,
+  UpsampleMode,
+} from '../backend.js';
 import { DisposedError } from '../errors.js';
 import type { Shape } from '../shape.js';
 import { binaryKernel, castKernel, channelAffineKernel, unaryKernel, whereKernel } from './elementwise.js';
@@ -48,7 +61,10 @@ export class CpuBackend implements Backend {
 
   private wrap(data: CpuArray): CpuStorage {
     if (data.length * 4 > this.maxBindingBytes) {
-      throw new OutOfMemoryError(`cannot allocate a tensor of ${data.length * 4} bytes: this engine binds at most ${this.maxBindingBytes} bytes per tensor; process the batch in smaller chunks`, data.length * 4);
+      throw new OutOfMemoryError(
+        `cannot allocate a tensor of ${data.length * 4} bytes: this engine binds at most ${this.maxBindingBytes} bytes per tensor; process the batch in smaller chunks`,
+        data.length * 4,
+      );
     }
     const s = new CpuStorage(data, this);
     this.live.add(s);
@@ -130,11 +146,30 @@ export class CpuBackend implements Backend {
   }
 
   channelMoments(a: Buf, b: Buf | null, shiftA: Buf, shiftB: Buf, channels: number, inner: number): Storage {
-    return this.wrap(channelMomentsKernel(this.data(a.storage), b ? this.data(b.storage) : null, this.data(shiftA.storage), this.data(shiftB.storage), channels, inner));
+    return this.wrap(
+      channelMomentsKernel(
+        this.data(a.storage),
+        b ? this.data(b.storage) : null,
+        this.data(shiftA.storage),
+        this.data(shiftB.storage),
+        channels,
+        inner,
+      ),
+    );
   }
 
   channelAffine2(a: Buf, b: Buf, scaleA: Buf, scaleB: Buf, shift: Buf, channels: number, inner: number): Storage {
-    return this.wrap(channelAffine2Kernel(this.data(a.storage), this.data(b.storage), this.data(scaleA.storage), this.data(scaleB.storage), this.data(shift.storage), channels, inner));
+    return this.wrap(
+      channelAffine2Kernel(
+        this.data(a.storage),
+        this.data(b.storage),
+        this.data(scaleA.storage),
+        this.data(scaleB.storage),
+        this.data(shift.storage),
+        channels,
+        inner,
+      ),
+    );
   }
 
   cast(x: Buf, to: DType): Storage {
@@ -156,7 +191,15 @@ export class CpuBackend implements Backend {
   concat(xs: readonly Buf[], axis: number, outShape: Shape): Storage {
     const arrays = xs.map((x) => this.data(x.storage));
     const dtype: DType = xs.length > 0 ? xs[0].dtype : 'float32';
-    return this.wrap(concatKernel(arrays, xs.map((x) => x.shape), axis, outShape, dtype));
+    return this.wrap(
+      concatKernel(
+        arrays,
+        xs.map((x) => x.shape),
+        axis,
+        outShape,
+        dtype,
+      ),
+    );
   }
 
   pad(x: Buf, pads: readonly (readonly [number, number])[], mode: 'constant' | 'reflect', value: number): Storage {
@@ -168,9 +211,7 @@ export class CpuBackend implements Backend {
   }
 
   scatterAdd(g: Buf, indices: Buf, axis: number, dimSize: number): Storage {
-    return this.wrap(
-      scatterAddKernel(this.data(g.storage), g.shape, this.data(indices.storage), indices.shape.length, axis, dimSize),
-    );
+    return this.wrap(scatterAddKernel(this.data(g.storage), g.shape, this.data(indices.storage), indices.shape.length, axis, dimSize));
   }
 
   oneHot(indices: Buf, depth: number): Storage {

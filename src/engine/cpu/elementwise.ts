@@ -24,20 +24,51 @@ export function unaryKernel(op: UnaryOp, x: CpuArray, a?: number, b?: number): F
   const n = x.length;
   const y = new Float64Array(n);
   switch (op) {
-    case 'neg': for (let i = 0; i < n; i++) y[i] = -x[i]; break;
-    case 'exp': for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]); break;
-    case 'log': for (let i = 0; i < n; i++) y[i] = Math.log(x[i]); break;
-    case 'sqrt': for (let i = 0; i < n; i++) y[i] = Math.sqrt(x[i]); break;
-    case 'abs': for (let i = 0; i < n; i++) y[i] = Math.abs(x[i]); break;
-    case 'relu': for (let i = 0; i < n; i++) y[i] = Math.max(x[i], 0); break;
-    case 'sigmoid': for (let i = 0; i < n; i++) y[i] = sigmoid(x[i]); break;
-    case 'tanh': for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]); break;
-    case 'sign': for (let i = 0; i < n; i++) y[i] = sign(x[i]); break;
-    case 'step': for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? 1 : 0; break;
-    case 'square': for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v * v; } break;
-    case 'reciprocal': for (let i = 0; i < n; i++) y[i] = 1 / x[i]; break;
-    case 'sin': for (let i = 0; i < n; i++) y[i] = Math.sin(x[i]); break;
-    case 'cos': for (let i = 0; i < n; i++) y[i] = Math.cos(x[i]); break;
+    case 'neg':
+      for (let i = 0; i < n; i++) y[i] = -x[i];
+      break;
+    case 'exp':
+      for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]);
+      break;
+    case 'log':
+      for (let i = 0; i < n; i++) y[i] = Math.log(x[i]);
+      break;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) y[i] = Math.sqrt(x[i]);
+      break;
+    case 'abs':
+      for (let i = 0; i < n; i++) y[i] = Math.abs(x[i]);
+      break;
+    case 'relu':
+      for (let i = 0; i < n; i++) y[i] = Math.max(x[i], 0);
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) y[i] = sigmoid(x[i]);
+      break;
+    case 'tanh':
+      for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]);
+      break;
+    case 'sign':
+      for (let i = 0; i < n; i++) y[i] = sign(x[i]);
+      break;
+    case 'step':
+      for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? 1 : 0;
+      break;
+    case 'square':
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        y[i] = v * v;
+      }
+      break;
+    case 'reciprocal':
+      for (let i = 0; i < n; i++) y[i] = 1 / x[i];
+      break;
+    case 'sin':
+      for (let i = 0; i < n; i++) y[i] = Math.sin(x[i]);
+      break;
+    case 'cos':
+      for (let i = 0; i < n; i++) y[i] = Math.cos(x[i]);
+      break;
     case 'clamp': {
       const lo = a ?? -Infinity;
       const hi = b ?? Infinity;
@@ -66,24 +97,60 @@ export function unaryKernel(op: UnaryOp, x: CpuArray, a?: number, b?: number): F
 
 /** One output row of a binary op: out[o + t] = op(A[ia + t*sa], B[ib + t*sb]). */
 function binaryRow(
-  op: BinaryOp, out: Float64Array, o: number,
-  A: CpuArray, ia: number, sa: number, B: CpuArray, ib: number, sb: number, n: number,
+  op: BinaryOp,
+  out: Float64Array,
+  o: number,
+  A: CpuArray,
+  ia: number,
+  sa: number,
+  B: CpuArray,
+  ib: number,
+  sb: number,
+  n: number,
 ): void {
   switch (op) {
-    case 'add': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] + B[ib + t * sb]; break;
-    case 'sub': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] - B[ib + t * sb]; break;
-    case 'mul': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] * B[ib + t * sb]; break;
-    case 'div': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] / B[ib + t * sb]; break;
-    case 'pow': for (let t = 0; t < n; t++) out[o + t] = Math.pow(A[ia + t * sa], B[ib + t * sb]); break;
-    case 'maximum': for (let t = 0; t < n; t++) out[o + t] = Math.max(A[ia + t * sa], B[ib + t * sb]); break;
-    case 'minimum': for (let t = 0; t < n; t++) out[o + t] = Math.min(A[ia + t * sa], B[ib + t * sb]); break;
-    case 'gt': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] > B[ib + t * sb] ? 1 : 0; break;
-    case 'ge': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] >= B[ib + t * sb] ? 1 : 0; break;
-    case 'lt': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] < B[ib + t * sb] ? 1 : 0; break;
-    case 'le': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] <= B[ib + t * sb] ? 1 : 0; break;
-    case 'eq': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] === B[ib + t * sb] ? 1 : 0; break;
-    case 'ne': for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] !== B[ib + t * sb] ? 1 : 0; break;
-    case 'reluGrad': for (let t = 0; t < n; t++) out[o + t] = B[ib + t * sb] > 0 ? A[ia + t * sa] : 0; break;
+    case 'add':
+      for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] + B[ib + t * sb];
+      break;
+    case 'sub':
+      for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] - B[ib + t * sb];
+      break;
+    case 'mul':
+      for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] * B[ib + t * sb];
+      break;
+    case 'div':
+      for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] / B[ib + t * sb];
+      break;
+    case 'pow':
+      for (let t = 0; t < n; t++) out[o + t] = Math.pow(A[ia + t * sa], B[ib + t * sb]);
+      break;
+    case 'maximum':
+      for (let t = 0; t < n; t++) out[o + t] = Math.max(A[ia + t * sa], B[ib + t * sb]);
+      break;
+    case 'minimum':
+      for (let t = 0; t < n; t++) out[o + t] = Math.min(A[ia + t * sa], B[ib + t * sb]);
+      break;
+    case 'gt':
+      for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] > B[ib + t * sb] ? 1 : 0;
+      break;
+    case 'ge':
+      for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] >= B[ib + t * sb] ? 1 : 0;
+      break;
+    case 'lt':
+      for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] < B[ib + t * sb] ? 1 : 0;
+      break;
+    case 'le':
+      for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] <= B[ib + t * sb] ? 1 : 0;
+      break;
+    case 'eq':
+      for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] === B[ib + t * sb] ? 1 : 0;
+      break;
+    case 'ne':
+      for (let t = 0; t < n; t++) out[o + t] = A[ia + t * sa] !== B[ib + t * sb] ? 1 : 0;
+      break;
+    case 'reluGrad':
+      for (let t = 0; t < n; t++) out[o + t] = B[ib + t * sb] > 0 ? A[ia + t * sa] : 0;
+      break;
     default: {
       // Every op of BINARY_OPS has a case: a new op without one fails to compile here.
       const missing: never = op;
@@ -93,9 +160,7 @@ function binaryRow(
 }
 
 /** op(a, b) with a and b broadcast (numpy rules) to outShape; float64 result. */
-export function binaryKernel(
-  op: BinaryOp, a: CpuArray, aShape: Shape, b: CpuArray, bShape: Shape, outShape: Shape,
-): Float64Array {
+export function binaryKernel(op: BinaryOp, a: CpuArray, aShape: Shape, b: CpuArray, bShape: Shape, outShape: Shape): Float64Array {
   const out = new Float64Array(sizeOf(outShape));
   const strides = [stridesOf(outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)];
   forEachRow(outShape, strides, [0, 0, 0], (offs, len, st) => {
@@ -120,7 +185,13 @@ export function channelAffineKernel(x: CpuArray, scale: CpuArray, shift: CpuArra
 
 /** out = cond != 0 ? a : b, all broadcast to outShape; the result has a's dtype. */
 export function whereKernel(
-  cond: CpuArray, condShape: Shape, a: CpuArray, aShape: Shape, b: CpuArray, bShape: Shape, outShape: Shape,
+  cond: CpuArray,
+  condShape: Shape,
+  a: CpuArray,
+  aShape: Shape,
+  b: CpuArray,
+  bShape: Shape,
+  outShape: Shape,
 ): CpuArray {
   const size = sizeOf(outShape);
   const out: CpuArray = a instanceof Int32Array ? new Int32Array(size) : new Float64Array(size);

@@ -119,7 +119,12 @@ class ComplexDft {
 }
 
 /** rows of x [rows, n] → [re, im] [rows, bins]: X[k] = sum_j w[j] x[j] e^(-2 pi i j k / n) (w: window or ones). */
-export function rfftKernel(x: ArrayLike<number>, n: number, bins: number, w: ArrayLike<number> | null = null): [Float64Array, Float64Array] {
+export function rfftKernel(
+  x: ArrayLike<number>,
+  n: number,
+  bins: number,
+  w: ArrayLike<number> | null = null,
+): [Float64Array, Float64Array] {
   const rows = n === 0 ? 0 : x.length / n;
   const re = new Float64Array(rows * bins);
   const im = new Float64Array(rows * bins);
@@ -155,7 +160,13 @@ export function rfftKernel(x: ArrayLike<number>, n: number, bins: number, w: Arr
  * The adjoint of rfftKernel: y[j] = w[j] sum_{k < bins} re[k] cos(2 pi j k / n) - im[k] sin(2 pi j k / n)
  * = w[j] Re(DFT(conj(G)))[j], G the spectrum zero-padded to n bins.
  */
-export function rfftAdjointKernel(re: ArrayLike<number>, im: ArrayLike<number>, n: number, bins: number, w: ArrayLike<number> | null = null): Float64Array {
+export function rfftAdjointKernel(
+  re: ArrayLike<number>,
+  im: ArrayLike<number>,
+  n: number,
+  bins: number,
+  w: ArrayLike<number> | null = null,
+): Float64Array {
   const rows = bins === 0 ? 0 : re.length / bins;
   const y = new Float64Array(rows * n);
   if (n === 0) return y;

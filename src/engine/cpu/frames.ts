@@ -1,7 +1,15 @@
 /** Framing kernels of the CPU reference (float64): overlapping frames and their adjoint, overlap-add. */
 
 /** x [B, L] → [B, nFrames, frameLength], out[b, f, j] = x[b, f * hop + j]. */
-export function frameKernel(x: ArrayLike<number>, batch: number, length: number, frameLength: number, hop: number, center = 0, reflect = false): Float64Array {
+export function frameKernel(
+  x: ArrayLike<number>,
+  batch: number,
+  length: number,
+  frameLength: number,
+  hop: number,
+  center = 0,
+  reflect = false,
+): Float64Array {
   const padded = length + 2 * center;
   const nFrames = padded < frameLength ? 0 : Math.floor((padded - frameLength) / hop) + 1;
   const out = new Float64Array(batch * nFrames * frameLength);
@@ -23,7 +31,14 @@ export function frameKernel(x: ArrayLike<number>, batch: number, length: number,
  * frames [B, nFrames, frameLength] → [B, length]: out[b, t] sums frames[b, f, t - f * hop] over
  * the frames covering t (a gather, in increasing frame order).
  */
-export function overlapAddKernel(frames: ArrayLike<number>, batch: number, nFrames: number, frameLength: number, hop: number, length: number): Float64Array {
+export function overlapAddKernel(
+  frames: ArrayLike<number>,
+  batch: number,
+  nFrames: number,
+  frameLength: number,
+  hop: number,
+  length: number,
+): Float64Array {
   const out = new Float64Array(batch * length);
   for (let b = 0; b < batch; b++) {
     const fb = b * nFrames * frameLength;

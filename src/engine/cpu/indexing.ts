@@ -57,9 +57,7 @@ export function gatherKernel(x: CpuArray, xShape: Shape, indices: CpuArray, axis
  * starting at `axis`); out [outer, dimSize, inner] with out[o, indices[t], j] += g[o, t, j].
  * Repeated indices accumulate. Result has g's dtype.
  */
-export function scatterAddKernel(
-  g: CpuArray, gShape: Shape, indices: CpuArray, idxRank: number, axis: number, dimSize: number,
-): CpuArray {
+export function scatterAddKernel(g: CpuArray, gShape: Shape, indices: CpuArray, idxRank: number, axis: number, dimSize: number): CpuArray {
   const [outer, inner] = around(gShape, axis, idxRank);
   if (outer * inner > 0) checkRange(indices, dimSize, 'scatterAdd');
   const nIdx = indices.length;

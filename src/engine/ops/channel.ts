@@ -42,8 +42,12 @@ export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, axis = 1)
   if (x.rank < 1) throw new ShapeError(`${fname}: x must have at least one axis, got ${fmt(x.shape)}`);
   const ax = normAxis(axis, x.rank, `${fname}: axis`);
   const [, c, inner] = view(x, ax);
-  for (const [t, name] of [[scale, 'scale'], [shift, 'shift']] as const) {
-    if (t.rank !== 1 || t.shape[0] !== c) throw new ShapeError(`${fname}: ${name} must be [${c}] (x ${fmt(x.shape)} along axis ${ax}), got ${fmt(t.shape)}`);
+  for (const [t, name] of [
+    [scale, 'scale'],
+    [shift, 'shift'],
+  ] as const) {
+    if (t.rank !== 1 || t.shape[0] !== c)
+      throw new ShapeError(`${fname}: ${name} must be [${c}] (x ${fmt(x.shape)} along axis ${ax}), got ${fmt(t.shape)}`);
   }
   const y = wrap(e, backendOf(e).channelAffine(x, scale, shift, c, inner), x.shape);
   return record(fname, [x, scale, shift], y, ([g], [xi, si], _o, needs) => {

@@ -15,7 +15,10 @@ import { max, mean, sum } from './reduce.js';
 import { oneHot } from './shape_ops.js';
 
 function shifted(x: Tensor, axis: number): Tensor {
-  return sub(x, noGrad(() => max(x, axis, true)));
+  return sub(
+    x,
+    noGrad(() => max(x, axis, true)),
+  );
 }
 
 /** exp(x) / sum(exp(x)) along `axis` (default last). */
@@ -54,22 +57,26 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   checkTensor(targets, 'targets', 'crossEntropy');
   engineOf('crossEntropy', logits, targets);
   const reduction = options.reduction ?? 'mean';
-  if (!['mean', 'sum', 'none'].includes(reduction)) throw new ValueError(`crossEntropy: reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
+  if (!['mean', 'sum', 'none'].includes(reduction))
+    throw new ValueError(`crossEntropy: reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
   if (logits.rank !== 2) throw new ShapeError(`crossEntropy: logits must be [N, C], got ${fmt(logits.shape)}`);
   const [n, c] = logits.shape;
   return tidy(() => {
-  let probs: Tensor;
-  if (targets.dtype === 'int32') {
-    if (targets.rank !== 1 || targets.shape[0] !== n) throw new ShapeError(`crossEntropy: int32 targets must be [${n}] (one class per row of logits), got ${fmt(targets.shape)}`);
-    const r = targets.intRange;
-    if (r && n > 0 && (r[0] < 0 || r[1] >= c)) throw new ValueError(`crossEntropy: targets must be class indices in [0, ${c - 1}], got values in [${r[0]}, ${r[1]}]`);
-    probs = oneHot(targets, c);
-  } else {
-    if (targets.rank !== 2 || targets.shape[0] !== n || targets.shape[1] !== c) throw new ShapeError(`crossEntropy: float targets must be probabilities [${n}, ${c}], got ${fmt(targets.shape)}`);
-    probs = targets;
-  }
-  const perExample = neg(sum(mul(probs, logSoftmax(logits, 1)), 1));
-  if (reduction === 'none') return perExample;
-  return reduction === 'sum' ? sum(perExample) : mean(perExample);
+    let probs: Tensor;
+    if (targets.dtype === 'int32') {
+      if (targets.rank !== 1 || targets.shape[0] !== n)
+        throw new ShapeError(`crossEntropy: int32 targets must be [${n}] (one class per row of logits), got ${fmt(targets.shape)}`);
+      const r = targets.intRange;
+      if (r && n > 0 && (r[0] < 0 || r[1] >= c))
+        throw new ValueError(`crossEntropy: targets must be class indices in [0, ${c - 1}], got values in [${r[0]}, ${r[1]}]`);
+      probs = oneHot(targets, c);
+    } else {
+      if (targets.rank !== 2 || targets.shape[0] !== n || targets.shape[1] !== c)
+        throw new ShapeError(`crossEntropy: float targets must be probabilities [${n}, ${c}], got ${fmt(targets.shape)}`);
+      probs = targets;
+    }
+    const perExample = neg(sum(mul(probs, logSoftmax(logits, 1)), 1));
+    if (reduction === 'none') return perExample;
+    return reduction === 'sum' ? sum(perExample) : mean(perExample);
   });
 }

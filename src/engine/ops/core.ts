@@ -66,6 +66,7 @@ export function wrap(e: Engine, s: Storage, shape: Shape, dtype: DType = 'float3
  * receives in the same order.
  */
 export function record<T extends Tensor | readonly Tensor[]>(op: OpName, inputs: readonly Tensor[], out: T, rule: BackwardRule): T {
-  if (isRecording() && inputs.some((t) => t.dtype === 'float32')) recordOp(op, inputs, out instanceof Tensor ? [out] : (out as readonly Tensor[]), rule);
+  if (isRecording() && inputs.some((t) => t.dtype === 'float32'))
+    recordOp(op, inputs, out instanceof Tensor ? [out] : (out as readonly Tensor[]), rule);
   return out;
 }

@@ -65,7 +65,10 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   if (typeof b === 'number' && typeof a !== 'number') return affine(checkFloat(a, 'a', 'mul'), checkNumber(b, 'b', 'mul', true), 0);
   if (typeof a === 'number' && typeof b !== 'number') return affine(checkFloat(b, 'b', 'mul'), checkNumber(a, 'a', 'mul', true), 0);
-  return binary('mul', 'mul', a, b, ([g], [x, y], _o, n) => [n[0] ? sumTo(mul(g, y), x.shape) : null, n[1] ? sumTo(mul(g, x), y.shape) : null]);
+  return binary('mul', 'mul', a, b, ([g], [x, y], _o, n) => [
+    n[0] ? sumTo(mul(g, y), x.shape) : null,
+    n[1] ? sumTo(mul(g, x), y.shape) : null,
+  ]);
 }
 
 /** a / b (broadcasting). */

@@ -59,11 +59,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   };
   const [n, c, h, w] = x.shape;
   const [o, cg, kh, kw] = weight.shape;
-  if (c % groups !== 0 || o % groups !== 0) throw new ShapeError(`${fname}: channels ${c} (x) and ${o} (weight) must both divide by groups = ${groups}`);
-  if (cg !== c / groups) throw new ShapeError(`${fname}: weight ${fmt(weight.shape)} expects ${cg * groups} input channels, x ${fmt(x.shape)} has ${c}`);
+  if (c % groups !== 0 || o % groups !== 0)
+    throw new ShapeError(`${fname}: channels ${c} (x) and ${o} (weight) must both divide by groups = ${groups}`);
+  if (cg !== c / groups)
+    throw new ShapeError(`${fname}: weight ${fmt(weight.shape)} expects ${cg * groups} input channels, x ${fmt(x.shape)} has ${c}`);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== o)) throw new ShapeError(`${fname}: bias must be [${o}], got ${fmt(bias.shape)}`);
   const [ho, wo] = conv2dOutHW(h, w, kh, kw, p);
-  if (ho < 1 || wo < 1) throw new ShapeError(`${fname}: input ${h}x${w} is too small for kernel ${kh}x${kw} with the given padding/dilation`);
+  if (ho < 1 || wo < 1)
+    throw new ShapeError(`${fname}: input ${h}x${w} is too small for kernel ${kh}x${kw} with the given padding/dilation`);
   const e = x.engine;
   const y = wrap(e, backendOf(e).conv2d(x, weight, bias, p), [n, o, ho, wo]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -89,12 +92,17 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (x.rank !== 3) throw new ShapeError(`conv1d: x must be [N, C, L], got ${fmt(x.shape)}`);
   if (weight.rank !== 3) throw new ShapeError(`conv1d: weight must be [O, C/groups, k], got ${fmt(weight.shape)}`);
   return tidy(() => {
-    const y = conv2d(reshape(x, [x.shape[0], x.shape[1], 1, x.shape[2]]), reshape(weight, [weight.shape[0], weight.shape[1], 1, weight.shape[2]]), bias, {
-      stride: [1, options.stride ?? 1],
-      padding: [0, options.padding ?? 0],
-      dilation: [1, options.dilation ?? 1],
-      groups: options.groups,
-    });
+    const y = conv2d(
+      reshape(x, [x.shape[0], x.shape[1], 1, x.shape[2]]),
+      reshape(weight, [weight.shape[0], weight.shape[1], 1, weight.shape[2]]),
+      bias,
+      {
+        stride: [1, options.stride ?? 1],
+        padding: [0, options.padding ?? 0],
+        dilation: [1, options.dilation ?? 1],
+        groups: options.groups,
+      },
+    );
     return reshape(y, [y.shape[0], y.shape[1], y.shape[3]]);
   });
 }
@@ -121,7 +129,8 @@ function poolParams(fname: string, x: Tensor, kernel: Pair, o: Pool2dOptions): P
     ceilMode: !!o.ceilMode,
     countIncludePad: o.countIncludePad ?? true,
   };
-  if (p.padding[0] * 2 > k[0] || p.padding[1] * 2 > k[1]) throw new ValueError(`${fname}: padding ${fmt(p.padding)} must be at most half the kernel ${fmt(k)}`);
+  if (p.padding[0] * 2 > k[0] || p.padding[1] * 2 > k[1])
+    throw new ValueError(`${fname}: padding ${fmt(p.padding)} must be at most half the kernel ${fmt(k)}`);
   const [ho, wo] = pool2dOutHW(x.shape[2], x.shape[3], p);
   if (ho < 1 || wo < 1) throw new ShapeError(`${fname}: input ${x.shape[2]}x${x.shape[3]} is smaller than the pooling window ${fmt(k)}`);
   return p;
@@ -142,7 +151,10 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
     return y;
   }
   // Owned by the tape's scope, which disposes it with the other intermediates.
-  return record('maxPool2d', [x, argmax], y, ([g], [xi, am]) => [wrap(e, backendOf(e).maxPool2dBackward(g, am, xi.shape, p), xi.shape), null]);
+  return record('maxPool2d', [x, argmax], y, ([g], [xi, am]) => [
+    wrap(e, backendOf(e).maxPool2dBackward(g, am, xi.shape, p), xi.shape),
+    null,
+  ]);
 }
 
 /** Average pooling over [N, C, H, W] (zero padding; countIncludePad as PyTorch). */
@@ -180,14 +192,16 @@ export function upsample2d(x: Tensor, options: UpsampleOptions): Tensor {
   checkFloat(x, 'x', fname);
   if (x.rank !== 4) throw new ShapeError(`${fname}: x must be [N, C, H, W], got ${fmt(x.shape)}`);
   const mode = options.mode ?? 'nearest';
-  if (mode !== 'nearest' && mode !== 'bilinear') throw new ValueError(`${fname}: mode must be 'nearest' or 'bilinear', got ${String(mode)}`);
+  if (mode !== 'nearest' && mode !== 'bilinear')
+    throw new ValueError(`${fname}: mode must be 'nearest' or 'bilinear', got ${String(mode)}`);
   let oh: number;
   let ow: number;
   if (options.size) {
     [oh, ow] = pair(options.size, 1, 'size', fname);
   } else if (options.scaleFactor !== undefined) {
     const sf = typeof options.scaleFactor === 'number' ? [options.scaleFactor, options.scaleFactor] : options.scaleFactor;
-    if (!sf.every((v) => Number.isFinite(v) && v > 0)) throw new ValueError(`${fname}: scaleFactor must be positive, got ${JSON.stringify(options.scaleFactor)}`);
+    if (!sf.every((v) => Number.isFinite(v) && v > 0))
+      throw new ValueError(`${fname}: scaleFactor must be positive, got ${JSON.stringify(options.scaleFactor)}`);
     oh = Math.floor(x.shape[2] * sf[0]);
     ow = Math.floor(x.shape[3] * sf[1]);
   } else {
@@ -204,10 +218,14 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   checkFloat(x, 'x', 'linear');
   checkFloat(weight, 'weight', 'linear');
   if (weight.rank !== 2) throw new ShapeError(`linear: weight must be [out, in], got ${fmt(weight.shape)}`);
-  if (x.shape[x.rank - 1] !== weight.shape[1]) throw new ShapeError(`linear: x ${fmt(x.shape)} has ${x.shape[x.rank - 1]} features, weight ${fmt(weight.shape)} expects ${weight.shape[1]}`);
+  if (x.shape[x.rank - 1] !== weight.shape[1])
+    throw new ShapeError(
+      `linear: x ${fmt(x.shape)} has ${x.shape[x.rank - 1]} features, weight ${fmt(weight.shape)} expects ${weight.shape[1]}`,
+    );
   if (bias) {
     checkFloat(bias, 'bias', 'linear');
-    if (bias.rank !== 1 || bias.shape[0] !== weight.shape[0]) throw new ShapeError(`linear: bias must be [${weight.shape[0]}], got ${fmt(bias.shape)}`);
+    if (bias.rank !== 1 || bias.shape[0] !== weight.shape[0])
+      throw new ShapeError(`linear: bias must be [${weight.shape[0]}], got ${fmt(bias.shape)}`);
   }
   if (!bias) return matmul(x, weight, { transB: true });
   return tidy(() => add(matmul(x, weight, { transB: true }), bias));
@@ -238,7 +256,12 @@ export function batchNorm(
   checkFloat(x, 'x', fname);
   if (x.rank < 2) throw new ShapeError(`${fname}: x must be [N, C, ...], got ${fmt(x.shape)}`);
   const c = x.shape[1];
-  for (const [t, name] of [[runningMean, 'runningMean'], [runningVar, 'runningVar'], [weight, 'weight'], [bias, 'bias']] as const) {
+  for (const [t, name] of [
+    [runningMean, 'runningMean'],
+    [runningVar, 'runningVar'],
+    [weight, 'weight'],
+    [bias, 'bias'],
+  ] as const) {
     if (!t) continue;
     checkFloat(t, name, fname);
     if (t.rank !== 1 || t.shape[0] !== c) throw new ShapeError(`${fname}: ${name} must be [${c}], got ${fmt(t.shape)}`);

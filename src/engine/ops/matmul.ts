@@ -28,7 +28,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   engineOf('matmul', a, b);
   const transA = !!options.transA;
   const transB = !!options.transB;
-  if (a.rank === 0 || b.rank === 0) throw new ShapeError(`matmul: a ${fmt(a.shape)} and b ${fmt(b.shape)} must have at least one dimension`);
+  if (a.rank === 0 || b.rank === 0)
+    throw new ShapeError(`matmul: a ${fmt(a.shape)} and b ${fmt(b.shape)} must have at least one dimension`);
   const a2 = a.rank === 1 ? reshape(a, transA ? [a.size, 1] : [1, a.size]) : a;
   const b2 = b.rank === 1 ? reshape(b, transB ? [1, b.size] : [b.size, 1]) : b;
   const m = a2.shape[a2.rank - (transA ? 1 : 2)];
@@ -36,7 +37,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const kb = b2.shape[b2.rank - (transB ? 1 : 2)];
   const n = b2.shape[b2.rank - (transB ? 2 : 1)];
   if (k !== kb) {
-    throw new ShapeError(`matmul: inner dimensions differ: a ${fmt(a.shape)}${transA ? '^T' : ''} has k = ${k}, b ${fmt(b.shape)}${transB ? '^T' : ''} has k = ${kb}`);
+    throw new ShapeError(
+      `matmul: inner dimensions differ: a ${fmt(a.shape)}${transA ? '^T' : ''} has k = ${k}, b ${fmt(b.shape)}${transB ? '^T' : ''} has k = ${kb}`,
+    );
   }
   const batchA = a2.shape.slice(0, -2);
   const batchB = b2.shape.slice(0, -2);

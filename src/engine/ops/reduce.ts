@@ -42,14 +42,22 @@ function reduceRaw(op: ReduceOp, x: Tensor, p: Plan, intRange?: readonly [number
   }
   if (axes.length === 0) {
     // Reducing no axis: sum/max/min are the identity (as numpy); arg ops index a size-1 axis.
-    const s = op === 'argmax' || op === 'argmin' ? backendOf(e).fill(x.size, 0, 'int32') : backendOf(e).stridedCopy(x, x.shape, stridesOf(x.shape), 0);
+    const s =
+      op === 'argmax' || op === 'argmin'
+        ? backendOf(e).fill(x.size, 0, 'int32')
+        : backendOf(e).stridedCopy(x, x.shape, stridesOf(x.shape), 0);
     return wrap(e, s, p.dropped, outDtype, intRange);
   }
   // Move the reduced axes last (one copy), then reduce [outer, r, 1].
   const keptAxes = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const perm = [...keptAxes, ...axes];
   const st = stridesOf(x.shape);
-  const moved = stridedCopyRaw(x, perm.map((a) => x.shape[a]), perm.map((a) => st[a]), 0);
+  const moved = stridedCopyRaw(
+    x,
+    perm.map((a) => x.shape[a]),
+    perm.map((a) => st[a]),
+    0,
+  );
   const out = wrap(e, backendOf(e).reduce(op, moved, sizeOf(p.dropped), p.r, 1), p.dropped, outDtype, intRange);
   moved.dispose();
   return out;
@@ -116,7 +124,9 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined,
   if (p.r === 0) {
     if (flat) src.dispose();
     // numpy: "attempt to get argmax of an empty sequence"; there is no index to return.
-    throw new ValueError(`${op}: ${flat ? 'x is empty' : `axis ${axis} of x ${fmt(x.shape)} is empty`}: there is no ${op === 'argmax' ? 'maximum' : 'minimum'} to index`);
+    throw new ValueError(
+      `${op}: ${flat ? 'x is empty' : `axis ${axis} of x ${fmt(x.shape)} is empty`}: there is no ${op === 'argmax' ? 'maximum' : 'minimum'} to index`,
+    );
   }
   const y = reduceRaw(op, src, p, [0, Math.max(0, p.r - 1)]);
   if (flat) src.dispose();
@@ -134,4 +144,3 @@ export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
 export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
   return argReduce('argmin', x, axis, keepDims);
 }
-

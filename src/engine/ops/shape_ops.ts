@@ -5,7 +5,18 @@
 import { backendOf } from '../backendOf.js';
 import type { DType } from '../backend.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
-import { broadcastShapes, broadcastStrides, checkShape, fmt, normAxes, normAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../shape.js';
+import {
+  broadcastShapes,
+  broadcastStrides,
+  checkShape,
+  fmt,
+  normAxes,
+  normAxis,
+  shapesEqual,
+  sizeOf,
+  stridesOf,
+  type Shape,
+} from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { checkInt, checkNumber, checkTensor, engineOf, record, wrap } from './core.js';
@@ -38,8 +49,12 @@ export function expandDims(x: Tensor, axis: number): Tensor {
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
   checkTensor(x, 'x', 'squeeze');
   const ax = axes === undefined ? x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0) : normAxes(axes, x.rank, 'squeeze: axes');
-  for (const a of ax) if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of x ${fmt(x.shape)} has size ${x.shape[a]}, expected 1`);
-  return reshape(x, x.shape.filter((_, i) => !ax.includes(i)));
+  for (const a of ax)
+    if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of x ${fmt(x.shape)} has size ${x.shape[a]}, expected 1`);
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !ax.includes(i)),
+  );
 }
 
 /** Flattens dimensions startAxis..endAxis (inclusive) into one, like torch.flatten. */
@@ -60,12 +75,18 @@ export function stridedCopyRaw(x: Tensor, outShape: Shape, strides: readonly num
 /** Reorders dimensions: output dimension i is input dimension perm[i]. */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   checkTensor(x, 'x', 'permute');
-  if (!Array.isArray(perm) || perm.length !== x.rank) throw new ShapeError(`permute: perm must list ${x.rank} axes for x ${fmt(x.shape)}, got ${String(perm)}`);
+  if (!Array.isArray(perm) || perm.length !== x.rank)
+    throw new ShapeError(`permute: perm must list ${x.rank} axes for x ${fmt(x.shape)}, got ${String(perm)}`);
   const p = perm.map((a) => normAxis(a, x.rank, 'permute: perm'));
   if (new Set(p).size !== p.length) throw new ValueError(`permute: perm [${perm.join(', ')}] repeats an axis`);
   if (p.every((a, i) => a === i)) return reshape(x, x.shape);
   const st = stridesOf(x.shape);
-  const y = stridedCopyRaw(x, p.map((a) => x.shape[a]), p.map((a) => st[a]), 0);
+  const y = stridedCopyRaw(
+    x,
+    p.map((a) => x.shape[a]),
+    p.map((a) => st[a]),
+    0,
+  );
   const inv = new Array<number>(p.length);
   p.forEach((a, i) => (inv[a] = i));
   return record('permute', [x], y, ([g]) => [permute(g, inv)]);
@@ -108,23 +129,31 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
  */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   checkTensor(x, 'x', 'slice');
-  if (!Array.isArray(begin) || begin.length > x.rank) throw new ShapeError(`slice: begin must have at most ${x.rank} entries for x ${fmt(x.shape)}`);
+  if (!Array.isArray(begin) || begin.length > x.rank)
+    throw new ShapeError(`slice: begin must have at most ${x.rank} entries for x ${fmt(x.shape)}`);
   const b = x.shape.map((d, i) => {
     const v = begin[i] ?? 0;
-    if (!Number.isInteger(v) || v < 0 || v > d) throw new ShapeError(`slice: begin[${i}] = ${v} is outside [0, ${d}] for x ${fmt(x.shape)}`);
+    if (!Number.isInteger(v) || v < 0 || v > d)
+      throw new ShapeError(`slice: begin[${i}] = ${v} is outside [0, ${d}] for x ${fmt(x.shape)}`);
     return v;
   });
   const sz = x.shape.map((d, i) => {
     const v = size?.[i] ?? -1;
     const s = v === -1 ? d - b[i] : v;
-    if (!Number.isInteger(s) || s < 0 || b[i] + s > d) throw new ShapeError(`slice: size[${i}] = ${v} overruns axis ${i} (begin ${b[i]}, length ${d}) of x ${fmt(x.shape)}`);
+    if (!Number.isInteger(s) || s < 0 || b[i] + s > d)
+      throw new ShapeError(`slice: size[${i}] = ${v} overruns axis ${i} (begin ${b[i]}, length ${d}) of x ${fmt(x.shape)}`);
     return s;
   });
   if (shapesEqual(sz, x.shape)) return reshape(x, x.shape);
   const st = stridesOf(x.shape);
   const offset = b.reduce((acc, v, i) => acc + v * st[i], 0);
   const y = stridedCopyRaw(x, sz, st, offset);
-  return record('slice', [x], y, ([g], [v]) => [pad(g, v.shape.map((d, i) => [b[i], d - b[i] - sz[i]] as [number, number]))]);
+  return record('slice', [x], y, ([g], [v]) => [
+    pad(
+      g,
+      v.shape.map((d, i) => [b[i], d - b[i] - sz[i]] as [number, number]),
+    ),
+  ]);
 }
 
 /** Reverses the order of elements along the given axes. */
@@ -174,10 +203,16 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new ValueError('stack: xs must be a non-empty array of tensors');
   xs.forEach((t, i) => {
     checkTensor(t, `xs[${i}]`, 'stack');
-    if (!shapesEqual(t.shape, xs[0].shape)) throw new ShapeError(`stack: xs[${i}] has shape ${fmt(t.shape)}, expected ${fmt(xs[0].shape)} like xs[0]`);
+    if (!shapesEqual(t.shape, xs[0].shape))
+      throw new ShapeError(`stack: xs[${i}] has shape ${fmt(t.shape)}, expected ${fmt(xs[0].shape)} like xs[0]`);
   });
   const ax = normAxis(axis, xs[0].rank + 1, 'stack: axis');
-  return tidy(() => concat(xs.map((t) => expandDims(t, ax)), ax));
+  return tidy(() =>
+    concat(
+      xs.map((t) => expandDims(t, ax)),
+      ax,
+    ),
+  );
 }
 
 export interface PadOptions {
@@ -196,7 +231,8 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], opt
   const mode = options.mode ?? 'constant';
   if (mode !== 'constant' && mode !== 'reflect') throw new ValueError(`pad: mode must be 'constant' or 'reflect', got ${String(mode)}`);
   const value = checkNumber(options.value ?? 0, 'value', 'pad', true);
-  if (!Array.isArray(pads) || pads.length > x.rank) throw new ShapeError(`pad: pads must have at most ${x.rank} [before, after] pairs for x ${fmt(x.shape)}`);
+  if (!Array.isArray(pads) || pads.length > x.rank)
+    throw new ShapeError(`pad: pads must have at most ${x.rank} [before, after] pairs for x ${fmt(x.shape)}`);
   const p = x.shape.map((d, i): [number, number] => {
     const pr = pads[i] ?? [0, 0];
     if (!Array.isArray(pr) || pr.length !== 2 || !pr.every((v) => Number.isInteger(v) && v >= 0)) {
@@ -210,7 +246,15 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], opt
   if (p.every(([a, b]) => a === 0 && b === 0)) return reshape(x, x.shape);
   const outShape = x.shape.map((d, i) => d + p[i][0] + p[i][1]);
   const y = wrap(x.engine, backendOf(x.engine).pad(x, p, mode, value), outShape, x.dtype);
-  return record('pad', [x], y, ([g], [v]) => [mode === 'constant' ? slice(g, p.map((q) => q[0]), v.shape) : reflectPadGrad(g, v.shape, p)]);
+  return record('pad', [x], y, ([g], [v]) => [
+    mode === 'constant'
+      ? slice(
+          g,
+          p.map((q) => q[0]),
+          v.shape,
+        )
+      : reflectPadGrad(g, v.shape, p),
+  ]);
 }
 
 /**
@@ -230,7 +274,11 @@ function reflectPadGrad(g: Tensor, shape: Shape, p: readonly [number, number][])
       sz[ax] = size;
       return slice(cur, bg, sz);
     };
-    const padAx = (t: Tensor, before: number, after: number) => pad(t, cur.shape.map((_, i): [number, number] => (i === ax ? [before, after] : [0, 0])));
+    const padAx = (t: Tensor, before: number, after: number) =>
+      pad(
+        t,
+        cur.shape.map((_, i): [number, number] => (i === ax ? [before, after] : [0, 0])),
+      );
     let acc = len(a, n);
     // Left edge: padded position j < a copies x[a - j]; flipped it lands on x[1 .. a].
     if (a > 0) acc = add(acc, padAx(flip(len(0, a), ax), 1, n - 1 - a));
@@ -260,7 +308,10 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   engineOf('gather', x, indices);
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
   const y = wrap(x.engine, backendOf(x.engine).gather(x, indices, ax), outShape, x.dtype);
-  return record('gather', [x, indices], y, ([g], [v, idx]) => [wrap(v.engine, backendOf(v.engine).scatterAdd(g, idx, ax, v.shape[ax]), v.shape), null]);
+  return record('gather', [x, indices], y, ([g], [v, idx]) => [
+    wrap(v.engine, backendOf(v.engine).scatterAdd(g, idx, ax, v.shape[ax]), v.shape),
+    null,
+  ]);
 }
 
 /** One-hot rows: float32 [...indices.shape, depth] with a 1 at each index. */

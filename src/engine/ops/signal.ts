@@ -19,7 +19,8 @@ import { sum } from './reduce.js';
 import { flip, pad, reshape, slice } from './shape_ops.js';
 
 function checkPositiveInt(v: unknown, arg: string, fname: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);
   return v;
 }
 
@@ -41,12 +42,17 @@ export function frame(x: Tensor, frameLength: number, hop: number): Tensor {
   checkPositiveInt(hop, 'hop', fname);
   if (x.rank < 1) throw new ShapeError(`${fname}: x must have at least one axis (the samples), got a scalar`);
   const length = x.shape[x.rank - 1];
-  if (length < frameLength) throw new ShapeError(`${fname}: x ${fmt(x.shape)} has ${length} samples, fewer than frameLength = ${frameLength}`);
+  if (length < frameLength)
+    throw new ShapeError(`${fname}: x ${fmt(x.shape)} has ${length} samples, fewer than frameLength = ${frameLength}`);
   const lead = x.shape.slice(0, -1);
   const batch = sizeOf(lead);
   const nFrames = frameCount(length, frameLength, hop);
   const e = x.engine;
-  const y = wrap(e, backendOf(e).frame({ storage: x.storage, shape: [batch, length], dtype: 'float32' }, frameLength, hop), [...lead, nFrames, frameLength]);
+  const y = wrap(e, backendOf(e).frame({ storage: x.storage, shape: [batch, length], dtype: 'float32' }, frameLength, hop), [
+    ...lead,
+    nFrames,
+    frameLength,
+  ]);
   return record('frame', [x], y, ([g]) => [overlapAdd(g, hop, length)]);
 }
 
@@ -64,17 +70,26 @@ export function frameCentered(x: Tensor, frameLength: number, hop: number, cente
   checkPositiveInt(frameLength, 'frameLength', fname);
   checkPositiveInt(hop, 'hop', fname);
   if (!Number.isInteger(center) || center < 0) throw new ValueError(`${fname}: center must be an integer >= 0, got ${String(center)}`);
-  if (mode !== 'reflect' && mode !== 'constant') throw new ValueError(`${fname}: mode must be 'reflect' or 'constant', got ${String(mode)}`);
+  if (mode !== 'reflect' && mode !== 'constant')
+    throw new ValueError(`${fname}: mode must be 'reflect' or 'constant', got ${String(mode)}`);
   if (x.rank < 1) throw new ShapeError(`${fname}: x must have at least one axis (the samples), got a scalar`);
   const length = x.shape[x.rank - 1];
-  if (mode === 'reflect' && center >= length && center > 0) throw new ShapeError(`${fname}: reflect padding by ${center} needs more than ${center} samples, x ${fmt(x.shape)} has ${length}`);
+  if (mode === 'reflect' && center >= length && center > 0)
+    throw new ShapeError(`${fname}: reflect padding by ${center} needs more than ${center} samples, x ${fmt(x.shape)} has ${length}`);
   const paddedLength = length + 2 * center;
-  if (paddedLength < frameLength) throw new ShapeError(`${fname}: x ${fmt(x.shape)} padded by ${center} on both sides has ${paddedLength} samples, fewer than frameLength = ${frameLength}`);
+  if (paddedLength < frameLength)
+    throw new ShapeError(
+      `${fname}: x ${fmt(x.shape)} padded by ${center} on both sides has ${paddedLength} samples, fewer than frameLength = ${frameLength}`,
+    );
   const lead = x.shape.slice(0, -1);
   const batch = sizeOf(lead);
   const nFrames = frameCount(paddedLength, frameLength, hop);
   const e = x.engine;
-  const y = wrap(e, backendOf(e).frame({ storage: x.storage, shape: [batch, length], dtype: 'float32' }, frameLength, hop, center, mode), [...lead, nFrames, frameLength]);
+  const y = wrap(e, backendOf(e).frame({ storage: x.storage, shape: [batch, length], dtype: 'float32' }, frameLength, hop, center, mode), [
+    ...lead,
+    nFrames,
+    frameLength,
+  ]);
   return record(fname, [x], y, ([g]) => {
     const flat = reshape(overlapAdd(g, hop, paddedLength), [batch, paddedLength]);
     let gx = slice(flat, [0, center], [batch, length]);
@@ -82,7 +97,19 @@ export function frameCentered(x: Tensor, frameLength: number, hop: number, cente
       // Padded sample i < center mirrors x[center - i]; i >= center + L mirrors x[2 (L - 1) - (i - center)].
       const left = flip(slice(flat, [0, 0], [batch, center]), 1);
       const right = flip(slice(flat, [0, center + length], [batch, center]), 1);
-      gx = add(add(gx, pad(left, [[0, 0], [1, length - 1 - center]])), pad(right, [[0, 0], [length - 1 - center, 1]]));
+      gx = add(
+        add(
+          gx,
+          pad(left, [
+            [0, 0],
+            [1, length - 1 - center],
+          ]),
+        ),
+        pad(right, [
+          [0, 0],
+          [length - 1 - center, 1],
+        ]),
+      );
     }
     return [reshape(gx, x.shape)];
   });
@@ -107,7 +134,11 @@ export function overlapAdd(frames: Tensor, hop: number, length?: number): Tensor
   const lead = frames.shape.slice(0, -2);
   const batch = sizeOf(lead);
   const e = frames.engine;
-  const y = wrap(e, backendOf(e).overlapAdd({ storage: frames.storage, shape: [batch, nFrames, frameLength], dtype: 'float32' }, hop, len), [...lead, len]);
+  const y = wrap(
+    e,
+    backendOf(e).overlapAdd({ storage: frames.storage, shape: [batch, nFrames, frameLength], dtype: 'float32' }, hop, len),
+    [...lead, len],
+  );
   return record('overlapAdd', [frames], y, ([g], [fr]) => {
     if (nFrames === 0 || frameLength === 0) return [e.zeros(fr.shape)];
     // Frame the gradient over exactly the span the frames cover (zeros past `length`).
@@ -134,11 +165,17 @@ function rowsView(t: Tensor) {
 
 /** Sums a [..., n] tensor over its leading axes → [n] (the gradient of a per-column window). */
 function sumRows(t: Tensor): Tensor {
-  return t.rank === 1 ? t : sum(t, Array.from({ length: t.rank - 1 }, (_, i) => i));
+  return t.rank === 1
+    ? t
+    : sum(
+        t,
+        Array.from({ length: t.rank - 1 }, (_, i) => i),
+      );
 }
 
 function checkBins(bins: unknown, n: number, fname: string): number {
-  if (typeof bins !== 'number' || !Number.isInteger(bins) || bins < 1 || bins > n) throw new ValueError(`${fname}: bins must be an integer in [1, ${n}], got ${String(bins)}`);
+  if (typeof bins !== 'number' || !Number.isInteger(bins) || bins < 1 || bins > n)
+    throw new ValueError(`${fname}: bins must be an integer in [1, ${n}], got ${String(bins)}`);
   return bins;
 }
 
@@ -197,13 +234,18 @@ export function rfftAdjoint(re: Tensor, im: Tensor, n: number, options: { window
   checkFloat(re, 're', fname);
   checkFloat(im, 'im', fname);
   engineOf(fname, re, im);
-  if (!shapesEqual(re.shape, im.shape)) throw new ShapeError(`${fname}: re ${fmt(re.shape)} and im ${fmt(im.shape)} must have the same shape`);
+  if (!shapesEqual(re.shape, im.shape))
+    throw new ShapeError(`${fname}: re ${fmt(re.shape)} and im ${fmt(im.shape)} must have the same shape`);
   if (re.rank < 1) throw new ShapeError(`${fname}: re must have at least one axis, got a scalar`);
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new ValueError(`${fname}: n must be a positive integer, got ${String(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+    throw new ValueError(`${fname}: n must be a positive integer, got ${String(n)}`);
   const bins = checkBins(re.shape[re.rank - 1], n, fname);
   const window = checkWindow(options.window, n, re, fname);
   const e = re.engine;
-  const y = wrap(e, backendOf(e).rfftAdjoint(rowsView(re), rowsView(im), n, window ? rowsView(window) : null), [...re.shape.slice(0, -1), n]);
+  const y = wrap(e, backendOf(e).rfftAdjoint(rowsView(re), rowsView(im), n, window ? rowsView(window) : null), [
+    ...re.shape.slice(0, -1),
+    n,
+  ]);
   return record('rfftAdjoint', window ? [re, im, window] : [re, im], y, ([g], [ri, ii, wi], _o, needs) => {
     const r = needs[0] || needs[1] ? rfft(g, { bins, window: wi ?? null }) : null;
     return [needs[0] ? r![0] : null, needs[1] ? r![1] : null, wi && needs[2] ? sumRows(mul(g, rfftAdjoint(ri, ii, n))) : null];
@@ -226,6 +268,9 @@ export function rfftPower(x: Tensor, options: FftOptions = {}): Tensor {
     const g2 = affine(g, 2, 0);
     const gr = mul(re, g2);
     const gi = mul(im, g2);
-    return [needs[0] ? rfftAdjoint(gr, gi, n, { window: wi ?? null }) : null, wi && needs[1] ? sumRows(mul(xi, rfftAdjoint(gr, gi, n))) : null];
+    return [
+      needs[0] ? rfftAdjoint(gr, gi, n, { window: wi ?? null }) : null,
+      wi && needs[1] ? sumRows(mul(xi, rfftAdjoint(gr, gi, n))) : null,
+    ];
   });
 }

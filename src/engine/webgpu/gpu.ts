@@ -14,7 +14,7 @@ export interface AcquiredDevice {
 
 export const DRIVER_HELP =
   'No WebGPU adapter was found. In Node, auralens uses the `webgpu` package (Dawn), which needs a Vulkan driver: ' +
-  'on Debian/Ubuntu without a GPU install Mesa\'s software driver (lavapipe), e.g. on bookworm ' +
+  "on Debian/Ubuntu without a GPU install Mesa's software driver (lavapipe), e.g. on bookworm " +
   '`apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1`, and set XDG_RUNTIME_DIR. ' +
   'In a browser, use one with WebGPU enabled (Chrome/Edge 113+, or --enable-unsafe-webgpu). ' +
   "Or use createEngine({ backend: 'cpu' }).";

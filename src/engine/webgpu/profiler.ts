@@ -66,18 +66,21 @@ export class GpuProfiler {
     // After the submit: read the timestamps once the batch ran.
     return () => {
       this.pending.push(
-        staging.mapAsync(GPUMapMode.READ).then(() => {
-          const t = new BigUint64Array(staging.getMappedRange().slice(0));
-          staging.unmap();
-          b.families.forEach((family, k) => {
-            const ns = t[2 * k + 1] >= t[2 * k] ? Number(t[2 * k + 1] - t[2 * k]) : 0;
-            this.timings.push({ family, ms: ns / 1e6 });
-          });
-        }).finally(() => {
-          staging.destroy();
-          resolved.destroy();
-          b.set.destroy();
-        }),
+        staging
+          .mapAsync(GPUMapMode.READ)
+          .then(() => {
+            const t = new BigUint64Array(staging.getMappedRange().slice(0));
+            staging.unmap();
+            b.families.forEach((family, k) => {
+              const ns = t[2 * k + 1] >= t[2 * k] ? Number(t[2 * k + 1] - t[2 * k]) : 0;
+              this.timings.push({ family, ms: ns / 1e6 });
+            });
+          })
+          .finally(() => {
+            staging.destroy();
+            resolved.destroy();
+            b.set.destroy();
+          }),
       );
     };
   }

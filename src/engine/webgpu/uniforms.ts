@@ -29,7 +29,8 @@ export function uniformLayoutFromReflect(type: any): UniformLayout {
       if (elem.name.startsWith('vec')) {
         scalar = elem.format.name;
         count = Number(elem.name.slice(3)) * t.count;
-        if (t.stride !== Number(elem.name.slice(3)) * 4) throw new Error(`uniform ${m.name}: only arrays of vec4 or scalars with 16-byte stride are supported`);
+        if (t.stride !== Number(elem.name.slice(3)) * 4)
+          throw new Error(`uniform ${m.name}: only arrays of vec4 or scalars with 16-byte stride are supported`);
       } else {
         throw new Error(`uniform member ${m.name}: arrays of scalars are padded to 16 bytes in uniforms; use array<vec4<T>, N>`);
       }

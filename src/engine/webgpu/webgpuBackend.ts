@@ -2,7 +2,20 @@
  * The WebGPU backend: implements the Backend contract by recording WGSL kernels (./kernels/,
  * one wrapper per shader family) into the GpuContext's open command encoder.
  */
-import type { Backend, Buf, Conv2dParams, DType, MatmulParams, Pool2dParams, ReduceOp, Storage, UnaryOp, UpsampleMode, BinaryOp, MemoryInfo } from '../backend.js';
+import type {
+  Backend,
+  Buf,
+  Conv2dParams,
+  DType,
+  MatmulParams,
+  Pool2dParams,
+  ReduceOp,
+  Storage,
+  UnaryOp,
+  UpsampleMode,
+  BinaryOp,
+  MemoryInfo,
+} from '../backend.js';
 import type { Shape } from '../shape.js';
 import { GpuContext } from './context.js';
 import type { GpuStorage } from './bufferPool.js';
@@ -25,15 +38,22 @@ const g = (b: Buf) => b as GBuf;
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
 
-  constructor(readonly ctx: GpuContext, readonly adapterInfo: string) {}
+  constructor(
+    readonly ctx: GpuContext,
+    readonly adapterInfo: string,
+  ) {}
 
   upload(data: ArrayLike<number>, dtype: DType): Storage {
     // queue.writeBuffer copies at call time, so a Float32Array/Int32Array of the right kind is
     // passed as it is (never retained, never mutated); anything else is converted once.
     const arr =
       dtype === 'float32'
-        ? data instanceof Float32Array ? data : Float32Array.from(data)
-        : data instanceof Int32Array ? data : Int32Array.from(data, (v) => Math.trunc(v));
+        ? data instanceof Float32Array
+          ? data
+          : Float32Array.from(data)
+        : data instanceof Int32Array
+          ? data
+          : Int32Array.from(data, (v) => Math.trunc(v));
     return this.ctx.upload(arr, arr.byteLength);
   }
 

@@ -20,7 +20,13 @@ export const FEATURE_SELECTIONS = ['auto', 'forward_selection', 'lasso_path', 'h
 export type FeatureSelection = (typeof FEATURE_SELECTIONS)[number];
 
 /** Selected feature indices (see the module comment for each method). */
-export function selectFeatures(design: Design, labels: Float64Array, weights: Float64Array, numFeatures: number, method: FeatureSelection): number[] {
+export function selectFeatures(
+  design: Design,
+  labels: Float64Array,
+  weights: Float64Array,
+  numFeatures: number,
+  method: FeatureSelection,
+): number[] {
   switch (method) {
     case 'none':
       return Array.from({ length: design.d }, (_, j) => j);

@@ -17,9 +17,26 @@ export {
 export { FEATURE_SELECTIONS, type FeatureSelection } from './featureSelection.js';
 export { lime, MAX_SAMPLES, type LimeOptions, type LimeExplanation, type ExplainedComponent } from './lime.js';
 export { kernelShap, type KernelShapOptions, type KernelShapExplanation } from './kernelShap.js';
-export { temporalSegments, melBands, patches, type SegmentOptions, type BandOptions, type PatchOptions, type GridOptions } from './factorizations/grid.js';
+export {
+  temporalSegments,
+  melBands,
+  patches,
+  type SegmentOptions,
+  type BandOptions,
+  type PatchOptions,
+  type GridOptions,
+} from './factorizations/grid.js';
 export { onsetSegments, type OnsetOptions } from './factorizations/onsets.js';
-export { hpss, nmf, stems, combine, type HpssOptions, type NmfOptions, type StemOptions, type SeparationOptions } from './factorizations/sources.js';
+export {
+  hpss,
+  nmf,
+  stems,
+  combine,
+  type HpssOptions,
+  type NmfOptions,
+  type StemOptions,
+  type SeparationOptions,
+} from './factorizations/sources.js';
 export { medianFilter } from './factorizations/medianFilter.js';
 export { FACTORIZATION_SHORTCUTS, type FactorizationShortcut } from './factorizations/resolve.js';
 export { MAX_COMPONENTS, type Factorization, type FactorizationDomain, type ComponentSpan } from './factorizations/types.js';

@@ -12,7 +12,17 @@
  * component (host float64; the forward passes run batched on the device as for LIME).
  */
 import { type Tensor, ValueError } from '../../engine/index.js';
-import { checkModel, checkProgress, checkSeed, checkSignal, oneOf, parseOptions, positiveInt, type LongRunOptions, type Model } from '../shared/index.js';
+import {
+  checkModel,
+  checkProgress,
+  checkSeed,
+  checkSignal,
+  oneOf,
+  parseOptions,
+  positiveInt,
+  type LongRunOptions,
+  type Model,
+} from '../shared/index.js';
 import { checkInput } from './factorizations/common.js';
 import { resolveFactorization, type FactorizationShortcut } from './factorizations/resolve.js';
 import type { Factorization } from './factorizations/types.js';
@@ -167,7 +177,8 @@ export async function kernelShap(model: Model, input: Tensor, options: KernelSha
   try {
     const m = f.sources.shape[0];
     const numSamples = positiveInt(o.numSamples, 'options.numSamples', fname, { default: 1000, max: MAX_SAMPLES });
-    if (numSamples < 2) throw new ValueError(`${fname}: options.numSamples must be at least 2 (the all-on and all-off coalitions), got ${numSamples}`);
+    if (numSamples < 2)
+      throw new ValueError(`${fname}: options.numSamples must be at least 2 (the all-on and all-off coalitions), got ${numSamples}`);
     const seed = checkSeed(o.seed, 'options.seed', fname);
     const output = oneOf(o.output, ['probabilities', 'logits'] as const, 'options.output', fname, 'logits');
     const maxBatch = o.maxBatch === undefined ? undefined : positiveInt(o.maxBatch, 'options.maxBatch', fname);

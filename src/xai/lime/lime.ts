@@ -145,7 +145,8 @@ async function limeWith(
   const numSamples = positiveInt(o.numSamples, 'options.numSamples', fname, { default: 1000, max: MAX_SAMPLES });
   const numFeatures = positiveInt(o.numFeatures, 'options.numFeatures', fname, { default: Math.min(m, 10) });
   const featureSelection = oneOf(o.featureSelection, FEATURE_SELECTIONS, 'options.featureSelection', fname, 'auto');
-  const kernelWidth = o.kernelWidth === 'lime' ? limeTabularWidth(m) : finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
+  const kernelWidth =
+    o.kernelWidth === 'lime' ? limeTabularWidth(m) : finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
   if (!(kernelWidth > 0)) throw new ValueError(`${fname}: options.kernelWidth must be positive, got ${kernelWidth}`);
   if (o.kernelFn !== undefined && typeof o.kernelFn !== 'function')
     throw new ValueError(`${fname}: options.kernelFn must be a function (distance) => weight, got ${describeValue(o.kernelFn)}`);

@@ -92,7 +92,9 @@ const LIME_BASE_KEYS = new Set(['label', 'numFeatures', 'featureSelection', 'ker
 /** Checks rows: a non-empty array of equally long numeric rows, every value finite. */
 function checkRows(rows: unknown, name: string, fname: string, n?: number): { values: Float64Array; n: number; d: number } {
   if (!Array.isArray(rows) || rows.length === 0)
-    throw new ShapeError(`${fname}: ${name} must be a non-empty array of rows, got ${Array.isArray(rows) ? 'an empty array' : typeof rows}`);
+    throw new ShapeError(
+      `${fname}: ${name} must be a non-empty array of rows, got ${Array.isArray(rows) ? 'an empty array' : typeof rows}`,
+    );
   if (n !== undefined && rows.length !== n) throw new ShapeError(`${fname}: ${name} has ${rows.length} rows, data has ${n}`);
   const d = (rows[0] as ArrayLike<number>)?.length;
   if (typeof d !== 'number' || d < 1) throw new ShapeError(`${fname}: ${name}[0] must be a non-empty row of numbers`);
@@ -101,7 +103,8 @@ function checkRows(rows: unknown, name: string, fname: string, n?: number): { va
     if (r?.length !== d) throw new ShapeError(`${fname}: ${name}[${i}] has ${r?.length} values, row 0 has ${d}`);
     for (let j = 0; j < d; j++) {
       const v = r[j];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${fname}: ${name}[${i}][${j}] is ${v}; every value must be a finite number`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new ValueError(`${fname}: ${name}[${i}][${j}] is ${v}; every value must be a finite number`);
       values[i * d + j] = v;
     }
   });
@@ -136,20 +139,24 @@ export function limeBase(
     throw new ValueError(`${fname}: options.numFeatures must be a positive integer, got ${JSON.stringify(numFeatures)}`);
   const method = options.featureSelection ?? 'auto';
   if (!(FEATURE_SELECTIONS as readonly string[]).includes(method))
-    throw new ValueError(`${fname}: options.featureSelection must be one of ${FEATURE_SELECTIONS.join(', ')}, got ${JSON.stringify(method)}`);
+    throw new ValueError(
+      `${fname}: options.featureSelection must be one of ${FEATURE_SELECTIONS.join(', ')}, got ${JSON.stringify(method)}`,
+    );
   const width = options.kernelWidth === 'lime' ? limeTabularWidth(X.d) : (options.kernelWidth ?? 25);
   if (typeof width !== 'number' || !(width > 0) || !Number.isFinite(width))
     throw new ValueError(`${fname}: options.kernelWidth must be a positive number, got ${JSON.stringify(width)}`);
   const kernel = options.kernelFn ?? ((dist: number) => limeKernel(dist, width));
   const alpha = options.alpha ?? 1;
-  if (typeof alpha !== 'number' || !(alpha >= 0)) throw new ValueError(`${fname}: options.alpha must be a non-negative number, got ${JSON.stringify(alpha)}`);
+  if (typeof alpha !== 'number' || !(alpha >= 0))
+    throw new ValueError(`${fname}: options.alpha must be a non-negative number, got ${JSON.stringify(alpha)}`);
 
   const weights = new Float64Array(X.n);
   for (let i = 0; i < X.n; i++) {
     const dist = distances[i];
     if (!Number.isFinite(dist)) throw new ValueError(`${fname}: distances[${i}] is ${dist}; distances must be finite`);
     const w = kernel(dist);
-    if (!Number.isFinite(w) || w < 0) throw new ValueError(`${fname}: kernelFn(${dist}) returned ${w}; weights must be finite and non-negative`);
+    if (!Number.isFinite(w) || w < 0)
+      throw new ValueError(`${fname}: kernelFn(${dist}) returned ${w}; weights must be finite and non-negative`);
     weights[i] = w;
   }
   const y = new Float64Array(X.n);

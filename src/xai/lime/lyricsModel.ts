@@ -18,7 +18,28 @@ const POOLS: readonly (readonly string[])[] = [
   ['dance', 'night', 'lights', 'party', 'shine', 'jump', 'fire', 'summer', 'alive', 'loud', 'sun', 'bright', 'move', 'wild'],
   ['rain', 'alone', 'tears', 'cold', 'grey', 'fading', 'lost', 'empty', 'goodbye', 'broken', 'winter', 'silence', 'ashes', 'sorrow'],
 ];
-const FILLER = ['we', 'the', 'and', 'you', 'i', 'my', 'in', 'on', 'a', 'all', 'to', 'of', 'with', 'your', 'heart', 'time', 'road', 'city', 'home', 'love'];
+const FILLER = [
+  'we',
+  'the',
+  'and',
+  'you',
+  'i',
+  'my',
+  'in',
+  'on',
+  'a',
+  'all',
+  'to',
+  'of',
+  'with',
+  'your',
+  'heart',
+  'time',
+  'road',
+  'city',
+  'home',
+  'love',
+];
 
 /** Lowercase word tokens of a text. */
 export function tokenize(text: string): string[] {

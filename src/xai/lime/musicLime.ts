@@ -120,7 +120,9 @@ async function readOutput(out: PredictOutput, k: number, fname: string): Promise
     const t = out as Tensor;
     if (t.rank !== 2 || t.shape[0] !== k) {
       t.dispose();
-      throw new ValueError(`${fname}: predict must return probabilities [${k}, nClasses] for ${k} rows, got a tensor [${t.shape.join(', ')}]`);
+      throw new ValueError(
+        `${fname}: predict must return probabilities [${k}, nClasses] for ${k} rows, got a tensor [${t.shape.join(', ')}]`,
+      );
     }
     c = t.shape[1];
     values = Float64Array.from(await t.readFloat());
@@ -135,11 +137,14 @@ async function readOutput(out: PredictOutput, k: number, fname: string): Promise
       for (let j = 0; j < c; j++) values[i * c + j] = r[j];
     });
   } else if (out instanceof Float32Array || out instanceof Float64Array) {
-    if (out.length % k !== 0 || out.length === 0) throw new ValueError(`${fname}: predict returned ${out.length} values, not a multiple of the ${k} rows`);
+    if (out.length % k !== 0 || out.length === 0)
+      throw new ValueError(`${fname}: predict returned ${out.length} values, not a multiple of the ${k} rows`);
     c = out.length / k;
     values = Float64Array.from(out);
   } else {
-    throw new ValueError(`${fname}: predict must return a Tensor [k, nClasses], an array of rows or a flat typed array, got ${describeValue(out)}`);
+    throw new ValueError(
+      `${fname}: predict must return a Tensor [k, nClasses], an array of rows or a flat typed array, got ${describeValue(out)}`,
+    );
   }
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i]))
@@ -152,11 +157,15 @@ async function readOutput(out: PredictOutput, k: number, fname: string): Promise
 export async function musicLime(predict: MultimodalPredict, options: MusicLimeOptions): Promise<MusicLimeExplanation> {
   const fname = 'musicLime';
   if (typeof predict !== 'function')
-    throw new ValueError(`${fname}: predict must be a function (audio: Tensor, texts: string[]) => probabilities [k, nClasses], got ${describeValue(predict)}`);
+    throw new ValueError(
+      `${fname}: predict must be a function (audio: Tensor, texts: string[]) => probabilities [k, nClasses], got ${describeValue(predict)}`,
+    );
   const o = parseOptions(options, SPEC, fname);
   const audio = o.audio as Factorization;
   if (!audio || typeof audio !== 'object' || !audio.sources || !audio.base)
-    throw new ValueError(`${fname}: options.audio must be a factorization of the audio input (e.g. xai.temporalSegments(wave)), got ${describeValue(o.audio)}`);
+    throw new ValueError(
+      `${fname}: options.audio must be a factorization of the audio input (e.g. xai.temporalSegments(wave)), got ${describeValue(o.audio)}`,
+    );
   const lyrics = typeof o.lyrics === 'string' ? lyricsLines(o.lyrics) : (o.lyrics as LyricsFactorization);
   if (!lyrics || lyrics.kind !== 'lyrics')
     throw new ValueError(`${fname}: options.lyrics must be a string or lyricsLines(text), got ${describeValue(o.lyrics)}`);
@@ -170,7 +179,8 @@ export async function musicLime(predict: MultimodalPredict, options: MusicLimeOp
   const nAudio = audio.sources.shape[0];
   const nText = lyrics.lines.length;
   const total = modality === 'both' ? nAudio + nText : modality === 'audio' ? nAudio : nText;
-  const kernelWidth = o.kernelWidth === 'lime' ? limeTabularWidth(total) : finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
+  const kernelWidth =
+    o.kernelWidth === 'lime' ? limeTabularWidth(total) : finiteNumber(o.kernelWidth, 'options.kernelWidth', fname, { default: 25 });
   const e = audio.sources.engine;
   const chunk = rowsPerChunk(e, audio.base.size, { maxBatch: o.maxBatch, fname });
   const rows = limeRows(numSamples, total, seed);
@@ -190,7 +200,9 @@ export async function musicLime(predict: MultimodalPredict, options: MusicLimeOp
       numSamples,
       chunk,
       async (k0, k1) => {
-        const batch = tidy(() => reshape(add(matmul(slice(z, [k0, 0], [k1 - k0, nAudio]), audio.sources), audio.base), [k1 - k0, ...inner]));
+        const batch = tidy(() =>
+          reshape(add(matmul(slice(z, [k0, 0], [k1 - k0, nAudio]), audio.sources), audio.base), [k1 - k0, ...inner]),
+        );
         let got: { values: Float64Array; c: number };
         try {
           const texts = textBits.slice(k0, k1).map((b) => lyrics.compose(b));
@@ -215,13 +227,16 @@ export async function musicLime(predict: MultimodalPredict, options: MusicLimeOp
   let best = 0;
   for (let j = 1; j < nClasses; j++) if (preds[j] > preds[best]) best = j;
   const labels = (o.labels as readonly number[] | undefined) ?? [best];
-  if (!Array.isArray(labels) || labels.length === 0) throw new ValueError(`${fname}: options.labels must be a non-empty array of class indices`);
+  if (!Array.isArray(labels) || labels.length === 0)
+    throw new ValueError(`${fname}: options.labels must be a non-empty array of class indices`);
   const data = rowsAsArrays(rows);
   const distances = distancesToFirst(data, 'cosine');
   const out: Record<number, MusicLimeLabel> = {};
   for (const label of labels) {
     if (!Number.isInteger(label) || label < 0 || label >= nClasses)
-      throw new ValueError(`${fname}: options.labels holds ${label}, out of range: predict returns ${nClasses} classes (0..${nClasses - 1})`);
+      throw new ValueError(
+        `${fname}: options.labels holds ${label}, out of range: predict returns ${nClasses} classes (0..${nClasses - 1})`,
+      );
     const fit = limeBase(data, matrixRows(preds, nClasses), distances, { label, numFeatures, featureSelection, kernelWidth });
     out[label] = {
       intercept: fit.intercept,
@@ -234,5 +249,17 @@ export async function musicLime(predict: MultimodalPredict, options: MusicLimeOp
       }),
     };
   }
-  return { method: 'musicLime', modality, labels: out, nAudio, nText, data: rows.rows, predictions: preds, nClasses, numSamples, audio, lyrics };
+  return {
+    method: 'musicLime',
+    modality,
+    labels: out,
+    nAudio,
+    nText,
+    data: rows.rows,
+    predictions: preds,
+    nClasses,
+    numSamples,
+    audio,
+    lyrics,
+  };
 }

@@ -19,7 +19,11 @@ function componentWeights(e: AudioExplanation): Float64Array {
 }
 
 /** The top-k components by weight: positive weights first ('positive', default) or by |weight| ('abs'). */
-export function topComponents(e: AudioExplanation, k = 3, by: 'positive' | 'abs' = 'positive'): { index: number; name: string; weight: number }[] {
+export function topComponents(
+  e: AudioExplanation,
+  k = 3,
+  by: 'positive' | 'abs' = 'positive',
+): { index: number; name: string; weight: number }[] {
   if (!Number.isInteger(k) || k < 1) throw new ValueError(`topComponents: k must be a positive integer, got ${k}`);
   const w = componentWeights(e);
   const all = Array.from(w, (v, j) => ({ index: j, name: e.factorization.names[j], weight: v }));
@@ -76,7 +80,8 @@ export async function componentOverlayPng(
   const all = Array.from({ length: f.sources.shape[0] }, (_, j) => j);
   const spec: Tensor = tidy(() => {
     const x = reshape(add(matmul(f.sources.engine.ones([1, all.length]), f.sources), f.base), f.inputShape);
-    if (f.domain === 'waveform') return logMel(x, { ...LOG_MEL_DEFAULTS, sampleRate: f.sampleRate ?? LOG_MEL_DEFAULTS.sampleRate, ...options.frontEnd });
+    if (f.domain === 'waveform')
+      return logMel(x, { ...LOG_MEL_DEFAULTS, sampleRate: f.sampleRate ?? LOG_MEL_DEFAULTS.sampleRate, ...options.frontEnd });
     return x;
   });
   const rows = spec.shape[spec.rank - 2];
@@ -102,7 +107,12 @@ export async function componentOverlayPng(
     }
   }
   const weights = Array.from(w, (v) => (v === 0 ? null : v));
-  return overlayPng(bg.subarray(0, rows * cols), overlay, rows, cols, { scale: 4, alpha: 0.45, ...options.image, regions: { labels, weights, thickness: 1 } });
+  return overlayPng(bg.subarray(0, rows * cols), overlay, rows, cols, {
+    scale: 4,
+    alpha: 0.45,
+    ...options.image,
+    regions: { labels, weights, thickness: 1 },
+  });
 }
 
 /** JSON of an explanation in the MusicLIME seed's export shape (metadata + explanations by label). */

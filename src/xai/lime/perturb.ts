@@ -52,15 +52,20 @@ export async function predictRows(
   const z = e.tensor(Float32Array.from(rows.rows), [n, m]);
   let out: Tensor | null = null;
   try {
-    const logits = await predictInChunks(model, n, (k0, k1) => reshape(add(matmul(slice(z, [k0, 0], [k1 - k0, m]), f.sources), f.base), [k1 - k0, ...inner]), {
-      engine: e,
-      elementsPerRow: f.base.size,
-      maxBatch: opts.maxBatch,
-      onProgress: opts.onProgress,
-      signal: opts.signal,
-      stage: 'perturb',
-      fname,
-    });
+    const logits = await predictInChunks(
+      model,
+      n,
+      (k0, k1) => reshape(add(matmul(slice(z, [k0, 0], [k1 - k0, m]), f.sources), f.base), [k1 - k0, ...inner]),
+      {
+        engine: e,
+        elementsPerRow: f.base.size,
+        maxBatch: opts.maxBatch,
+        onProgress: opts.onProgress,
+        signal: opts.signal,
+        stage: 'perturb',
+        fname,
+      },
+    );
     out = opts.output === 'probabilities' ? tidy(() => softmax(logits, 1)) : logits;
     if (out !== logits) logits.dispose();
     const c = out.shape[1];
@@ -68,7 +73,9 @@ export async function predictRows(
     const values = Float64Array.from(v);
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i]))
-        throw new ValueError(`${fname}: the model returned ${values[i]} for perturbation row ${Math.floor(i / c)} (class ${i % c}); outputs must be finite`);
+        throw new ValueError(
+          `${fname}: the model returned ${values[i]} for perturbation row ${Math.floor(i / c)} (class ${i % c}); outputs must be finite`,
+        );
     }
     return { values, nClasses: c };
   } finally {

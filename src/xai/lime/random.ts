@@ -25,6 +25,7 @@ export class SeededStream {
 
 /** Checks a seed: a safe integer. */
 export function checkSeed(seed: unknown, fname: string): number {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new ValueError(`${fname}: options.seed must be an integer, got ${JSON.stringify(seed)}`);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
+    throw new ValueError(`${fname}: options.seed must be an integer, got ${JSON.stringify(seed)}`);
   return seed;
 }

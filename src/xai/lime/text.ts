@@ -23,7 +23,8 @@ export function lyricsLines(text: string): LyricsFactorization {
     .map((l) => l.trimEnd())
     .filter((l) => l.trim().length > 0);
   if (lines.length === 0) throw new ValueError('lyricsLines: the lyrics have no non-blank line (zero components)');
-  if (lines.length > MAX_COMPONENTS) throw new ValueError(`lyricsLines: ${lines.length} lines exceed the limit of ${MAX_COMPONENTS} components`);
+  if (lines.length > MAX_COMPONENTS)
+    throw new ValueError(`lyricsLines: ${lines.length} lines exceed the limit of ${MAX_COMPONENTS} components`);
   return {
     kind: 'lyrics',
     lines,

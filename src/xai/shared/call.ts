@@ -5,7 +5,16 @@
  */
 import type { Tensor } from '../../engine/index.js';
 import { throwIfAborted } from './batching.js';
-import { checkInputs, checkModel, readTargets, warnIfTraining, type LongRunOptions, type Model, type Progress, type Target } from './contract.js';
+import {
+  checkInputs,
+  checkModel,
+  readTargets,
+  warnIfTraining,
+  type LongRunOptions,
+  type Model,
+  type Progress,
+  type Target,
+} from './contract.js';
 import { checkProgress, checkSignal, checkWarn, parseOptions, type OptionSpec } from './options.js';
 
 /** Options every attribution method takes. */

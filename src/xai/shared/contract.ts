@@ -51,14 +51,17 @@ export type AttributionFunction<O, R = Tensor> = (model: Model, inputs: Tensor, 
  */
 export function checkModel(model: unknown, fname: string): Model {
   if (model instanceof Module || typeof model === 'function') return model as Model;
-  throw new ValueError(`${fname}: model must be an nn Module or a function (x: Tensor) => Tensor of logits [B, nClasses], got ${describeValue(model)}`);
+  throw new ValueError(
+    `${fname}: model must be an nn Module or a function (x: Tensor) => Tensor of logits [B, nClasses], got ${describeValue(model)}`,
+  );
 }
 
 /** Runs the model on x and checks that it returns logits [B, C]. */
 export function forwardLogits(model: Model, x: Tensor, fname: string): Tensor {
   const m = checkModel(model, fname);
   const y: unknown = typeof m === 'function' ? m(x) : m.call(x);
-  if (!(y instanceof Tensor)) throw new ValueError(`${fname}: the model must return a Tensor of logits [B, nClasses], got ${describeValue(y)}`);
+  if (!(y instanceof Tensor))
+    throw new ValueError(`${fname}: the model must return a Tensor of logits [B, nClasses], got ${describeValue(y)}`);
   if (y.rank !== 2 || y.shape[0] !== x.shape[0]) {
     throw new ShapeError(`${fname}: the model must return logits [B, nClasses] for inputs of batch ${x.shape[0]}, got ${fmt(y.shape)}`);
   }
@@ -91,7 +94,8 @@ const hostTargets = new WeakMap<Tensor, number[]>();
 export async function readTargets(target: unknown, batch: number, fname: string): Promise<number | number[]> {
   if (target instanceof Tensor) {
     target.assertLive(`${fname}: options.target`);
-    if (target.dtype !== 'int32') throw new DTypeError(`${fname}: options.target as a tensor must be int32 class indices [B], got ${target.dtype}`);
+    if (target.dtype !== 'int32')
+      throw new DTypeError(`${fname}: options.target as a tensor must be int32 class indices [B], got ${target.dtype}`);
     if (target.rank !== 1 || target.shape[0] !== batch) {
       throw new ShapeError(`${fname}: options.target as a tensor must be [B] = [${batch}] class indices, got ${fmt(target.shape)}`);
     }
@@ -135,7 +139,8 @@ export function resolveTargets(target: unknown, batch: number, nClasses: number,
  * resolveTargets once the logits are known). Accepts a number, an array of B numbers or a tensor.
  */
 export function checkTargetCount(target: unknown, batch: number, fname: string): void {
-  if (target === undefined) throw new ValueError(`${fname}: options.target is required (a class index, one per example, or an int32 tensor [B])`);
+  if (target === undefined)
+    throw new ValueError(`${fname}: options.target is required (a class index, one per example, or an int32 tensor [B])`);
   if (target instanceof Tensor) {
     if (target.rank !== 1 || target.shape[0] !== batch) {
       throw new ShapeError(`${fname}: options.target as a tensor must be [B] = [${batch}] class indices, got ${fmt(target.shape)}`);
@@ -149,7 +154,9 @@ export function checkTargetCount(target: unknown, batch: number, fname: string):
   }
   const isList = Array.isArray(target) || ArrayBuffer.isView(target);
   if (!isList) {
-    throw new ValueError(`${fname}: options.target must be a class index, an array of them or an int32 tensor [B], got ${describeValue(target)}`);
+    throw new ValueError(
+      `${fname}: options.target must be a class index, an array of them or an int32 tensor [B], got ${describeValue(target)}`,
+    );
   }
   const list = target as ArrayLike<unknown>;
   if (list.length !== batch) throw new ShapeError(`${fname}: options.target lists ${list.length} classes for a batch of ${batch}`);
@@ -168,7 +175,12 @@ export function targetRows(logits: Tensor, targets: readonly number[]): Tensor {
  * one forward and one backward pass (examples do not interact in an eval-mode model, so the
  * gradient of the sum of target logits separates per example). Returns { grad, logits, targets }.
  */
-export function targetGradient(model: Model, x: Tensor, target: Target | undefined, fname: string): { grad: Tensor; logits: Tensor; targets: number[] } {
+export function targetGradient(
+  model: Model,
+  x: Tensor,
+  target: Target | undefined,
+  fname: string,
+): { grad: Tensor; logits: Tensor; targets: number[] } {
   return gradientTape((tape) => {
     const logits = forwardLogits(model, x, fname);
     const targets = resolveTargets(target, x.shape[0], logits.shape[1], fname);

@@ -40,7 +40,9 @@ export function resolveLayer(model: Model, name: unknown, fname: string, arg = '
     );
   }
   if (typeof name !== 'string' || name === '')
-    throw new ValueError(`${fname}: ${arg} must be the name of one of the model's modules (${listNames(names)}), got ${describeValue(name)}`);
+    throw new ValueError(
+      `${fname}: ${arg} must be the name of one of the model's modules (${listNames(names)}), got ${describeValue(name)}`,
+    );
   if (!names.includes(name)) {
     const near = nearestName(name, names);
     throw new ValueError(
@@ -100,12 +102,16 @@ export function forwardLayer(
 ): { logits: Tensor; activation: Tensor; targets: number[] } {
   const { output, activations } = model.forwardWithActivations(x, [layer]);
   if (output.rank !== 2 || output.shape[0] !== x.shape[0]) {
-    throw new ShapeError(`${fname}: the model must return logits [B, nClasses] for inputs of batch ${x.shape[0]}, got ${fmt(output.shape)}`);
+    throw new ShapeError(
+      `${fname}: the model must return logits [B, nClasses] for inputs of batch ${x.shape[0]}, got ${fmt(output.shape)}`,
+    );
   }
   const targets = resolveTargets(target, x.shape[0], output.shape[1], fname);
   const activation = activations[layer];
   if (activation.rank < 2 || activation.shape[0] !== x.shape[0]) {
-    throw new ShapeError(`${fname}: layer '${layer}' must output [B, C, ...] for inputs of batch ${x.shape[0]}, got ${fmt(activation.shape)}`);
+    throw new ShapeError(
+      `${fname}: layer '${layer}' must output [B, C, ...] for inputs of batch ${x.shape[0]}, got ${fmt(activation.shape)}`,
+    );
   }
   return { logits: output, activation, targets };
 }

@@ -58,6 +58,7 @@ export function checkProgress(v: unknown, fname: string): ((p: { done: number; t
 export function checkWarn(v: unknown, fname: string): (message: string) => void {
   if (v === undefined) return (m: string) => console.warn(m);
   if (v === false) return () => {};
-  if (typeof v !== 'function') throw new ValueError(`${fname}: options.warn must be a function (message: string) => void, or false, got ${describeValue(v)}`);
+  if (typeof v !== 'function')
+    throw new ValueError(`${fname}: options.warn must be a function (message: string) => void, or false, got ${describeValue(v)}`);
   return v as (message: string) => void;
 }

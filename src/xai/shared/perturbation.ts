@@ -53,13 +53,19 @@ export interface PredictInChunksOptions {
  * tensor [k1 − k0, ...] (built on the device; it is disposed after its forward pass). Returns the
  * logits [count, C], or with `target` the target logit of each row [count]. Runs under noGrad.
  */
-export async function predictInChunks(model: Model, count: number, build: (k0: number, k1: number) => Tensor, opts: PredictInChunksOptions): Promise<Tensor> {
+export async function predictInChunks(
+  model: Model,
+  count: number,
+  build: (k0: number, k1: number) => Tensor,
+  opts: PredictInChunksOptions,
+): Promise<Tensor> {
   const { fname } = opts;
   const chunk = rowsPerChunk(opts.engine, opts.elementsPerRow, {
     maxBatch: opts.maxBatch,
     fname,
   });
-  if (Array.isArray(opts.target) && opts.target.length !== count) throw new ShapeError(`${fname}: ${opts.target.length} targets for ${count} perturbed rows`);
+  if (Array.isArray(opts.target) && opts.target.length !== count)
+    throw new ShapeError(`${fname}: ${opts.target.length} targets for ${count} perturbed rows`);
   const parts: Tensor[] = [];
   try {
     await forEachChunk(
@@ -167,7 +173,9 @@ export async function maskAttribution(
           tidy(() => {
             const xb = reshape(x, [1, ...x.shape]);
             const bb =
-              typeof baseline === 'number' ? baseline : reshape(baseline, [1, ...(baseline.rank === x.rank ? baseline.shape : [1, ...baseline.shape])]);
+              typeof baseline === 'number'
+                ? baseline
+                : reshape(baseline, [1, ...(baseline.rank === x.rank ? baseline.shape : [1, ...baseline.shape])]);
             const m = plan.masks(k0, k1); // [c, Bm, ...]
             const keepPart = mul(xb, affine(m, -1, 1));
             const perturbed = bb === 0 ? keepPart : add(keepPart, typeof bb === 'number' ? affine(m, bb, 0) : mul(m, bb)); // [c, B, ...]
@@ -210,7 +218,11 @@ export const MAX_PERTURBATIONS = 1 << 20;
  * Examples per forward pass from perturbationsPerEval (× batch) or maxBatch (at most one of them);
  * undefined leaves it to the device limits.
  */
-export function perturbationBatch(o: { perturbationsPerEval?: unknown; maxBatch?: unknown }, batch: number, fname: string): number | undefined {
+export function perturbationBatch(
+  o: { perturbationsPerEval?: unknown; maxBatch?: unknown },
+  batch: number,
+  fname: string,
+): number | undefined {
   if (o.perturbationsPerEval !== undefined && o.maxBatch !== undefined)
     throw new ValueError(`${fname}: give options.perturbationsPerEval or options.maxBatch, not both`);
   if (o.perturbationsPerEval !== undefined) return batch * positiveInt(o.perturbationsPerEval, 'options.perturbationsPerEval', fname);

@@ -26,7 +26,15 @@ const ROW_WG = 64;
 const ROW_EPT = 4;
 
 /** [m0, m1] per channel (2 * channels values): see shaders/channel_stats.wgsl. */
-export function channelMoments(ctx: GpuContext, a: Input, b: Input | null, sa: Input, sb: Input, channels: number, inner: number): GpuStorage {
+export function channelMoments(
+  ctx: GpuContext,
+  a: Input,
+  b: Input | null,
+  sa: Input,
+  sb: Input,
+  channels: number,
+  inner: number,
+): GpuStorage {
   const n = sizeOf(a.shape);
   const out = output(ctx, 2 * channels);
   if (channels === 0) return out;
@@ -42,7 +50,10 @@ export function channelMoments(ctx: GpuContext, a: Input, b: Input | null, sa: I
     entry: w === 4 ? 'momentsVec4' : 'moments',
     constants: { WG: MOMENTS_WG, HAS_B: b ? 1 : 0 },
     uniforms,
-    buffers: w === 4 ? { a4: a.storage, b4: bb, sa: sa.storage, sb: sb.storage, out: partial } : { a: a.storage, b: bb, sa: sa.storage, sb: sb.storage, out: partial },
+    buffers:
+      w === 4
+        ? { a4: a.storage, b4: bb, sa: sa.storage, sb: sb.storage, out: partial }
+        : { a: a.storage, b: bb, sa: sa.storage, sb: sb.storage, out: partial },
     workgroups: parts * channels,
   });
   ctx.dispatch('channel_stats', {
@@ -56,7 +67,16 @@ export function channelMoments(ctx: GpuContext, a: Input, b: Input | null, sa: I
 }
 
 /** out = a * sa[c] + b * sb[c] + shift[c]. */
-export function channelAffine2(ctx: GpuContext, a: Input, b: Input, sa: Input, sb: Input, shift: Input, channels: number, inner: number): GpuStorage {
+export function channelAffine2(
+  ctx: GpuContext,
+  a: Input,
+  b: Input,
+  sa: Input,
+  sb: Input,
+  shift: Input,
+  channels: number,
+  inner: number,
+): GpuStorage {
   const n = sizeOf(a.shape);
   const out = output(ctx, n);
   if (n === 0) return out;
@@ -71,7 +91,13 @@ export function channelAffine2(ctx: GpuContext, a: Input, b: Input, sa: Input, s
     const grid: [number, number, number] = [Math.ceil(inner / (vec4 ? 4 : 1) / (ROW_WG * ROW_EPT)), gy, Math.ceil(rows / gy)];
     if (vec4) {
       const b4 = { a4: a.storage, b4: b.storage, sa: sa.storage, sb: sb.storage, shift: shift.storage, out4: out };
-      ctx.dispatch('channel_stats', { entry: 'affine2Vec4', constants: { WG: ROW_WG, EPT: ROW_EPT }, uniforms, buffers: b4, workgroups: grid });
+      ctx.dispatch('channel_stats', {
+        entry: 'affine2Vec4',
+        constants: { WG: ROW_WG, EPT: ROW_EPT },
+        uniforms,
+        buffers: b4,
+        workgroups: grid,
+      });
       return out;
     }
     ctx.dispatch('channel_stats', { entry: 'affine2Rows', constants: { WG: ROW_WG, EPT: ROW_EPT }, uniforms, buffers, workgroups: grid });

@@ -72,18 +72,38 @@ function geometry(xShape: Shape, wShape: Shape, p: Conv2dParams) {
   const [o, cg, kh, kw] = wShape;
   const [ho, wo] = conv2dOutHW(h, w, kh, kw, p).map((v) => Math.max(0, v));
   return {
-    n, c, h, w, o, ho, wo, kh, kw,
-    sh: p.stride[0], sw: p.stride[1],
-    ph: p.padding[0], pw: p.padding[1],
-    dh: p.dilation[0], dw: p.dilation[1],
-    groups: p.groups, cg, og: o / p.groups,
+    n,
+    c,
+    h,
+    w,
+    o,
+    ho,
+    wo,
+    kh,
+    kw,
+    sh: p.stride[0],
+    sw: p.stride[1],
+    ph: p.padding[0],
+    pw: p.padding[1],
+    dh: p.dilation[0],
+    dw: p.dilation[1],
+    groups: p.groups,
+    cg,
+    og: o / p.groups,
   };
 }
 
 const tileConstants = (t: ConvTiles) => ({ WGX: t.WGX, WGY: t.WGY, TM: t.TM, TN: t.TN });
 
 /** x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or null → [N, O, Ho, Wo] (a new buffer). */
-export function conv2d(ctx: GpuContext, x: GBuf, w: GBuf, bias: GBuf | null, p: Conv2dParams, tiles: ConvTiles = FORWARD_TILES): GpuStorage {
+export function conv2d(
+  ctx: GpuContext,
+  x: GBuf,
+  w: GBuf,
+  bias: GBuf | null,
+  p: Conv2dParams,
+  tiles: ConvTiles = FORWARD_TILES,
+): GpuStorage {
   const G = geometry(x.shape, w.shape, p);
   const npix = G.n * G.ho * G.wo;
   const out = output(ctx, npix * G.o);
@@ -104,7 +124,14 @@ export function conv2d(ctx: GpuContext, x: GBuf, w: GBuf, bias: GBuf | null, p: 
 }
 
 /** d loss / d x of conv2d from gy [N, O, Ho, Wo]; result has xShape (a new buffer). */
-export function conv2dBackwardInput(ctx: GpuContext, gy: GBuf, w: GBuf, xShape: Shape, p: Conv2dParams, tiles: ConvTiles = BACKWARD_INPUT_TILES): GpuStorage {
+export function conv2dBackwardInput(
+  ctx: GpuContext,
+  gy: GBuf,
+  w: GBuf,
+  xShape: Shape,
+  p: Conv2dParams,
+  tiles: ConvTiles = BACKWARD_INPUT_TILES,
+): GpuStorage {
   const G = geometry(xShape, w.shape, p);
   const out = output(ctx, G.n * G.c * G.h * G.w);
   if (G.n * G.c * G.h * G.w === 0) return out;
@@ -125,7 +152,14 @@ export function conv2dBackwardInput(ctx: GpuContext, gy: GBuf, w: GBuf, xShape: 
 }
 
 /** d loss / d w of conv2d from x and gy [N, O, Ho, Wo]; result has wShape (a new buffer). */
-export function conv2dBackwardWeight(ctx: GpuContext, x: GBuf, gy: GBuf, wShape: Shape, p: Conv2dParams, tiles: ConvTiles = BACKWARD_WEIGHT_TILES): GpuStorage {
+export function conv2dBackwardWeight(
+  ctx: GpuContext,
+  x: GBuf,
+  gy: GBuf,
+  wShape: Shape,
+  p: Conv2dParams,
+  tiles: ConvTiles = BACKWARD_WEIGHT_TILES,
+): GpuStorage {
   const G = geometry(x.shape, wShape, p);
   const ncols = G.cg * G.kh * G.kw;
   const total = G.o * ncols;

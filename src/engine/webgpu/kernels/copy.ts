@@ -56,7 +56,11 @@ export function concat(ctx: GpuContext, xs: readonly GBuf[], axis: number, outSh
  * `value` or by reflection (numpy 'reflect'); one dispatch over the output.
  */
 export function pad(
-  ctx: GpuContext, x: GBuf, pads: readonly (readonly [number, number])[], mode: 'constant' | 'reflect', value: number,
+  ctx: GpuContext,
+  x: GBuf,
+  pads: readonly (readonly [number, number])[],
+  mode: 'constant' | 'reflect',
+  value: number,
 ): GpuStorage {
   const before = x.shape.map((_, d) => pads[d]?.[0] ?? 0);
   const outShape = x.shape.map((s, d) => before[d] + s + (pads[d]?.[1] ?? 0));
@@ -67,8 +71,12 @@ export function pad(
     entry: 'pad',
     constants: { REFLECT: mode === 'reflect' ? 1 : 0 },
     uniforms: {
-      n, rank: x.shape.length, value: bitsOf(value, x.dtype),
-      outShape: pad8(outShape), inShape: pad8(x.shape), before: pad8(before),
+      n,
+      rank: x.shape.length,
+      value: bitsOf(value, x.dtype),
+      outShape: pad8(outShape),
+      inShape: pad8(x.shape),
+      before: pad8(before),
     },
     buffers: { x: x.storage, out },
     workgroups: groups(n),

@@ -92,7 +92,10 @@ export function broadcastLayout(operands: readonly Shape[], outShape: Shape): La
   if (sizes.every((s) => s === n || s === 1)) {
     return { kind: 'flat', constants: { BCAST: 0 }, uniforms: { n, step: sizes.map((s) => (s === n ? 1 : 0)) } };
   }
-  const c = collapseAxes(outShape, operands.map((s) => broadcastStrides(s, outShape)));
+  const c = collapseAxes(
+    outShape,
+    operands.map((s) => broadcastStrides(s, outShape)),
+  );
   const rank = c.shape.length;
   if (rank <= 3 && c.shape[rank - 1] >= ROW_MIN) {
     const lead = 3 - rank;
@@ -159,7 +162,13 @@ export function channelAffine(ctx: GpuContext, x: GBuf, scale: GBuf, shift: GBuf
   const uniforms = { n, rows, channels, inner };
   const buffers = { x: x.storage, scale: scale.storage, shift: shift.storage, out };
   if (inner >= ROW_MIN) {
-    ctx.dispatch('elementwise_channel', { entry: 'rows', constants: { WG: ROW_WG, EPT: ROW_EPT }, uniforms, buffers, workgroups: rowGrid(ctx, inner, rows) });
+    ctx.dispatch('elementwise_channel', {
+      entry: 'rows',
+      constants: { WG: ROW_WG, EPT: ROW_EPT },
+      uniforms,
+      buffers,
+      workgroups: rowGrid(ctx, inner, rows),
+    });
   } else {
     ctx.dispatch('elementwise_channel', { entry: 'flat', uniforms, buffers, workgroups: groups(n) });
   }

@@ -71,7 +71,11 @@ function twiddles(ctx: GpuContext, n: number): GpuStorage {
     data[2 * m + 1] = Math.sin(a);
   }
   ctx.check();
-  const buffer = ctx.device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `fft twiddles ${n}` });
+  const buffer = ctx.device.createBuffer({
+    size: data.byteLength,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    label: `fft twiddles ${n}`,
+  });
   ctx.device.queue.writeBuffer(buffer, 0, data);
   const s: GpuStorage = { buffer, bytes: data.byteLength, used: data.byteLength, freed: false };
   cache.set(n, s);
@@ -79,7 +83,16 @@ function twiddles(ctx: GpuContext, n: number): GpuStorage {
 }
 
 /** Runs the Stockham passes of length `cl` on rows of `a`; returns the buffer holding the result. */
-function passes(ctx: GpuContext, tw: GpuStorage, a: GpuStorage, b: GpuStorage, rows: number, n: number, cl: number, sign: number): GpuStorage {
+function passes(
+  ctx: GpuContext,
+  tw: GpuStorage,
+  a: GpuStorage,
+  b: GpuStorage,
+  rows: number,
+  n: number,
+  cl: number,
+  sign: number,
+): GpuStorage {
   let src = a;
   let dst = b;
   let ns = 1;
@@ -113,8 +126,12 @@ function sharedConstants(ctx: GpuContext, n: number): Record<string, number> | n
   const radices = fftRadices(cl);
   if (radices.length > MAX_SHARED_PASSES || 2 * cl * 8 > ctx.device.limits.maxComputeWorkgroupStorageSize) return null;
   const c: Record<string, number> = {
-    LEN: cl, NREAL: n, TWSTEP: n / cl, HALF: half ? 1 : 0,
-    FINAL_A: radices.length % 2 === 0 ? 1 : 0, WGS: SHARED_WG,
+    LEN: cl,
+    NREAL: n,
+    TWSTEP: n / cl,
+    HALF: half ? 1 : 0,
+    FINAL_A: radices.length % 2 === 0 ? 1 : 0,
+    WGS: SHARED_WG,
   };
   let ns = 1;
   radices.forEach((r, i) => {

@@ -12,7 +12,14 @@ import { groups, output, type GBuf } from './common.js';
  * `center` samples on both sides ('reflect' or zeros), read in place: framing a centred STFT is
  * one pass over the wave instead of a padded copy and then the frames.
  */
-export function frame(ctx: GpuContext, x: GBuf, frameLength: number, hop: number, center = 0, centerMode: 'reflect' | 'constant' = 'constant'): GpuStorage {
+export function frame(
+  ctx: GpuContext,
+  x: GBuf,
+  frameLength: number,
+  hop: number,
+  center = 0,
+  centerMode: 'reflect' | 'constant' = 'constant',
+): GpuStorage {
   const [batch, length] = x.shape;
   const padded = length + 2 * center;
   const nFrames = padded < frameLength ? 0 : Math.floor((padded - frameLength) / hop) + 1;

@@ -17,7 +17,6 @@ import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../bufferPool.js';
 import { groups, output, WG, type GBuf } from './common.js';
 
-
 /** Workgroup shape and per-invocation tile (TM, TN <= 8; WGX * WGY <= 256). */
 export interface MatmulTiles {
   WGX: number;
@@ -54,7 +53,10 @@ export function matmul(ctx: GpuContext, a: GBuf, b: GBuf, p: MatmulParams, tiles
   ctx.dispatch('matmul', {
     constants: { WGX: tiles.WGX, WGY: tiles.WGY, TM: tiles.TM, TN: tiles.TN },
     uniforms: {
-      m, k, n, batch,
+      m,
+      k,
+      n,
+      batch,
       aSi: transA ? 1 : k,
       aSk: transA ? m : 1,
       bSk: transB ? 1 : n,

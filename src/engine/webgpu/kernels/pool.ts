@@ -75,7 +75,14 @@ export function maxPool2d(ctx: GpuContext, x: GBuf, p: Pool2dParams): [GpuStorag
  * (about 5x the general per-input search on the genre CNN's 2x2 pools on lavapipe).
  */
 export function tilesInput(p: Pool2dParams): boolean {
-  return p.stride[0] === p.kernel[0] && p.stride[1] === p.kernel[1] && p.dilation[0] === 1 && p.dilation[1] === 1 && p.padding[0] === 0 && p.padding[1] === 0;
+  return (
+    p.stride[0] === p.kernel[0] &&
+    p.stride[1] === p.kernel[1] &&
+    p.dilation[0] === 1 &&
+    p.dilation[1] === 1 &&
+    p.padding[0] === 0 &&
+    p.padding[1] === 0
+  );
 }
 
 /** gy [N, C, Ho, Wo] routed to the argmax positions (summed where windows overlap) → xShape. */

@@ -66,10 +66,8 @@ export function reduce(ctx: GpuContext, op: ReduceOp, x: GBuf, outer: number, r:
   let curR = r;
   for (;;) {
     // The vector modes need aligned vec4s; the later arg passes and int32 input are scalar.
-    const mode = isInt || idx ? MODE_SCALAR
-      : inner % 4 === 0 ? MODE_ALONG_INNER
-      : inner === 1 && curR % 4 === 0 ? MODE_ALONG_R
-      : MODE_SCALAR;
+    const mode =
+      isInt || idx ? MODE_SCALAR : inner % 4 === 0 ? MODE_ALONG_INNER : inner === 1 && curR % 4 === 0 ? MODE_ALONG_R : MODE_SCALAR;
     const rU = mode === MODE_ALONG_R ? curR / 4 : curR;
     const innerU = mode === MODE_ALONG_INNER ? inner / 4 : inner;
     // Loop iterations of one invocation without splitting (MODE_SCALAR takes 4 elements per

@@ -10,7 +10,9 @@ import { MAX_COMPONENTS, type ComponentSpan, type Factorization, type Factorizat
 export function checkInput(input: unknown, fname: string): Tensor {
   const x = checkFloat(input, 'input', fname);
   if (x.rank < 2 || x.shape[0] !== 1)
-    throw new ShapeError(`${fname}: input must be one example with its batch axis, [1, ...] (e.g. [1, L] or [1, 1, nMels, frames]), got ${fmt(x.shape)}`);
+    throw new ShapeError(
+      `${fname}: input must be one example with its batch axis, [1, ...] (e.g. [1, L] or [1, 1, nMels, frames]), got ${fmt(x.shape)}`,
+    );
   return x;
 }
 
@@ -19,7 +21,8 @@ export function resolveDomain(x: Tensor, domain: unknown, fname: string): Factor
   if (domain === undefined) return x.rank === 2 ? 'waveform' : 'spectrogram';
   if (domain !== 'waveform' && domain !== 'spectrogram')
     throw new ValueError(`${fname}: options.domain must be 'waveform' or 'spectrogram', got ${JSON.stringify(domain)}`);
-  if (domain === 'spectrogram' && x.rank < 3) throw new ShapeError(`${fname}: a spectrogram input must be [1, ..., F, T], got ${fmt(x.shape)}`);
+  if (domain === 'spectrogram' && x.rank < 3)
+    throw new ShapeError(`${fname}: a spectrogram input must be [1, ..., F, T], got ${fmt(x.shape)}`);
   return domain;
 }
 

@@ -34,7 +34,8 @@ export interface SegmentOptions extends GridOptions {
 
 export function checkBaseline(v: unknown, fname: string): number {
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${fname}: options.baseline must be a finite number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ValueError(`${fname}: options.baseline must be a finite number, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -135,7 +136,8 @@ function tfGrid(
     fr.forEach(([f0, f1], i) =>
       tr.forEach(([t0, t1], j) => {
         const c = i * tr.length + j;
-        for (let l = 0; l < lead; l++) for (let f = f0; f < f1; f++) part.fill(1, c * x.size + l * F * T + f * T + t0, c * x.size + l * F * T + f * T + t1);
+        for (let l = 0; l < lead; l++)
+          for (let f = f0; f < f1; f++) part.fill(1, c * x.size + l * F * T + f * T + t0, c * x.size + l * F * T + f * T + t1);
         names.push(kind === 'bands' ? `band ${i} (rows ${f0}–${f1 - 1})` : `patch ${c} (rows ${f0}–${f1 - 1}, frames ${t0}–${t1 - 1})`);
         spans.push({ t0: t0 / T, t1: t1 / T, f0: f0 / F, f1: f1 / F });
       }),
@@ -150,7 +152,11 @@ function tfGrid(
   const T = re.shape[re.rank - 1];
   re.dispose();
   fromCount(bins);
-  const fr = melBinEdges(bins, checkCount(nf ?? 1, kind === 'bands' ? 'options.n' : 'options.freq', bins, `${bins} STFT bins`, fname), fe.sampleRate);
+  const fr = melBinEdges(
+    bins,
+    checkCount(nf ?? 1, kind === 'bands' ? 'options.n' : 'options.freq', bins, `${bins} STFT bins`, fname),
+    fe.sampleRate,
+  );
   const tr = equalSplits(T, checkCount(nt ?? 1, 'options.time', T, `${T} STFT frames`, fname));
   const m = fr.length * tr.length;
   const masks = new Float32Array(m * bins * T);
@@ -163,7 +169,9 @@ function tfGrid(
       for (let f = f0; f < f1; f++) masks.fill(1, c * bins * T + f * T + t0, c * bins * T + f * T + t1);
       const hz = `${Math.round(f0 * binHz)}–${Math.round(Math.min(f1 * binHz, fe.sampleRate / 2))} Hz`;
       names.push(
-        nt === null ? `band ${i} (${hz})` : `patch ${c} (${hz}, ${sec((t0 * fe.hop) / fe.sampleRate)}–${sec(Math.min(L, t1 * fe.hop) / fe.sampleRate)})`,
+        nt === null
+          ? `band ${i} (${hz})`
+          : `patch ${c} (${hz}, ${sec((t0 * fe.hop) / fe.sampleRate)}–${sec(Math.min(L, t1 * fe.hop) / fe.sampleRate)})`,
       );
       spans.push({ t0: t0 / T, t1: t1 / T, f0: f0 / bins, f1: f1 / bins });
     }),

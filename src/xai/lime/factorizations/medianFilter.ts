@@ -15,7 +15,8 @@ export function medianFilter(x: Tensor, k: number, axis: number): Tensor {
   const n = x.shape[ax];
   const h = (k - 1) / 2;
   if (h === 0) return tidy(() => add(x, 0));
-  if (h >= n) throw new ValueError(`medianFilter: kernel ${k} is too long for an axis of ${n} (reflect padding needs kernel <= ${2 * n - 1})`);
+  if (h >= n)
+    throw new ValueError(`medianFilter: kernel ${k} is too long for an axis of ${n} (reflect padding needs kernel <= ${2 * n - 1})`);
   return tidy(() => {
     const pads = x.shape.map((_, i) => (i === ax ? [h, h] : [0, 0]) as [number, number]);
     const padded = pad(x, pads, { mode: 'reflect' });

@@ -80,8 +80,18 @@ export async function onsetSegments(input: Tensor, options: OnsetOptions = {}): 
       .slice(0, maxSegments - 1)
       .sort((a, b) => a - b);
   const T = x.shape[x.rank - 1];
-  const starts = [0, ...onsets.map((f) => (domain === 'waveform' ? Math.min(T - 1, f * fe.hop) : f))].filter((v, i, a) => i === 0 || v > a[i - 1]);
-  return temporalSegments(x, { ...options, domain, starts, n: undefined, maxSegments: undefined, delta: undefined, wait: undefined } as GridOptions & {
+  const starts = [0, ...onsets.map((f) => (domain === 'waveform' ? Math.min(T - 1, f * fe.hop) : f))].filter(
+    (v, i, a) => i === 0 || v > a[i - 1],
+  );
+  return temporalSegments(x, {
+    ...options,
+    domain,
+    starts,
+    n: undefined,
+    maxSegments: undefined,
+    delta: undefined,
+    wait: undefined,
+  } as GridOptions & {
     starts: number[];
   });
 }

@@ -18,7 +18,9 @@ export function resolveFactorization(f: unknown, input: Tensor, fname: string): 
     if (name === 'segments') return { factorization: temporalSegments(input), owned: true };
     if (name === 'bands') return { factorization: melBands(input), owned: true };
     if (name === 'patches') return { factorization: patches(input), owned: true };
-    throw new ValueError(`${fname}: options.factorization must be a factorization or one of 'segments', 'bands', 'patches', got ${describeValue(f)}`);
+    throw new ValueError(
+      `${fname}: options.factorization must be a factorization or one of 'segments', 'bands', 'patches', got ${describeValue(f)}`,
+    );
   }
   const fz = f as Factorization | null;
   if (fz === null || typeof fz !== 'object' || !fz.sources || !fz.base || !Array.isArray(fz.names)) {

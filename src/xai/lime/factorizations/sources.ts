@@ -48,7 +48,11 @@ export interface SeparationOptions {
 }
 
 /** The non-negative [F, T] matrix to separate, and how to turn soft masks [k, F, T] into sources. */
-function separable(x: Tensor, domain: FactorizationDomain, fe: Required<Pick<LogMelOptions, 'sampleRate' | 'nFft' | 'hop'>> & LogMelOptions) {
+function separable(
+  x: Tensor,
+  domain: FactorizationDomain,
+  fe: Required<Pick<LogMelOptions, 'sampleRate' | 'nFft' | 'hop'>> & LogMelOptions,
+) {
   if (domain === 'waveform') {
     const L = x.shape[1];
     const mag = keep(
@@ -67,7 +71,8 @@ function separable(x: Tensor, domain: FactorizationDomain, fe: Required<Pick<Log
   const F = x.shape[x.rank - 2];
   const T = x.shape[x.rank - 1];
   const lead = x.size / (F * T);
-  if (lead !== 1) throw new ShapeError(`separation: a spectrogram input must hold one channel ([1, 1, F, T] or [1, F, T]), got ${fmt(x.shape)}`);
+  if (lead !== 1)
+    throw new ShapeError(`separation: a spectrogram input must hold one channel ([1, 1, F, T] or [1, F, T]), got ${fmt(x.shape)}`);
   const lo = keep(tidy(() => min(x)));
   const s = keep(tidy(() => reshape(sub(x, lo), [F, T])));
   return {
@@ -98,13 +103,16 @@ export function hpss(input: Tensor, options: HpssOptions = {}): Factorization {
   if (!Number.isInteger(kernel) || kernel < 1 || kernel % 2 === 0)
     throw new ValueError(`${fname}: options.kernel must be an odd positive integer, got ${JSON.stringify(kernel)}`);
   const power = options.power ?? 2;
-  if (typeof power !== 'number' || !(power > 0)) throw new ValueError(`${fname}: options.power must be a positive number, got ${JSON.stringify(power)}`);
+  if (typeof power !== 'number' || !(power > 0))
+    throw new ValueError(`${fname}: options.power must be a positive number, got ${JSON.stringify(power)}`);
   const fe = { ...LOG_MEL_DEFAULTS, ...options.frontEnd };
   const sep = separable(x, domain, fe);
   try {
     const [F, T] = sep.v.shape;
     if (kernel > 2 * Math.min(F, T) - 1)
-      throw new ValueError(`${fname}: options.kernel = ${kernel} is too long for a ${F} × ${T} spectrogram (at most ${2 * Math.min(F, T) - 1})`);
+      throw new ValueError(
+        `${fname}: options.kernel = ${kernel} is too long for a ${F} × ${T} spectrogram (at most ${2 * Math.min(F, T) - 1})`,
+      );
     const [sources, base] = tidy(() => {
       const h = pow(maximum(medianFilter(sep.v, kernel, 1), 0), power);
       const p = pow(maximum(medianFilter(sep.v, kernel, 0), 0), power);
@@ -212,7 +220,9 @@ export function stems(input: Tensor, stemTensor: Tensor, options: StemOptions = 
   const s = checkFloat(stemTensor, 'stems', fname);
   const inner = x.shape.slice(1);
   if (s.rank !== inner.length + 1 || s.shape.slice(1).some((d, i) => d !== inner[i])) {
-    throw new ShapeError(`${fname}: stems must be [S, ${inner.join(', ')}] (one input per stem, without the batch axis), got ${fmt(s.shape)}`);
+    throw new ShapeError(
+      `${fname}: stems must be [S, ${inner.join(', ')}] (one input per stem, without the batch axis), got ${fmt(s.shape)}`,
+    );
   }
   const n = checkCount(s.shape[0], 'stems.shape[0]', Infinity, '', fname);
   const names = options.names ? [...options.names] : Array.from({ length: n }, (_, j) => `stem ${j}`);
@@ -248,9 +258,13 @@ export function stems(input: Tensor, stemTensor: Tensor, options: StemOptions = 
 export function combine(a: Factorization, b: Factorization): Factorization {
   const fname = 'combine';
   if (!b.partition)
-    throw new ValueError(`${fname}: the second factorization must be a masking one (temporalSegments, melBands or patches of a spectrogram), got '${b.kind}'`);
+    throw new ValueError(
+      `${fname}: the second factorization must be a masking one (temporalSegments, melBands or patches of a spectrogram), got '${b.kind}'`,
+    );
   if (a.sources.shape[1] !== b.partition.shape[1] || a.domain !== b.domain) {
-    throw new ShapeError(`${fname}: the factorizations are of different inputs (${a.domain} ${fmt(a.inputShape)} vs ${b.domain} ${fmt(b.inputShape)})`);
+    throw new ShapeError(
+      `${fname}: the factorizations are of different inputs (${a.domain} ${fmt(a.inputShape)} vs ${b.domain} ${fmt(b.inputShape)})`,
+    );
   }
   const m1 = a.sources.shape[0];
   const m2 = b.partition.shape[0];
@@ -268,5 +282,14 @@ export function combine(a: Factorization, b: Factorization): Factorization {
       spans.push({ t0: Math.max(p.t0, q.t0), t1: Math.min(p.t1, q.t1), f0: Math.max(p.f0, q.f0), f1: Math.min(p.f1, q.f1) });
     }
   }
-  return finish({ kind: `${a.kind} × ${b.kind}`, domain: a.domain, inputShape: a.inputShape, names, spans, sources, base, sampleRate: a.sampleRate });
+  return finish({
+    kind: `${a.kind} × ${b.kind}`,
+    domain: a.domain,
+    inputShape: a.inputShape,
+    names,
+    spans,
+    sources,
+    base,
+    sampleRate: a.sampleRate,
+  });
 }
