@@ -8,8 +8,8 @@ import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../src/engine/engine.js';
 import { DTypeError, OutOfMemoryError, ValueError } from '../src/engine/errors.js';
-import { grad } from '../src/engine/autograd.js';
-import { argmax, argmin, cast, crossEntropy, gather, oneHot, sum } from '../src/engine/ops/index.js';
+import { grad, noGrad } from '../src/engine/autograd.js';
+import { argmax, argmin, cast, crossEntropy, exp, gather, oneHot, sum } from '../src/engine/ops/index.js';
 import type { Tensor } from '../src/engine/tensor.js';
 import type { WebGpuBackend } from '../src/engine/webgpu/webgpuBackend.js';
 import { backendOf, enginePair } from './helpers/gpu.js';
@@ -161,5 +161,51 @@ describe.skipIf(!pair.gpu)('WebGPU reads are leak-free', () => {
     for (let i = 0; i < 200; i++) await x.read();
     expect(ctx.pendingReads).toBe(0);
     x.dispose();
+  });
+});
+
+describe.skipIf(!pair.gpu)('WebGPU long synchronous loops (issue 11 point 1)', () => {
+  // 100k such ops used to crash Dawn (a fresh bind group per dispatch, freed only between
+  // event-loop turns); the full size runs in `npm run soak -- ops`.
+  it('runs 20,000 small ops without a turn, reusing bind groups, memory flat', async () => {
+    const e = pair.gpu!;
+    const ctx = (backendOf(e) as WebGpuBackend).ctx;
+    const x = e.rand([64], { seed: 1 });
+    await x.read();
+    const before = e.memory();
+    const created0 = ctx.bindGroups.created;
+    for (let i = 0; i < 20000; i++) noGrad(() => e.tidy(() => (exp(x), null)));
+    const created = ctx.bindGroups.created - created0;
+    // One bind group per (uniform ring slot, offset) at most, not one per op.
+    expect(created).toBeLessThan(3000);
+    expect(ctx.bindGroups.size).toBeLessThanOrEqual(ctx.bindGroups.maxCached);
+    expect((await x.read()).length).toBe(64);
+    expect(e.memory().liveTensors).toBe(before.liveTensors);
+    expect(e.memory().bytesInUse).toBe(before.bytesInUse);
+    x.dispose();
+  });
+
+  it('past the per-turn bound, throws a ValueError asking for engine.sync() instead of crashing; a turn resets it', async () => {
+    const e = pair.gpu!;
+    const ctx = (backendOf(e) as WebGpuBackend).ctx;
+    const saved = ctx.bindGroups.maxCreatedPerTurn;
+    await e.sync();
+    ctx.bindGroups.maxCreatedPerTurn = ctx.bindGroups.createdThisTurn + 40;
+    const kept: Tensor[] = [];
+    try {
+      // Distinct live inputs and outputs: every dispatch needs a bind group of its own.
+      const many = () => {
+        for (let i = 0; i < 100; i++) kept.push(exp(e.full([8 + i], 1)));
+      };
+      expect(() => noGrad(many)).toThrow(ValueError);
+      expect(() => noGrad(() => exp(e.full([300], 1)).dispose())).toThrow(/await engine\.sync\(\)/);
+      await e.sync();
+      const y = exp(e.full([4], 0));
+      expect(Array.from(await y.read())).toEqual([1, 1, 1, 1]);
+      y.dispose();
+    } finally {
+      ctx.bindGroups.maxCreatedPerTurn = saved;
+      for (const t of kept) t.dispose();
+    }
   });
 });

@@ -52,12 +52,13 @@ export class BufferPool {
         bytes,
       );
     }
-    const list = this.free.get(size);
-    let buffer = list?.pop();
+    // A kernel output takes the buffer released last in the open batch first: a loop of the same
+    // ops then binds the same buffers again, so its bind groups are reused (bindGroups.ts).
+    let buffer = inBatch ? this.pending.get(size)?.pop() : undefined;
     if (buffer) {
-      this.bytesPooled -= size;
-    } else if (inBatch && (buffer = this.pending.get(size)?.pop())) {
       // Reused within the batch (not counted as pooled while pending).
+    } else if ((buffer = this.free.get(size)?.pop())) {
+      this.bytesPooled -= size;
     } else {
       buffer = this.device.createBuffer({
         size,

@@ -14,6 +14,7 @@ import { AuralensError, DeviceLostError, OutOfMemoryError, ValueError } from '..
 import { BufferPool, type GpuStorage } from './bufferPool.js';
 import { PipelineCache } from './pipelines.js';
 import { packUniforms, type UniformValues } from './uniforms.js';
+import { BindGroupCache } from './bindGroups.js';
 import { GpuProfiler, type GpuProfileMethod, type KernelTiming } from './profiler.js';
 
 export interface DispatchOptions {
@@ -38,6 +39,8 @@ const UNIFORM_ARENA_BYTES = 64 * 1024;
 export class GpuContext {
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
+  /** Reused bind groups and the per-turn creation guard (see bindGroups.ts). */
+  readonly bindGroups: BindGroupCache;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private arena = new ArrayBuffer(UNIFORM_ARENA_BYTES);
@@ -82,6 +85,7 @@ export class GpuContext {
     const deviceMax = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
     this.pool = new BufferPool(device, Math.min(deviceMax, maxBindingBytes ?? deviceMax));
     this.pipelines = new PipelineCache(device);
+    this.bindGroups = new BindGroupCache(device);
     this.uniformBuffer = this.newUniformBuffer();
     const faultBuffer = device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
     this.fault = { buffer: faultBuffer, bytes: 4, used: 4, freed: false };
@@ -197,7 +201,7 @@ export class GpuContext {
       if (s.freed) throw new Error(`kernel ${shader}: buffer '${name}' was freed`);
       entries.push({ binding, resource: { buffer: s.buffer } });
     }
-    const bindGroup = this.device.createBindGroup({ layout: p.layout, entries });
+    const bindGroup = this.bindGroups.get(p.layout, entries, family);
     pass.setPipeline(p.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(wg[0], wg[1], wg[2]);
@@ -336,6 +340,7 @@ export class GpuContext {
     this.flush();
     this.disposed = true;
     this.pool.destroy();
+    this.bindGroups.clear();
     for (const b of this.uniformBuffers) b.destroy();
     this.fault.buffer.destroy();
     this.uniformBuffer.destroy();
