@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../src/engine/engine.js';
 import { DTypeError, OutOfMemoryError, ValueError } from '../src/engine/errors.js';
-import { grad, noGrad } from '../src/engine/autograd.js';
+import { grad, gradientTape, noGrad, valueAndGrad, vjp } from '../src/engine/autograd.js';
 import { argmax, argmin, cast, crossEntropy, exp, gather, oneHot, sum } from '../src/engine/ops/index.js';
 import type { Tensor } from '../src/engine/tensor.js';
 import type { WebGpuBackend } from '../src/engine/webgpu/webgpuBackend.js';
@@ -141,6 +141,20 @@ for (const [kind, maybe] of engines) {
     });
   });
 }
+
+describe('autograd argument checks', () => {
+  it('grad, valueAndGrad, vjp and gradientTape refuse a non-function where it is given', () => {
+    expect(() => grad(null as never)).toThrow(/grad: expected a function, got null/);
+    expect(() => valueAndGrad(3 as never)).toThrow(ValueError);
+    expect(() => vjp({} as never, [], null as never)).toThrow(/vjp: expected a function, got object/);
+    expect(() => gradientTape('f' as never)).toThrow(/gradientTape: expected a function/);
+  });
+  it('a function that returns a number is a ValueError, not a TypeError', async () => {
+    const e = await createEngine({ backend: 'cpu' });
+    expect(() => grad((_x: Tensor) => 3 as never)(e.tensor([1]))).toThrow(/must return a Tensor/);
+    e.dispose();
+  });
+});
 
 describe('createEngine argument checks', () => {
   it('refuses a device that is not a GPUDevice with a ValueError', async () => {

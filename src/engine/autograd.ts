@@ -229,6 +229,7 @@ export class Tape {
  * created inside is disposed at the end except those fn returns.
  */
 export function gradientTape<T>(fn: (tape: Tape) => T): T {
+  checkFunction(fn, 'gradientTape');
   const tape = new Tape();
   return tidy(() => {
     activeTapes.push(tape);
@@ -263,6 +264,7 @@ export function valueAndGrad<A extends unknown[]>(
   f: (...args: A) => Tensor,
   argnums?: readonly number[],
 ): (...args: A) => { value: Tensor; grads: Tensor[] } {
+  checkFunction(f, 'valueAndGrad');
   return (...args: A) => {
     const xs = tensorArgs(args, argnums, 'valueAndGrad');
     return gradientTape((tape) => {
@@ -276,6 +278,7 @@ export function valueAndGrad<A extends unknown[]>(
 
 /** grad(f)(...args): the gradient of the scalar f with respect to each tensor argument. */
 export function grad<A extends unknown[]>(f: (...args: A) => Tensor, argnums?: readonly number[]): (...args: A) => Tensor[] {
+  checkFunction(f, 'grad');
   const vg = valueAndGrad(f, argnums);
   return (...args: A) => {
     const { value, grads } = vg(...args);
@@ -290,8 +293,14 @@ export function grad<A extends unknown[]>(f: (...args: A) => Tensor, argnums?: r
  * With one-hot rows as dy, a batch of per-example gradients costs one backward pass.
  */
 export function vjp(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], dy: Tensor): { value: Tensor; grads: Tensor[] } {
+  checkFunction(f, 'vjp');
   return gradientTape((tape) => {
     const value = f(...inputs);
     return { value, grads: tape.gradient(value, inputs, dy) };
   });
+}
+
+/** A function argument of the autograd transforms, checked where it is given (not on first call). */
+function checkFunction(f: unknown, fname: string): void {
+  if (typeof f !== 'function') throw new ValueError(`${fname}: expected a function, got ${f === null ? 'null' : typeof f}`);
 }
