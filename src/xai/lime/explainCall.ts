@@ -22,6 +22,30 @@ import { resolveFactorization } from './factorizations/resolve.js';
 import type { Factorization } from './factorizations/types.js';
 import { argmaxRow, predictRows, type BinaryRows, type PredictRowsOptions } from './perturb.js';
 
+/** Option keys and aliases lime and kernelShap both take (each spreads it and adds its own). */
+export const SAMPLING_SPEC = {
+  factorization: [],
+  target: ['label'],
+  numSamples: ['num_samples', 'nSamples', 'nPerturbSamples', 'n_perturb_samples'],
+  seed: ['randomState', 'random_state'],
+  output: [],
+  maxBatch: ['batchSize', 'perturbationsPerEval', 'perturbations_per_eval'],
+  onProgress: [],
+  signal: [],
+} as const;
+
+/** The sampled data both explanations carry, and the disposal of the factorization. */
+export interface SampledData {
+  /** The binary rows [numSamples, M] and the model's outputs on them [numSamples, nClasses]. */
+  data: Uint8Array;
+  predictions: Float64Array;
+  nClasses: number;
+  numSamples: number;
+  factorization: Factorization;
+  /** Frees the factorization when the call built it from a shortcut (a no-op otherwise). */
+  dispose(): void;
+}
+
 /**
  * Checks `model` and `input` [1, ...], parses `options` by `spec` and resolves its factorization,
  * then runs `body`; a factorization the call built is disposed if `body` throws (on success the

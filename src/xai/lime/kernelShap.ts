@@ -13,7 +13,7 @@
  */
 import { type Tensor, ValueError } from '../../engine/index.js';
 import { positiveInt, type LongRunOptions, type Model } from '../shared/index.js';
-import { parseRunOptions, predictWithTarget, withFactorization } from './explainCall.js';
+import { parseRunOptions, predictWithTarget, SAMPLING_SPEC, withFactorization, type SampledData } from './explainCall.js';
 import type { FactorizationShortcut } from './factorizations/resolve.js';
 import type { Factorization } from './factorizations/types.js';
 import { MAX_SAMPLES, type ExplainedComponent } from './lime.js';
@@ -36,7 +36,7 @@ export interface KernelShapOptions extends LongRunOptions {
   maxBatch?: number;
 }
 
-export interface KernelShapExplanation {
+export interface KernelShapExplanation extends SampledData {
   method: 'kernelShap';
   target: number;
   /** Shapley value of every component [M]; they sum to fullValue − baseValue. */
@@ -48,24 +48,9 @@ export interface KernelShapExplanation {
   exact: boolean;
   /** All components, sorted by |value| descending. */
   components: ExplainedComponent[];
-  data: Uint8Array;
-  predictions: Float64Array;
-  nClasses: number;
-  numSamples: number;
-  factorization: Factorization;
-  dispose(): void;
 }
 
-const SHAP_SPEC = {
-  factorization: [],
-  target: ['label'],
-  numSamples: ['num_samples', 'nSamples', 'nPerturbSamples', 'n_perturb_samples'],
-  seed: ['randomState', 'random_state'],
-  output: [],
-  maxBatch: ['batchSize', 'perturbationsPerEval', 'perturbations_per_eval'],
-  onProgress: [],
-  signal: [],
-} as const;
+const SHAP_SPEC = SAMPLING_SPEC;
 
 /** Binomial coefficient (float64; exact for the sizes enumeration allows). */
 function choose(n: number, k: number): number {

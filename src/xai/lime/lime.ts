@@ -7,7 +7,7 @@
 import { type Tensor, ValueError } from '../../engine/index.js';
 import type { FactorizationShortcut } from './factorizations/resolve.js';
 import { describeValue, finiteNumber, oneOf, positiveInt, type LongRunOptions, type Model } from '../shared/index.js';
-import { parseRunOptions, predictWithTarget, withFactorization } from './explainCall.js';
+import { parseRunOptions, predictWithTarget, SAMPLING_SPEC, withFactorization, type SampledData } from './explainCall.js';
 import { FEATURE_SELECTIONS, type FeatureSelection } from './featureSelection.js';
 import type { ComponentSpan, Factorization } from './factorizations/types.js';
 import { DISTANCE_METRICS, distancesToFirst, limeBase, limeTabularWidth, type DistanceMetric } from './limeBase.js';
@@ -54,7 +54,7 @@ export interface ExplainedComponent {
   span: ComponentSpan;
 }
 
-export interface LimeExplanation {
+export interface LimeExplanation extends SampledData {
   method: 'lime';
   target: number;
   /** Surrogate intercept, weighted R² and its prediction at the unperturbed input. */
@@ -67,31 +67,17 @@ export interface LimeExplanation {
   components: ExplainedComponent[];
   /** Weight of every component [M] (0 for components not selected). */
   weights: Float64Array;
-  /** The binary rows [numSamples, M] (row 0 all ones), outputs [numSamples, nClasses] and distances. */
-  data: Uint8Array;
-  predictions: Float64Array;
-  nClasses: number;
+  /** Distance of each binary row (row 0 all ones) to row 0 [numSamples]. */
   distances: Float64Array;
-  numSamples: number;
-  factorization: Factorization;
-  /** Frees the factorization when the call built it from a shortcut (a no-op otherwise). */
-  dispose(): void;
 }
 
 const LIME_SPEC = {
-  factorization: [],
-  target: ['label'],
-  numSamples: ['num_samples', 'nSamples', 'nPerturbSamples', 'n_perturb_samples'],
+  ...SAMPLING_SPEC,
   numFeatures: ['num_features'],
   featureSelection: ['feature_selection'],
   kernelWidth: ['kernel_width'],
   kernelFn: ['kernel_fn'],
   distance: ['distanceMetric', 'distance_metric'],
-  seed: ['randomState', 'random_state'],
-  output: [],
-  maxBatch: ['batchSize', 'perturbationsPerEval', 'perturbations_per_eval'],
-  onProgress: [],
-  signal: [],
 } as const;
 
 /**
