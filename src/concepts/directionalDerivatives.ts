@@ -9,19 +9,16 @@ import {
   checkInputs,
   checkModule,
   checkSignal,
-  forEachChunk,
   parseOptions,
-  positiveInt,
   type Progress,
   readTargets,
   resolveLayer,
   resolveTargets,
-  rowsPerChunk,
   type Target,
   targetRows,
   warnIfTraining,
 } from '../xai/shared/index.js';
-import { joinChunks, rowSlice } from './layerActivations.js';
+import { chunkRows, collectPerLayer, rowSlice, type ChunkPassOptions } from './layerChunks.js';
 import { columnScores } from './stats.js';
 import type { Cav } from './trainCav.js';
 
@@ -73,56 +70,40 @@ export async function sensitivities(
   targets: number | readonly number[],
   vectors: Record<string, Tensor>,
   chunk: number,
-  opts: {
-    onProgress?: (p: Progress) => void;
-    signal?: AbortSignal;
-    fname: string;
-    stage?: string;
-  },
+  opts: ChunkPassOptions,
 ): Promise<Record<string, Tensor>> {
   const layers = Object.keys(vectors);
-  const parts: Record<string, Tensor[]> = Object.fromEntries(layers.map((n) => [n, []]));
   const N = x.shape[0];
-  try {
-    await forEachChunk(
-      N,
-      chunk,
-      (start, end) => {
-        const n = end - start;
-        const out = gradientTape((tape) => {
-          const { output, activations } = m.forwardWithActivations(rowSlice(x, start, end), layers);
-          if (output.rank !== 2 || output.shape[0] !== n)
-            throw new ShapeError(`${opts.fname}: the model must return logits [B, nClasses], got ${fmt(output.shape)}`);
-          const all = resolveTargets(targets, N, output.shape[1], opts.fname);
-          const selected = sum(mul(output, targetRows(output, all.slice(start, end))));
-          const grads = tape.gradient(
-            selected,
-            layers.map((l) => activations[l]),
-          );
-          return layers.map((l, i) => {
-            const g = reshape(grads[i], [n, grads[i].size / n]);
-            if (g.shape[1] !== vectors[l].shape[1]) {
-              throw new ShapeError(
-                `${opts.fname}: the CAVs of layer '${l}' have ${vectors[l].shape[1]} features, the layer outputs ${g.shape[1]} per example`,
-              );
-            }
-            return matmul(g, vectors[l], { transB: true });
-          });
+  return collectPerLayer(
+    layers,
+    N,
+    chunk,
+    (start, end) => {
+      const n = end - start;
+      const out = gradientTape((tape) => {
+        const { output, activations } = m.forwardWithActivations(rowSlice(x, start, end), layers);
+        if (output.rank !== 2 || output.shape[0] !== n)
+          throw new ShapeError(`${opts.fname}: the model must return logits [B, nClasses], got ${fmt(output.shape)}`);
+        const all = resolveTargets(targets, N, output.shape[1], opts.fname);
+        const selected = sum(mul(output, targetRows(output, all.slice(start, end))));
+        const grads = tape.gradient(
+          selected,
+          layers.map((l) => activations[l]),
+        );
+        return layers.map((l, i) => {
+          const g = reshape(grads[i], [n, grads[i].size / n]);
+          if (g.shape[1] !== vectors[l].shape[1]) {
+            throw new ShapeError(
+              `${opts.fname}: the CAVs of layer '${l}' have ${vectors[l].shape[1]} features, the layer outputs ${g.shape[1]} per example`,
+            );
+          }
+          return matmul(g, vectors[l], { transB: true });
         });
-        layers.forEach((l, i) => parts[l].push(keep(out[i])));
-      },
-      {
-        onProgress: opts.onProgress,
-        signal: opts.signal,
-        stage: opts.stage ?? 'gradients',
-        fname: opts.fname,
-      },
-    );
-  } catch (e) {
-    Object.values(parts).forEach((ps) => ps.forEach((p) => p.dispose()));
-    throw e;
-  }
-  return Object.fromEntries(layers.map((l) => [l, joinChunks(parts[l])]));
+      });
+      return out.map((t) => keep(t));
+    },
+    { ...opts, stage: opts.stage ?? 'gradients' },
+  );
 }
 
 /**
@@ -151,7 +132,7 @@ export async function directionalDerivatives(model: Module, inputs: Tensor, opti
   warnIfTraining(m, fname);
   const signal = checkSignal(o.signal, fname);
   const target = await readTargets(o.target, x.shape[0], fname);
-  const chunk = o.maxBatch !== undefined ? positiveInt(o.maxBatch, 'options.maxBatch', fname) : rowsPerChunk(x.engine, x.size / x.shape[0]);
+  const chunk = chunkRows(o.maxBatch, x, fname);
   const V = cavMatrix(o.cavs, fname);
   try {
     const out = await sensitivities(m, x, target, { [layer]: V }, chunk, {

@@ -2,19 +2,9 @@
  * layerActivations: the named layers' outputs for a batch of inputs, one [N, D] tensor per layer
  * (flattened per example), from forward passes in chunks sized to the device's limits.
  */
-import { concat, noGrad, reshape, slice, type Tensor, tidy, ValueError } from '../engine/index.js';
-import {
-  checkInputs,
-  checkModule,
-  checkSignal,
-  forEachChunk,
-  parseOptions,
-  positiveInt,
-  type Progress,
-  resolveLayer,
-  rowsPerChunk,
-  warnIfTraining,
-} from '../xai/shared/index.js';
+import { noGrad, reshape, type Tensor, tidy, ValueError } from '../engine/index.js';
+import { checkInputs, checkModule, checkSignal, parseOptions, type Progress, resolveLayer, warnIfTraining } from '../xai/shared/index.js';
+import { chunkRows, collectPerLayer, rowSlice, type ChunkPassOptions } from './layerChunks.js';
 import type { Module } from '../nn/index.js';
 
 export interface LayerActivationsOptions {
@@ -31,19 +21,6 @@ export function checkLayers(model: Module, layers: unknown, fname: string): stri
   layers.forEach((n, i) => resolveLayer(model, n, fname, `layers[${i}]`));
   if (new Set(layers).size !== layers.length) throw new ValueError(`${fname}: layers lists a layer twice`);
   return layers as string[];
-}
-
-/** Rows of x [N, ...] from start to end (a view-sized copy on the device). */
-export function rowSlice(x: Tensor, start: number, end: number): Tensor {
-  return start === 0 && end === x.shape[0] ? x : slice(x, [start, ...x.shape.slice(1).map(() => 0)], [end - start, ...x.shape.slice(1)]);
-}
-
-/** Runs parts (name → chunks) through concat, disposing the chunks. */
-export function joinChunks(parts: Tensor[]): Tensor {
-  if (parts.length === 1) return parts[0];
-  const out = tidy(() => concat(parts, 0));
-  parts.forEach((p) => p.dispose());
-  return out;
 }
 
 /**
@@ -66,8 +43,7 @@ export async function layerActivations(
   const x = checkInputs(inputs, fname);
   warnIfTraining(m, fname);
   const signal = checkSignal(o.signal, fname);
-  const per = x.size / x.shape[0];
-  const chunk = o.maxBatch !== undefined ? positiveInt(o.maxBatch, 'options.maxBatch', fname) : rowsPerChunk(x.engine, per);
+  const chunk = chunkRows(o.maxBatch, x, fname);
   return collectActivations(m, x, names, chunk, {
     onProgress: o.onProgress as LayerActivationsOptions['onProgress'],
     signal,
@@ -81,37 +57,19 @@ export async function collectActivations(
   x: Tensor,
   names: readonly string[],
   chunk: number,
-  opts: {
-    onProgress?: (p: Progress) => void;
-    signal?: AbortSignal;
-    fname: string;
-    stage?: string;
-  },
+  opts: ChunkPassOptions,
 ): Promise<Record<string, Tensor>> {
-  const parts: Record<string, Tensor[]> = Object.fromEntries(names.map((n) => [n, []]));
-  try {
-    await forEachChunk(
-      x.shape[0],
-      chunk,
-      (start, end) => {
-        const flat = noGrad(() =>
-          tidy(() => {
-            const { activations } = m.forwardWithActivations(rowSlice(x, start, end), names);
-            return names.map((n) => reshape(activations[n], [end - start, activations[n].size / (end - start)]));
-          }),
-        );
-        names.forEach((n, i) => parts[n].push(flat[i]));
-      },
-      {
-        onProgress: opts.onProgress,
-        signal: opts.signal,
-        stage: opts.stage ?? 'activations',
-        fname: opts.fname,
-      },
-    );
-  } catch (e) {
-    Object.values(parts).forEach((ps) => ps.forEach((p) => p.dispose()));
-    throw e;
-  }
-  return Object.fromEntries(names.map((n) => [n, joinChunks(parts[n])]));
+  return collectPerLayer(
+    names,
+    x.shape[0],
+    chunk,
+    (start, end) =>
+      noGrad(() =>
+        tidy(() => {
+          const { activations } = m.forwardWithActivations(rowSlice(x, start, end), names);
+          return names.map((n) => reshape(activations[n], [end - start, activations[n].size / (end - start)]));
+        }),
+      ),
+    { ...opts, stage: opts.stage ?? 'activations' },
+  );
 }

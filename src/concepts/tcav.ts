@@ -16,9 +16,7 @@ import {
   finiteNumber,
   oneOf,
   parseOptions,
-  positiveInt,
   type Progress,
-  rowsPerChunk,
   throwIfAborted,
   warnIfTraining,
 } from '../xai/shared/index.js';
@@ -26,6 +24,7 @@ import type { RowBlock } from './activationsCheck.js';
 import { type CavJob, type CavMethod, fitCavs } from './cavFit.js';
 import { sensitivities } from './directionalDerivatives.js';
 import { checkLayers, collectActivations } from './layerActivations.js';
+import { chunkRows, offsetProgress } from './layerChunks.js';
 import { columnScores, jsonNumber, summarize, type Summary } from './stats.js';
 import { CAV_OPTION_SPEC, cavOptions } from './trainCav.js';
 import { ttest } from './ttest.js';
@@ -281,8 +280,7 @@ async function runTcav(
   if (onProgress !== undefined && typeof onProgress !== 'function')
     throw new ValueError(`${fname}: options.onProgress must be a function, got ${describeValue(onProgress)}`);
   warnIfTraining(m, fname);
-  const per = sample.size / sample.shape[0];
-  const chunk = o.maxBatch !== undefined ? positiveInt(o.maxBatch, 'options.maxBatch', fname) : rowsPerChunk(sample.engine, per);
+  const chunk = chunkRows(o.maxBatch, sample, fname);
 
   // 1. Activations of every set at every layer: per layer the row blocks of X [M, D], one per set.
   const setList: [string, Tensor][] = [...conceptTensors, ...randoms.map((t, i) => [`${RANDOM_PREFIX}${i}`, t] as [string, Tensor])];
@@ -302,14 +300,7 @@ async function runTcav(
       const acts = await collectActivations(m, t, layers, chunk, {
         fname,
         signal,
-        onProgress:
-          onProgress &&
-          ((p) =>
-            onProgress({
-              done: doneRows + p.done,
-              total: totalRows,
-              stage: 'activations',
-            })),
+        onProgress: offsetProgress(onProgress, doneRows, totalRows, 'activations'),
       });
       doneRows += t.shape[0];
       layers.forEach((l) => perLayer[l].push(acts[l]));
@@ -345,14 +336,7 @@ async function runTcav(
       const out = await sensitivities(m, x, targets[ti], vectors, chunk, {
         fname,
         signal,
-        onProgress:
-          onProgress &&
-          ((p) =>
-            onProgress({
-              done: doneInputs + p.done,
-              total: totalInputs,
-              stage: 'gradients',
-            })),
+        onProgress: offsetProgress(onProgress, doneInputs, totalInputs, 'gradients'),
       });
       doneInputs += x.shape[0];
       const host: Record<string, Float32Array> = {};

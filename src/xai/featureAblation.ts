@@ -27,14 +27,14 @@ import {
 } from '../engine/index.js';
 import {
   beginCall,
-  COMMON_SPEC,
+  PERTURBATION_SPEC,
   describeValue,
   maskAttribution,
   MAX_PERTURBATIONS,
   perturbationBatch,
   resolveBaseline,
   type AttributionFunction,
-  type CommonOptions,
+  type PerturbationOptions,
   type Model,
   type PerturbationPlan,
   type WithAliases,
@@ -43,7 +43,7 @@ import {
 /** Most distinct feature ids (each is one ablated forward pass per example): 2^20. */
 export const MAX_FEATURES = MAX_PERTURBATIONS;
 
-export interface FeatureAblationBaseOptions extends CommonOptions {
+export interface FeatureAblationBaseOptions extends PerturbationOptions {
   /**
    * int32 feature ids (Captum's `feature_mask`), broadcastable to the input (e.g. [1, ...] shared
    * by the batch, or [B, ...] per example). Elements with the same id are ablated together; any
@@ -51,23 +51,11 @@ export interface FeatureAblationBaseOptions extends CommonOptions {
    * feature.
    */
   featureMask?: Tensor;
-  /** Replacement value (Captum's `baselines`): a number (default 0) or a tensor, see shared/baselines.ts. */
-  baseline?: number | Tensor;
-  /**
-   * Ablated copies of each example per forward pass (Captum's `perturbations_per_eval`). Default:
-   * sized from the device limits, where Captum's default is 1; the result does not depend on it.
-   */
-  perturbationsPerEval?: number;
-  /** Most examples in one forward pass (ablated copies × batch), instead of perturbationsPerEval. */
-  maxBatch?: number;
 }
 
 export const FEATURE_ABLATION_SPEC = {
-  ...COMMON_SPEC,
+  ...PERTURBATION_SPEC,
   featureMask: ['feature_mask'],
-  baseline: ['baselines'],
-  perturbationsPerEval: ['perturbations_per_eval'],
-  maxBatch: [],
 } as const;
 
 /** FeatureAblationBaseOptions, also under Captum's spellings (feature_mask, baselines, ...). */

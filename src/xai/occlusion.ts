@@ -15,20 +15,20 @@
 import { fmt, greaterEqual, less, mul, reshape, sub, type Tensor, ValueError } from '../engine/index.js';
 import {
   beginCall,
-  COMMON_SPEC,
+  PERTURBATION_SPEC,
   describeValue,
   maskAttribution,
   MAX_PERTURBATIONS,
   perturbationBatch,
   resolveBaseline,
   type AttributionFunction,
-  type CommonOptions,
+  type PerturbationOptions,
   type Model,
   type PerturbationPlan,
   type WithAliases,
 } from './shared/index.js';
 
-export interface OcclusionBaseOptions extends CommonOptions {
+export interface OcclusionBaseOptions extends PerturbationOptions {
   /**
    * Required: the window shape over the non-batch dims (Captum's `sliding_window_shapes`), e.g.
    * [1, 8, 12] for [B, 1, H, W]. (Optional in the type only so that the alias may be used.)
@@ -36,24 +36,12 @@ export interface OcclusionBaseOptions extends CommonOptions {
   window?: readonly number[];
   /** Step of the window per non-batch dim, or one number for all (default 1, as Captum). */
   strides?: number | readonly number[];
-  /** Replacement value (Captum's `baselines`): a number (default 0) or a tensor, see shared/baselines.ts. */
-  baseline?: number | Tensor;
-  /**
-   * Occluded copies of each example per forward pass (Captum's `perturbations_per_eval`). Default:
-   * sized from the device limits, where Captum's default is 1; the result does not depend on it.
-   */
-  perturbationsPerEval?: number;
-  /** Most examples in one forward pass (occluded copies × batch), instead of perturbationsPerEval. */
-  maxBatch?: number;
 }
 
 export const OCCLUSION_SPEC = {
-  ...COMMON_SPEC,
+  ...PERTURBATION_SPEC,
   window: ['slidingWindowShapes', 'sliding_window_shapes'],
   strides: [],
-  baseline: ['baselines'],
-  perturbationsPerEval: ['perturbations_per_eval'],
-  maxBatch: [],
 } as const;
 
 /** OcclusionBaseOptions, also under Captum's spellings (sliding_window_shapes, baselines, ...). */

@@ -12,22 +12,12 @@
  * component (host float64; the forward passes run batched on the device as for LIME).
  */
 import { type Tensor, ValueError } from '../../engine/index.js';
-import {
-  checkModel,
-  checkProgress,
-  checkSeed,
-  checkSignal,
-  oneOf,
-  parseOptions,
-  positiveInt,
-  type LongRunOptions,
-  type Model,
-} from '../shared/index.js';
-import { checkInput } from './factorizations/common.js';
-import { resolveFactorization, type FactorizationShortcut } from './factorizations/resolve.js';
+import { positiveInt, type LongRunOptions, type Model } from '../shared/index.js';
+import { parseRunOptions, predictWithTarget, SAMPLING_SPEC, withFactorization, type SampledData } from './explainCall.js';
+import type { FactorizationShortcut } from './factorizations/resolve.js';
 import type { Factorization } from './factorizations/types.js';
-import { resolveTarget, MAX_SAMPLES, type ExplainedComponent } from './lime.js';
-import { predictRows, type BinaryRows } from './perturb.js';
+import { MAX_SAMPLES, type ExplainedComponent } from './lime.js';
+import type { BinaryRows } from './perturb.js';
 import { SeededStream } from './random.js';
 import { solveSymmetric } from './surrogate/linalg.js';
 
@@ -46,7 +36,7 @@ export interface KernelShapOptions extends LongRunOptions {
   maxBatch?: number;
 }
 
-export interface KernelShapExplanation {
+export interface KernelShapExplanation extends SampledData {
   method: 'kernelShap';
   target: number;
   /** Shapley value of every component [M]; they sum to fullValue − baseValue. */
@@ -58,24 +48,9 @@ export interface KernelShapExplanation {
   exact: boolean;
   /** All components, sorted by |value| descending. */
   components: ExplainedComponent[];
-  data: Uint8Array;
-  predictions: Float64Array;
-  nClasses: number;
-  numSamples: number;
-  factorization: Factorization;
-  dispose(): void;
 }
 
-const SHAP_SPEC = {
-  factorization: [],
-  target: ['label'],
-  numSamples: ['num_samples', 'nSamples', 'nPerturbSamples', 'n_perturb_samples'],
-  seed: ['randomState', 'random_state'],
-  output: [],
-  maxBatch: ['batchSize', 'perturbationsPerEval', 'perturbations_per_eval'],
-  onProgress: [],
-  signal: [],
-} as const;
+const SHAP_SPEC = SAMPLING_SPEC;
 
 /** Binomial coefficient (float64; exact for the sizes enumeration allows). */
 function choose(n: number, k: number): number {
@@ -170,23 +145,14 @@ export function solveShapley(rows: Uint8Array, n: number, m: number, y: Float64A
  */
 export async function kernelShap(model: Model, input: Tensor, options: KernelShapOptions = {}): Promise<KernelShapExplanation> {
   const fname = 'kernelShap';
-  checkModel(model, fname);
-  const x = checkInput(input, fname);
-  const o = parseOptions(options, SHAP_SPEC, fname);
-  const { factorization: f, owned } = resolveFactorization(o.factorization, x, fname);
-  try {
+  return withFactorization(model, input, options, SHAP_SPEC, fname, async (f, owned, o) => {
     const m = f.sources.shape[0];
     const numSamples = positiveInt(o.numSamples, 'options.numSamples', fname, { default: 1000, max: MAX_SAMPLES });
     if (numSamples < 2)
       throw new ValueError(`${fname}: options.numSamples must be at least 2 (the all-on and all-off coalitions), got ${numSamples}`);
-    const seed = checkSeed(o.seed, 'options.seed', fname);
-    const output = oneOf(o.output, ['probabilities', 'logits'] as const, 'options.output', fname, 'logits');
-    const maxBatch = o.maxBatch === undefined ? undefined : positiveInt(o.maxBatch, 'options.maxBatch', fname);
-    const onProgress = checkProgress(o.onProgress, fname);
-    const signal = checkSignal(o.signal, fname);
+    const { seed, predict } = parseRunOptions(o, fname, 'logits');
     const rows = shapRows(numSamples, m, seed);
-    const { values, nClasses } = await predictRows(model, f, rows, { output, maxBatch, onProgress, signal, fname });
-    const target = resolveTarget(o.target, values, nClasses, fname);
+    const { values, nClasses, target } = await predictWithTarget(model, f, rows, predict, o.target);
     const y = new Float64Array(rows.n);
     for (let r = 0; r < rows.n; r++) y[r] = values[r * nClasses + target];
     const phi = solveShapley(rows.rows, rows.n, m, y, rows.weights);
@@ -209,8 +175,5 @@ export async function kernelShap(model: Model, input: Tensor, options: KernelSha
         if (owned) f.dispose();
       },
     };
-  } catch (err) {
-    if (owned) f.dispose();
-    throw err;
-  }
+  });
 }

@@ -5,25 +5,13 @@
  * input; rows are seeded, so a seeded run reproduces exactly.
  */
 import { type Tensor, ValueError } from '../../engine/index.js';
-import { checkInput } from './factorizations/common.js';
-import { resolveFactorization, type FactorizationShortcut } from './factorizations/resolve.js';
-import {
-  checkModel,
-  checkProgress,
-  checkSeed,
-  checkSignal,
-  describeValue,
-  finiteNumber,
-  oneOf,
-  parseOptions,
-  positiveInt,
-  type LongRunOptions,
-  type Model,
-} from '../shared/index.js';
+import type { FactorizationShortcut } from './factorizations/resolve.js';
+import { describeValue, finiteNumber, oneOf, positiveInt, type LongRunOptions, type Model } from '../shared/index.js';
+import { parseRunOptions, predictWithTarget, SAMPLING_SPEC, withFactorization, type SampledData } from './explainCall.js';
 import { FEATURE_SELECTIONS, type FeatureSelection } from './featureSelection.js';
 import type { ComponentSpan, Factorization } from './factorizations/types.js';
 import { DISTANCE_METRICS, distancesToFirst, limeBase, limeTabularWidth, type DistanceMetric } from './limeBase.js';
-import { argmaxRow, limeRows, matrixRows, predictRows, rowsAsArrays } from './perturb.js';
+import { limeRows, matrixRows, rowsAsArrays } from './perturb.js';
 
 /** Most perturbation rows of one call (a documented bound: rows are held on the host as bytes). */
 export const MAX_SAMPLES = 1_000_000;
@@ -66,7 +54,7 @@ export interface ExplainedComponent {
   span: ComponentSpan;
 }
 
-export interface LimeExplanation {
+export interface LimeExplanation extends SampledData {
   method: 'lime';
   target: number;
   /** Surrogate intercept, weighted R² and its prediction at the unperturbed input. */
@@ -79,41 +67,18 @@ export interface LimeExplanation {
   components: ExplainedComponent[];
   /** Weight of every component [M] (0 for components not selected). */
   weights: Float64Array;
-  /** The binary rows [numSamples, M] (row 0 all ones), outputs [numSamples, nClasses] and distances. */
-  data: Uint8Array;
-  predictions: Float64Array;
-  nClasses: number;
+  /** Distance of each binary row (row 0 all ones) to row 0 [numSamples]. */
   distances: Float64Array;
-  numSamples: number;
-  factorization: Factorization;
-  /** Frees the factorization when the call built it from a shortcut (a no-op otherwise). */
-  dispose(): void;
 }
 
 const LIME_SPEC = {
-  factorization: [],
-  target: ['label'],
-  numSamples: ['num_samples', 'nSamples', 'nPerturbSamples', 'n_perturb_samples'],
+  ...SAMPLING_SPEC,
   numFeatures: ['num_features'],
   featureSelection: ['feature_selection'],
   kernelWidth: ['kernel_width'],
   kernelFn: ['kernel_fn'],
   distance: ['distanceMetric', 'distance_metric'],
-  seed: ['randomState', 'random_state'],
-  output: [],
-  maxBatch: ['batchSize', 'perturbationsPerEval', 'perturbations_per_eval'],
-  onProgress: [],
-  signal: [],
 } as const;
-
-/** Checks a target class against the number of outputs (or picks the prediction of row 0). */
-export function resolveTarget(target: unknown, values: Float64Array, c: number, fname: string): number {
-  if (target === undefined) return argmaxRow(values, c, 0);
-  if (typeof target !== 'number' || !Number.isInteger(target) || target < 0 || target >= c) {
-    throw new ValueError(`${fname}: options.target = ${describeValue(target)} is out of range: the model has ${c} classes (0..${c - 1})`);
-  }
-  return target;
-}
 
 /**
  * LIME on one input [1, ...] (see the module comment). `model` is an nn Module or a function from a
@@ -122,16 +87,7 @@ export function resolveTarget(target: unknown, values: Float64Array, c: number, 
  */
 export async function lime(model: Model, input: Tensor, options: LimeOptions = {}): Promise<LimeExplanation> {
   const fname = 'lime';
-  checkModel(model, fname);
-  const x = checkInput(input, fname);
-  const o = parseOptions(options, LIME_SPEC, fname);
-  const { factorization: f, owned } = resolveFactorization(o.factorization, x, fname);
-  try {
-    return await limeWith(model, f, owned, o, fname);
-  } catch (err) {
-    if (owned) f.dispose();
-    throw err;
-  }
+  return withFactorization(model, input, options, LIME_SPEC, fname, (f, owned, o) => limeWith(model, f, owned, o, fname));
 }
 
 async function limeWith(
@@ -151,15 +107,10 @@ async function limeWith(
   if (o.kernelFn !== undefined && typeof o.kernelFn !== 'function')
     throw new ValueError(`${fname}: options.kernelFn must be a function (distance) => weight, got ${describeValue(o.kernelFn)}`);
   const distance = oneOf(o.distance, DISTANCE_METRICS, 'options.distance', fname, 'cosine');
-  const seed = checkSeed(o.seed, 'options.seed', fname);
-  const output = oneOf(o.output, ['probabilities', 'logits'] as const, 'options.output', fname, 'probabilities');
-  const maxBatch = o.maxBatch === undefined ? undefined : positiveInt(o.maxBatch, 'options.maxBatch', fname);
-  const onProgress = checkProgress(o.onProgress, fname);
-  const signal = checkSignal(o.signal, fname);
+  const { seed, predict } = parseRunOptions(o, fname, 'probabilities');
 
   const rows = limeRows(numSamples, m, seed);
-  const { values, nClasses } = await predictRows(model, f, rows, { output, maxBatch, onProgress, signal, fname });
-  const target = resolveTarget(o.target, values, nClasses, fname);
+  const { values, nClasses, target } = await predictWithTarget(model, f, rows, predict, o.target);
   const data = rowsAsArrays(rows);
   const distances = distancesToFirst(data, distance);
   const fit = limeBase(data, matrixRows(values, nClasses), distances, {

@@ -10,3 +10,4 @@ export * from './batching.js';
 export * from './perturbation.js';
 export * from './layers.js';
 export * from './call.js';
+export * from './perturbationOptions.js';

@@ -83,6 +83,59 @@ function separable(
   };
 }
 
+type Separable = ReturnType<typeof separable>;
+type FrontEnd = Parameters<typeof separable>[2];
+
+/**
+ * Runs `body` on the separable matrix of x (front end from options.frontEnd) and frees that
+ * matrix afterwards, whether body returns or throws: hpss and nmf share this lifetime.
+ */
+function withSeparable(
+  x: Tensor,
+  domain: FactorizationDomain,
+  options: SeparationOptions,
+  body: (sep: Separable, fe: FrontEnd) => Factorization,
+): Factorization {
+  const fe = { ...LOG_MEL_DEFAULTS, ...options.frontEnd };
+  const sep = separable(x, domain, fe);
+  try {
+    return body(sep, fe);
+  } finally {
+    sep.v.dispose();
+    sep.extra?.dispose();
+  }
+}
+
+/**
+ * The factorization whose components are the soft masks [k, F, T] that `masks` builds (inside a
+ * tidy) applied to the separable input, each spanning the whole input: the common ending of
+ * hpss and nmf.
+ */
+function maskedSources(
+  x: Tensor,
+  domain: FactorizationDomain,
+  sep: Separable,
+  fe: FrontEnd,
+  kind: Factorization['kind'],
+  names: string[],
+  masks: () => Tensor,
+): Factorization {
+  const [sources, base] = tidy(() => {
+    const m = masks();
+    return [keep(sep.toSources(m)), keep(sep.base())];
+  });
+  return finish({
+    kind,
+    domain,
+    inputShape: x.shape,
+    names,
+    spans: names.map(() => WHOLE),
+    sources,
+    base,
+    sampleRate: domain === 'waveform' ? fe.sampleRate : undefined,
+  });
+}
+
 export interface HpssOptions extends SeparationOptions {
   /** Median filter length in frames (harmonic) and bins/rows (percussive), odd (default 17). */
   kernel?: number;
@@ -105,36 +158,20 @@ export function hpss(input: Tensor, options: HpssOptions = {}): Factorization {
   const power = options.power ?? 2;
   if (typeof power !== 'number' || !(power > 0))
     throw new ValueError(`${fname}: options.power must be a positive number, got ${JSON.stringify(power)}`);
-  const fe = { ...LOG_MEL_DEFAULTS, ...options.frontEnd };
-  const sep = separable(x, domain, fe);
-  try {
+  return withSeparable(x, domain, options, (sep, fe) => {
     const [F, T] = sep.v.shape;
     if (kernel > 2 * Math.min(F, T) - 1)
       throw new ValueError(
         `${fname}: options.kernel = ${kernel} is too long for a ${F} × ${T} spectrogram (at most ${2 * Math.min(F, T) - 1})`,
       );
-    const [sources, base] = tidy(() => {
+    return maskedSources(x, domain, sep, fe, 'hpss', ['harmonic', 'percussive'], () => {
       const h = pow(maximum(medianFilter(sep.v, kernel, 1), 0), power);
       const p = pow(maximum(medianFilter(sep.v, kernel, 0), 0), power);
       const total = add(add(h, p), EPS);
       const mh = div(add(h, EPS / 2), total);
-      const masks = concat([reshape(mh, [1, F, T]), reshape(sub(1, mh), [1, F, T])], 0);
-      return [keep(sep.toSources(masks)), keep(sep.base())];
+      return concat([reshape(mh, [1, F, T]), reshape(sub(1, mh), [1, F, T])], 0);
     });
-    return finish({
-      kind: 'hpss',
-      domain,
-      inputShape: x.shape,
-      names: ['harmonic', 'percussive'],
-      spans: [WHOLE, WHOLE],
-      sources,
-      base,
-      sampleRate: domain === 'waveform' ? fe.sampleRate : undefined,
-    });
-  } finally {
-    sep.v.dispose();
-    sep.extra?.dispose();
-  }
+  });
 }
 
 export interface NmfOptions extends SeparationOptions {
@@ -160,9 +197,7 @@ export function nmf(input: Tensor, options: NmfOptions = {}): Factorization {
     throw new ValueError(`${fname}: options.iterations must be a positive integer, got ${JSON.stringify(iterations)}`);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new ValueError(`${fname}: options.seed must be an integer, got ${JSON.stringify(seed)}`);
-  const fe = { ...LOG_MEL_DEFAULTS, ...options.frontEnd };
-  const sep = separable(x, domain, fe);
-  try {
+  return withSeparable(x, domain, options, (sep, fe) => {
     const [F, T] = sep.v.shape;
     const k = checkCount(options.components ?? 4, 'options.components', Math.min(F, T), `a ${F} × ${T} spectrogram`, fname);
     const e = x.engine;
@@ -176,28 +211,17 @@ export function nmf(input: Tensor, options: NmfOptions = {}): Factorization {
       w.dispose();
       w = w2;
     }
-    const [sources, base] = tidy(() => {
-      const parts = mul(reshape(transpose(w), [k, F, 1]), reshape(h, [k, 1, T])); // [k, F, T]
-      const masks = div(add(parts, EPS / k), add(sum(parts, 0), EPS));
-      return [keep(sep.toSources(masks)), keep(sep.base())];
-    });
-    w.dispose();
-    h.dispose();
-    const names = Array.from({ length: k }, (_, j) => `nmf ${j}`);
-    return finish({
-      kind: 'nmf',
-      domain,
-      inputShape: x.shape,
-      names,
-      spans: names.map(() => WHOLE),
-      sources,
-      base,
-      sampleRate: domain === 'waveform' ? fe.sampleRate : undefined,
-    });
-  } finally {
-    sep.v.dispose();
-    sep.extra?.dispose();
-  }
+    try {
+      const names = Array.from({ length: k }, (_, j) => `nmf ${j}`);
+      return maskedSources(x, domain, sep, fe, 'nmf', names, () => {
+        const parts = mul(reshape(transpose(w), [k, F, 1]), reshape(h, [k, 1, T])); // [k, F, T]
+        return div(add(parts, EPS / k), add(sum(parts, 0), EPS));
+      });
+    } finally {
+      w.dispose();
+      h.dispose();
+    }
+  });
 }
 
 export interface StemOptions {
