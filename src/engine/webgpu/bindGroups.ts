@@ -10,12 +10,20 @@
  *    and the uniform ring hand out the same buffers again, so a repeated op reuses its bind group
  *    instead of creating one (the 100k-op loop creates a few hundred in all). The cache is an LRU
  *    of at most `maxCached` entries.
- * 2. Every bind group still created is counted until the next event-loop turn (setImmediate); past
+ * 2. Every bind group still created is counted until the next event-loop turn (setImmediate, or setTimeout in browsers); past
  *    `maxCreatedPerTurn` the dispatch throws a ValueError asking for `await engine.sync()` in the
  *    loop — a clear error instead of a native crash, since JavaScript cannot wait for the device
  *    synchronously.
  */
 import { ValueError } from '../errors.js';
+
+const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
+
+/** Runs fn on the next event-loop turn: setImmediate in Node, setTimeout(0) in browsers (which lack it). */
+function nextTurn(fn: () => void): void {
+  if (typeof g.setImmediate === 'function') g.setImmediate(fn);
+  else setTimeout(fn, 0);
+}
 
 /** Bind groups created without an event-loop turn before dispatches are refused (the crash came near 64k). */
 export const MAX_BIND_GROUPS_PER_TURN = 16384;
@@ -76,7 +84,7 @@ export class BindGroupCache {
     this.createdThisTurn++;
     if (!this.turnScheduled) {
       this.turnScheduled = true;
-      setImmediate(() => {
+      nextTurn(() => {
         this.turnScheduled = false;
         this.createdThisTurn = 0;
       });
