@@ -4,40 +4,21 @@
 // Tolerances: probabilities 1e-4 absolute; Grad-CAM 2e-3 of its largest value (float32 WebGPU
 // against the float64 reference, through the log-mel, three conv blocks and a bilinear resize).
 // With CI set, a missing Chromium fails this test; elsewhere it skips with a message.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { chromium, ensureBundle, haveChromium, inCI, launchChromium, root } from './helpers/browser.js';
 import { createEngine, noGrad, reshape, softmax } from '../src/engine/index.js';
 import { encodeWav, logMel } from '../src/audio/index.js';
 import { synth } from '../src/data/index.js';
 import { gradCam } from '../src/xai/index.js';
 import { DEMO_MODEL_DIR, loadModel } from '../src/report/index.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = join(root, 'dist', 'browser', 'auralens.js');
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(chromium);
-const inCI = !!process.env.CI;
 if (!haveChromium && !inCI) console.warn(`browser-page.test.ts: skipped, no Chromium at ${chromium}`);
-
-function newestMtime(dirs: string[]): number {
-  let newest = 0;
-  const walk = (d: string): void => {
-    for (const ent of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, ent.name);
-      if (ent.isDirectory()) walk(p);
-      else newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  };
-  for (const d of dirs) if (existsSync(d)) walk(d);
-  return newest;
-}
 
 let browser: Browser | undefined;
 let server: Server | undefined;
@@ -62,9 +43,7 @@ describe('examples/browser page', () => {
     'predicts and computes Grad-CAM on WebGPU like Node on the same clip',
     async () => {
       if (!haveChromium) throw new Error(`No Chromium at ${chromium}: CI must install it so the browser page is tested`);
-      if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestMtime([join(root, 'src'), join(root, 'shaders')])) {
-        execFileSync('npm', ['run', 'build:browser'], { cwd: root, stdio: 'pipe' });
-      }
+      ensureBundle();
       work = mkdtempSync(join(tmpdir(), 'auralens-page-'));
       const clip = synth.synthGenreDataset({ perGenre: 1, seed: 77, duration: 1.5, genres: ['metal'] }).clips[0]!;
       const wavPath = join(work, 'metal.wav');
@@ -87,21 +66,7 @@ describe('examples/browser page', () => {
       };
       server = await startServer(0);
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-      const { default: puppeteer } = await import('puppeteer-core');
-      browser = await puppeteer.launch({
-        executablePath: chromium,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--enable-unsafe-webgpu',
-          '--headless=new',
-          '--disable-gpu-sandbox',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-          `--user-data-dir=${join(work, 'profile')}`,
-        ],
-      });
+      browser = await launchChromium(join(work, 'profile'));
       const tab = await browser.newPage();
       const log: string[] = [];
       tab.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));

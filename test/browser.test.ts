@@ -3,45 +3,19 @@
 // driven by puppeteer-core). The page computes on createEngine({ backend: 'webgpu' }) and on a CPU engine
 // in the same page: matmul, softmax, an MLP's gradients, conv2d forward and backward.
 // With CI set, a missing Chromium fails this test; elsewhere it skips with a message.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bundle, chromium, ensureBundle, haveChromium, inCI, launchChromium, root } from './helpers/browser.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = join(root, 'dist', 'browser', 'auralens.js');
 const page = join(root, 'test', 'fixtures', 'browser', 'index.html');
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(chromium);
-const inCI = !!process.env.CI;
 
 if (!haveChromium && !inCI) {
   console.warn(`browser.test.ts: skipped, no Chromium at ${chromium} (install it: apt-get install chromium, or set CHROMIUM_PATH)`);
-}
-
-/** Newest modification time of the files under the given folders (bundle inputs). */
-function newestMtime(dirs: string[]): number {
-  let newest = 0;
-  const walk = (d: string): void => {
-    for (const ent of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, ent.name);
-      if (ent.isDirectory()) walk(p);
-      else newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  };
-  for (const d of dirs) if (existsSync(d)) walk(d);
-  return newest;
-}
-
-/** Builds the bundle when it is missing or older than its sources. */
-function ensureBundle(): void {
-  const stale = !existsSync(bundle) || statSync(bundle).mtimeMs < newestMtime([join(root, 'src'), join(root, 'shaders')]);
-  if (stale) execFileSync('npm', ['run', 'build:browser'], { cwd: root, stdio: 'pipe' });
 }
 
 function serve(): Promise<Server> {
@@ -116,22 +90,8 @@ describe('browser bundle in headless Chromium (WebGPU via SwiftShader)', () => {
       server = await serve();
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
-      const { default: puppeteer } = await import('puppeteer-core');
       userDataDir = mkdtempSync(join(tmpdir(), 'auralens-chromium-'));
-      browser = await puppeteer.launch({
-        executablePath: chromium,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--enable-unsafe-webgpu',
-          '--headless=new',
-          '--disable-gpu-sandbox',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-          `--user-data-dir=${userDataDir}`,
-        ],
-      });
+      browser = await launchChromium(userDataDir);
       const tab = await browser.newPage();
       const log: string[] = [];
       tab.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
