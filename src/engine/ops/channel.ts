@@ -8,7 +8,7 @@ import { ShapeError } from '../errors.js';
 import { fmt, normAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
-import { checkFloat, engineOf, record, wrap } from './core.js';
+import { checkFloat, engineOf, recordLegacy, wrap } from './core.js';
 import { mul } from './elementwise.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape_ops.js';
@@ -50,7 +50,7 @@ export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, axis = 1)
       throw new ShapeError(`${fname}: ${name} must be [${c}] (x ${fmt(x.shape)} along axis ${ax}), got ${fmt(t.shape)}`);
   }
   const y = wrap(e, backendOf(e).channelAffine(x, scale, shift, c, inner), x.shape);
-  return record(fname, [x, scale, shift], y, ([g], [xi, si], _o, needs) => {
+  return recordLegacy(fname, [x, scale, shift], y, ([g], [xi, si], _o, needs) => {
     let gx: Tensor | null = null;
     if (needs[0]) {
       const zero = e.zeros([c]);

@@ -4,24 +4,24 @@
  */
 import { backendOf } from '../backendOf.js';
 import type { BackwardRule } from '../autograd.js';
-import type { BinaryOp, OpName, UnaryOp } from '../primitives.js';
+import type { BinaryOp, DifferentiableOp, UnaryOp } from '../primitives.js';
 
 /** Comparisons: not differentiable, never recorded. */
 type ComparisonName = 'greater' | 'greaterEqual' | 'less' | 'lessEqual' | 'equal' | 'notEqual';
 import { ValueError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkFloat, checkNumber, engineOf, record, wrap, type TensorLike } from './core.js';
+import { checkFloat, checkNumber, engineOf, recordLegacy, wrap, type TensorLike } from './core.js';
 import { sumTo } from './shape_ops.js';
 
 function unaryRaw(x: Tensor, op: UnaryOp, a = 0, b = 0): Tensor {
   return wrap(x.engine, backendOf(x.engine).unary(op, x, a, b), x.shape);
 }
 
-function unary(fname: OpName, x: Tensor, op: UnaryOp, rule: BackwardRule, a = 0, b = 0): Tensor {
+function unary(fname: DifferentiableOp, x: Tensor, op: UnaryOp, rule: BackwardRule, a = 0, b = 0): Tensor {
   checkFloat(x, 'x', fname);
   const y = unaryRaw(x, op, a, b);
-  return record(fname, [x], y, rule);
+  return recordLegacy(fname, [x], y, rule);
 }
 
 function toTensor(v: TensorLike, like: Tensor, arg: string, fname: string): Tensor {
@@ -35,12 +35,12 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, fname: string): Tensor {
 }
 
 /** Applies a binary op to tensors or numbers; numbers become 0-d constants (not differentiated). */
-function binary(fname: OpName | ComparisonName, op: BinaryOp, a: TensorLike, b: TensorLike, rule: BackwardRule | null): Tensor {
+function binary(fname: DifferentiableOp | ComparisonName, op: BinaryOp, a: TensorLike, b: TensorLike, rule: BackwardRule | null): Tensor {
   engineOf(fname, a, b);
   const ta = typeof a === 'number' ? toTensor(a, b as Tensor, 'a', fname) : checkFloat(a, 'a', fname);
   const tb = typeof b === 'number' ? toTensor(b, ta, 'b', fname) : checkFloat(b, 'b', fname);
   const y = binaryRaw(op, ta, tb, fname);
-  if (rule) record(fname as OpName, [ta, tb], y, rule);
+  if (rule) recordLegacy(fname as DifferentiableOp, [ta, tb], y, rule);
   // Constants made from numbers are ours to free (the tape keeps its own reference).
   if (typeof a === 'number') ta.dispose();
   if (typeof b === 'number') tb.dispose();
@@ -240,7 +240,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   engineOf(fname, cond, ta, tb);
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, `${fname}: cond`, 'a'), tb.shape, `${fname}: cond/a`, 'b');
   const y = wrap(cond.engine, backendOf(cond.engine).where(cond, ta, tb, shape), shape);
-  record(fname, [cond, ta, tb], y, ([g], [c, x, z], _o, n) => [
+  recordLegacy(fname, [cond, ta, tb], y, ([g], [c, x, z], _o, n) => [
     null,
     n[1] ? sumTo(where(c, g, 0), x.shape) : null,
     n[2] ? sumTo(where(c, 0, g), z.shape) : null,

@@ -12,7 +12,7 @@ import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isRecording, noGrad } from '../autograd.js';
 import { tidy } from '../scope.js';
-import { checkFloat, engineOf, record, wrap } from './core.js';
+import { checkFloat, engineOf, recordLegacy, wrap } from './core.js';
 import { add, affine, mul, neg, reciprocal, sub, sqrt, square, greaterEqual } from './elementwise.js';
 import { channelAffine, sumPerChannel } from './channel.js';
 import { matmul } from './matmul.js';
@@ -70,7 +70,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const e = x.engine;
   const y = wrap(e, backendOf(e).conv2d(x, weight, bias, p), [n, o, ho, wo]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(fname, inputs, y, ([g], [xi, wi], _o, needs) => [
+  return recordLegacy(fname, inputs, y, ([g], [xi, wi], _o, needs) => [
     needs[0] ? wrap(e, backendOf(e).conv2dBackwardInput(g, wi, xi.shape, p), xi.shape) : null,
     needs[1] ? wrap(e, backendOf(e).conv2dBackwardWeight(xi, g, wi.shape, p), wi.shape) : null,
     // One per-channel reduction pass (no transpose of g into channel-major order).
@@ -151,7 +151,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
     return y;
   }
   // Owned by the tape's scope, which disposes it with the other intermediates.
-  return record('maxPool2d', [x, argmax], y, ([g], [xi, am]) => [
+  return recordLegacy('maxPool2d', [x, argmax], y, ([g], [xi, am]) => [
     wrap(e, backendOf(e).maxPool2dBackward(g, am, xi.shape, p), xi.shape),
     null,
   ]);
@@ -163,7 +163,7 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
   const e = x.engine;
   const [ho, wo] = pool2dOutHW(x.shape[2], x.shape[3], p);
   const y = wrap(e, backendOf(e).avgPool2d(x, p), [x.shape[0], x.shape[1], ho, wo]);
-  return record('avgPool2d', [x], y, ([g], [xi]) => [wrap(e, backendOf(e).avgPool2dBackward(g, xi.shape, p), xi.shape)]);
+  return recordLegacy('avgPool2d', [x], y, ([g], [xi]) => [wrap(e, backendOf(e).avgPool2dBackward(g, xi.shape, p), xi.shape)]);
 }
 
 /** Adaptive average pooling of [N, C, H, W] to [N, C, outH, outW] (PyTorch's window rule). */
@@ -173,7 +173,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   const [oh, ow] = pair(outputSize, 1, 'outputSize', 'adaptiveAvgPool2d');
   const e = x.engine;
   const y = wrap(e, backendOf(e).adaptiveAvgPool2d(x, oh, ow), [x.shape[0], x.shape[1], oh, ow]);
-  return record('adaptiveAvgPool2d', [x], y, ([g], [xi]) => [wrap(e, backendOf(e).adaptiveAvgPool2dBackward(g, xi.shape), xi.shape)]);
+  return recordLegacy('adaptiveAvgPool2d', [x], y, ([g], [xi]) => [wrap(e, backendOf(e).adaptiveAvgPool2dBackward(g, xi.shape), xi.shape)]);
 }
 
 export interface UpsampleOptions {
@@ -210,7 +210,7 @@ export function upsample2d(x: Tensor, options: UpsampleOptions): Tensor {
   const align = mode === 'bilinear' && !!options.alignCorners;
   const e = x.engine;
   const y = wrap(e, backendOf(e).upsample2d(x, oh, ow, mode, align), [x.shape[0], x.shape[1], oh, ow]);
-  return record(fname, [x], y, ([g], [xi]) => [wrap(e, backendOf(e).upsample2dBackward(g, xi.shape, mode, align), xi.shape)]);
+  return recordLegacy(fname, [x], y, ([g], [xi]) => [wrap(e, backendOf(e).upsample2dBackward(g, xi.shape, mode, align), xi.shape)]);
 }
 
 /** x @ weight^T + bias, with weight [out, in] as PyTorch's Linear; x [..., in]. */
@@ -348,7 +348,7 @@ function batchNormTrain(
   const inputs = [x, stats.mu, stats.invStd, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   const wi = weight ? 3 : -1;
   const bi = bias ? (weight ? 4 : 3) : -1;
-  record('batchNorm', inputs, y, ([g], ins, _o, needs) => {
+  recordLegacy('batchNorm', inputs, y, ([g], ins, _o, needs) => {
     const [xi, mu, invStd] = ins;
     const grads: (Tensor | null)[] = ins.map(() => null);
     const zeros = e.zeros([c]);

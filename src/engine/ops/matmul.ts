@@ -7,7 +7,7 @@ import { backendOf } from '../backendOf.js';
 import { ShapeError } from '../errors.js';
 import { broadcastShapes, fmt, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkFloat, engineOf, record, wrap } from './core.js';
+import { checkFloat, engineOf, recordLegacy, wrap } from './core.js';
 import { broadcastTo, reshape, sumTo } from './shape_ops.js';
 
 export interface MatmulOptions {
@@ -67,7 +67,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     y.dispose();
     y = v;
   }
-  return record('matmul', [a, b], y, ([g], [x, w], _o, needs) => {
+  return recordLegacy('matmul', [a, b], y, ([g], [x, w], _o, needs) => {
     // Work on the 2-D-ified forms: g as [..., m, n].
     const g2 = reshape(g, [...batch, m, n]);
     const xa = x.rank === 1 ? reshape(x, transA ? [x.size, 1] : [1, x.size]) : x;

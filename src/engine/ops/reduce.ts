@@ -9,7 +9,7 @@ import { ValueError } from '../errors.js';
 import { fmt, normAxes, sizeOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
-import { checkFloat, checkTensor, record, wrap } from './core.js';
+import { checkFloat, checkTensor, recordLegacy, wrap } from './core.js';
 import { affine, div, equal, mul } from './elementwise.js';
 import { broadcastTo, reshape, stridedCopyRaw } from './shape_ops.js';
 
@@ -75,7 +75,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
   checkFloat(x, 'x', 'sum');
   const p = plan(x, axes, 'sum');
   const y = finish(reduceRaw('sum', x, p), p, keepDims);
-  return record('sum', [x], y, ([g], [v]) => [broadcastTo(reshape(g, p.kept), v.shape)]);
+  return recordLegacy('sum', [x], y, ([g], [v]) => [broadcastTo(reshape(g, p.kept), v.shape)]);
 }
 
 /** Mean over `axes` (all when omitted). */
@@ -104,7 +104,7 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDims = fal
   checkFloat(x, 'x', 'max');
   const p = plan(x, axes, 'max');
   const y = finish(reduceRaw('max', x, p), p, keepDims);
-  return record('max', [x], y, extremeRule(p));
+  return recordLegacy('max', [x], y, extremeRule(p));
 }
 
 /** Minimum over `axes`; NaN propagates. Gradient shared among tied minima. */
@@ -112,7 +112,7 @@ export function min(x: Tensor, axes?: number | readonly number[], keepDims = fal
   checkFloat(x, 'x', 'min');
   const p = plan(x, axes, 'min');
   const y = finish(reduceRaw('min', x, p), p, keepDims);
-  return record('min', [x], y, extremeRule(p));
+  return recordLegacy('min', [x], y, extremeRule(p));
 }
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepDims: boolean): Tensor {

@@ -19,7 +19,7 @@ import {
 } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
-import { checkInt, checkNumber, checkTensor, engineOf, record, wrap } from './core.js';
+import { checkInt, checkNumber, checkTensor, engineOf, recordLegacy, wrap } from './core.js';
 import { add, affine } from './elementwise.js';
 import { sum } from './reduce.js';
 
@@ -34,7 +34,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkShape(sh, 'reshape: shape');
   if (sizeOf(sh) !== x.size) throw new ShapeError(`reshape: cannot view x ${fmt(x.shape)} (${x.size} elements) as ${fmt(shape)}`);
   const y = x.engine._view(x, sh);
-  return record('reshape', [x], y, ([g], [v]) => [reshape(g, v.shape)]);
+  return recordLegacy('reshape', [x], y, ([g], [v]) => [reshape(g, v.shape)]);
 }
 
 /** Inserts a dimension of size 1 at `axis`. */
@@ -89,7 +89,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   );
   const inv = new Array<number>(p.length);
   p.forEach((a, i) => (inv[a] = i));
-  return record('permute', [x], y, ([g]) => [permute(g, inv)]);
+  return recordLegacy('permute', [x], y, ([g]) => [permute(g, inv)]);
 }
 
 /** Permutes dimensions; without perm reverses them (matrix transpose for rank 2). */
@@ -106,7 +106,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (!shapesEqual(b, sh)) throw new ShapeError(`broadcastTo: x ${fmt(x.shape)} cannot be broadcast to ${fmt(sh)}`);
   if (shapesEqual(x.shape, sh)) return reshape(x, sh);
   const y = stridedCopyRaw(x, sh, broadcastStrides(x.shape, sh), 0);
-  return record('broadcastTo', [x], y, ([g], [v]) => [sumTo(g, v.shape)]);
+  return recordLegacy('broadcastTo', [x], y, ([g], [v]) => [sumTo(g, v.shape)]);
 }
 
 /**
@@ -148,7 +148,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   const st = stridesOf(x.shape);
   const offset = b.reduce((acc, v, i) => acc + v * st[i], 0);
   const y = stridedCopyRaw(x, sz, st, offset);
-  return record('slice', [x], y, ([g], [v]) => [
+  return recordLegacy('slice', [x], y, ([g], [v]) => [
     pad(
       g,
       v.shape.map((d, i) => [b[i], d - b[i] - sz[i]] as [number, number]),
@@ -168,7 +168,7 @@ export function flip(x: Tensor, axes: number | readonly number[]): Tensor {
     return -s;
   });
   const y = x.size === 0 ? reshape(x, x.shape) : stridedCopyRaw(x, x.shape, strides, offset);
-  return record('flip', [x], y, ([g]) => [flip(g, ax)]);
+  return recordLegacy('flip', [x], y, ([g]) => [flip(g, ax)]);
 }
 
 /** Joins tensors of equal shape except on `axis`. */
@@ -187,7 +187,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const outShape = first.shape.slice();
   outShape[ax] = xs.reduce((acc, t) => acc + t.shape[ax], 0);
   const y = wrap(e, backendOf(e).concat(xs, ax, outShape), outShape, first.dtype);
-  return record('concat', xs, y, ([g], ins, _o, needs) => {
+  return recordLegacy('concat', xs, y, ([g], ins, _o, needs) => {
     let at = 0;
     return ins.map((t, i) => {
       const begin = new Array<number>(t.rank).fill(0);
@@ -246,7 +246,7 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], opt
   if (p.every(([a, b]) => a === 0 && b === 0)) return reshape(x, x.shape);
   const outShape = x.shape.map((d, i) => d + p[i][0] + p[i][1]);
   const y = wrap(x.engine, backendOf(x.engine).pad(x, p, mode, value), outShape, x.dtype);
-  return record('pad', [x], y, ([g], [v]) => [
+  return recordLegacy('pad', [x], y, ([g], [v]) => [
     mode === 'constant'
       ? slice(
           g,
@@ -308,7 +308,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   engineOf('gather', x, indices);
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
   const y = wrap(x.engine, backendOf(x.engine).gather(x, indices, ax), outShape, x.dtype);
-  return record('gather', [x, indices], y, ([g], [v, idx]) => [
+  return recordLegacy('gather', [x, indices], y, ([g], [v, idx]) => [
     wrap(v.engine, backendOf(v.engine).scatterAdd(g, idx, ax, v.shape[ax]), v.shape),
     null,
   ]);

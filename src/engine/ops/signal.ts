@@ -13,7 +13,7 @@ import { backendOf } from '../backendOf.js';
 import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { fmt, shapesEqual, sizeOf } from '../shape.js';
-import { checkFloat, engineOf, record, wrap } from './core.js';
+import { checkFloat, engineOf, recordLegacy, wrap } from './core.js';
 import { add, affine, mul } from './elementwise.js';
 import { sum } from './reduce.js';
 import { flip, pad, reshape, slice } from './shape_ops.js';
@@ -53,7 +53,7 @@ export function frame(x: Tensor, frameLength: number, hop: number): Tensor {
     nFrames,
     frameLength,
   ]);
-  return record('frame', [x], y, ([g]) => [overlapAdd(g, hop, length)]);
+  return recordLegacy('frame', [x], y, ([g]) => [overlapAdd(g, hop, length)]);
 }
 
 /**
@@ -90,7 +90,7 @@ export function frameCentered(x: Tensor, frameLength: number, hop: number, cente
     nFrames,
     frameLength,
   ]);
-  return record(fname, [x], y, ([g]) => {
+  return recordLegacy(fname, [x], y, ([g]) => {
     const flat = reshape(overlapAdd(g, hop, paddedLength), [batch, paddedLength]);
     let gx = slice(flat, [0, center], [batch, length]);
     if (mode === 'reflect' && center > 0) {
@@ -139,7 +139,7 @@ export function overlapAdd(frames: Tensor, hop: number, length?: number): Tensor
     backendOf(e).overlapAdd({ storage: frames.storage, shape: [batch, nFrames, frameLength], dtype: 'float32' }, hop, len),
     [...lead, len],
   );
-  return record('overlapAdd', [frames], y, ([g], [fr]) => {
+  return recordLegacy('overlapAdd', [frames], y, ([g], [fr]) => {
     if (nFrames === 0 || frameLength === 0) return [e.zeros(fr.shape)];
     // Frame the gradient over exactly the span the frames cover (zeros past `length`).
     const axis = g.rank - 1;
@@ -218,7 +218,7 @@ export function rfft(x: Tensor, options: FftOptions = {}): [Tensor, Tensor] {
   const e = x.engine;
   const [sr, si] = backendOf(e).rfft(rowsView(x), n, bins, window ? rowsView(window) : null);
   const out: [Tensor, Tensor] = [wrap(e, sr, [...lead, bins]), wrap(e, si, [...lead, bins])];
-  return record('rfft', window ? [x, window] : [x], out, ([gr, gi], [xi, wi], _o, needs) => [
+  return recordLegacy('rfft', window ? [x, window] : [x], out, ([gr, gi], [xi, wi], _o, needs) => [
     needs[0] ? rfftAdjoint(gr, gi, n, { window: wi ?? null }) : null,
     wi && needs[1] ? sumRows(mul(xi, rfftAdjoint(gr, gi, n))) : null,
   ]);
@@ -246,7 +246,7 @@ export function rfftAdjoint(re: Tensor, im: Tensor, n: number, options: { window
     ...re.shape.slice(0, -1),
     n,
   ]);
-  return record('rfftAdjoint', window ? [re, im, window] : [re, im], y, ([g], [ri, ii, wi], _o, needs) => {
+  return recordLegacy('rfftAdjoint', window ? [re, im, window] : [re, im], y, ([g], [ri, ii, wi], _o, needs) => {
     const r = needs[0] || needs[1] ? rfft(g, { bins, window: wi ?? null }) : null;
     return [needs[0] ? r![0] : null, needs[1] ? r![1] : null, wi && needs[2] ? sumRows(mul(g, rfftAdjoint(ri, ii, n))) : null];
   });
@@ -263,7 +263,7 @@ export function rfftPower(x: Tensor, options: FftOptions = {}): Tensor {
   const window = checkWindow(options.window, n, x, fname);
   const e = x.engine;
   const p = wrap(e, backendOf(e).rfftPower(rowsView(x), n, bins, window ? rowsView(window) : null), [...x.shape.slice(0, -1), bins]);
-  return record('rfftPower', window ? [x, window] : [x], p, ([g], [xi, wi], _o, needs) => {
+  return recordLegacy('rfftPower', window ? [x, window] : [x], p, ([g], [xi, wi], _o, needs) => {
     const [re, im] = rfft(xi, { bins, window: wi ?? null });
     const g2 = affine(g, 2, 0);
     const gr = mul(re, g2);

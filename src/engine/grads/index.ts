@@ -1,0 +1,11 @@
+/**
+ * The gradient table: one backward rule per differentiable op (DIFFERENTIABLE_OPS in
+ * ../primitives.ts), gathered from one file per op family, as tfjs's `gradients/*_grad.ts`.
+ * The rule files import the forward ops they are written with; the op files never import each
+ * other for their backward passes (no import cycle), and the tape imports no ops: the engine
+ * installs this table when it is created.
+ */
+import type { GradTable } from './types.js';
+
+/** Every differentiable op's backward rule, by op name. */
+export const GRADS: Partial<GradTable> = {};
