@@ -5,7 +5,10 @@
  * other for their backward passes (no import cycle), and the tape imports no ops: the engine
  * installs this table when it is created.
  */
+import { ELEMENTWISE_GRADS } from './elementwise_grad.js';
 import type { GradTable } from './types.js';
 
 /** Every differentiable op's backward rule, by op name. */
-export const GRADS: Partial<GradTable> = {};
+export const GRADS: Partial<GradTable> = {
+  ...ELEMENTWISE_GRADS,
+};
