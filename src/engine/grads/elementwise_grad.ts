@@ -24,7 +24,7 @@ import {
   unaryRaw,
   where,
 } from '../ops/elementwise.js';
-import { sumTo } from '../ops/shape_ops.js';
+import { sumTo } from './sumTo.js';
 import type { Tensor } from '../tensor.js';
 import type { GradTable } from './types.js';
 

@@ -6,9 +6,15 @@
  * installs this table when it is created.
  */
 import { ELEMENTWISE_GRADS } from './elementwise_grad.js';
+import { MATMUL_GRADS } from './matmul_grad.js';
+import { REDUCE_GRADS } from './reduce_grad.js';
+import { SHAPE_GRADS } from './shape_grad.js';
 import type { GradTable } from './types.js';
 
 /** Every differentiable op's backward rule, by op name. */
 export const GRADS: Partial<GradTable> = {
   ...ELEMENTWISE_GRADS,
+  ...SHAPE_GRADS,
+  ...REDUCE_GRADS,
+  ...MATMUL_GRADS,
 };
