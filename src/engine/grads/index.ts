@@ -6,9 +6,12 @@
  * installs this table when it is created.
  */
 import { ELEMENTWISE_GRADS } from './elementwise_grad.js';
+import { CHANNEL_GRADS } from './channel_grad.js';
+import { LAYERS_GRADS } from './layers_grad.js';
 import { MATMUL_GRADS } from './matmul_grad.js';
 import { REDUCE_GRADS } from './reduce_grad.js';
 import { SHAPE_GRADS } from './shape_grad.js';
+import { SIGNAL_GRADS } from './signal_grad.js';
 import type { GradTable } from './types.js';
 
 /** Every differentiable op's backward rule, by op name. */
@@ -17,4 +20,7 @@ export const GRADS: Partial<GradTable> = {
   ...SHAPE_GRADS,
   ...REDUCE_GRADS,
   ...MATMUL_GRADS,
+  ...CHANNEL_GRADS,
+  ...LAYERS_GRADS,
+  ...SIGNAL_GRADS,
 };
