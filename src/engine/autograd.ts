@@ -15,7 +15,7 @@
  */
 import { backendOf } from './backendOf.js';
 import { DTypeError, ShapeError, ValueError } from './errors.js';
-import type { AnyGradRule, GradRule, GradTable } from './grads/types.js';
+import type { AnyGradRule, GradRule, GradTable, OpAttrs } from './grads/types.js';
 import { DIFFERENTIABLE_OPS, NON_DIFFERENTIABLE_OPS, type DifferentiableOp } from './primitives.js';
 import { nearest } from './suggest.js';
 import { tidy } from './scope.js';
@@ -44,8 +44,6 @@ interface TapeNode {
   /** Private aliases of the op's tensors, alive as long as the node. */
   inputs: readonly Tensor[];
   outputs: readonly Tensor[];
-  /** @deprecated transitional: a rule recorded with the node instead of looked up in the table. */
-  backward?: BackwardRule;
   /** Tapes holding this node; the aliases are released when the last one ends. */
   holders: number;
 }
@@ -69,10 +67,10 @@ function releaseNode(node: TapeNode): void {
 const activeTapes: Tape[] = [];
 let noGradDepth = 0;
 const overrides: Map<DifferentiableOp, AnyGradRule>[] = [];
-let gradTable: Partial<GradTable> | null = null;
+let gradTable: GradTable | null = null;
 
 /** @internal The engine installs the table of backward rules (src/engine/grads/) when it is created. */
-export function setGradTable(table: Partial<GradTable>): void {
+export function setGradTable(table: GradTable): void {
   gradTable = table;
 }
 
@@ -85,12 +83,11 @@ export function isRecording(): boolean {
  * @internal Records an op on every active tape: its name, inputs, outputs and the attrs its rule
  * in the gradient table needs. Called by the op layer (`record` in ops/core.ts).
  */
-export function recordOp(
-  op: DifferentiableOp,
+export function recordOp<K extends DifferentiableOp>(
+  op: K,
   inputs: readonly Tensor[],
   outputs: readonly Tensor[],
-  attrs: unknown,
-  backward?: BackwardRule,
+  attrs: OpAttrs[K],
 ): void {
   if (!isRecording()) return;
   const node: TapeNode = {
@@ -100,7 +97,6 @@ export function recordOp(
     outputIds: outputs.map((t) => t.id),
     inputs: inputs.map((t) => t._retain()),
     outputs: outputs.map((t) => t._retain()),
-    backward,
     holders: activeTapes.length,
   };
   for (const t of activeTapes) t.nodes.push(node);
@@ -164,7 +160,6 @@ function ruleFor(node: TapeNode): AnyGradRule {
     const r = overrides[i].get(node.op);
     if (r) return r;
   }
-  if (node.backward) return node.backward;
   const rule = gradTable?.[node.op] as AnyGradRule | undefined;
   if (!rule) throw new Error(`internal: no backward rule for '${node.op}' (is the gradient table installed?)`);
   return rule;

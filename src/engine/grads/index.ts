@@ -15,7 +15,7 @@ import { SIGNAL_GRADS } from './signal_grad.js';
 import type { GradTable } from './types.js';
 
 /** Every differentiable op's backward rule, by op name. */
-export const GRADS: Partial<GradTable> = {
+export const GRADS: GradTable = {
   ...ELEMENTWISE_GRADS,
   ...SHAPE_GRADS,
   ...REDUCE_GRADS,

@@ -2,10 +2,10 @@
  * Shared plumbing of the differentiable ops: argument checks that name the user's argument,
  * wrapping backend storages in tensors, and recording on the autograd tape.
  */
-import { isRecording, recordOp, type BackwardRule } from '../autograd.js';
+import { isRecording, recordOp } from '../autograd.js';
 import type { DType, Storage } from '../backend.js';
 import type { Engine } from '../engine.js';
-import type { AttrsArg } from '../grads/types.js';
+import type { AttrsArg, OpAttrs } from '../grads/types.js';
 import type { DifferentiableOp } from '../primitives.js';
 import { DTypeError, ValueError } from '../errors.js';
 import type { Shape } from '../shape.js';
@@ -75,18 +75,6 @@ export function record<K extends DifferentiableOp, T extends Tensor | readonly T
   ...attrs: AttrsArg<K>
 ): T {
   if (isRecording() && inputs.some((t) => t.dtype === 'float32'))
-    recordOp(op, inputs, out instanceof Tensor ? [out] : (out as readonly Tensor[]), attrs[0]);
-  return out;
-}
-
-/** @deprecated transitional: records with a rule of its own instead of the table's. */
-export function recordLegacy<T extends Tensor | readonly Tensor[]>(
-  op: DifferentiableOp,
-  inputs: readonly Tensor[],
-  out: T,
-  rule: BackwardRule,
-): T {
-  if (isRecording() && inputs.some((t) => t.dtype === 'float32'))
-    recordOp(op, inputs, out instanceof Tensor ? [out] : (out as readonly Tensor[]), undefined, rule);
+    recordOp(op, inputs, out instanceof Tensor ? [out] : (out as readonly Tensor[]), attrs[0] as OpAttrs[K]);
   return out;
 }
