@@ -3,7 +3,8 @@
  * src/engine/grads/elementwise_grad.ts.
  */
 import { backendOf } from '../backendOf.js';
-import type { BinaryOp, UnaryOp } from '../primitives.js';
+import type { OpAttrs } from '../grads/types.js';
+import type { BinaryOp, DifferentiableOp, UnaryOp } from '../primitives.js';
 
 import { ValueError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
@@ -25,8 +26,8 @@ export function unaryRaw(x: Tensor, op: UnaryOp, a = 0, b = 0): Tensor {
   return wrap(x.engine, backendOf(x.engine).unary(op, x, a, b), x.shape);
 }
 
-/** The elementwise ops that run one unary kernel and save nothing for their rule. */
-type PlainUnary = 'neg' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal' | 'abs' | 'sin' | 'cos' | 'relu' | 'sigmoid' | 'tanh';
+/** The differentiable ops that run the unary kernel of the same name and save nothing for their rule. */
+type PlainUnary = { [K in UnaryOp & DifferentiableOp]: OpAttrs[K] extends void ? K : never }[UnaryOp & DifferentiableOp];
 
 function unary(fname: PlainUnary, x: Tensor): Tensor {
   checkFloat(x, 'x', fname);
