@@ -8,7 +8,6 @@ import { createEngine } from '../../dist/index.js';
 import { backendOf } from '../../dist/engine/backendOf.js';
 import * as convK from '../../dist/engine/webgpu/kernels/conv.js';
 import * as mmK from '../../dist/engine/webgpu/kernels/matmul.js';
-import { chooseTiles } from '../../dist/engine/webgpu/tuning.js';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 
 const which = process.argv[2] ?? 'all';
@@ -43,7 +42,10 @@ async function timeOne(fn) {
 }
 
 /** Round-robin: every candidate once per round (after one warm-up round), medians and ratios. */
-async function compare(label, flops, base, cands, make, chosen) {
+async function compare(label, flops, base, cands, make) {
+  // The wrapper's own choice, as engine.profile reports it.
+  const prof = await e.profile(() => be.free(make(undefined)));
+  const chosen = prof.kernels.find((k) => k.configs)?.configs.join('+') ?? '?';
   const times = cands.map(() => []);
   for (let r = -1; r < rounds; r++) {
     for (let i = 0; i < cands.length; i++) {
@@ -53,10 +55,16 @@ async function compare(label, flops, base, cands, make, chosen) {
   }
   const med = times.map((t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]);
   const bi = cands.findIndex((c) => c && name(c) === name(base));
-  const rows = cands.map((c, i) => ({ c: c ? name(c) : `chosen ${name(chosen)}`, ms: med[i], gflops: flops / 1e6 / med[i], ratio: med[i] / med[bi] }));
+  const rows = cands.map((c, i) => ({
+    c: c ? name(c) : `chosen ${chosen}`,
+    ms: med[i],
+    gflops: flops / 1e6 / med[i],
+    ratio: med[i] / med[bi],
+  }));
   rows.sort((a, b) => a.ms - b.ms);
   console.log(`\n${label} (default ${name(base)}: ${med[bi].toFixed(1)} ms, ${(flops / 1e6 / med[bi]).toFixed(2)} GFLOP/s)`);
-  for (const r of rows) console.log(`  ${r.c.padEnd(17)} ${r.ms.toFixed(1).padStart(8)} ms ${r.gflops.toFixed(2).padStart(6)} GFLOP/s  x${r.ratio.toFixed(2)}`);
+  for (const r of rows)
+    console.log(`  ${r.c.padEnd(17)} ${r.ms.toFixed(1).padStart(8)} ms ${r.gflops.toFixed(2).padStart(6)} GFLOP/s  x${r.ratio.toFixed(2)}`);
   return rows;
 }
 
@@ -73,18 +81,19 @@ for (const [label, [n, c, h, w, o]] of convs) {
   const x = e.randn([n, c, h, w], { seed: 1 });
   const wt = e.randn([o, c, 3, 3], { seed: 2, std: 0.1 });
   const flops = 2 * n * o * c * h * w * 9;
-  const lim = ctx.device.limits;
   if (which !== 'back') {
-    const chosen = chooseTiles('conv_forward', { m: o, n: n * h * w, k: c * 9, count: 1 }, lim);
-    await compare(`${label} forward [${n},${c},${h},${w}] -> ${o}`, flops, convK.FORWARD_TILES, CANDIDATES, (t) => convK.conv2d(ctx, x, wt, null, P, t), chosen);
+    await compare(`${label} forward [${n},${c},${h},${w}] -> ${o}`, flops, convK.FORWARD_TILES, CANDIDATES, (t) =>
+      convK.conv2d(ctx, x, wt, null, P, t),
+    );
   }
   if ((which === 'back' || which === 'all') && !label.includes('b64')) {
     const gy = e.randn([n, o, h, w], { seed: 3 });
-    const ci = chooseTiles('conv_backInput', { m: c, n: n * h * w, k: o * 9, count: 1 }, lim);
-    await compare(`${label} backInput`, flops, convK.BACKWARD_INPUT_TILES, CANDIDATES, (t) => convK.conv2dBackwardInput(ctx, gy, wt, x.shape, P, t), ci);
-    // (the split count does not depend on the tiles; the chosen label assumes it is 1 or more)
-    const cw = chooseTiles('conv_backWeight', { m: o, n: c * 9, k: n * h * w, count: 1 }, lim);
-    await compare(`${label} backWeight`, flops, convK.BACKWARD_WEIGHT_TILES, CANDIDATES, (t) => convK.conv2dBackwardWeight(ctx, x, gy, wt.shape, P, t), cw);
+    await compare(`${label} backInput`, flops, convK.BACKWARD_INPUT_TILES, CANDIDATES, (t) =>
+      convK.conv2dBackwardInput(ctx, gy, wt, x.shape, P, t),
+    );
+    await compare(`${label} backWeight`, flops, convK.BACKWARD_WEIGHT_TILES, CANDIDATES, (t) =>
+      convK.conv2dBackwardWeight(ctx, x, gy, wt.shape, P, t),
+    );
     gy.dispose();
   }
   x.dispose();
@@ -103,8 +112,7 @@ if (which === 'mm' || which === 'all') {
     const a = e.randn([m, k], { seed: 4 });
     const b = e.randn(transB ? [n, k] : [k, n], { seed: 5 });
     const p = { batch: 1, m, k, n, transA: false, transB, aBatchStride: 0, bBatchStride: 0 };
-    const chosen = chooseTiles('matmul', { m, n, k, count: 1 }, ctx.device.limits);
-    await compare(label, 2 * m * n * k, mmK.DEFAULT_TILES, CANDIDATES, (t) => mmK.matmul(ctx, a, b, p, t), chosen);
+    await compare(label, 2 * m * n * k, mmK.DEFAULT_TILES, CANDIDATES, (t) => mmK.matmul(ctx, a, b, p, t));
     a.dispose();
     b.dispose();
   }

@@ -6,25 +6,31 @@
  * Every one of those kernels computes, per independent GEMM, an M x N output reduced over K: each
  * invocation owns a TM x TN block, a workgroup of WGX x WGY invocations a (WGY*TM) x (WGX*TN)
  * block (rows x columns). The four sizes are pipeline-overridable constants (one pipeline per
- * distinct choice, cached). Whatever the choice, every output is the same sequential sum over K,
- * so the choice changes the speed, never the numbers.
+ * distinct choice, cached). Whatever the choice, every output of matmul, the conv forward and the
+ * input gradient is the same sequential sum over K, so the choice changes the speed, never the
+ * numbers; the weight gradient's chunks of the reduction do not depend on it either, but within
+ * a chunk each row's bounds-checked edges are added after the unchecked middle, whose extent
+ * depends on which columns share an invocation (rounding-level differences).
  *
- * The rules, measured on lavapipe (Mesa's CPU Vulkan driver, where a workgroup runs on one core as
- * SIMD lanes; bench/diag/tiles.mjs times the candidates round-robin in one process):
- * 1. Start from the kernel's base: TM = TN = 8 everywhere (64 FMAs per 16 loads: 4 x 8 or 8 x 4
- *    run 1.15-1.5x slower, 4 x 4 1.6-2x, on the genre CNN's convolutions and the 1024^3
- *    matmul); the workgroup shape mattered little on large problems (within the run-to-run swing).
- * 2. Fit small dimensions: a block that covers twice the rows (columns) there are wastes the lanes
- *    on clamped duplicates, e.g. the mel matmul's 64 columns with a 128-column block ran 1.9x
- *    slower and fc2's 10 classes with a 64-column block 1.4x slower than a 32-column one. The
- *    workgroup's invocations move to the other dimension while it needs them, then the
- *    per-invocation tile shrinks (depthwise convolutions: one row per group).
- * 3. Respect the adapter: WGX <= maxComputeWorkgroupSizeX, WGY <= maxComputeWorkgroupSizeY,
- *    WGX * WGY <= maxComputeInvocationsPerWorkgroup, and the workgroup count within what one
- *    dispatch can fold into two dimensions (maxComputeWorkgroupsPerDimension^2).
- * 4. Keep the cores busy: with fewer than MIN_WORKGROUPS workgroups (a small problem), workgroups
- *    are made smaller (down to MIN_INVOCATIONS invocations, then down to a 4 x 4 tile per
- *    invocation) until there are enough.
+ * The choice is one entry of a small table (TILE_TABLE, so that every configuration the engine
+ * can run is known and tested), the one with the least estimated time under a cost model fitted
+ * to measurements on lavapipe (Mesa's CPU Vulkan driver: a workgroup runs on one core, its
+ * invocations as 8-wide SIMD lanes; bench/diag/tiles.mjs times candidates round-robin):
+ * - per-invocation tile: an output costs 1 + LOAD_COST * (TM + TN) / (TM * TN) units, the loads
+ *   per multiply-add (8 x 8 is the fastest: 4 x 8 / 8 x 4 ran 1.15-1.5x slower, 4 x 4 1.6-2x on
+ *   the genre CNN's convolutions and the 1024^3 matmul);
+ * - waste: a block past the edge of M or N computes clamped duplicates at full price (the mel
+ *   matmul's 64 columns under a 128-column block ran 1.8-1.9x slower; conv1's input gradient, one
+ *   input channel, 1.8x slower with 8 rows per invocation than with 1);
+ * - lanes: a workgroup costs whole SIMD vectors of SIMD_LANES invocations;
+ * - occupancy: workgroups run PARALLEL_WORKGROUPS at a time, so a problem of few workgroups is
+ *   better split into more, smaller ones.
+ * Ties (large problems, where the workgroup shape measured within the run-to-run swing) go to the
+ * kernel's base configuration, then to table order. Entries past the adapter's limits
+ * (maxComputeWorkgroupSizeX/Y, maxComputeInvocationsPerWorkgroup) are skipped; if none fit, the
+ * kernel's base is shrunk (halving the larger workgroup side) until it does. A dispatch whose
+ * workgroups exceed maxComputeWorkgroupsPerDimension^2 (what the context can fold into two
+ * dimensions) is avoided when any entry fits.
  */
 
 /** Workgroup shape (WGX columns x WGY rows of invocations) and per-invocation tile (TM x TN). */
@@ -58,107 +64,112 @@ export interface TileLimits {
 /** The shaders' per-invocation register arrays hold at most MAXT = 8 rows and columns. */
 export const MAX_TILE = 8;
 
+const t = (WGX: number, WGY: number, TM: number, TN: number): Readonly<Tiles> => Object.freeze({ WGX, WGY, TM, TN });
+
 /**
- * Base configurations (rule 1), the fastest measured on lavapipe for the genre CNN's shapes (conv
- * blocks 3x3 at 32/64/128 channels) and the 1024^3 matmul. backInput favours a wide workgroup (its
- * columns are one stride phase of input pixels), backWeight a small one (its N = Cg*kh*kw columns
- * are few, its reduction long and split across workgroups).
+ * Base configurations, the fastest measured on lavapipe for the genre CNN's shapes (conv blocks
+ * 3x3 at 32/64/128 channels) and the 1024^3 matmul; they win every tie.
  */
 export const BASE_TILES: Readonly<Record<TiledKernel, Readonly<Tiles>>> = {
-  matmul: { WGX: 8, WGY: 2, TM: 8, TN: 8 },
-  conv_forward: { WGX: 8, WGY: 2, TM: 8, TN: 8 },
-  conv_backInput: { WGX: 16, WGY: 1, TM: 8, TN: 8 },
-  conv_backWeight: { WGX: 4, WGY: 2, TM: 8, TN: 8 },
+  matmul: t(8, 2, 8, 8),
+  conv_forward: t(8, 2, 8, 8),
+  conv_backInput: t(16, 1, 8, 8),
+  conv_backWeight: t(4, 2, 8, 8),
 };
 
-/** Rule 4: below this many workgroups a dispatch leaves cores idle (lavapipe runs one per core). */
-export const MIN_WORKGROUPS = 16;
+/**
+ * Every configuration the chooser picks from (plus, on an adapter too small for all of them, a
+ * base shrunk to fit): the bases, taller and narrower blocks for few columns (fc2's classes, a
+ * matrix-vector product), shorter ones for few rows (conv1's single input channel, depthwise
+ * convolutions) and small blocks for small problems.
+ */
+export const TILE_TABLE: readonly Readonly<Tiles>[] = [
+  BASE_TILES.conv_forward, // 16 x 64 outputs per workgroup
+  BASE_TILES.conv_backInput, // 8 x 128
+  BASE_TILES.conv_backWeight, // 16 x 32
+  t(4, 4, 8, 8), // 32 x 32
+  t(1, 8, 8, 8), // 64 x 8: few columns
+  t(1, 16, 8, 1), // 128 x 1: one column
+  t(16, 1, 4, 8), // 4 x 128: few rows
+  t(16, 1, 1, 8), // 1 x 128: one row
+  t(4, 2, 4, 4), // 8 x 16: small problems
+];
 
-/** Rule 4 keeps at least this many invocations per workgroup (lavapipe's AVX2 SIMD width). */
-export const MIN_INVOCATIONS = 8;
+/** Loads per multiply-add weigh this much against the multiply-add itself (fitted: 4x4 ~1.6x, 4x8 ~1.3x 8x8's time). */
+export const LOAD_COST = 6;
+/** Invocations per SIMD vector (lavapipe on AVX2; a warp would be 32, where the table's 8/16-wide workgroups still fill one). */
+export const SIMD_LANES = 8;
+/** Workgroups assumed to run at once (cores of a CPU adapter; fewer idle the rest). */
+export const PARALLEL_WORKGROUPS = 16;
 
 /** "WGXxWGY/TMxTN", e.g. 8x2/8x8: how the profiler and the bench print a configuration. */
-export function tilesLabel(t: Tiles): string {
-  return `${t.WGX}x${t.WGY}/${t.TM}x${t.TN}`;
+export function tilesLabel(c: Tiles): string {
+  return `${c.WGX}x${c.WGY}/${c.TM}x${c.TN}`;
 }
 
-/** Workgroups a dispatch of `t` over `p` needs. */
-export function workgroupCount(t: Tiles, p: GemmProblem): number {
-  return p.count * Math.ceil(p.m / (t.WGY * t.TM)) * Math.ceil(p.n / (t.WGX * t.TN));
+/** Workgroups a dispatch of `c` over `p` needs. */
+export function workgroupCount(c: Tiles, p: GemmProblem): number {
+  return p.count * Math.ceil(p.m / (c.WGY * c.TM)) * Math.ceil(p.n / (c.WGX * c.TN));
 }
 
-/** Whether `t` is a valid configuration under `limits` (sizes, invocations, shader arrays). */
-export function tilesFit(t: Tiles, limits: TileLimits): boolean {
-  const pow = (v: number, max: number) => Number.isInteger(v) && v >= 1 && v <= max;
+/** Whether `c` is a valid configuration under `limits` (sizes, invocations, shader arrays). */
+export function tilesFit(c: Tiles, limits: TileLimits): boolean {
+  const ok = (v: number, max: number) => Number.isInteger(v) && v >= 1 && v <= max;
   return (
-    pow(t.TM, MAX_TILE) &&
-    pow(t.TN, MAX_TILE) &&
-    pow(t.WGX, limits.maxComputeWorkgroupSizeX) &&
-    pow(t.WGY, limits.maxComputeWorkgroupSizeY) &&
-    t.WGX * t.WGY <= limits.maxComputeInvocationsPerWorkgroup
+    ok(c.TM, MAX_TILE) &&
+    ok(c.TN, MAX_TILE) &&
+    ok(c.WGX, limits.maxComputeWorkgroupSizeX) &&
+    ok(c.WGY, limits.maxComputeWorkgroupSizeY) &&
+    c.WGX * c.WGY <= limits.maxComputeInvocationsPerWorkgroup
   );
 }
 
 /**
- * The tiles for one problem of `kernel` under the adapter's `limits` (see the module note for the
- * rules). `base` replaces the kernel's base configuration (it is clamped and fitted the same way).
- * Deterministic: the same problem and limits give the same tiles.
+ * The cost model's estimate of a dispatch of `c` over `p` (arbitrary units, comparable between
+ * configurations of one problem): waves of PARALLEL_WORKGROUPS workgroups, each workgroup its
+ * SIMD vectors times the invocation's TM x TN outputs (computed or clamped) at their load cost.
  */
-export function chooseTiles(kernel: TiledKernel, p: GemmProblem, limits: TileLimits, base: Tiles = BASE_TILES[kernel]): Tiles {
-  let { WGX, WGY, TM, TN } = base;
-  const maxX = limits.maxComputeWorkgroupSizeX;
-  const maxY = limits.maxComputeWorkgroupSizeY;
-  const maxInv = limits.maxComputeInvocationsPerWorkgroup;
-  // Rule 3: powers of two within the limits (the shaders' arrays hold 8 x 8).
-  TM = floorPow2(Math.min(TM, MAX_TILE));
-  TN = floorPow2(Math.min(TN, MAX_TILE));
-  WGX = floorPow2(Math.min(WGX, maxX));
-  WGY = floorPow2(Math.min(WGY, maxY));
-  while (WGX * WGY > maxInv) {
+export function estimateCost(c: Tiles, p: GemmProblem): number {
+  const waves = Math.ceil(workgroupCount(c, p) / PARALLEL_WORKGROUPS);
+  const vectors = Math.ceil((c.WGX * c.WGY) / SIMD_LANES);
+  const perOutput = 1 + (LOAD_COST * (c.TM + c.TN)) / (c.TM * c.TN);
+  return waves * vectors * c.TM * c.TN * perOutput * Math.max(1, p.k);
+}
+
+/**
+ * The tiles for one problem of `kernel` under the adapter's `limits` (see the module note):
+ * deterministic, always an entry of TILE_TABLE when one fits the limits.
+ */
+export function chooseTiles(kernel: TiledKernel, p: GemmProblem, limits: TileLimits): Tiles {
+  const base = BASE_TILES[kernel];
+  const fits = TILE_TABLE.filter((c) => tilesFit(c, limits));
+  if (fits.length === 0) return { ...shrinkToFit(base, limits) };
+  const maxCount = limits.maxComputeWorkgroupsPerDimension ** 2;
+  const dispatchable = fits.filter((c) => workgroupCount(c, p) <= maxCount);
+  const pool = dispatchable.length ? dispatchable : fits;
+  // The base first, so that it wins ties; then table order.
+  const order = [base, ...pool.filter((c) => c !== base)].filter((c) => pool.includes(c));
+  let best = order[0];
+  let bestCost = estimateCost(best, p);
+  for (const c of order.slice(1)) {
+    const cost = estimateCost(c, p);
+    if (cost < bestCost) {
+      best = c;
+      bestCost = cost;
+    }
+  }
+  return { ...best };
+}
+
+/** `c` with its workgroup sides halved (the larger first) until it fits `limits`. */
+export function shrinkToFit(c: Tiles, limits: TileLimits): Tiles {
+  let { WGX, WGY } = c;
+  const pow2 = (v: number) => (v >= 1 ? 2 ** Math.floor(Math.log2(v)) : 1);
+  WGX = Math.min(WGX, pow2(limits.maxComputeWorkgroupSizeX));
+  WGY = Math.min(WGY, pow2(limits.maxComputeWorkgroupSizeY));
+  while (WGX * WGY > Math.max(1, limits.maxComputeInvocationsPerWorkgroup) && WGX * WGY > 1) {
     if (WGX >= WGY) WGX /= 2;
     else WGY /= 2;
   }
-  const rows = Math.max(1, p.m);
-  const cols = Math.max(1, p.n);
-  const canGrowX = () => WGX * 2 <= maxX && WGX * 2 * WGY <= maxInv;
-  const canGrowY = () => WGY * 2 <= maxY && WGX * WGY * 2 <= maxInv;
-  // Rule 2: fit rows, then columns, moving invocations across while the other side needs them.
-  while (WGY > 1 && WGY * TM >= 2 * rows) {
-    WGY /= 2;
-    if (WGX * TN < cols && canGrowX()) WGX *= 2;
-  }
-  while (TM > 1 && TM >= 2 * rows) TM /= 2;
-  while (WGX > 1 && WGX * TN >= 2 * cols) {
-    WGX /= 2;
-    if (WGY * TM < rows && canGrowY()) WGY *= 2;
-  }
-  while (TN > 1 && TN >= 2 * cols) TN /= 2;
-  // Rule 4: a small problem gets smaller workgroups (down to MIN_INVOCATIONS), then smaller
-  // per-invocation tiles (down to 4 x 4). After rule 2 a block covers less than twice each
-  // dimension, so every halving adds workgroups.
-  const count = () => workgroupCount({ WGX, WGY, TM, TN }, p);
-  while (count() < MIN_WORKGROUPS) {
-    if (WGX * WGY > MIN_INVOCATIONS) {
-      if (WGX >= WGY) WGX /= 2;
-      else WGY /= 2;
-    } else if (TM > 4 || TN > 4) {
-      if (TN >= TM) TN /= 2;
-      else TM /= 2;
-    } else break;
-  }
-  // Rule 3: a dispatch folds into at most maxComputeWorkgroupsPerDimension^2 workgroups; grow the
-  // block back (tile first, then workgroup) until it fits.
-  const maxCount = limits.maxComputeWorkgroupsPerDimension ** 2;
-  while (count() > maxCount) {
-    if (TN < MAX_TILE) TN *= 2;
-    else if (TM < MAX_TILE) TM *= 2;
-    else if (canGrowX()) WGX *= 2;
-    else if (canGrowY()) WGY *= 2;
-    else break; // the context reports the dispatch as too large
-  }
-  return { WGX, WGY, TM, TN };
-}
-
-function floorPow2(v: number): number {
-  return v >= 1 ? 2 ** Math.floor(Math.log2(v)) : 1;
+  return { WGX, WGY, TM: Math.min(c.TM, MAX_TILE), TN: Math.min(c.TN, MAX_TILE) };
 }

@@ -85,14 +85,7 @@ function geometry(xShape: Shape, wShape: Shape, p: Conv2dParams) {
 const tileConstants = (t: ConvTiles) => ({ WGX: t.WGX, WGY: t.WGY, TM: t.TM, TN: t.TN });
 
 /** x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or null → [N, O, Ho, Wo] (a new buffer). */
-export function conv2d(
-  ctx: GpuContext,
-  x: GBuf,
-  w: GBuf,
-  bias: GBuf | null,
-  p: Conv2dParams,
-  tiles?: ConvTiles,
-): GpuStorage {
+export function conv2d(ctx: GpuContext, x: GBuf, w: GBuf, bias: GBuf | null, p: Conv2dParams, tiles?: ConvTiles): GpuStorage {
   const G = geometry(x.shape, w.shape, p);
   const npix = G.n * G.ho * G.wo;
   const out = output(ctx, npix * G.o);
@@ -113,14 +106,7 @@ export function conv2d(
 }
 
 /** d loss / d x of conv2d from gy [N, O, Ho, Wo]; result has xShape (a new buffer). */
-export function conv2dBackwardInput(
-  ctx: GpuContext,
-  gy: GBuf,
-  w: GBuf,
-  xShape: Shape,
-  p: Conv2dParams,
-  tiles?: ConvTiles,
-): GpuStorage {
+export function conv2dBackwardInput(ctx: GpuContext, gy: GBuf, w: GBuf, xShape: Shape, p: Conv2dParams, tiles?: ConvTiles): GpuStorage {
   const G = geometry(xShape, w.shape, p);
   const out = output(ctx, G.n * G.c * G.h * G.w);
   if (G.n * G.c * G.h * G.w === 0) return out;
@@ -142,14 +128,7 @@ export function conv2dBackwardInput(
 }
 
 /** d loss / d w of conv2d from x and gy [N, O, Ho, Wo]; result has wShape (a new buffer). */
-export function conv2dBackwardWeight(
-  ctx: GpuContext,
-  x: GBuf,
-  gy: GBuf,
-  wShape: Shape,
-  p: Conv2dParams,
-  tiles?: ConvTiles,
-): GpuStorage {
+export function conv2dBackwardWeight(ctx: GpuContext, x: GBuf, gy: GBuf, wShape: Shape, p: Conv2dParams, tiles?: ConvTiles): GpuStorage {
   const G = geometry(x.shape, wShape, p);
   const ncols = G.cg * G.kh * G.kw;
   const total = G.o * ncols;
