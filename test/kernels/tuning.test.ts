@@ -9,7 +9,8 @@
  * whatever the tiles (the weight gradient orders each row's checked edges by the invocation's
  * columns, so there only the tolerance applies).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/index.js';
 import type { Buf, Conv2dParams, MatmulParams } from '../../src/engine/backend.js';
 import * as cpuConv from '../../src/engine/cpu/conv.js';
 import { CpuBackend } from '../../src/engine/cpu/cpuBackend.js';
@@ -227,5 +228,52 @@ describe.skipIf(!gpu)('webgpu tiled kernels, every configuration the chooser ret
       gpu!.free(ag.storage);
       gpu!.free(bg.storage);
     }
+  });
+});
+
+describe('chosen tiles through the engine, both backends', async () => {
+  const { enginePair, backendOf } = await import('../helpers/gpu.js');
+  const { conv2d, matmul, gradientTape, sum } = await import('../../src/engine/index.js');
+  const pair = await enginePair();
+  afterAll(() => pair.dispose());
+
+  it.skipIf(!pair.gpuAvailable)('agree with the CPU engine where the choice is not the base, and engine.profile lists it', async () => {
+    // fc2-like matmul (10 columns) and a 1-input-channel conv (conv1's shape, small): both get a
+    // configuration other than the base; values and the input gradient agree with the CPU engine.
+    const run = async (e: Engine) => {
+      const a = e.tensor(Array.from(randArray(37 * 45, 11)), [37, 45]);
+      const b = e.tensor(Array.from(randArray(45 * 10, 12)), [45, 10]);
+      const x = e.tensor(Array.from(randArray(2 * 1 * 9 * 23, 13)), [2, 1, 9, 23]);
+      const w = e.tensor(Array.from(randArray(12 * 9, 14)), [12, 1, 3, 3]);
+      const prof = await e.profile(() =>
+        gradientTape((tape) => {
+          const y = conv2d(x, w, null, { padding: 1 });
+          const [gx] = tape.gradient(sum(y), [x]);
+          return { mm: matmul(a, b), y, gx };
+        }),
+      );
+      const out = {
+        mm: await prof.result.mm.read(),
+        y: await prof.result.y.read(),
+        gx: await prof.result.gx.read(),
+        kernels: prof.kernels,
+      };
+      for (const t of [a, b, x, w, prof.result.mm, prof.result.y, prof.result.gx]) t.dispose();
+      return out;
+    };
+    const c = await run(pair.cpu);
+    const g = await run(pair.gpu!);
+    for (const k of ['mm', 'y', 'gx'] as const)
+      expect(maxAbsRel(g[k] as ArrayLike<number>, c[k] as ArrayLike<number>), k).toBeLessThanOrEqual(TOL);
+    const limits = pair.gpu!.info().limits as unknown as TileLimits;
+    const want = (k: TiledKernel, p: GemmProblem) =>
+      tilesLabel(chooseTiles(k, p, { ...limits, maxComputeWorkgroupSizeY: limits.maxComputeWorkgroupSizeX }));
+    const configs = (family: string) => g.kernels.find((k) => k.family === family)?.configs;
+    expect(configs('matmul/main')).toEqual([want('matmul', { m: 37, n: 10, k: 45, count: 1 })]);
+    expect(configs('matmul/main')).not.toEqual([tilesLabel(BASE_TILES.matmul)]);
+    expect(configs('conv_forward/main')).toEqual([want('conv_forward', { m: 12, n: 2 * 9 * 23, k: 9, count: 1 })]);
+    expect(configs('conv_backward/backInput')).toEqual([want('conv_backInput', { m: 1, n: 2 * 9 * 23, k: 12 * 9, count: 1 })]);
+    // The CPU engine's families carry no tile configurations.
+    expect(c.kernels.some((k) => k.configs)).toBe(false);
   });
 });

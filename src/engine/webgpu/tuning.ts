@@ -21,7 +21,8 @@
  *   the genre CNN's convolutions and the 1024^3 matmul);
  * - waste: a block past the edge of M or N computes clamped duplicates at full price (the mel
  *   matmul's 64 columns under a 128-column block ran 1.8-1.9x slower; conv1's input gradient, one
- *   input channel, 1.8x slower with 8 rows per invocation than with 1);
+ *   input channel, 1.8x slower with 8 rows per invocation than with 1; conv1's weight gradient, 9
+ *   columns, 1.9x slower with 4 x 4 per invocation over 16 columns than with 8 x 8 over 16);
  * - lanes: a workgroup costs whole SIMD vectors of SIMD_LANES invocations;
  * - occupancy: workgroups run PARALLEL_WORKGROUPS at a time, so a problem of few workgroups is
  *   better split into more, smaller ones.
@@ -88,6 +89,7 @@ export const TILE_TABLE: readonly Readonly<Tiles>[] = [
   BASE_TILES.conv_backInput, // 8 x 128
   BASE_TILES.conv_backWeight, // 16 x 32
   t(4, 4, 8, 8), // 32 x 32
+  t(2, 4, 8, 8), // 32 x 16: few columns (conv1's weight gradient: 9)
   t(1, 8, 8, 8), // 64 x 8: few columns
   t(1, 16, 8, 1), // 128 x 1: one column
   t(16, 1, 4, 8), // 4 x 128: few rows
@@ -130,7 +132,8 @@ export function tilesFit(c: Tiles, limits: TileLimits): boolean {
  * SIMD vectors times the invocation's TM x TN outputs (computed or clamped) at their load cost.
  */
 export function estimateCost(c: Tiles, p: GemmProblem): number {
-  const waves = Math.ceil(workgroupCount(c, p) / PARALLEL_WORKGROUPS);
+  // Fewer workgroups than run at once still take one wave; past that, time grows with the count.
+  const waves = Math.max(1, workgroupCount(c, p) / PARALLEL_WORKGROUPS);
   const vectors = Math.ceil((c.WGX * c.WGY) / SIMD_LANES);
   const perOutput = 1 + (LOAD_COST * (c.TM + c.TN)) / (c.TM * c.TN);
   return waves * vectors * c.TM * c.TN * perOutput * Math.max(1, p.k);
