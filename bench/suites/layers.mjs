@@ -86,6 +86,8 @@ export async function tilesVsFixed(e) {
     ['matmul 1024^3', 1024, 1024, 1024, false],
     ['mel matmul 64 clips [19264,257]x[257,64]', 19264, 257, 64, false],
     ['fc2 [64,256]x[10,256]^T', 64, 256, 10, true],
+    // One clip (explaining a single input): a row vector through fc1.
+    ['fc1 batch 1 [1,128]x[256,128]^T', 1, 128, 256, true],
   ]) {
     const a = e.randn([m, k], { seed: 24 });
     const b = e.randn(transB ? [n, k] : [k, n], { seed: 25 });
