@@ -65,10 +65,12 @@ export async function topKernels(engine, fn, label, n = 5) {
     totalMs: +k.totalMs.toFixed(2),
     meanMs: +k.meanMs.toFixed(3),
     share: +k.share.toFixed(3),
+    // Tiled kernels: the tile configurations chosen for this workload (WGXxWGY/TMxTN).
+    ...(k.configs ? { configs: k.configs } : {}),
   }));
   console.log(
     `  top kernels of ${label} (${p.method}, ${p.dispatches} dispatches, ${p.totalMs.toFixed(1)} ms): ` +
-      top.map((k) => `${k.family} ${(100 * k.share).toFixed(0)} %`).join(', '),
+      top.map((k) => `${k.family}${k.configs ? ` [${k.configs.join(', ')}]` : ''} ${(100 * k.share).toFixed(0)} %`).join(', '),
   );
   return top;
 }

@@ -192,9 +192,13 @@ function markdown(s) {
   const profiled = s.rows.filter((r) => r.top && r.top.length);
   if (profiled.length) {
     L.push('', '## Top kernels per workload (engine.profile)', '');
+    L.push(
+      'Tiled kernels show the tile configurations they ran with in brackets: WGXxWGY/TMxTN (workgroup shape / outputs per invocation), chosen per problem shape and adapter (src/engine/webgpu/tuning.ts).',
+      '',
+    );
     for (const r of profiled) {
       L.push(
-        `- ${r.name}: ${r.top.map((k) => `${k.family} ${Math.round(k.share * 100)} % (${k.dispatches}×, ${cell(fix(k.totalMs, 1))} ms)`).join('; ')}`,
+        `- ${r.name}: ${r.top.map((k) => `${k.family}${k.configs?.length ? ` [${k.configs.join(', ')}]` : ''} ${Math.round(k.share * 100)} % (${k.dispatches}×, ${cell(fix(k.totalMs, 1))} ms)`).join('; ')}`,
       );
     }
   }

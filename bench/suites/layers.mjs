@@ -7,7 +7,106 @@ import { createEngine, models, conv2d, matmul, crossEntropy, gradientTape, noGra
 // The conv pass rows time the backend primitives (no forward inside a backward row): the engine's
 // backend is private to the engine, so the bench reaches it the way the tests do.
 import { backendOf } from '../../dist/engine/backendOf.js';
+import * as convK from '../../dist/engine/webgpu/kernels/conv.js';
+import * as mmK from '../../dist/engine/webgpu/kernels/matmul.js';
+import { tilesLabel } from '../../dist/engine/webgpu/tuning.js';
 import { runInterleaved, runSuite } from '../harness.mjs';
+
+/**
+ * The fixed configuration the kernels ran with before tiles were chosen per problem (issue 13
+ * point 4): the kernel's base, only shrunk where it covered twice a small dimension (conv passes;
+ * the matmul used its base as is). Kept here to measure the chooser against.
+ */
+function legacyTiles(t, rows, cols) {
+  let { WGX, WGY, TM, TN } = t;
+  while (WGY > 1 && WGY * TM >= 2 * rows) {
+    WGY /= 2;
+    if (WGX * TN < cols) WGX *= 2;
+  }
+  while (TM > 1 && TM >= 2 * rows) TM /= 2;
+  while (WGX > 1 && WGX * TN >= 2 * cols) {
+    WGX /= 2;
+    if (WGY * TM < rows) WGY *= 2;
+  }
+  while (TN > 1 && TN >= 2 * cols) TN /= 2;
+  return { WGX, WGY, TM, TN };
+}
+
+/** The configurations `make()` dispatched, as engine.profile lists them (e.g. "8x2/8x8"). */
+async function chosenConfigs(e, make) {
+  const p = await e.profile(() => backendOf(e).free(make()));
+  return p.kernels.flatMap((k) => k.configs ?? []).join('+');
+}
+
+/**
+ * Fixed (pre-chooser) against chosen tiles on the genre CNN's conv shapes (batch 16) and the
+ * matmuls of the models and the front end, round-robin in one run. Pairs whose configurations
+ * coincide are listed, not timed.
+ */
+export async function tilesVsFixed(e) {
+  const ctx = backendOf(e).ctx;
+  const P = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
+  const cases = [];
+  const same = [];
+  const pairs = [];
+  const add = async (label, flops, fixed, make) => {
+    const chosen = await chosenConfigs(e, () => make(undefined));
+    if (chosen === tilesLabel(fixed)) {
+      same.push(`${label}: ${chosen}`);
+      return;
+    }
+    const run = (t) => async () => {
+      const s = make(t);
+      await e.sync();
+      backendOf(e).free(s);
+    };
+    const f = { name: `${label}, fixed ${tilesLabel(fixed)} (webgpu)`, flops, fn: run(fixed) };
+    const c = { name: `${label}, chosen ${chosen} (webgpu)`, flops, fn: run(undefined), engine: e };
+    cases.push(f, c);
+    pairs.push([label, f.name, c.name]);
+  };
+  for (const [label, [n, c, h, w, o]] of [
+    ['conv1', [16, 1, 64, 301, 32]],
+    ['conv2', [16, 32, 32, 150, 64]],
+    ['conv3', [16, 64, 16, 75, 128]],
+  ]) {
+    const x = e.randn([n, c, h, w], { seed: 21 });
+    const wt = e.randn([o, c, 3, 3], { seed: 22, std: 0.1 });
+    const gy = e.randn([n, o, h, w], { seed: 23 });
+    const flops = 2 * n * o * c * h * w * 9;
+    await add(`${label} forward`, flops, legacyTiles(convK.FORWARD_TILES, o, n * h * w), (t) => convK.conv2d(ctx, x, wt, null, P, t));
+    await add(`${label} input gradient`, flops, legacyTiles(convK.BACKWARD_INPUT_TILES, c, n * h * w), (t) =>
+      convK.conv2dBackwardInput(ctx, gy, wt, x.shape, P, t),
+    );
+    await add(`${label} weight gradient`, flops, legacyTiles(convK.BACKWARD_WEIGHT_TILES, o, c * 9), (t) =>
+      convK.conv2dBackwardWeight(ctx, x, gy, wt.shape, P, t),
+    );
+  }
+  for (const [label, m, k, n, transB] of [
+    ['matmul 1024^3', 1024, 1024, 1024, false],
+    ['mel matmul 64 clips [19264,257]x[257,64]', 19264, 257, 64, false],
+    ['fc2 [64,256]x[10,256]^T', 64, 256, 10, true],
+    // One clip (explaining a single input): a row vector through fc1.
+    ['fc1 batch 1 [1,128]x[256,128]^T', 1, 128, 256, true],
+  ]) {
+    const a = e.randn([m, k], { seed: 24 });
+    const b = e.randn(transB ? [n, k] : [k, n], { seed: 25 });
+    const p = { batch: 1, m, k, n, transA: false, transB, aBatchStride: 0, bBatchStride: 0 };
+    await add(label, 2 * m * n * k, mmK.DEFAULT_TILES, (t) => mmK.matmul(ctx, a, b, p, t));
+  }
+  console.log(`tiles: fixed = chosen for ${same.join('; ')}`);
+  if (!cases.length) return;
+  const out = await runInterleaved('layers-tiles', cases, { rounds: 5, context: { sameConfiguration: same } });
+  const med = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  for (const [label, fName, cName] of pairs) {
+    const f = out.results.find((r) => r.name === fName);
+    const c = out.results.find((r) => r.name === cName);
+    // Median over the rounds of chosen / fixed in the same round.
+    console.log(
+      `tiles: ${label}: chosen at ${med(c.roundsMs.map((t, i) => t / f.roundsMs[i])).toFixed(2)} x the fixed configuration's time`,
+    );
+  }
+}
 
 export async function run() {
   const gpu = await createEngine({ backend: 'auto' });
@@ -93,6 +192,7 @@ export async function run() {
     }
   }
   await runSuite('layers-conv', [...convCases, ...mm], { baseline: `conv2d 3x3 [16,32,32,150] -> 64 (cpu)` });
+  if (gpu.backend === 'webgpu') await tilesVsFixed(gpu);
   for (const label of ['conv2', 'conv3']) {
     if (!passes[label].length) continue;
     const out = await runInterleaved(`layers-conv-passes-${label}`, passes[label], { baseline: passes[label][0].name, rounds: 5 });

@@ -20,6 +20,12 @@ export interface KernelStats {
   meanMs: number;
   /** totalMs / the run's totalMs (0..1). */
   share: number;
+  /**
+   * WebGPU tiled GEMM kernels (matmul, conv2d and its gradients): the tile configurations its
+   * dispatches ran with, as WGXxWGY/TMxTN (workgroup shape / outputs per invocation), in first-use
+   * order; chosen per problem shape and adapter (see the README's kernel-shape notes).
+   */
+  configs?: string[];
 }
 
 export interface ProfileResult<T> {
@@ -37,17 +43,22 @@ export interface ProfileResult<T> {
 
 /** Aggregates per-dispatch timings into families sorted by total time. */
 export function summarize(timings: readonly KernelTiming[]): { kernels: KernelStats[]; totalMs: number; dispatches: number } {
-  const fam = new Map<string, { n: number; ms: number }>();
+  const fam = new Map<string, { n: number; ms: number; configs: Set<string> }>();
   let totalMs = 0;
   for (const t of timings) {
-    const f = fam.get(t.family) ?? { n: 0, ms: 0 };
+    const f = fam.get(t.family) ?? { n: 0, ms: 0, configs: new Set<string>() };
     f.n++;
     f.ms += t.ms;
+    if (t.config) f.configs.add(t.config);
     fam.set(t.family, f);
     totalMs += t.ms;
   }
-  const kernels = [...fam]
-    .map(([family, f]) => ({ family, dispatches: f.n, totalMs: f.ms, meanMs: f.ms / f.n, share: totalMs > 0 ? f.ms / totalMs : 0 }))
+  const kernels: KernelStats[] = [...fam]
+    .map(([family, f]) => {
+      const k: KernelStats = { family, dispatches: f.n, totalMs: f.ms, meanMs: f.ms / f.n, share: totalMs > 0 ? f.ms / totalMs : 0 };
+      if (f.configs.size) k.configs = [...f.configs];
+      return k;
+    })
     .sort((a, b) => b.totalMs - a.totalMs || a.family.localeCompare(b.family));
   return { kernels, totalMs, dispatches: timings.length };
 }

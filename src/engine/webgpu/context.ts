@@ -16,6 +16,7 @@ import { PipelineCache } from './pipelines.js';
 import { packUniforms, type UniformValues } from './uniforms.js';
 import { BindGroupCache } from './bindGroups.js';
 import { GpuProfiler, type GpuProfileMethod, type KernelTiming } from './profiler.js';
+import { tilesLabel } from './tuning.js';
 
 export interface DispatchOptions {
   entry?: string;
@@ -184,9 +185,12 @@ export class GpuContext {
     }
     const prof = this.profiler;
     const family = `${shader}/${o.entry ?? 'main'}`;
+    // The tiled GEMM kernels' chosen tiles travel with their timings (engine.profile lists them).
+    const c = o.constants;
+    const config = prof && c && c.TM !== undefined ? tilesLabel(c as { WGX: number; WGY: number; TM: number; TN: number }) : undefined;
     if (prof?.full) this.flush();
     // Profiling with timestamps: each dispatch in a pass of its own that writes them.
-    const pass = this.beginPass(prof?.method === 'timestamp-query' ? prof.passFor(family) : undefined);
+    const pass = this.beginPass(prof?.method === 'timestamp-query' ? prof.passFor(family, config) : undefined);
     const entries: GPUBindGroupEntry[] = [];
     if (p.uniform) {
       const offset = this.arenaUsed;
@@ -212,7 +216,7 @@ export class GpuContext {
     } else if (prof) {
       // Timed submits: this dispatch alone.
       this.flush();
-      prof.submitted(family);
+      prof.submitted(family, config);
     }
   }
 

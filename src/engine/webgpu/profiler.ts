@@ -16,6 +16,8 @@
 export interface KernelTiming {
   family: string;
   ms: number;
+  /** The tile configuration of a tiled GEMM kernel (tuning.ts's label, e.g. 8x2/8x8). */
+  config?: string;
 }
 
 export type GpuProfileMethod = 'timestamp-query' | 'timed-submits';
@@ -26,6 +28,7 @@ const QUERIES = 2048;
 interface Batch {
   set: GPUQuerySet;
   families: string[];
+  configs: (string | undefined)[];
 }
 
 export class GpuProfiler {
@@ -44,11 +47,12 @@ export class GpuProfiler {
     return !!this.batch && this.batch.families.length * 2 >= QUERIES;
   }
 
-  /** Timestamp mode: the pass descriptor for the next dispatch, whose family it records. */
-  passFor(family: string): GPUComputePassDescriptor {
-    if (!this.batch) this.batch = { set: this.device.createQuerySet({ type: 'timestamp', count: QUERIES }), families: [] };
+  /** Timestamp mode: the pass descriptor for the next dispatch, whose family (and tiles) it records. */
+  passFor(family: string, config?: string): GPUComputePassDescriptor {
+    if (!this.batch) this.batch = { set: this.device.createQuerySet({ type: 'timestamp', count: QUERIES }), families: [], configs: [] };
     const k = this.batch.families.length;
     this.batch.families.push(family);
+    this.batch.configs.push(config);
     return { timestampWrites: { querySet: this.batch.set, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 } };
   }
 
@@ -73,7 +77,8 @@ export class GpuProfiler {
             staging.unmap();
             b.families.forEach((family, k) => {
               const ns = t[2 * k + 1] >= t[2 * k] ? Number(t[2 * k + 1] - t[2 * k]) : 0;
-              this.timings.push({ family, ms: ns / 1e6 });
+              const config = b.configs[k];
+              this.timings.push(config ? { family, ms: ns / 1e6, config } : { family, ms: ns / 1e6 });
             });
           })
           .finally(() => {
@@ -86,9 +91,9 @@ export class GpuProfiler {
   }
 
   /** Timed-submits mode: called right after a submit holding exactly one dispatch of `family`. */
-  submitted(family: string): void {
+  submitted(family: string, config?: string): void {
     const submittedAt = performance.now();
-    const entry: KernelTiming = { family, ms: 0 };
+    const entry: KernelTiming = config ? { family, ms: 0, config } : { family, ms: 0 };
     this.timings.push(entry);
     this.pending.push(
       this.device.queue.onSubmittedWorkDone().then(() => {

@@ -12,8 +12,8 @@
  * - backward weight: M = O/groups, N = C/groups*kh*kw, reduced over batch*Ho*Wo; when the tiles
  *   alone give few workgroups the reduction is split into chunks whose partial sums a second
  *   dispatch adds.
- * Shapes travel as uniforms; tile sizes are pipeline-overridable constants (the defaults were
- * measured fastest on lavapipe, a CPU Vulkan driver where a workgroup is one core's SIMD lanes).
+ * Shapes travel as uniforms; tile sizes are pipeline-overridable constants chosen per problem from
+ * its shape and the adapter's limits (../tuning.ts; `tiles` forces a configuration).
  */
 import type { Conv2dParams } from '../../backend.js';
 import { conv2dOutHW } from '../../nnShapes.js';
@@ -21,6 +21,7 @@ import type { Shape } from '../../shape.js';
 import type { GpuStorage } from '../bufferPool.js';
 import type { GpuContext } from '../context.js';
 import { groups as wgCount, output, WG, type GBuf } from './common.js';
+import { BASE_TILES, chooseTiles } from '../tuning.js';
 
 /** What the conv kernels need of a tensor. */
 
@@ -32,39 +33,27 @@ export interface ConvTiles {
   TN: number;
 }
 
-// Defaults measured on lavapipe (2 cores) for the genre CNN's conv2 (x [64, 32, 32, 150],
-// w [64, 32, 3, 3], padding 1): 8 x 8 outputs per invocation run about twice as fast as 4 x 4
-// (forward ~11 GFLOP/s against ~4); the workgroup shape matters less (within ~15 %).
+// The base configurations the chooser fits to each problem (../tuning.ts), measured on lavapipe
+// (2 cores) for the genre CNN's conv2 (x [64, 32, 32, 150], w [64, 32, 3, 3], padding 1): 8 x 8
+// outputs per invocation run about twice as fast as 4 x 4 (forward ~11 GFLOP/s against ~4); the
+// workgroup shape matters less (within ~15 %).
 /** Forward: rows are output channels, columns output pixels. */
-export const FORWARD_TILES: ConvTiles = { WGX: 8, WGY: 2, TM: 8, TN: 8 };
+export const FORWARD_TILES: ConvTiles = { ...BASE_TILES.conv_forward };
 /** Backward input: rows are input channels, columns input pixels. */
-export const BACKWARD_INPUT_TILES: ConvTiles = { WGX: 16, WGY: 1, TM: 8, TN: 8 };
+export const BACKWARD_INPUT_TILES: ConvTiles = { ...BASE_TILES.conv_backInput };
 /** Backward weight: rows are output channels, columns (input channel, tap) pairs. */
-export const BACKWARD_WEIGHT_TILES: ConvTiles = { WGX: 4, WGY: 2, TM: 8, TN: 8 };
+export const BACKWARD_WEIGHT_TILES: ConvTiles = { ...BASE_TILES.conv_backWeight };
 
 /** Backward weight splits its reduction until about this many workgroups run... */
 export const WEIGHT_TARGET_WORKGROUPS = 64;
 /** ...as long as every chunk keeps at least this many output pixels. */
 export const WEIGHT_MIN_CHUNK = 2048;
-
 /**
- * Shrinks a tile that over-covers a small GEMM dimension (e.g. depthwise convolutions have one
- * output channel per group), moving invocations to the other dimension while it needs them.
+ * The split count is sized from this block (the base tiles' 16 channels x 32 columns), not from
+ * the chosen tiles: the chunks fix the order of the reduction's partial sums, so the result does
+ * not depend on the tile choice.
  */
-export function fitTiles(t: ConvTiles, rows: number, cols: number): ConvTiles {
-  let { WGX, WGY, TM, TN } = t;
-  while (WGY > 1 && WGY * TM >= 2 * rows) {
-    WGY /= 2;
-    if (WGX * TN < cols) WGX *= 2;
-  }
-  while (TM > 1 && TM >= 2 * rows) TM /= 2;
-  while (WGX > 1 && WGX * TN >= 2 * cols) {
-    WGX /= 2;
-    if (WGY * TM < rows) WGY *= 2;
-  }
-  while (TN > 1 && TN >= 2 * cols) TN /= 2;
-  return { WGX, WGY, TM, TN };
-}
+const WEIGHT_SPLIT_BLOCK = { rows: 16, cols: 32 };
 
 /** Uniform values shared by the three kernels. */
 function geometry(xShape: Shape, wShape: Shape, p: Conv2dParams) {
@@ -96,19 +85,12 @@ function geometry(xShape: Shape, wShape: Shape, p: Conv2dParams) {
 const tileConstants = (t: ConvTiles) => ({ WGX: t.WGX, WGY: t.WGY, TM: t.TM, TN: t.TN });
 
 /** x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or null → [N, O, Ho, Wo] (a new buffer). */
-export function conv2d(
-  ctx: GpuContext,
-  x: GBuf,
-  w: GBuf,
-  bias: GBuf | null,
-  p: Conv2dParams,
-  tiles: ConvTiles = FORWARD_TILES,
-): GpuStorage {
+export function conv2d(ctx: GpuContext, x: GBuf, w: GBuf, bias: GBuf | null, p: Conv2dParams, tiles?: ConvTiles): GpuStorage {
   const G = geometry(x.shape, w.shape, p);
   const npix = G.n * G.ho * G.wo;
   const out = output(ctx, npix * G.o);
   if (npix === 0 || G.o === 0) return out;
-  const t = fitTiles(tiles, G.og, npix);
+  const t = tiles ?? chooseTiles('conv_forward', { m: G.og, n: npix, k: G.cg * G.kh * G.kw, count: G.groups }, ctx.device.limits);
   const tilesM = Math.ceil(G.og / (t.WGY * t.TM));
   const tilesN = Math.ceil(npix / (t.WGX * t.TN));
   // The kernel binds `bias` either way: without one it gets a dummy buffer it never reads.
@@ -124,21 +106,15 @@ export function conv2d(
 }
 
 /** d loss / d x of conv2d from gy [N, O, Ho, Wo]; result has xShape (a new buffer). */
-export function conv2dBackwardInput(
-  ctx: GpuContext,
-  gy: GBuf,
-  w: GBuf,
-  xShape: Shape,
-  p: Conv2dParams,
-  tiles: ConvTiles = BACKWARD_INPUT_TILES,
-): GpuStorage {
+export function conv2dBackwardInput(ctx: GpuContext, gy: GBuf, w: GBuf, xShape: Shape, p: Conv2dParams, tiles?: ConvTiles): GpuStorage {
   const G = geometry(xShape, w.shape, p);
   const out = output(ctx, G.n * G.c * G.h * G.w);
   if (G.n * G.c * G.h * G.w === 0) return out;
   const hq = Math.ceil(G.h / G.sh);
   const wq = Math.ceil(G.w / G.sw);
   const npq = G.n * hq * wq;
-  const t = fitTiles(tiles, G.cg, npq);
+  const problem = { m: G.cg, n: npq, k: G.og * G.kh * G.kw, count: G.groups * G.sh * G.sw };
+  const t = tiles ?? chooseTiles('conv_backInput', problem, ctx.device.limits);
   const tilesM = Math.ceil(G.cg / (t.WGY * t.TM));
   const tilesN = Math.ceil(npq / (t.WGX * t.TN));
   ctx.dispatch('conv_backward', {
@@ -152,35 +128,29 @@ export function conv2dBackwardInput(
 }
 
 /** d loss / d w of conv2d from x and gy [N, O, Ho, Wo]; result has wShape (a new buffer). */
-export function conv2dBackwardWeight(
-  ctx: GpuContext,
-  x: GBuf,
-  gy: GBuf,
-  wShape: Shape,
-  p: Conv2dParams,
-  tiles: ConvTiles = BACKWARD_WEIGHT_TILES,
-): GpuStorage {
+export function conv2dBackwardWeight(ctx: GpuContext, x: GBuf, gy: GBuf, wShape: Shape, p: Conv2dParams, tiles?: ConvTiles): GpuStorage {
   const G = geometry(x.shape, wShape, p);
   const ncols = G.cg * G.kh * G.kw;
   const total = G.o * ncols;
   const out = output(ctx, total);
   if (total === 0) return out;
-  const t = fitTiles(tiles, G.og, ncols);
-  const tilesM = Math.ceil(G.og / (t.WGY * t.TM));
-  const tilesN = Math.ceil(ncols / (t.WGX * t.TN));
-  const base = G.groups * tilesM * tilesN;
   const nrows = G.n * G.ho;
+  const base = G.groups * Math.ceil(G.og / WEIGHT_SPLIT_BLOCK.rows) * Math.ceil(ncols / WEIGHT_SPLIT_BLOCK.cols);
   const maxSplits = Math.floor((nrows * G.wo) / WEIGHT_MIN_CHUNK);
   let splits = Math.max(1, Math.min(Math.ceil(WEIGHT_TARGET_WORKGROUPS / base), maxSplits, nrows));
   const rowsPerSplit = Math.ceil(nrows / splits);
   if (rowsPerSplit > 0) splits = Math.ceil(nrows / rowsPerSplit);
+  const problem = { m: G.og, n: ncols, k: nrows * G.wo, count: G.groups * splits };
+  const t = tiles ?? chooseTiles('conv_backWeight', problem, ctx.device.limits);
+  const tilesM = Math.ceil(G.og / (t.WGY * t.TM));
+  const tilesN = Math.ceil(ncols / (t.WGX * t.TN));
   const target = splits > 1 ? output(ctx, splits * total) : out;
   ctx.dispatch('conv_backward', {
     entry: 'backWeight',
     constants: tileConstants(t),
     uniforms: { ...G, tilesM, tilesN, splits, rowsPerSplit },
     buffers: { x: x.storage, gy: gy.storage, out: target },
-    workgroups: base * splits,
+    workgroups: G.groups * tilesM * tilesN * splits,
   });
   if (splits > 1) {
     ctx.dispatch('conv_backward', {

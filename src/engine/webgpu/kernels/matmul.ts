@@ -2,9 +2,8 @@
  * Batched matrix product (shaders/matmul.wgsl): register-tiled, no workgroup memory.
  *
  * Each invocation computes a TM x TN block of outputs; a workgroup of WGX x WGY invocations covers
- * (WGY * TM) x (WGX * TN) outputs. The defaults were measured fastest on lavapipe (a CPU Vulkan
- * driver, where a workgroup is one core's SIMD lanes); the sizes are pipeline-overridable
- * constants, so another adapter can pass others through `tiles`.
+ * (WGY * TM) x (WGX * TN) outputs. The sizes are pipeline-overridable constants chosen per
+ * problem from its shape and the adapter's limits (../tuning.ts); `tiles` forces a configuration.
  *
  * Transposed operands are read in place through strides, except a large transposed b: it is first
  * copied to row-major (O(k*n) work against O(m*n*k)). Read in place, each invocation streams TN
@@ -16,6 +15,7 @@ import type { DType, MatmulParams } from '../../backend.js';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../bufferPool.js';
 import { groups, output, WG, type GBuf } from './common.js';
+import { BASE_TILES, chooseTiles } from '../tuning.js';
 
 /** Workgroup shape and per-invocation tile (TM, TN <= 8; WGX * WGY <= 256). */
 export interface MatmulTiles {
@@ -25,14 +25,19 @@ export interface MatmulTiles {
   TN: number;
 }
 
-export const DEFAULT_TILES: MatmulTiles = { WGX: 8, WGY: 2, TM: 8, TN: 8 };
+/** The base configuration the chooser fits to each problem (measured fastest on lavapipe at 1024^3). */
+export const DEFAULT_TILES: MatmulTiles = { ...BASE_TILES.matmul };
 
 /** A transposed b with at least this many elements per matrix (and m >= 4 row tiles) is copied to row-major first. */
 export const TRANSPOSE_COPY_MIN = 65536;
 
-/** out = A @ B per batch, result [batch, m, n] (float32); a new buffer owned by the caller. */
-export function matmul(ctx: GpuContext, a: GBuf, b: GBuf, p: MatmulParams, tiles: MatmulTiles = DEFAULT_TILES): GpuStorage {
+/**
+ * out = A @ B per batch, result [batch, m, n] (float32); a new buffer owned by the caller. `tiles`
+ * forces a configuration (tests, bench/diag); by default one is chosen for [m, n, k] x batch.
+ */
+export function matmul(ctx: GpuContext, a: GBuf, b: GBuf, p: MatmulParams, forced?: MatmulTiles): GpuStorage {
   const { batch, m, k, n } = p;
+  const tiles = forced ?? chooseTiles('matmul', { m, n, k, count: batch }, ctx.device.limits);
   checkTiles(tiles);
   const out = output(ctx, batch * m * n);
   if (batch === 0 || m === 0 || n === 0) return out;
