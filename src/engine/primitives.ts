@@ -89,6 +89,8 @@ export const PRIMITIVES = [
   'conv2d',
   'conv2dBackwardInput',
   'conv2dBackwardWeight',
+  // conv2d with a per-output-channel affine + ReLU epilogue (eval BatchNorm folded in): one pass.
+  'fusedConv2d',
   'maxPool2d',
   'maxPool2dBackward',
   'avgPool2d',
@@ -149,6 +151,7 @@ export const OP_NAMES = [
   'min',
   'matmul',
   'conv2d',
+  'fusedConv2d',
   'maxPool2d',
   'avgPool2d',
   'adaptiveAvgPool2d',
