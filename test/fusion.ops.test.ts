@@ -148,7 +148,7 @@ describe('fusedConv2d: fused against unfused, and WebGPU against the CPU referen
     const g = GEOS[0];
     const d = caseData(g, 7);
     const o = g.w[0];
-    const results: Record<string, Float32Array[]> = {};
+    const results: Record<string, ArrayLike<number>[]> = {};
     for (const [name, e] of engines) {
       for (const fused of [true, false]) {
         const x = e.tensor(d.x, g.x);
@@ -186,7 +186,7 @@ describe('fusedConv2d: fused against unfused, and WebGPU against the CPU referen
     const g = GEOS[0];
     const d = caseData(g, 31);
     for (const [name, e] of engines) {
-      const grads: Float32Array[] = [];
+      const grads: ArrayLike<number>[] = [];
       for (const fused of [true, false]) {
         const x = e.tensor(d.x, g.x);
         const w = e.tensor(d.w, g.w);
