@@ -5,16 +5,13 @@
  * its output once instead of three times. nn.Sequential picks these automatically (src/nn/fusion.ts).
  */
 import { backendOf } from '../backendOf.js';
-import { backwardOverride } from '../autograd.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { checkFloat, checkNumber, engineOf, record, wrap } from './core.js';
 import { affine, mul, neg, reciprocal, sqrt, sub } from './elementwise.js';
-import { sumPerChannel } from './channel.js';
 import { conv2dGeometry, type Conv2dOptions } from './layers.js';
-import { slice } from './shape_ops.js';
 
 export interface FusedConv2dOptions extends Conv2dOptions {
   /** Per-output-channel factor [O] applied to conv + bias (default: 1). */
@@ -33,7 +30,7 @@ const FUSED_KEYS = new Set(['stride', 'padding', 'dilation', 'groups', 'scale', 
  * x [N, C, H, W], weight [O, C/groups, kh, kw], bias / scale / shift [O] or null → [N, O, Ho, Wo]
  * (conv2d's geometry options). Differentiable in x, weight, bias, scale and shift.
  *
- * Backward, from g = dL/dy: the ReLU mask comes from the output (g' = g where y > 0; an active
+ * Backward (src/engine/grads/layers_grad.ts), from g = dL/dy: the ReLU mask comes from the output (g' = g where y > 0; an active
  * `withBackwardOverride({ relu })` rule is applied instead, on the recomputed pre-activation), then
  * gz = scale * g' feeds conv2d's two backward kernels; d shift = Σ g', d bias = scale · Σ g', and
  * d scale = Σ g' · z with z = conv + bias, which the rule recomputes with one conv forward, only
@@ -64,58 +61,13 @@ export function fusedConv2d(x: Tensor, weight: Tensor, bias: Tensor | null = nul
   const be = backendOf(e);
   const y = wrap(e, be.fusedConv2d(x, weight, bias, { scale, shift, relu }, p), outShape);
 
-  // Inputs in order x, weight, then those present of bias, scale, shift.
+  // Inputs in order x, weight, then those present of bias, scale, shift (rule: grads/layers_grad.ts).
   const inputs: Tensor[] = [x, weight];
   const at = (t: Tensor | null) => (t ? inputs.push(t) - 1 : -1);
-  const iBias = at(bias);
-  const iScale = at(scale);
-  const iShift = at(shift);
-  const inner = outShape[2] * outShape[3];
-  return record(fname, inputs, y, ([g], ins, [yo], needs) => {
-    const xi = ins[0];
-    const wi = ins[1];
-    const bi = iBias >= 0 ? ins[iBias] : null;
-    const si = iScale >= 0 ? ins[iScale] : null;
-    const ti = iShift >= 0 ? ins[iShift] : null;
-    // d L / d (pre-ReLU value).
-    let gm = g;
-    if (relu) {
-      const rule = backwardOverride('relu');
-      if (rule) {
-        const pre = wrap(e, be.fusedConv2d(xi, wi, bi, { scale: si, shift: ti, relu: false }, p), outShape);
-        gm = rule([g], [pre], [yo], [true])[0] ?? e.zeros(outShape);
-      } else {
-        gm = wrap(e, be.binary('reluGrad', g, yo, outShape), outShape);
-      }
-    }
-    // d L / d z, z = conv + bias.
-    let gz = gm;
-    if (si) {
-      const zero = e.zeros([o]);
-      gz = wrap(e, be.channelAffine(gm, si, zero, o, inner), outShape);
-    }
-    const gx = needs[0] ? wrap(e, be.conv2dBackwardInput(gz, wi, xi.shape, p), xi.shape) : null;
-    const gw = needs[1] ? wrap(e, be.conv2dBackwardWeight(xi, gz, wi.shape, p), wi.shape) : null;
-    const needScale = iScale >= 0 && needs[iScale];
-    const needSum = (iBias >= 0 && needs[iBias]) || (iShift >= 0 && needs[iShift]);
-    let sumG: Tensor | null = null;
-    let gScale: Tensor | null = null;
-    if (needScale) {
-      // One pass gives both Σ g' and Σ g' z (channelMoments with zero shifts).
-      const z = wrap(e, be.conv2d(xi, wi, bi, p), outShape);
-      const zero = e.zeros([o]);
-      const m = wrap(e, be.channelMoments(gm, z, zero, zero, o, inner), [2 * o]);
-      sumG = slice(m, [0], [o]);
-      gScale = slice(m, [o], [o]);
-    } else if (needSum) {
-      sumG = sumPerChannel(gm, 1);
-    }
-    const out: (Tensor | null)[] = [gx, gw];
-    if (iBias >= 0) out.push(needs[iBias] ? (si ? mul(si, sumG!) : sumG) : null);
-    if (iScale >= 0) out.push(gScale);
-    if (iShift >= 0) out.push(needs[iShift] ? sumG : null);
-    return out;
-  });
+  const biasIndex = at(bias);
+  const scaleIndex = at(scale);
+  const shiftIndex = at(shift);
+  return record(fname, inputs, y, { params: p, relu, biasIndex, scaleIndex, shiftIndex });
 }
 
 /** An eval-mode batch norm's parameters and statistics (each [O]; weight / bias may be null). */
