@@ -15,6 +15,11 @@
  *   pass (a ReLU override is honoured inside the fused op's backward).
  * Opt out per container with `sequential.fuse = false`, or for a whole model with
  * `setFusion(model, false)`.
+ *
+ * ReLU → max-pool is not fused separately: max(relu(x)) = relu(max(x)), and in the seed models
+ * every ReLU before a pool already runs in the conv's epilogue, so a relu+pool kernel would save
+ * no pass there (profiled on lavapipe, genre CNN forward: the fused blocks remove the batch norm
+ * and ReLU passes, ~14 % of the unfused kernel time; max pooling is ~7 % and stays one pass).
  */
 import { backwardOverride, type Tensor } from '../engine/index.js';
 import { ReLU } from './activation.js';
