@@ -217,6 +217,9 @@ describe('fusedConv2d: fused against unfused, and WebGPU against the CPU referen
     expect(() => fusedConv2d(x, w, null, { shift: bad })).toThrow(/shift must be \[3\]/);
     expect(() => fusedConv2d(x, w, null, { relu: 1 as unknown as boolean })).toThrow(/relu must be a boolean/);
     expect(() => fusedConv2d(x, w, null, { padd: 1 } as never)).toThrow(/unknown option 'padd'/);
+    const bn = { runningMean: bad, runningVar: bad, weight: null, bias: null };
+    expect(() => conv2dBatchNorm(x, w, null, bn)).toThrow(/bn.runningMean must be \[3\]/);
+    expect(() => conv2dBatchNorm(x, null as never, null, bn)).toThrow(/weight must be a Tensor/);
     for (const t of [x, w, bad]) t.dispose();
   });
 });

@@ -97,7 +97,8 @@ export function conv2dBatchNorm(
   const fname = 'conv2dBatchNorm';
   if (bn === null || typeof bn !== 'object') throw new ValueError(`${fname}: bn must be { runningMean, runningVar, weight, bias, eps? }`);
   const eps = checkNumber(bn.eps ?? 1e-5, 'bn.eps', fname);
-  const o = weight.shape?.[0];
+  checkFloat(weight, 'weight', fname);
+  const o = weight.shape[0];
   for (const [t, name] of [
     [bn.runningMean, 'runningMean'],
     [bn.runningVar, 'runningVar'],
