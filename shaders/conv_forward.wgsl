@@ -12,6 +12,11 @@
 // and are replaced by 0 with select(), so the inner loop has no branches. Edge invocations clamp
 // their channel/pixel indices for the loads and skip the stores out of range.
 //
+// Epilogue (fusedConv2d): with EPILOGUE_AFFINE the stored value is scale[oc] * (acc + bias) +
+// shift[oc] (an eval-mode BatchNorm folded into a per-channel affine map), with EPILOGUE_RELU it
+// is then clamped at 0 (NaN propagates, as the relu kernel). Both default to false: the plain conv
+// compiles to the same kernel as before, and binds `bias` in place of scale/shift (never read).
+//
 // Workgroups are numbered linearly over (group, channel tile, pixel tile), pixel tile fastest;
 // the 1-D count is folded into 2-D by the context when it passes 65,535.
 
@@ -46,11 +51,15 @@ struct Params {
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read> scale: array<f32>;
+@group(0) @binding(6) var<storage, read> shift: array<f32>;
 
 override WGX: u32 = 8;
 override WGY: u32 = 2;
 override TM: u32 = 4;
 override TN: u32 = 4;
+override EPILOGUE_AFFINE: bool = false;
+override EPILOGUE_RELU: bool = false;
 const MAXT = 8u;
 
 @compute @workgroup_size(WGX, WGY)
@@ -118,11 +127,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let oc = g * p.og + m;
     var bval = 0.0;
     if (p.hasBias != 0u) { bval = bias[oc]; }
+    var sc = 1.0;
+    var sf = 0.0;
+    if (EPILOGUE_AFFINE) {
+      sc = scale[oc];
+      sf = shift[oc];
+    }
     for (var c = 0u; c < TN; c++) {
       let pix = col0 + c;
       if (pix >= p.npix) { break; }
       let b = pix / plane;
-      out[(b * p.o + oc) * plane + pix % plane] = acc[r * MAXT + c] + bval;
+      var v = acc[r * MAXT + c] + bval;
+      if (EPILOGUE_AFFINE) { v = fma(sc, v, sf); }
+      if (EPILOGUE_RELU) { v = select(max(v, 0.0), v, v != v); }
+      out[(b * p.o + oc) * plane + pix % plane] = v;
     }
   }
 }

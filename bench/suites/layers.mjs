@@ -3,7 +3,7 @@
 // the genre CNN forward (batch 64, 64 mels x 301 frames) and forward+backward (training step
 // gradients), WebGPU against the CPU. The CPU reference is timed on a prefix of the batch and
 // scaled linearly (marked in the results): at full size it takes minutes per sample.
-import { createEngine, models, conv2d, matmul, crossEntropy, gradientTape, noGrad } from '../../dist/index.js';
+import { createEngine, models, nn, conv2d, matmul, crossEntropy, gradientTape, noGrad } from '../../dist/index.js';
 // The conv pass rows time the backend primitives (no forward inside a backward row): the engine's
 // backend is private to the engine, so the bench reaches it the way the tests do.
 import { backendOf } from '../../dist/engine/backendOf.js';
@@ -240,6 +240,46 @@ export async function run() {
     })),
     { baseline: `genre CNN forward, batch ${batch} (cpu)` },
   );
+  // Fused layers (issue 13.3): the genre CNN forward at batch 64 with its Conv → BN → ReLU blocks
+  // fused (nn.Sequential's default in eval mode) and with fusion off (nn.setFusion), and the
+  // 1024^3 matmul, round-robin in one run: fused vs unfused, and the fused forward's GFLOP/s as a
+  // fraction of the same-run matmul's (target >= 0.8).
+  const gf = cnn.find((c) => c.e.backend === 'webgpu');
+  if (gf) {
+    const a = gf.e.randn([1024, 1024], { seed: 3 });
+    const b = gf.e.randn([1024, 1024], { seed: 4 });
+    const forward = (fuse) => ({
+      name: `genre CNN forward, batch ${batch}, ${fuse ? 'fused' : 'unfused'} (webgpu)`,
+      flops: 23.36e9,
+      engine: gf.e,
+      fn: async () => {
+        nn.setFusion(gf.model.eval(), fuse);
+        const outs = [];
+        for (let r = 0; r < gf.reps; r++) outs.push(noGrad(() => gf.model.call(gf.x)));
+        await gf.e.sync();
+        for (const o of outs) o.dispose();
+        nn.setFusion(gf.model, true);
+      },
+    });
+    const mmCase = {
+      name: 'matmul 1024^3 (webgpu, the ceiling)',
+      flops: 2 * 1024 ** 3,
+      fn: async () => {
+        const y = matmul(a, b);
+        await gf.e.sync();
+        y.dispose();
+      },
+    };
+    const cases = [forward(true), forward(false), mmCase];
+    const out = await runInterleaved('layers-genre-fusion', cases, { baseline: cases[1].name, rounds: 5 });
+    const [f, u, m] = out.results;
+    console.log(
+      `genre CNN forward batch ${batch} (webgpu, round-robin): fused ${(1 / f.ratioToBaseline).toFixed(2)} x faster than unfused; ` +
+        `fused at ${(f.gflops / m.gflops).toFixed(2)}, unfused at ${(u.gflops / m.gflops).toFixed(2)} of the same-run 1024^3 matmul's GFLOP/s (target >= 0.8)`,
+    );
+    a.dispose();
+    b.dispose();
+  }
   const trainOut = await runSuite(
     'layers-genre-train-step',
     cnn.map(({ e, n, reps, model, x, y }) => ({

@@ -154,6 +154,19 @@ export function withBackwardOverride<T>(rules: BackwardOverrides, fn: () => T): 
   }
 }
 
+/**
+ * The innermost active override of `op`'s backward rule, if any. A fused op whose backward runs
+ * another op's rule inline (fusedConv2d's ReLU) asks here, so that an override of that op (Guided
+ * Backprop's relu rule) still applies inside the fused op.
+ */
+export function backwardOverride(op: DifferentiableOp): AnyGradRule | undefined {
+  for (let i = overrides.length - 1; i >= 0; i--) {
+    const r = overrides[i].get(op);
+    if (r) return r;
+  }
+  return undefined;
+}
+
 /** The rule of a node: the innermost override of its op, else the table's. */
 function ruleFor(node: TapeNode): AnyGradRule {
   for (let i = overrides.length - 1; i >= 0; i--) {

@@ -57,6 +57,17 @@ export interface Conv2dParams {
   groups: number;
 }
 
+/**
+ * The epilogue of `fusedConv2d`, applied per output channel o to z = conv + bias[o] before the
+ * store: y = relu?(scale[o] * z + shift[o]). scale and shift are [O] (absent: 1 and 0); an eval
+ * BatchNorm folds into them (scale = gamma / sqrt(var + eps), shift = beta - mean * scale).
+ */
+export interface ConvEpilogue {
+  scale: Buf | null;
+  shift: Buf | null;
+  relu: boolean;
+}
+
 /** 2-D pooling geometry (PyTorch MaxPool2d / AvgPool2d semantics). */
 export interface Pool2dParams {
   kernel: readonly [number, number];
@@ -153,6 +164,11 @@ export interface Backend {
 
   /** x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or null → [N, O, Ho, Wo]. */
   conv2d(x: Buf, w: Buf, bias: Buf | null, p: Conv2dParams): Storage;
+  /**
+   * conv2d and its epilogue in one kernel (no extra pass over the output):
+   * y[n, o, ., .] = relu?(scale[o] * (conv(x, w)[n, o, ., .] + bias[o]) + shift[o]).
+   */
+  fusedConv2d(x: Buf, w: Buf, bias: Buf | null, epilogue: ConvEpilogue, p: Conv2dParams): Storage;
   /** d loss / d x of conv2d, from gy [N, O, Ho, Wo]; result has xShape. */
   conv2dBackwardInput(gy: Buf, w: Buf, xShape: Shape, p: Conv2dParams): Storage;
   /** d loss / d w of conv2d, from x and gy; result has wShape. */

@@ -16,6 +16,7 @@ export {
   gradientTape,
   noGrad,
   withBackwardOverride,
+  backwardOverride,
   isRecording,
   recordOp,
   Tape,

@@ -94,6 +94,8 @@ export const PRIMITIVES = [
   'conv2d',
   'conv2dBackwardInput',
   'conv2dBackwardWeight',
+  // conv2d with a per-output-channel affine + ReLU epilogue (eval BatchNorm folded in): one pass.
+  'fusedConv2d',
   'maxPool2d',
   'maxPool2dBackward',
   'avgPool2d',
@@ -155,6 +157,7 @@ export const DIFFERENTIABLE_OPS = [
   'min',
   'matmul',
   'conv2d',
+  'fusedConv2d',
   'maxPool2d',
   'avgPool2d',
   'adaptiveAvgPool2d',

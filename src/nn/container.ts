@@ -1,5 +1,6 @@
 /** Sequential container (torch.nn.Sequential). */
 import { type Engine, fmt, reshape, ShapeError, type Tensor, ValueError } from '../engine/index.js';
+import { fusedBlockAt } from './fusion.js';
 import { containerTidy } from './hooks.js';
 import { Module } from './module.js';
 
@@ -15,6 +16,13 @@ export class Sequential extends Module {
    * instead of silently averaging them away.
    */
   inputShape: readonly (number | null)[] | null = null;
+
+  /**
+   * Run Conv2d → BatchNorm2d (eval) → ReLU blocks (and Conv2d → ReLU, Conv2d → BatchNorm2d) as
+   * one fused kernel when nothing observes their inner outputs (default true; see nn/fusion.ts).
+   * false runs every layer on its own; `nn.setFusion(model, false)` sets it for a whole tree.
+   */
+  fuse = true;
 
   constructor(engine: Engine, layers: readonly (Module | readonly [string, Module])[] = []) {
     super(engine);
@@ -63,7 +71,16 @@ export class Sequential extends Module {
     if (this._modules.size === 0) return reshape(x, x.shape);
     return containerTidy(() => {
       let h = x;
-      for (const m of this._modules.values()) h = m.call(h);
+      const children = [...this._modules.values()];
+      for (let i = 0; i < children.length;) {
+        const block = this.fuse ? fusedBlockAt(children, i) : null;
+        if (block) {
+          h = block.run(h);
+          i += block.length;
+        } else {
+          h = children[i++].call(h);
+        }
+      }
       return h;
     });
   }

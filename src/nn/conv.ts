@@ -1,6 +1,18 @@
 /** Conv2d and Conv1d layers (torch.nn.Conv2d / Conv1d). */
 import { parseOptions, withSnakeCase } from '../util/options.js';
-import { conv1d, conv2d, type Engine, fmt, pad, ShapeError, type Tensor, ValueError } from '../engine/index.js';
+import {
+  conv1d,
+  conv2d,
+  conv2dBatchNorm,
+  type Engine,
+  fmt,
+  fusedConv2d,
+  pad,
+  ShapeError,
+  type Tensor,
+  ValueError,
+} from '../engine/index.js';
+import type { BatchNorm2d } from './norm.js';
 import { checkInt, defaultInit, fmtPair, seedOption, toPair, type Pair } from './init.js';
 import { containerTidy } from './hooks.js';
 import { Module } from './module.js';
@@ -87,6 +99,29 @@ export class Conv2d extends Module {
     const pw = samePad(this.kernelSize[1], this.dilation[1]);
     if (ph[0] === ph[1] && pw[0] === pw[1]) return conv2d(x, this.weight, this.bias, { ...common, padding: [ph[0], pw[0]] });
     return containerTidy(() => conv2d(pad(x, [[0, 0], [0, 0], ph, pw]), this.weight, this.bias, common));
+  }
+
+  /**
+   * This layer, then `bn` (an eval-mode BatchNorm2d, or null) and optionally a ReLU, as one fused
+   * kernel (conv2dBatchNorm / fusedConv2d): what nn.Sequential runs for such a block. Equals
+   * relu?(bn(forward(x))) up to float32 rounding; x [N, C, H, W] → [N, outChannels, Ho, Wo].
+   */
+  forwardFused(x: Tensor, bn: BatchNorm2d | null, relu: boolean): Tensor {
+    if (x.rank !== 4) throw new ShapeError(`Conv2d: expected input [N, C, H, W], got ${fmt(x.shape)}`);
+    if (x.shape[1] !== this.inChannels)
+      throw new ShapeError(`Conv2d: expected ${this.inChannels} input channels, got input ${fmt(x.shape)}`);
+    const common = { stride: this.stride, dilation: this.dilation, groups: this.groups };
+    const run = (input: Tensor, padding: [number, number]) => {
+      const o = { ...common, padding, relu };
+      if (!bn) return fusedConv2d(input, this.weight, this.bias, o);
+      const stats = { runningMean: bn.getBuffer('running_mean'), runningVar: bn.getBuffer('running_var') };
+      return conv2dBatchNorm(input, this.weight, this.bias, { ...stats, weight: bn.weight, bias: bn.bias, eps: bn.eps }, o);
+    };
+    if (this.padding !== 'same') return run(x, this.padding);
+    const ph = samePad(this.kernelSize[0], this.dilation[0]);
+    const pw = samePad(this.kernelSize[1], this.dilation[1]);
+    if (ph[0] === ph[1] && pw[0] === pw[1]) return run(x, [ph[0], pw[0]]);
+    return containerTidy(() => run(pad(x, [[0, 0], [0, 0], ph, pw]), [0, 0]));
   }
 
   override extraRepr(): string {

@@ -33,6 +33,16 @@ export function hooksActive(): boolean {
 }
 
 /**
+ * True when the running forwardWithActivations pass captures or replaces module m's output. A
+ * container then calls m on its own: a fused block must never hide a layer someone asked for.
+ */
+export function hookTouches(m: Module): boolean {
+  const ctx = hookStack[hookStack.length - 1];
+  const name = ctx?.nameOf.get(m);
+  return name !== undefined && (ctx.capture.has(name) || ctx.replace.has(name));
+}
+
+/**
  * Runs a container's body in a tidy scope (intermediates freed as the pass goes), except during
  * forwardWithActivations, whose own scope keeps captured activations alive until it returns.
  */

@@ -14,3 +14,4 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type MaxPool2dOptions, type Av
 export { Linear, type LinearOptions } from './linear.js';
 export { ReLU, Sigmoid, Tanh, Identity, Dropout, Flatten, type DropoutOptions } from './activation.js';
 export { Sequential } from './container.js';
+export { setFusion } from './fusion.js';

@@ -541,6 +541,29 @@ export const OP_CASES: OpCase[] = [
     L,
   ),
 
+  // -- fused conv (fusedConv2d: conv + bias + per-channel affine + ReLU in one kernel) --
+  c(
+    'fusedConv2d [2,3,5,6] 3x3 pad 1, bias, scale, shift',
+    [u([2, 3, 5, 6]), u([4, 3, 3, 3]), u([4]), pos([4]), u([4])],
+    (_e, x, w, b, s, t) => op.fusedConv2d(x, w, b, { padding: 1, scale: s, shift: t }),
+  ),
+  c('fusedConv2d groups 2, stride 2, dilation [1,2], scale only', [u([1, 4, 7, 9]), u([6, 2, 3, 2]), pos([6])], (_e, x, w, s) =>
+    op.fusedConv2d(x, w, null, { stride: 2, padding: [1, 0], dilation: [1, 2], groups: 2, scale: s }),
+  ),
+  c(
+    'fusedConv2d relu, bias and shift',
+    [u([2, 2, 4, 5]), u([3, 2, 2, 2]), u([3]), u([3])],
+    (_e, x, w, b, t) => op.fusedConv2d(x, w, b, { shift: t, relu: true }),
+    { noFd: 'ReLU kinks at eps 1e-3: test/fusion.ops.test.ts checks this op with ReLU at eps 1e-5 with a kink margin' },
+  ),
+  c(
+    'conv2dBatchNorm relu (eval BatchNorm folded)',
+    [u([2, 3, 5, 4]), u([5, 3, 3, 3]), u([5]), u([5]), pos([5]), u([5]), u([5])],
+    (_e, x, w, b, m, v, g, be) =>
+      op.conv2dBatchNorm(x, w, b, { runningMean: m, runningVar: v, weight: g, bias: be }, { padding: 1, relu: true }),
+    { noFd: 'ReLU kinks at eps 1e-3: test/fusion.ops.test.ts checks this op with ReLU at eps 1e-5 with a kink margin' },
+  ),
+
   // -- compositions (gradients through several ops, fan-out) --
   c(
     'mlp tanh(x@w^T+b)@v',

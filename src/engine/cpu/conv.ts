@@ -155,6 +155,39 @@ export function conv2d(x: CpuArray, xShape: Shape, w: CpuArray, wShape: Shape, b
   return out;
 }
 
+/**
+ * conv2d with fusedConv2d's per-channel epilogue, in float64:
+ * y[n, o, ., .] = relu?(scale[o] * (conv + bias[o]) + shift[o]); scale / shift absent = 1 / 0.
+ * (The reference applies it after the convolution; the GPU kernel before its store.)
+ */
+export function fusedConv2d(
+  x: CpuArray,
+  xShape: Shape,
+  w: CpuArray,
+  wShape: Shape,
+  bias: CpuArray | null,
+  scale: CpuArray | null,
+  shift: CpuArray | null,
+  relu: boolean,
+  p: Conv2dParams,
+): Float64Array {
+  const out = conv2d(x, xShape, w, wShape, bias, p);
+  const o = wShape[0];
+  const plane = out.length / Math.max(1, xShape[0] * o);
+  for (let i = 0, b = 0; b < xShape[0]; b++) {
+    for (let oc = 0; oc < o; oc++) {
+      const sc = scale ? scale[oc] : 1;
+      const sf = shift ? shift[oc] : 0;
+      for (let j = 0; j < plane; j++, i++) {
+        const v = sc * out[i] + sf;
+        // Math.max propagates NaN, as the relu op.
+        out[i] = relu ? Math.max(v, 0) : v;
+      }
+    }
+  }
+  return out;
+}
+
 /** d loss / d x of conv2d from gy [N, O, Ho, Wo]; result has xShape. */
 export function conv2dBackwardInput(
   gy: CpuArray,

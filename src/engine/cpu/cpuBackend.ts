@@ -9,6 +9,7 @@ import type {
   BinaryOp,
   Buf,
   Conv2dParams,
+  ConvEpilogue,
   DType,
   MatmulParams,
   MemoryInfo,
@@ -227,6 +228,13 @@ export class CpuBackend implements Backend {
 
   conv2d(x: Buf, w: Buf, bias: Buf | null, p: Conv2dParams): Storage {
     return this.wrap(conv.conv2d(this.data(x.storage), x.shape, this.data(w.storage), w.shape, bias ? this.data(bias.storage) : null, p));
+  }
+
+  fusedConv2d(x: Buf, w: Buf, bias: Buf | null, e: ConvEpilogue, p: Conv2dParams): Storage {
+    const opt = (b: Buf | null) => (b ? this.data(b.storage) : null);
+    return this.wrap(
+      conv.fusedConv2d(this.data(x.storage), x.shape, this.data(w.storage), w.shape, opt(bias), opt(e.scale), opt(e.shift), e.relu, p),
+    );
   }
 
   conv2dBackwardInput(gy: Buf, w: Buf, xShape: Shape, p: Conv2dParams): Storage {

@@ -64,6 +64,8 @@ export interface OpAttrs {
   matmul: { transA: boolean; transB: boolean; batch: Shape; m: number; n: number };
   // layers (ops/layers.ts, ops/channel.ts)
   conv2d: { params: Conv2dParams };
+  // inputs [x, weight, bias?, scale?, shift?]: the indices of the optional ones (-1 when absent).
+  fusedConv2d: { params: Conv2dParams; relu: boolean; biasIndex: number; scaleIndex: number; shiftIndex: number };
   maxPool2d: { params: Pool2dParams };
   avgPool2d: { params: Pool2dParams };
   adaptiveAvgPool2d: None;

@@ -26,4 +26,5 @@ export * from './matmul.js';
 export * from './classification.js';
 export * from './layers.js';
 export * from './channel.js';
+export * from './fused.js';
 export type { TensorLike } from './core.js';

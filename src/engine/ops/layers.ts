@@ -38,11 +38,16 @@ export interface Conv2dOptions {
 }
 
 /**
- * 2-D convolution (cross-correlation, as PyTorch): x [N, C, H, W], weight [O, C/groups, kh, kw],
- * bias [O] (optional) → [N, O, Ho, Wo] with Ho = floor((H + 2p - d(kh-1) - 1)/s) + 1.
+ * Checks conv2d's arguments (naming them for `fname`) and returns the kernel geometry and the
+ * output shape [N, O, Ho, Wo]. Shared by conv2d and fusedConv2d (./fused.ts).
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
-  const fname = 'conv2d';
+export function conv2dGeometry(
+  fname: string,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  options: Conv2dOptions,
+): { p: Conv2dParams; outShape: [number, number, number, number] } {
   checkFloat(x, 'x', fname);
   checkFloat(weight, 'weight', fname);
   if (bias) checkFloat(bias, 'bias', fname);
@@ -67,8 +72,18 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const [ho, wo] = conv2dOutHW(h, w, kh, kw, p);
   if (ho < 1 || wo < 1)
     throw new ShapeError(`${fname}: input ${h}x${w} is too small for kernel ${kh}x${kw} with the given padding/dilation`);
+  return { p, outShape: [n, o, ho, wo] };
+}
+
+/**
+ * 2-D convolution (cross-correlation, as PyTorch): x [N, C, H, W], weight [O, C/groups, kh, kw],
+ * bias [O] (optional) → [N, O, Ho, Wo] with Ho = floor((H + 2p - d(kh-1) - 1)/s) + 1.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  const fname = 'conv2d';
+  const { p, outShape } = conv2dGeometry(fname, x, weight, bias, options);
   const e = x.engine;
-  const y = wrap(e, backendOf(e).conv2d(x, weight, bias, p), [n, o, ho, wo]);
+  const y = wrap(e, backendOf(e).conv2d(x, weight, bias, p), outShape);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(fname, inputs, y, { params: p });
 }

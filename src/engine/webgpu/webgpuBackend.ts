@@ -6,6 +6,7 @@ import type {
   Backend,
   Buf,
   Conv2dParams,
+  ConvEpilogue,
   DType,
   MatmulParams,
   Pool2dParams,
@@ -152,6 +153,11 @@ export class WebGpuBackend implements Backend {
 
   conv2d(x: Buf, w: Buf, bias: Buf | null, p: Conv2dParams): Storage {
     return convK.conv2d(this.ctx, g(x), g(w), bias ? g(bias) : null, p);
+  }
+
+  fusedConv2d(x: Buf, w: Buf, bias: Buf | null, e: ConvEpilogue, p: Conv2dParams): Storage {
+    const epilogue = { scale: e.scale ? g(e.scale) : null, shift: e.shift ? g(e.shift) : null, relu: e.relu };
+    return convK.conv2d(this.ctx, g(x), g(w), bias ? g(bias) : null, p, undefined, epilogue);
   }
 
   conv2dBackwardInput(gy: Buf, w: Buf, xShape: Shape, p: Conv2dParams): Storage {

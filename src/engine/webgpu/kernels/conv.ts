@@ -22,6 +22,7 @@ import type { GpuStorage } from '../bufferPool.js';
 import type { GpuContext } from '../context.js';
 import { groups as wgCount, output, WG, type GBuf } from './common.js';
 import { BASE_TILES, chooseTiles } from '../tuning.js';
+import { fill } from './elementwise.js';
 
 /** What the conv kernels need of a tensor. */
 
@@ -84,8 +85,27 @@ function geometry(xShape: Shape, wShape: Shape, p: Conv2dParams) {
 
 const tileConstants = (t: ConvTiles) => ({ WGX: t.WGX, WGY: t.WGY, TM: t.TM, TN: t.TN });
 
-/** x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or null → [N, O, Ho, Wo] (a new buffer). */
-export function conv2d(ctx: GpuContext, x: GBuf, w: GBuf, bias: GBuf | null, p: Conv2dParams, tiles?: ConvTiles): GpuStorage {
+/** The epilogue of fusedConv2d on the GPU (see ConvEpilogue in backend.ts). */
+export interface GpuConvEpilogue {
+  scale: GBuf | null;
+  shift: GBuf | null;
+  relu: boolean;
+}
+
+/**
+ * x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or null → [N, O, Ho, Wo] (a new buffer).
+ * With `epilogue` (fusedConv2d) the same kernel applies relu?(scale[o] * y + shift[o]) before the
+ * store, selected by override constants (no extra pass).
+ */
+export function conv2d(
+  ctx: GpuContext,
+  x: GBuf,
+  w: GBuf,
+  bias: GBuf | null,
+  p: Conv2dParams,
+  tiles?: ConvTiles,
+  epilogue: GpuConvEpilogue | null = null,
+): GpuStorage {
   const G = geometry(x.shape, w.shape, p);
   const npix = G.n * G.ho * G.wo;
   const out = output(ctx, npix * G.o);
@@ -95,14 +115,43 @@ export function conv2d(ctx: GpuContext, x: GBuf, w: GBuf, bias: GBuf | null, p: 
   const tilesN = Math.ceil(npix / (t.WGX * t.TN));
   // The kernel binds `bias` either way: without one it gets a dummy buffer it never reads.
   const b = bias ? bias.storage : output(ctx, 1);
+  const epi = epilogueArgs(ctx, epilogue, b);
   ctx.dispatch('conv_forward', {
-    constants: tileConstants(t),
+    constants: { ...tileConstants(t), ...epi.constants },
     uniforms: { ...G, npix, tilesM, tilesN, hasBias: bias ? 1 : 0 },
-    buffers: { x: x.storage, w: w.storage, bias: b, out },
+    buffers: { x: x.storage, w: w.storage, bias: b, out, scale: epi.scale, shift: epi.shift },
     workgroups: G.groups * tilesM * tilesN,
   });
+  epi.free();
   if (!bias) ctx.free(b);
   return out;
+}
+
+/**
+ * Buffers and override constants of the forward kernel's epilogue. The plain conv passes no
+ * constants (the pipeline it always had) and binds `b` for scale and shift, which that kernel
+ * never reads; an absent scale (shift) is a buffer of ones (zeros).
+ */
+function epilogueArgs(ctx: GpuContext, e: GpuConvEpilogue | null, b: GpuStorage) {
+  const none: Record<string, number> = {};
+  if (!e) return { constants: none, scale: b, shift: b, free: () => {} };
+  const affine = !!(e.scale || e.shift);
+  const o = e.scale?.shape[0] ?? e.shift?.shape[0] ?? 1;
+  const made: GpuStorage[] = [];
+  const vec = (v: GBuf | null, value: number): GpuStorage => {
+    if (v) return v.storage;
+    if (!affine) return b;
+    made.push(fill(ctx, o, value, 'float32'));
+    return made[made.length - 1];
+  };
+  const scale = vec(e.scale, 1);
+  const shift = vec(e.shift, 0);
+  return {
+    constants: { EPILOGUE_AFFINE: affine ? 1 : 0, EPILOGUE_RELU: e.relu ? 1 : 0 } as Record<string, number>,
+    scale,
+    shift,
+    free: () => made.forEach((s) => ctx.free(s)),
+  };
 }
 
 /** d loss / d x of conv2d from gy [N, O, Ho, Wo]; result has xShape (a new buffer). */
