@@ -102,6 +102,7 @@ export const PRIMITIVES = [
   'rfft',
   'rfftPower',
   'rfftAdjoint',
+  'stftMel',
 ] as const;
 export type Primitive = (typeof PRIMITIVES)[number];
 
@@ -162,5 +163,6 @@ export const OP_NAMES = [
   'rfft',
   'rfftPower',
   'rfftAdjoint',
+  'stftMel',
 ] as const;
 export type OpName = (typeof OP_NAMES)[number];

@@ -90,29 +90,45 @@ export function frameCentered(x: Tensor, frameLength: number, hop: number, cente
     nFrames,
     frameLength,
   ]);
-  return record(fname, [x], y, ([g]) => {
-    const flat = reshape(overlapAdd(g, hop, paddedLength), [batch, paddedLength]);
-    let gx = slice(flat, [0, center], [batch, length]);
-    if (mode === 'reflect' && center > 0) {
-      // Padded sample i < center mirrors x[center - i]; i >= center + L mirrors x[2 (L - 1) - (i - center)].
-      const left = flip(slice(flat, [0, 0], [batch, center]), 1);
-      const right = flip(slice(flat, [0, center + length], [batch, center]), 1);
-      gx = add(
-        add(
-          gx,
-          pad(left, [
-            [0, 0],
-            [1, length - 1 - center],
-          ]),
-        ),
-        pad(right, [
+  return record(fname, [x], y, ([g]) => [frameCenteredAdjoint(g, x.shape, hop, center, mode)]);
+}
+
+/**
+ * The adjoint of frameCentered (its backward rule): frame gradients g [..., nFrames, frameLength]
+ * → the gradient of x (shape xShape [..., L]): overlapAdd over the padded length, then each
+ * padded sample's gradient folded back onto the sample it mirrors ('reflect') or dropped.
+ */
+export function frameCenteredAdjoint(
+  g: Tensor,
+  xShape: readonly number[],
+  hop: number,
+  center: number,
+  mode: 'reflect' | 'constant',
+): Tensor {
+  const length = xShape[xShape.length - 1];
+  const batch = sizeOf(xShape.slice(0, -1));
+  const paddedLength = length + 2 * center;
+  const flat = reshape(overlapAdd(g, hop, paddedLength), [batch, paddedLength]);
+  let gx = slice(flat, [0, center], [batch, length]);
+  if (mode === 'reflect' && center > 0) {
+    // Padded sample i < center mirrors x[center - i]; i >= center + L mirrors x[2 (L - 1) - (i - center)].
+    const left = flip(slice(flat, [0, 0], [batch, center]), 1);
+    const right = flip(slice(flat, [0, center + length], [batch, center]), 1);
+    gx = add(
+      add(
+        gx,
+        pad(left, [
           [0, 0],
-          [length - 1 - center, 1],
+          [1, length - 1 - center],
         ]),
-      );
-    }
-    return [reshape(gx, x.shape)];
-  });
+      ),
+      pad(right, [
+        [0, 0],
+        [length - 1 - center, 1],
+      ]),
+    );
+  }
+  return reshape(gx, xShape);
 }
 
 /**
@@ -163,8 +179,8 @@ function rowsView(t: Tensor) {
   return { storage: t.storage, shape: [last === 0 ? 0 : t.size / last, last], dtype: 'float32' as const };
 }
 
-/** Sums a [..., n] tensor over its leading axes → [n] (the gradient of a per-column window). */
-function sumRows(t: Tensor): Tensor {
+/** Sums a [..., n] tensor over its leading axes → [n] (the gradient of a per-column window; used by stftMel.ts too). */
+export function sumRows(t: Tensor): Tensor {
   return t.rank === 1
     ? t
     : sum(
