@@ -9,10 +9,11 @@
  * onesided and full spectra; real htk / slaney mel filterbanks, random sparse banks (empty columns,
  * zeros inside a band) and a dense bank; power and magnitude; with and without decibels and window.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend, StftMelParams } from '../../src/engine/backend.js';
 import { CpuBackend } from '../../src/engine/cpu/cpuBackend.js';
 import { melFilterbank } from '../../src/audio/mel.js';
+import { forceStftMelPath, type StftMelPath } from '../../src/engine/webgpu/kernels/stftMel.js';
 import { gpuBackend } from '../helpers/gpu.js';
 import { maxAbsRel, randArray, rng } from '../helpers/random.js';
 
@@ -164,6 +165,20 @@ const CASES: Case[] = [
     window: false,
   },
   {
+    n: 1000,
+    hop: 333,
+    center: 500,
+    mode: 'reflect',
+    batch: 2,
+    length: 2501,
+    bins: 501,
+    nMels: 20,
+    fb: 'htk',
+    magnitude: false,
+    db: true,
+    window: true,
+  },
+  {
     n: 4096,
     hop: 1000,
     center: 2048,
@@ -288,7 +303,9 @@ describe.skipIf(!gpu)('stftMel WebGPU kernel against the CPU reference', () => {
   // Linear values: float32 FFT rounding (relative to the largest value); decibels: absolute dB.
   const TOL = { linear: 2e-5, db: 2e-3 };
 
-  it('every geometry, filterbank, level and decibel setting (incl. the multi-pass path for nFft 4096)', async () => {
+  afterEach(() => forceStftMelPath(null));
+
+  it('every geometry, filterbank, level and decibel setting on the automatic path (lanes, rows for 1000, passes for 4096)', async () => {
     for (const [i, c] of CASES.entries()) {
       const { x, w, fb } = inputs(c, i);
       const g = await run(gpu!, c, x, w, fb);
@@ -297,23 +314,43 @@ describe.skipIf(!gpu)('stftMel WebGPU kernel against the CPU reference', () => {
     }
   });
 
-  it('more frames than one dispatch row of workgroups (rows > 65,535 fold into 2-D)', async () => {
+  // Each kernel forced where it applies: the frame-per-workgroup kernel and the multi-pass path
+  // on the small sizes the lane kernel takes by default.
+  for (const path of ['rows', 'passes'] as StftMelPath[]) {
+    it(`the '${path}' kernel on the same cases`, async () => {
+      forceStftMelPath(path);
+      for (const [i, c] of CASES.entries()) {
+        if (c.n > 1000) continue;
+        const { x, w, fb } = inputs(c, i);
+        const g = await run(gpu!, c, x, w, fb);
+        const r = await run(cpu, c, x, w, fb);
+        expect(err(c, g, r), `${path}: case ${i} (n ${c.n})`).toBeLessThan(c.db ? TOL.db : TOL.linear);
+      }
+    });
+  }
+
+  it('more workgroups than one dispatch row (> 65,535 fold into 2-D) on the lanes and rows kernels', async () => {
+    // 529,997 frames: 66,250 workgroups of 8 frames (lanes), 529,997 of one frame (rows).
     const c: Case = {
-      n: 16,
+      n: 4,
       hop: 1,
       center: 0,
       mode: 'reflect',
-      batch: 2,
-      length: 33000,
-      bins: 9,
-      nMels: 4,
+      batch: 1,
+      length: 530000,
+      bins: 3,
+      nMels: 2,
       fb: 'dense',
       magnitude: false,
       db: false,
       window: true,
     };
     const { x, w, fb } = inputs(c, 99);
-    expect(err(c, await run(gpu!, c, x, w, fb), await run(cpu, c, x, w, fb))).toBeLessThan(TOL.linear);
+    const r = await run(cpu, c, x, w, fb);
+    for (const path of ['lanes', 'rows'] as StftMelPath[]) {
+      forceStftMelPath(path);
+      expect(err(c, await run(gpu!, c, x, w, fb), r), path).toBeLessThan(TOL.linear);
+    }
   });
 
   it('keeps frames apart: a silent wave next to a loud one gives exactly zero mel power', async () => {
