@@ -2,16 +2,21 @@
  * Reverse-mode autograd on a tape.
  *
  * While a tape is active (inside `grad`, `valueAndGrad`, `vjp` or `gradientTape`) and not inside
- * `noGrad`, every differentiable op appends a node (its inputs, outputs and backward rule).
+ * `noGrad`, every differentiable op appends a node (its name, inputs, outputs and the attrs its
+ * backward rule needs).
  * `tape.gradient(y, xs, dy)` then walks the nodes in reverse, visiting only nodes on a path from
  * some x to y, and asks each rule only for the input gradients that lead back to an x: so the
  * gradient with respect to an input never computes weight gradients, and gradients with respect
  * to intermediate tensors (a layer's activation, for Grad-CAM and TCAV) come from the same walk.
- * Backward rules are themselves written with differentiable ops, so they run on either backend.
+ * The rules live in one table keyed by op name (src/engine/grads/): the tape imports no ops (they
+ * import the tape to record themselves); the engine installs the table when it is created
+ * (`setGradTable`), and the tape looks each node's rule up at backward time. Backward rules are
+ * themselves written with differentiable ops, so they run on either backend.
  */
 import { backendOf } from './backendOf.js';
 import { DTypeError, ShapeError, ValueError } from './errors.js';
-import { OP_NAMES, type OpName } from './primitives.js';
+import type { AnyGradRule, GradRule, GradTable, OpAttrs } from './grads/types.js';
+import { DIFFERENTIABLE_OPS, NON_DIFFERENTIABLE_OPS, type DifferentiableOp } from './primitives.js';
 import { nearest } from './suggest.js';
 import { tidy } from './scope.js';
 import { fmt, shapesEqual } from './shape.js';
@@ -30,14 +35,15 @@ export type BackwardRule = (
 ) => (Tensor | null)[];
 
 interface TapeNode {
-  op: OpName;
+  op: DifferentiableOp;
+  /** What the op saved for its rule (OpAttrs[op]). */
+  attrs: unknown;
   /** Ids of the op's tensors (gradients are keyed by them). */
   inputIds: readonly number[];
   outputIds: readonly number[];
   /** Private aliases of the op's tensors, alive as long as the node. */
   inputs: readonly Tensor[];
   outputs: readonly Tensor[];
-  backward: BackwardRule;
   /** Tapes holding this node; the aliases are released when the last one ends. */
   holders: number;
 }
@@ -60,23 +66,37 @@ function releaseNode(node: TapeNode): void {
 
 const activeTapes: Tape[] = [];
 let noGradDepth = 0;
-const overrides: Map<OpName, BackwardRule>[] = [];
+const overrides: Map<DifferentiableOp, AnyGradRule>[] = [];
+let gradTable: GradTable | null = null;
+
+/** @internal The engine installs the table of backward rules (src/engine/grads/) when it is created. */
+export function setGradTable(table: GradTable): void {
+  gradTable = table;
+}
 
 /** True when ops should be recorded (some tape active and not inside noGrad). */
 export function isRecording(): boolean {
   return activeTapes.length > 0 && noGradDepth === 0;
 }
 
-/** @internal Records an op on every active tape. Called by the op layer. */
-export function recordOp(op: OpName, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardRule): void {
+/**
+ * @internal Records an op on every active tape: its name, inputs, outputs and the attrs its rule
+ * in the gradient table needs. Called by the op layer (`record` in ops/core.ts).
+ */
+export function recordOp<K extends DifferentiableOp>(
+  op: K,
+  inputs: readonly Tensor[],
+  outputs: readonly Tensor[],
+  attrs: OpAttrs[K],
+): void {
   if (!isRecording()) return;
   const node: TapeNode = {
     op,
+    attrs,
     inputIds: inputs.map((t) => t.id),
     outputIds: outputs.map((t) => t.id),
     inputs: inputs.map((t) => t._retain()),
     outputs: outputs.map((t) => t._retain()),
-    backward,
     holders: activeTapes.length,
   };
   for (const t of activeTapes) t.nodes.push(node);
@@ -92,14 +112,19 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-/** Backward rules by the name of the op they replace (see OP_NAMES in ./primitives.ts). */
-export type BackwardOverrides = Partial<Record<OpName, BackwardRule>>;
+/**
+ * Backward rules by the name of the op they replace (see DIFFERENTIABLE_OPS in ./primitives.ts).
+ * A rule receives the op's attrs (OpAttrs in ./grads/types.ts) as a fifth argument; a plain
+ * `BackwardRule` ignores them.
+ */
+export type BackwardOverrides = { [K in DifferentiableOp]?: GradRule<K> };
 
 /**
  * Runs fn with some ops' backward rules replaced, e.g. `{ relu: guidedReluRule }` for Guided
  * Backprop. The replacement applies to gradients computed inside fn (whenever the op was recorded).
- * Keys are op names (OP_NAMES): TypeScript rejects a misspelt key, and so does this function at
- * run time (a ValueError naming the nearest op), since a silently ignored override is a wrong answer.
+ * Keys are differentiable op names (DIFFERENTIABLE_OPS): TypeScript rejects a misspelt key, and so
+ * does this function at run time (a ValueError naming the nearest op, or saying that the op has no
+ * gradient), since a silently ignored override is a wrong answer.
  */
 export function withBackwardOverride<T>(rules: BackwardOverrides, fn: () => T): T {
   if (rules === null || typeof rules !== 'object')
@@ -107,15 +132,19 @@ export function withBackwardOverride<T>(rules: BackwardOverrides, fn: () => T): 
       `withBackwardOverride: rules must be an object of backward rules by op name, got ${rules === null ? 'null' : typeof rules}`,
     );
   if (typeof fn !== 'function') throw new ValueError(`withBackwardOverride: fn must be a function, got ${typeof fn}`);
-  const map = new Map<OpName, BackwardRule>();
+  const map = new Map<DifferentiableOp, AnyGradRule>();
   for (const [key, rule] of Object.entries(rules)) {
-    if (!(OP_NAMES as readonly string[]).includes(key)) {
-      const near = nearest(key, OP_NAMES);
+    if ((NON_DIFFERENTIABLE_OPS as readonly string[]).includes(key))
+      throw new ValueError(
+        `withBackwardOverride: '${key}' is not differentiable (no gradient flows through it): there is no rule to override`,
+      );
+    if (!(DIFFERENTIABLE_OPS as readonly string[]).includes(key)) {
+      const near = nearest(key, DIFFERENTIABLE_OPS);
       throw new ValueError(`withBackwardOverride: unknown op '${key.slice(0, 40)}'${near ? ` — did you mean '${near}'?` : ''}`);
     }
     if (typeof rule !== 'function')
       throw new ValueError(`withBackwardOverride: the rule for '${key}' must be a function, got ${rule === null ? 'null' : typeof rule}`);
-    map.set(key as OpName, rule);
+    map.set(key as DifferentiableOp, rule as AnyGradRule);
   }
   overrides.push(map);
   try {
@@ -125,12 +154,15 @@ export function withBackwardOverride<T>(rules: BackwardOverrides, fn: () => T): 
   }
 }
 
-function ruleFor(node: TapeNode): BackwardRule {
+/** The rule of a node: the innermost override of its op, else the table's. */
+function ruleFor(node: TapeNode): AnyGradRule {
   for (let i = overrides.length - 1; i >= 0; i--) {
     const r = overrides[i].get(node.op);
     if (r) return r;
   }
-  return node.backward;
+  const rule = gradTable?.[node.op] as AnyGradRule | undefined;
+  if (!rule) throw new Error(`internal: no backward rule for '${node.op}' (is the gradient table installed?)`);
+  return rule;
 }
 
 /** A recording of ops from which gradients with respect to any recorded tensor can be taken. */
@@ -186,7 +218,7 @@ export class Tape {
           // The rule's temporaries die with it, and an output's gradient dies once its (only)
           // producer has consumed it: without this a backward pass held every intermediate
           // gradient until the end (GPU memory and buffer churn grew with the model's depth).
-          const gxs = tidy(() => ruleFor(node)(gys, node.inputs, node.outputs, needs));
+          const gxs = tidy(() => ruleFor(node)(gys, node.inputs, node.outputs, needs, node.attrs as never));
           const passed = new Set(gxs);
           node.outputIds.forEach((id, i) => {
             if (wanted.has(id)) return;

@@ -5,6 +5,8 @@
 import { runProfiled, type ProfilableContext, type ProfileResult } from './profile.js';
 import type { Backend, DType } from './backend.js';
 import { setBackendAccessor } from './backendOf.js';
+import { setGradTable } from './autograd.js';
+import { GRADS } from './grads/index.js';
 import { CpuBackend } from './cpu/cpuBackend.js';
 import { DTypeError, NoAdapterError, OutOfMemoryError, ShapeError, ValueError } from './errors.js';
 import { tidy, trackTensor, untrackTensor } from './scope.js';
@@ -105,6 +107,8 @@ export class Engine {
   /** @internal Use createEngine(). */
   constructor(impl: Backend) {
     this.#impl = impl;
+    // The tape imports no ops: it looks backward rules up in the table installed here.
+    setGradTable(GRADS);
   }
 
   /** Which backend runs this engine's ops: 'webgpu' or 'cpu'. */

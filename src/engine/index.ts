@@ -22,8 +22,23 @@ export {
   type BackwardRule,
   type BackwardOverrides,
 } from './autograd.js';
-// The typed lists: op names (withBackwardOverride keys), backend primitives, elementwise ops.
-export { OP_NAMES, PRIMITIVES, type OpName, type Primitive, type UnaryOp, type BinaryOp, type ReduceOp } from './primitives.js';
+// The typed lists: op names (each differentiable, a withBackwardOverride key, or declared not),
+// backend primitives, elementwise ops.
+export {
+  OP_NAMES,
+  DIFFERENTIABLE_OPS,
+  NON_DIFFERENTIABLE_OPS,
+  PRIMITIVES,
+  type OpName,
+  type DifferentiableOp,
+  type NonDifferentiableOp,
+  type Primitive,
+  type UnaryOp,
+  type BinaryOp,
+  type ReduceOp,
+} from './primitives.js';
+// The types of the gradient table: a rule per differentiable op and the attrs it receives.
+export type { GradRule, OpAttrs } from './grads/types.js';
 // "Did you mean" for misspelt names (options, layers, op names).
 export { nearest, editDistance } from './suggest.js';
 export * from './ops/index.js';

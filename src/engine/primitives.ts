@@ -10,8 +10,13 @@
  *   the WGSL constants (`//!include unary_ops`, `//!include binary_ops`), the WebGPU wrapper
  *   takes ids from `opId`, and the CPU kernel switches over the same names. Append, never
  *   reorder, and keep each array a plain list of string literals (the bundler parses it).
- * - `OP_NAMES`: the names ops are recorded under on the autograd tape; `record()` takes only
- *   these, and `withBackwardOverride` keys are checked against them at run time.
+ * - `OP_NAMES`: every primitive op, each declared either differentiable (`DIFFERENTIABLE_OPS`:
+ *   recorded on the autograd tape under its name, with its backward rule in the gradient table
+ *   of src/engine/grads/, typed so that a missing rule is a compile error) or not
+ *   (`NON_DIFFERENTIABLE_OPS`: never recorded, no gradient flows through). `record()` takes only
+ *   differentiable names, and `withBackwardOverride` keys are checked against them at run time.
+ *   Ops composed of these (mean, softmax, linear, conv1d, stack, dropout, ...) are not listed:
+ *   their gradient is that of the ops they run.
  */
 
 /** Elementwise unary float ops (parameters a, b: see `Kernels.unary`). */
@@ -107,11 +112,12 @@ export const PRIMITIVES = [
 export type Primitive = (typeof PRIMITIVES)[number];
 
 /**
- * The differentiable ops as recorded on the tape (the keys of `withBackwardOverride`, e.g.
+ * The differentiable ops as recorded on the tape: the keys of the gradient table
+ * (src/engine/grads/index.ts, one backward rule each) and of `withBackwardOverride` (e.g.
  * `{ relu: guidedRule }` for Guided Backprop). An op that records under another name does not
- * compile.
+ * compile, and neither does a table that lacks one of these.
  */
-export const OP_NAMES = [
+export const DIFFERENTIABLE_OPS = [
   // elementwise (src/engine/ops/elementwise.ts)
   'add',
   'sub',
@@ -165,4 +171,29 @@ export const OP_NAMES = [
   'rfftAdjoint',
   'stftMel',
 ] as const;
+export type DifferentiableOp = (typeof DIFFERENTIABLE_OPS)[number];
+
+/**
+ * Ops with no gradient, declared as such: comparisons and sign (piecewise constant), integer
+ * results (argmax, argmin, cast to int32) and index encodings (oneHot), and detach (cut off from
+ * the tape on purpose). They are never recorded; gradients do not flow through them.
+ */
+export const NON_DIFFERENTIABLE_OPS = [
+  'sign',
+  'greater',
+  'greaterEqual',
+  'less',
+  'lessEqual',
+  'equal',
+  'notEqual',
+  'argmax',
+  'argmin',
+  'oneHot',
+  'cast',
+  'detach',
+] as const;
+export type NonDifferentiableOp = (typeof NON_DIFFERENTIABLE_OPS)[number];
+
+/** Every primitive op: differentiable (with a rule in the gradient table) or declared not. */
+export const OP_NAMES = [...DIFFERENTIABLE_OPS, ...NON_DIFFERENTIABLE_OPS] as const;
 export type OpName = (typeof OP_NAMES)[number];

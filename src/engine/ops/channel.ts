@@ -1,7 +1,7 @@
 /**
  * Per-channel affine map y = x * scale[c] + shift[c] along one axis, as one backend kernel
- * (Backend.channelAffine). Batch norm runs on it; its backward is another channelAffine and two
- * per-channel sums.
+ * (Backend.channelAffine). Batch norm runs on it; its backward rule (another channelAffine and
+ * two per-channel sums) lives in src/engine/grads/channel_grad.ts.
  */
 import { backendOf } from '../backendOf.js';
 import { ShapeError } from '../errors.js';
@@ -9,7 +9,6 @@ import { fmt, normAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { checkFloat, engineOf, record, wrap } from './core.js';
-import { mul } from './elementwise.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape_ops.js';
 
@@ -50,13 +49,5 @@ export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, axis = 1)
       throw new ShapeError(`${fname}: ${name} must be [${c}] (x ${fmt(x.shape)} along axis ${ax}), got ${fmt(t.shape)}`);
   }
   const y = wrap(e, backendOf(e).channelAffine(x, scale, shift, c, inner), x.shape);
-  return record(fname, [x, scale, shift], y, ([g], [xi, si], _o, needs) => {
-    let gx: Tensor | null = null;
-    if (needs[0]) {
-      const zero = e.zeros([c]);
-      gx = channelAffine(g, si, zero, ax);
-      zero.dispose();
-    }
-    return [gx, needs[1] ? tidy(() => sumPerChannel(mul(g, xi), ax)) : null, needs[2] ? sumPerChannel(g, ax) : null];
-  });
+  return record(fname, [x, scale, shift], y, { axis: ax });
 }

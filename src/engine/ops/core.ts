@@ -2,10 +2,11 @@
  * Shared plumbing of the differentiable ops: argument checks that name the user's argument,
  * wrapping backend storages in tensors, and recording on the autograd tape.
  */
-import { isRecording, recordOp, type BackwardRule } from '../autograd.js';
+import { isRecording, recordOp } from '../autograd.js';
 import type { DType, Storage } from '../backend.js';
 import type { Engine } from '../engine.js';
-import type { OpName } from '../primitives.js';
+import type { AttrsArg, OpAttrs } from '../grads/types.js';
+import type { DifferentiableOp } from '../primitives.js';
 import { DTypeError, ValueError } from '../errors.js';
 import type { Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -63,10 +64,17 @@ export function wrap(e: Engine, s: Storage, shape: Shape, dtype: DType = 'float3
 /**
  * Records `out = op(inputs)` on the active tape (when recording and some input is float) and
  * returns `out`: one output tensor, or several (e.g. rfft's [re, im]) whose gradients the rule
- * receives in the same order.
+ * receives in the same order. `attrs` is what the op's rule in the gradient table
+ * (src/engine/grads/) needs beyond the inputs and outputs (OpAttrs[op]; absent when it needs
+ * nothing): plain values, never tensors.
  */
-export function record<T extends Tensor | readonly Tensor[]>(op: OpName, inputs: readonly Tensor[], out: T, rule: BackwardRule): T {
+export function record<K extends DifferentiableOp, T extends Tensor | readonly Tensor[]>(
+  op: K,
+  inputs: readonly Tensor[],
+  out: T,
+  ...attrs: AttrsArg<K>
+): T {
   if (isRecording() && inputs.some((t) => t.dtype === 'float32'))
-    recordOp(op, inputs, out instanceof Tensor ? [out] : (out as readonly Tensor[]), rule);
+    recordOp(op, inputs, out instanceof Tensor ? [out] : (out as readonly Tensor[]), attrs[0] as OpAttrs[K]);
   return out;
 }

@@ -1,7 +1,7 @@
 /** The differentiable ops, as free functions. */
 export * from './elementwise.js';
 export * from './reduce.js';
-// Shape ops, less the internal helpers (stridedCopyRaw, sumTo) the other ops build on.
+// Shape ops, less the internal helper (stridedCopyRaw) the other ops build on.
 export {
   reshape,
   expandDims,

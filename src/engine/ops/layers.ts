@@ -14,7 +14,7 @@ import { isRecording, noGrad } from '../autograd.js';
 import { tidy } from '../scope.js';
 import { checkFloat, engineOf, record, wrap } from './core.js';
 import { add, affine, mul, neg, reciprocal, sub, sqrt, square, greaterEqual } from './elementwise.js';
-import { channelAffine, sumPerChannel } from './channel.js';
+import { channelAffine } from './channel.js';
 import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
 import { reshape, slice } from './shape_ops.js';
@@ -70,12 +70,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const e = x.engine;
   const y = wrap(e, backendOf(e).conv2d(x, weight, bias, p), [n, o, ho, wo]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(fname, inputs, y, ([g], [xi, wi], _o, needs) => [
-    needs[0] ? wrap(e, backendOf(e).conv2dBackwardInput(g, wi, xi.shape, p), xi.shape) : null,
-    needs[1] ? wrap(e, backendOf(e).conv2dBackwardWeight(xi, g, wi.shape, p), wi.shape) : null,
-    // One per-channel reduction pass (no transpose of g into channel-major order).
-    ...(bias ? [needs[2] ? sumPerChannel(g, 1) : null] : []),
-  ]);
+  return record(fname, inputs, y, { params: p });
 }
 
 export interface Conv1dOptions {
@@ -151,10 +146,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
     return y;
   }
   // Owned by the tape's scope, which disposes it with the other intermediates.
-  return record('maxPool2d', [x, argmax], y, ([g], [xi, am]) => [
-    wrap(e, backendOf(e).maxPool2dBackward(g, am, xi.shape, p), xi.shape),
-    null,
-  ]);
+  return record('maxPool2d', [x, argmax], y, { params: p });
 }
 
 /** Average pooling over [N, C, H, W] (zero padding; countIncludePad as PyTorch). */
@@ -163,7 +155,7 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: Pool2dOptions = {}):
   const e = x.engine;
   const [ho, wo] = pool2dOutHW(x.shape[2], x.shape[3], p);
   const y = wrap(e, backendOf(e).avgPool2d(x, p), [x.shape[0], x.shape[1], ho, wo]);
-  return record('avgPool2d', [x], y, ([g], [xi]) => [wrap(e, backendOf(e).avgPool2dBackward(g, xi.shape, p), xi.shape)]);
+  return record('avgPool2d', [x], y, { params: p });
 }
 
 /** Adaptive average pooling of [N, C, H, W] to [N, C, outH, outW] (PyTorch's window rule). */
@@ -173,7 +165,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   const [oh, ow] = pair(outputSize, 1, 'outputSize', 'adaptiveAvgPool2d');
   const e = x.engine;
   const y = wrap(e, backendOf(e).adaptiveAvgPool2d(x, oh, ow), [x.shape[0], x.shape[1], oh, ow]);
-  return record('adaptiveAvgPool2d', [x], y, ([g], [xi]) => [wrap(e, backendOf(e).adaptiveAvgPool2dBackward(g, xi.shape), xi.shape)]);
+  return record('adaptiveAvgPool2d', [x], y);
 }
 
 export interface UpsampleOptions {
@@ -210,7 +202,7 @@ export function upsample2d(x: Tensor, options: UpsampleOptions): Tensor {
   const align = mode === 'bilinear' && !!options.alignCorners;
   const e = x.engine;
   const y = wrap(e, backendOf(e).upsample2d(x, oh, ow, mode, align), [x.shape[0], x.shape[1], oh, ow]);
-  return record(fname, [x], y, ([g], [xi]) => [wrap(e, backendOf(e).upsample2dBackward(g, xi.shape, mode, align), xi.shape)]);
+  return record(fname, [x], y, { mode, alignCorners: align });
 }
 
 /** x @ weight^T + bias, with weight [out, in] as PyTorch's Linear; x [..., in]. */
@@ -295,8 +287,8 @@ function batchNormBody(
   return { y: channelAffine(x, scale, shift, 1) };
 }
 
-/** [m0, m1] of Backend.channelMoments as two [C] tensors (no tape). */
-function moments(a: Tensor, b: Tensor | null, shiftA: Tensor, shiftB: Tensor, c: number): [Tensor, Tensor] {
+/** @internal [m0, m1] of Backend.channelMoments as two [C] tensors (no tape); batch norm's forward and backward. */
+export function channelMoments(a: Tensor, b: Tensor | null, shiftA: Tensor, shiftB: Tensor, c: number): [Tensor, Tensor] {
   const e = a.engine;
   const inner = a.size / (a.shape[0] * c);
   const m = wrap(e, backendOf(e).channelMoments(a, b, shiftA, shiftB, c, inner), [2 * c]);
@@ -309,7 +301,7 @@ function moments(a: Tensor, b: Tensor | null, shiftA: Tensor, shiftB: Tensor, c:
  * Batch norm with batch statistics as one recorded op with an analytic backward, so that a
  * training step costs a few full-size passes instead of the dozen a composition of elementwise
  * ops, broadcasts and reductions takes (measured on lavapipe: the composed form made the genre
- * CNN's training step ~8x its forward). Forward: mean from one moments pass, the centred (two-pass)
+ * CNN's training step ~8x its forward). The rule is in src/engine/grads/layers_grad.ts. Forward: mean from one moments pass, the centred (two-pass)
  * biased variance from a second, then one channelAffine. Backward, with xhat = (x - mean) * invStd,
  * from one moments pass over (g, x) giving sum g and sum g * (x - mean):
  *   d bias = sum g,  d weight = invStd * sum g (x - mean),
@@ -331,9 +323,9 @@ function batchNormTrain(
   const count = x.size / c;
   const stats = noGrad(() => {
     const zeros = e.zeros([c]);
-    const [s] = moments(x, null, zeros, zeros, c);
+    const [s] = channelMoments(x, null, zeros, zeros, c);
     const mu = affine(s, 1 / count, 0);
-    const [, ss] = moments(x, null, mu, mu, c);
+    const [, ss] = channelMoments(x, null, mu, mu, c);
     const varB = affine(ss, 1 / count, 0);
     const invStd = reciprocal(sqrt(affine(varB, 1, eps)));
     const scale = weight ? mul(weight, invStd) : invStd;
@@ -346,24 +338,9 @@ function batchNormTrain(
   const y = wrap(e, backendOf(e).channelAffine(x, stats.scale, stats.shift, c, inner), x.shape);
   // mu and invStd ride along as inputs (no gradient) so that the tape keeps them alive.
   const inputs = [x, stats.mu, stats.invStd, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  const wi = weight ? 3 : -1;
-  const bi = bias ? (weight ? 4 : 3) : -1;
-  record('batchNorm', inputs, y, ([g], ins, _o, needs) => {
-    const [xi, mu, invStd] = ins;
-    const grads: (Tensor | null)[] = ins.map(() => null);
-    const zeros = e.zeros([c]);
-    const [sg, sgx] = moments(g, xi, zeros, mu, c);
-    const dWeightRaw = mul(invStd, sgx); // sum g * xhat
-    if (wi >= 0 && needs[wi]) grads[wi] = dWeightRaw;
-    if (bi >= 0 && needs[bi]) grads[bi] = sg;
-    if (needs[0]) {
-      const a = weight ? mul(ins[wi], invStd) : invStd;
-      const b = affine(mul(mul(a, invStd), dWeightRaw), -1 / count, 0);
-      const shift = sub(affine(mul(a, sg), -1 / count, 0), mul(b, mu));
-      grads[0] = wrap(e, backendOf(e).channelAffine2(g, xi, a, b, shift, c, inner), xi.shape);
-    }
-    return grads;
-  });
+  const weightIndex = weight ? 3 : -1;
+  const biasIndex = bias ? (weight ? 4 : 3) : -1;
+  record('batchNorm', inputs, y, { weightIndex, biasIndex });
   return { y, runningMean: stats.runningMeanNew, runningVar: stats.runningVarNew };
 }
 

@@ -1,14 +1,14 @@
 /**
  * Batched matrix product with numpy batch broadcasting, and optional transposes that cost no
- * copy (a linear layer computes x @ W^T with transB). The backward pass uses the same kernel
- * with transposes flipped, then sums over batch dimensions that were broadcast.
+ * copy (a linear layer computes x @ W^T with transB). The backward rule (the same kernel with
+ * transposes flipped) lives in src/engine/grads/matmul_grad.ts.
  */
 import { backendOf } from '../backendOf.js';
 import { ShapeError } from '../errors.js';
 import { broadcastShapes, fmt, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkFloat, engineOf, record, wrap } from './core.js';
-import { broadcastTo, reshape, sumTo } from './shape_ops.js';
+import { broadcastTo, reshape } from './shape_ops.js';
 
 export interface MatmulOptions {
   /** Use a's last two axes transposed. */
@@ -67,22 +67,5 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     y.dispose();
     y = v;
   }
-  return record('matmul', [a, b], y, ([g], [x, w], _o, needs) => {
-    // Work on the 2-D-ified forms: g as [..., m, n].
-    const g2 = reshape(g, [...batch, m, n]);
-    const xa = x.rank === 1 ? reshape(x, transA ? [x.size, 1] : [1, x.size]) : x;
-    const wb = w.rank === 1 ? reshape(w, transB ? [1, w.size] : [w.size, 1]) : w;
-    let ga: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (needs[0]) {
-      // dA = g B^T (or its transpose when a was used transposed).
-      const full = transA ? matmul(wb, g2, { transA: transB, transB: true }) : matmul(g2, wb, { transB: !transB });
-      ga = reshape(sumTo(full, xa.shape), x.shape);
-    }
-    if (needs[1]) {
-      const full = transB ? matmul(g2, xa, { transA: true, transB: transA }) : matmul(xa, g2, { transA: !transA });
-      gb = reshape(sumTo(full, wb.shape), w.shape);
-    }
-    return [ga, gb];
-  });
+  return record('matmul', [a, b], y, { transA, transB, batch, m, n });
 }

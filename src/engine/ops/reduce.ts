@@ -1,7 +1,8 @@
 /**
  * Reductions over any set of axes, with keepDims: sum, mean, max, min (differentiable), argmax
  * and argmin (int32). The backend reduces the middle axis of an [outer, r, inner] view; reduced
- * axes that are not one contiguous block are first permuted to the end.
+ * axes that are not one contiguous block are first permuted to the end. The backward rules of
+ * sum, max and min live in src/engine/grads/reduce_grad.ts.
  */
 import { backendOf } from '../backendOf.js';
 import type { ReduceOp } from '../backend.js';
@@ -10,8 +11,8 @@ import { fmt, normAxes, sizeOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { checkFloat, checkTensor, record, wrap } from './core.js';
-import { affine, div, equal, mul } from './elementwise.js';
-import { broadcastTo, reshape, stridedCopyRaw } from './shape_ops.js';
+import { affine } from './elementwise.js';
+import { stridedCopyRaw } from './shape_ops.js';
 
 interface Plan {
   axes: number[];
@@ -75,7 +76,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
   checkFloat(x, 'x', 'sum');
   const p = plan(x, axes, 'sum');
   const y = finish(reduceRaw('sum', x, p), p, keepDims);
-  return record('sum', [x], y, ([g], [v]) => [broadcastTo(reshape(g, p.kept), v.shape)]);
+  return record('sum', [x], y, { kept: p.kept });
 }
 
 /** Mean over `axes` (all when omitted). */
@@ -90,21 +91,12 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
   return tidy(() => affine(sum(x, axes, keepDims), 1 / p.r, 0));
 }
 
-/** Gradient of max/min: split equally among the positions that attain the extreme (as torch.amax). */
-function extremeRule(p: Plan): (g: readonly Tensor[], i: readonly Tensor[], o: readonly Tensor[]) => Tensor[] {
-  return ([g], [v], [y]) => {
-    const mask = equal(v, reshape(y, p.kept));
-    const count = sum(mask, p.axes, true);
-    return [mul(div(mask, count), reshape(g, p.kept))];
-  };
-}
-
 /** Maximum over `axes`; NaN propagates. Gradient shared among tied maxima. */
 export function max(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   checkFloat(x, 'x', 'max');
   const p = plan(x, axes, 'max');
   const y = finish(reduceRaw('max', x, p), p, keepDims);
-  return record('max', [x], y, extremeRule(p));
+  return record('max', [x], y, { axes: p.axes, kept: p.kept });
 }
 
 /** Minimum over `axes`; NaN propagates. Gradient shared among tied minima. */
@@ -112,7 +104,7 @@ export function min(x: Tensor, axes?: number | readonly number[], keepDims = fal
   checkFloat(x, 'x', 'min');
   const p = plan(x, axes, 'min');
   const y = finish(reduceRaw('min', x, p), p, keepDims);
-  return record('min', [x], y, extremeRule(p));
+  return record('min', [x], y, { axes: p.axes, kept: p.kept });
 }
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepDims: boolean): Tensor {

@@ -1,6 +1,7 @@
 /**
  * Ops that move data without arithmetic: reshape (free view), permute/transpose, broadcastTo,
- * slice, flip, concat, stack, pad, gather, oneHot, cast — with their backward rules.
+ * slice, flip, concat, stack, pad, gather, oneHot, cast. Their backward rules live in
+ * src/engine/grads/shape_grad.ts.
  */
 import { backendOf } from '../backendOf.js';
 import type { DType } from '../backend.js';
@@ -20,8 +21,7 @@ import {
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../scope.js';
 import { checkInt, checkNumber, checkTensor, engineOf, record, wrap } from './core.js';
-import { add, affine } from './elementwise.js';
-import { sum } from './reduce.js';
+import { affine } from './elementwise.js';
 
 /** Same data, new shape (no copy). One dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -34,7 +34,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkShape(sh, 'reshape: shape');
   if (sizeOf(sh) !== x.size) throw new ShapeError(`reshape: cannot view x ${fmt(x.shape)} (${x.size} elements) as ${fmt(shape)}`);
   const y = x.engine._view(x, sh);
-  return record('reshape', [x], y, ([g], [v]) => [reshape(g, v.shape)]);
+  return record('reshape', [x], y);
 }
 
 /** Inserts a dimension of size 1 at `axis`. */
@@ -87,9 +87,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
     p.map((a) => st[a]),
     0,
   );
-  const inv = new Array<number>(p.length);
-  p.forEach((a, i) => (inv[a] = i));
-  return record('permute', [x], y, ([g]) => [permute(g, inv)]);
+  return record('permute', [x], y, { perm: p });
 }
 
 /** Permutes dimensions; without perm reverses them (matrix transpose for rank 2). */
@@ -106,21 +104,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (!shapesEqual(b, sh)) throw new ShapeError(`broadcastTo: x ${fmt(x.shape)} cannot be broadcast to ${fmt(sh)}`);
   if (shapesEqual(x.shape, sh)) return reshape(x, sh);
   const y = stridedCopyRaw(x, sh, broadcastStrides(x.shape, sh), 0);
-  return record('broadcastTo', [x], y, ([g], [v]) => [sumTo(g, v.shape)]);
-}
-
-/**
- * Sums g over the axes along which a tensor of `shape` was broadcast to g's shape, giving a
- * tensor of `shape` (the gradient of broadcasting).
- */
-export function sumTo(g: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.rank - shape.length;
-  if (lead < 0) throw new ShapeError(`sumTo: cannot reduce ${fmt(g.shape)} to ${fmt(shape)}`);
-  const axes: number[] = [];
-  for (let i = 0; i < g.rank; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  const s = axes.length ? sum(g, axes, true) : g;
-  return reshape(s, shape);
+  return record('broadcastTo', [x], y);
 }
 
 /**
@@ -148,12 +132,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   const st = stridesOf(x.shape);
   const offset = b.reduce((acc, v, i) => acc + v * st[i], 0);
   const y = stridedCopyRaw(x, sz, st, offset);
-  return record('slice', [x], y, ([g], [v]) => [
-    pad(
-      g,
-      v.shape.map((d, i) => [b[i], d - b[i] - sz[i]] as [number, number]),
-    ),
-  ]);
+  return record('slice', [x], y, { begin: b, size: sz });
 }
 
 /** Reverses the order of elements along the given axes. */
@@ -168,7 +147,7 @@ export function flip(x: Tensor, axes: number | readonly number[]): Tensor {
     return -s;
   });
   const y = x.size === 0 ? reshape(x, x.shape) : stridedCopyRaw(x, x.shape, strides, offset);
-  return record('flip', [x], y, ([g]) => [flip(g, ax)]);
+  return record('flip', [x], y, { axes: ax });
 }
 
 /** Joins tensors of equal shape except on `axis`. */
@@ -187,15 +166,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const outShape = first.shape.slice();
   outShape[ax] = xs.reduce((acc, t) => acc + t.shape[ax], 0);
   const y = wrap(e, backendOf(e).concat(xs, ax, outShape), outShape, first.dtype);
-  return record('concat', xs, y, ([g], ins, _o, needs) => {
-    let at = 0;
-    return ins.map((t, i) => {
-      const begin = new Array<number>(t.rank).fill(0);
-      begin[ax] = at;
-      at += t.shape[ax];
-      return needs[i] ? slice(g, begin, t.shape) : null;
-    });
-  });
+  return record('concat', xs, y, { axis: ax });
 }
 
 /** Stacks tensors of one shape along a new axis. */
@@ -246,47 +217,7 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], opt
   if (p.every(([a, b]) => a === 0 && b === 0)) return reshape(x, x.shape);
   const outShape = x.shape.map((d, i) => d + p[i][0] + p[i][1]);
   const y = wrap(x.engine, backendOf(x.engine).pad(x, p, mode, value), outShape, x.dtype);
-  return record('pad', [x], y, ([g], [v]) => [
-    mode === 'constant'
-      ? slice(
-          g,
-          p.map((q) => q[0]),
-          v.shape,
-        )
-      : reflectPadGrad(g, v.shape, p),
-  ]);
-}
-
-/**
- * Gradient of reflect padding, one padded axis at a time: the centre block plus the mirrored
- * edge blocks folded back onto the positions they were copied from.
- */
-function reflectPadGrad(g: Tensor, shape: Shape, p: readonly [number, number][]): Tensor {
-  let cur = g;
-  for (let ax = 0; ax < shape.length; ax++) {
-    const [a, b] = p[ax];
-    if (a === 0 && b === 0) continue;
-    const n = shape[ax];
-    const len = (begin: number, size: number) => {
-      const bg = new Array<number>(cur.rank).fill(0);
-      const sz = cur.shape.slice();
-      bg[ax] = begin;
-      sz[ax] = size;
-      return slice(cur, bg, sz);
-    };
-    const padAx = (t: Tensor, before: number, after: number) =>
-      pad(
-        t,
-        cur.shape.map((_, i): [number, number] => (i === ax ? [before, after] : [0, 0])),
-      );
-    let acc = len(a, n);
-    // Left edge: padded position j < a copies x[a - j]; flipped it lands on x[1 .. a].
-    if (a > 0) acc = add(acc, padAx(flip(len(0, a), ax), 1, n - 1 - a));
-    // Right edge: position a + n + j copies x[n - 2 - j]; flipped it lands on x[n-1-b .. n-2].
-    if (b > 0) acc = add(acc, padAx(flip(len(a + n, b), ax), n - 1 - b, 1));
-    cur = acc;
-  }
-  return cur;
+  return record('pad', [x], y, { pads: p, mode });
 }
 
 function checkIndices(indices: Tensor, bound: number, arg: string, fname: string): void {
@@ -308,10 +239,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   engineOf('gather', x, indices);
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
   const y = wrap(x.engine, backendOf(x.engine).gather(x, indices, ax), outShape, x.dtype);
-  return record('gather', [x, indices], y, ([g], [v, idx]) => [
-    wrap(v.engine, backendOf(v.engine).scatterAdd(g, idx, ax, v.shape[ax]), v.shape),
-    null,
-  ]);
+  return record('gather', [x, indices], y, { axis: ax });
 }
 
 /** One-hot rows: float32 [...indices.shape, depth] with a 1 at each index. */

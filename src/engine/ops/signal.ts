@@ -1,6 +1,6 @@
 /**
  * Signal ops on the last axis, built like every other op (checked arguments, one backend
- * primitive, a backward rule recorded with `record`):
+ * primitive, recorded with `record`; the backward rules live in src/engine/grads/signal_grad.ts):
  * - `frame` cuts overlapping frames and `overlapAdd` sums frames back into a signal; each is
  *   the other's adjoint, so each one's backward rule is the other;
  * - `rfft`, `rfftAdjoint` and `rfftPower` are the backend's real-DFT primitives (WebGPU: a
@@ -14,9 +14,6 @@ import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { fmt, shapesEqual, sizeOf } from '../shape.js';
 import { checkFloat, engineOf, record, wrap } from './core.js';
-import { add, affine, mul } from './elementwise.js';
-import { sum } from './reduce.js';
-import { flip, pad, reshape, slice } from './shape_ops.js';
 
 function checkPositiveInt(v: unknown, arg: string, fname: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
@@ -53,7 +50,7 @@ export function frame(x: Tensor, frameLength: number, hop: number): Tensor {
     nFrames,
     frameLength,
   ]);
-  return record('frame', [x], y, ([g]) => [overlapAdd(g, hop, length)]);
+  return record('frame', [x], y, { hop, length });
 }
 
 /**
@@ -90,45 +87,7 @@ export function frameCentered(x: Tensor, frameLength: number, hop: number, cente
     nFrames,
     frameLength,
   ]);
-  return record(fname, [x], y, ([g]) => [frameCenteredAdjoint(g, x.shape, hop, center, mode)]);
-}
-
-/**
- * The adjoint of frameCentered (its backward rule): frame gradients g [..., nFrames, frameLength]
- * → the gradient of x (shape xShape [..., L]): overlapAdd over the padded length, then each
- * padded sample's gradient folded back onto the sample it mirrors ('reflect') or dropped.
- */
-export function frameCenteredAdjoint(
-  g: Tensor,
-  xShape: readonly number[],
-  hop: number,
-  center: number,
-  mode: 'reflect' | 'constant',
-): Tensor {
-  const length = xShape[xShape.length - 1];
-  const batch = sizeOf(xShape.slice(0, -1));
-  const paddedLength = length + 2 * center;
-  const flat = reshape(overlapAdd(g, hop, paddedLength), [batch, paddedLength]);
-  let gx = slice(flat, [0, center], [batch, length]);
-  if (mode === 'reflect' && center > 0) {
-    // Padded sample i < center mirrors x[center - i]; i >= center + L mirrors x[2 (L - 1) - (i - center)].
-    const left = flip(slice(flat, [0, 0], [batch, center]), 1);
-    const right = flip(slice(flat, [0, center + length], [batch, center]), 1);
-    gx = add(
-      add(
-        gx,
-        pad(left, [
-          [0, 0],
-          [1, length - 1 - center],
-        ]),
-      ),
-      pad(right, [
-        [0, 0],
-        [length - 1 - center, 1],
-      ]),
-    );
-  }
-  return reshape(gx, xShape);
+  return record(fname, [x], y, { hop, center, mode });
 }
 
 /**
@@ -155,38 +114,13 @@ export function overlapAdd(frames: Tensor, hop: number, length?: number): Tensor
     backendOf(e).overlapAdd({ storage: frames.storage, shape: [batch, nFrames, frameLength], dtype: 'float32' }, hop, len),
     [...lead, len],
   );
-  return record('overlapAdd', [frames], y, ([g], [fr]) => {
-    if (nFrames === 0 || frameLength === 0) return [e.zeros(fr.shape)];
-    // Frame the gradient over exactly the span the frames cover (zeros past `length`).
-    const axis = g.rank - 1;
-    let gs = g;
-    if (len > covered) {
-      const begin = new Array<number>(g.rank).fill(0);
-      const size = g.shape.slice();
-      size[axis] = covered;
-      gs = slice(g, begin, size);
-    } else if (len < covered) {
-      const pads = g.shape.map((_, i): [number, number] => (i === axis ? [0, covered - len] : [0, 0]));
-      gs = pad(g, pads);
-    }
-    return [frame(gs, frameLength, hop)];
-  });
+  return record('overlapAdd', [frames], y, { hop, length: len });
 }
 
 /** Buf view of a tensor as [rows, last]. */
 function rowsView(t: Tensor) {
   const last = t.shape[t.rank - 1];
   return { storage: t.storage, shape: [last === 0 ? 0 : t.size / last, last], dtype: 'float32' as const };
-}
-
-/** Sums a [..., n] tensor over its leading axes → [n] (the gradient of a per-column window; used by stftMel.ts too). */
-export function sumRows(t: Tensor): Tensor {
-  return t.rank === 1
-    ? t
-    : sum(
-        t,
-        Array.from({ length: t.rank - 1 }, (_, i) => i),
-      );
 }
 
 function checkBins(bins: unknown, n: number, fname: string): number {
@@ -234,10 +168,7 @@ export function rfft(x: Tensor, options: FftOptions = {}): [Tensor, Tensor] {
   const e = x.engine;
   const [sr, si] = backendOf(e).rfft(rowsView(x), n, bins, window ? rowsView(window) : null);
   const out: [Tensor, Tensor] = [wrap(e, sr, [...lead, bins]), wrap(e, si, [...lead, bins])];
-  return record('rfft', window ? [x, window] : [x], out, ([gr, gi], [xi, wi], _o, needs) => [
-    needs[0] ? rfftAdjoint(gr, gi, n, { window: wi ?? null }) : null,
-    wi && needs[1] ? sumRows(mul(xi, rfftAdjoint(gr, gi, n))) : null,
-  ]);
+  return record('rfft', window ? [x, window] : [x], out, { n });
 }
 
 /**
@@ -262,10 +193,7 @@ export function rfftAdjoint(re: Tensor, im: Tensor, n: number, options: { window
     ...re.shape.slice(0, -1),
     n,
   ]);
-  return record('rfftAdjoint', window ? [re, im, window] : [re, im], y, ([g], [ri, ii, wi], _o, needs) => {
-    const r = needs[0] || needs[1] ? rfft(g, { bins, window: wi ?? null }) : null;
-    return [needs[0] ? r![0] : null, needs[1] ? r![1] : null, wi && needs[2] ? sumRows(mul(g, rfftAdjoint(ri, ii, n))) : null];
-  });
+  return record('rfftAdjoint', window ? [re, im, window] : [re, im], y, { n });
 }
 
 /**
@@ -279,14 +207,5 @@ export function rfftPower(x: Tensor, options: FftOptions = {}): Tensor {
   const window = checkWindow(options.window, n, x, fname);
   const e = x.engine;
   const p = wrap(e, backendOf(e).rfftPower(rowsView(x), n, bins, window ? rowsView(window) : null), [...x.shape.slice(0, -1), bins]);
-  return record('rfftPower', window ? [x, window] : [x], p, ([g], [xi, wi], _o, needs) => {
-    const [re, im] = rfft(xi, { bins, window: wi ?? null });
-    const g2 = affine(g, 2, 0);
-    const gr = mul(re, g2);
-    const gi = mul(im, g2);
-    return [
-      needs[0] ? rfftAdjoint(gr, gi, n, { window: wi ?? null }) : null,
-      wi && needs[1] ? sumRows(mul(xi, rfftAdjoint(gr, gi, n))) : null,
-    ];
-  });
+  return record('rfftPower', window ? [x, window] : [x], p, { n });
 }

@@ -5,20 +5,18 @@
  * kernel reading the wave and writing the mel values (see shaders/stft_mel.wgsl); the CPU
  * reference computes the unfused steps in float64.
  *
- * Its backward rule is the composition of those steps' rules (recomputing the frames and their
- * spectrum, which the forward never stores): the decibel and filterbank steps, then rfftPower's
- * (2 re g, 2 im g) through rfftAdjoint, then the framing's overlap-add with the padding folded
- * back. The wave, the window and the filterbank are all differentiable.
+ * Its backward rule (src/engine/grads/signal_grad.ts) is the composition of those steps' rules
+ * (recomputing the frames and their spectrum, which the forward never stores): the decibel and
+ * filterbank steps, then rfftPower's (2 re g, 2 im g) through rfftAdjoint, then the framing's
+ * overlap-add with the padding folded back. The wave, the window and the filterbank are all
+ * differentiable.
  */
 import { backendOf } from '../backendOf.js';
 import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { fmt, sizeOf } from '../shape.js';
 import { checkFloat, checkNumber, engineOf, record, wrap } from './core.js';
-import { add, affine, clamp, div, greaterEqual, mul, sqrt, square } from './elementwise.js';
-import { matmul } from './matmul.js';
-import { permute, reshape } from './shape_ops.js';
-import { frame, frameCentered, frameCenteredAdjoint, frameCount, overlapAdd, rfft, rfftAdjoint, sumRows } from './signal.js';
+import { frameCount } from './signal.js';
 
 /** Decibels of stftMel: multiplier * log10(max(v, amin)) - multiplier * log10(max(amin, ref)). */
 export interface StftMelDb {
@@ -122,38 +120,5 @@ export function stftMel(x: Tensor, options: StftMelOptions): Tensor {
     [...lead, nMels, nFrames],
   );
   const inputs = window ? [x, window, fb] : [x, fb];
-  return record(fname, inputs, y, ([g], ins, _o, needs) => {
-    const [xi, wi, fbi] = window ? ins : [ins[0], null, ins[1]];
-    const [needX, needW, needFb] = window ? needs : [needs[0], false, needs[1]];
-    // Recompute the frames and their spectrum (the forward keeps neither).
-    const x2 = reshape(xi, [batch, length]);
-    const frames = center > 0 ? frameCentered(x2, n, hop, center, mode) : frame(x2, n, hop);
-    const [re, im] = rfft(frames, { bins, window: wi });
-    const p2 = add(square(re), square(im));
-    const level = power === 2 ? p2 : sqrt(p2);
-    // [B, nMels, nFrames] → [B, nFrames, nMels], the layout of level @ filterbank.
-    let gMel = permute(reshape(g, [batch, nMels, nFrames]), [0, 2, 1]);
-    if (db) {
-      // d/dv scale * ln(clamp(v, amin)) = scale / clamp(v, amin) where v >= amin (clamp passes the gradient there).
-      const mel = matmul(level, fbi);
-      gMel = mul(gMel, div(affine(greaterEqual(mel, db.amin), db.scale, 0), clamp(mel, db.amin)));
-    }
-    const gFb = needFb ? matmul(reshape(level, [batch * nFrames, bins]), reshape(gMel, [batch * nFrames, nMels]), { transA: true }) : null;
-    if (!needX && !needW) return window ? [null, null, gFb] : [null, gFb];
-    const gLevel = matmul(gMel, fbi, { transB: true });
-    const gPower = power === 2 ? gLevel : div(affine(gLevel, 0.5, 0), level);
-    const g2 = affine(gPower, 2, 0);
-    const gr = mul(re, g2);
-    const gi = mul(im, g2);
-    let gx: Tensor | null = null;
-    if (needX) {
-      const gFrames = rfftAdjoint(gr, gi, n, { window: wi });
-      gx = reshape(
-        center > 0 ? frameCenteredAdjoint(gFrames, [batch, length], hop, center, mode) : overlapAdd(gFrames, hop, length),
-        x.shape,
-      );
-    }
-    const gw = wi && needW ? sumRows(mul(frames, rfftAdjoint(gr, gi, n))) : null;
-    return window ? [gx, gw, gFb] : [gx, gFb];
-  });
+  return record(fname, inputs, y, { nFft: n, hop, center, mode, power, db, windowed: window !== null, batch, length, nFrames });
 }
