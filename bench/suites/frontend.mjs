@@ -4,10 +4,18 @@
 // cached basis) against the CPU reference (fft.js, float64), as ms and speed-up.
 // Peers on this machine (shared/design/peer-figures.md, 30 s): PyTorch 4.4 ms, tfjs-webgpu 1,807 ms,
 // tfjs-cpu 22,834 ms.
+//
+// The WebGPU FFT rows run the fused path (one stftMel kernel, audio.logMel's default). The
+// `frontend-logmel-fused-*` suites time it against the unfused chain (fused: false: frame, FFT
+// power, mel matmul, transpose, dB) round-robin in one process, and report the ratio per round
+// and the ratio to PyTorch's figure scaled to the workload's audio length (issue 13: 30 s within
+// 15 ms, 64 x 3 s within 3x PyTorch).
 import { createEngine, audio } from '../../dist/index.js';
-import { runSuite } from '../harness.mjs';
+import { runInterleaved, runSuite } from '../harness.mjs';
 
 const SR = 16000;
+/** PyTorch (CPU, 2 threads) log-mel of 30 s at 16 kHz on this kind of machine, ms (peer-figures.md). */
+const PYTORCH_30S_MS = 4.4;
 
 export async function run() {
   const gpu = await createEngine({ backend: 'auto' });
@@ -65,8 +73,37 @@ export async function run() {
         `${w.what}: webgpu FFT ${fft.ms} ms, DFT-matmul ${mm.ms} ms -> FFT is ${(mm.ms / fft.ms).toFixed(2)}x the speed of DFT-matmul`,
       );
     results.push(out);
+    if (gpu.backend === 'webgpu') results.push(await fusedVsUnfused(gpu, w));
   }
   gpu.dispose();
   cpu.dispose();
   return results;
+}
+
+/** Fused vs unfused log-mel on WebGPU, interleaved; ratios per round and to PyTorch scaled to the audio length. */
+async function fusedVsUnfused(gpu, w) {
+  const x = gpu.randn(w.shape, { seed: 7, std: 0.1 });
+  const pytorchMs = (PYTORCH_30S_MS * (w.shape[0] * w.shape[1])) / (30 * SR);
+  const mk = (fused) => ({
+    name: `${w.what} (webgpu, ${fused ? 'fused stftMel' : 'unfused'})`,
+    engine: gpu,
+    fn: async () => {
+      const y = audio.logMel(x, { fused });
+      await gpu.sync();
+      y.dispose();
+    },
+  });
+  const unfused = mk(false);
+  const out = await runInterleaved(`frontend-logmel-fused-${w.suite.replace('frontend-logmel-', '')}`, [mk(true), unfused], {
+    baseline: unfused.name,
+    rounds: w.shape[0] > 1 ? 7 : 15,
+    context: { shape: w.shape, pytorchScaledMs: +pytorchMs.toFixed(2), targetMs: w.shape[0] > 1 ? 3 * pytorchMs : 15 },
+  });
+  const [f, u] = out.results;
+  console.log(
+    `${w.what}: fused ${f.ms} ms, unfused ${u.ms} ms: fused takes ${f.ratioToBaseline}x the unfused time (median per round), ` +
+      `${(f.ms / pytorchMs).toFixed(2)}x PyTorch's ${pytorchMs.toFixed(1)} ms (scaled from ${PYTORCH_30S_MS} ms for 30 s)`,
+  );
+  x.dispose();
+  return out;
 }

@@ -49,10 +49,18 @@ export function topDbAxes(rank: number, perExample: boolean): number[] {
   return rank <= 3 ? all : all.slice(rank - 3);
 }
 
-/** Power or magnitude to decibels (torchaudio AmplitudeToDB semantics, differentiable). */
-export function amplitudeToDb(x: Tensor, options: AmplitudeToDbOptions = {}): Tensor {
-  const fname = 'amplitudeToDb';
-  checkFloat(x, 'x', fname);
+/** Checked decibel parameters of AmplitudeToDbOptions (shared with logMel's fused path). */
+export interface DbParams {
+  /** 10 (power) or 20 (magnitude). */
+  multiplier: number;
+  amin: number;
+  ref: number;
+  topDb: number | undefined;
+  topDbPerExample: boolean;
+}
+
+/** Validates AmplitudeToDbOptions (errors name `fname`). */
+export function dbParams(options: AmplitudeToDbOptions, fname: string): DbParams {
   const stype = options.stype ?? 'power';
   if (stype !== 'power' && stype !== 'magnitude')
     throw new ValueError(`${fname}: stype must be 'power' or 'magnitude', got ${String(stype)}`);
@@ -62,13 +70,26 @@ export function amplitudeToDb(x: Tensor, options: AmplitudeToDbOptions = {}): Te
   if (!(ref > 0)) throw new ValueError(`${fname}: ref must be > 0, got ${ref}`);
   const topDb = options.topDb;
   if (topDb !== undefined && checkNumber(topDb, 'topDb', fname) < 0) throw new ValueError(`${fname}: topDb must be >= 0, got ${topDb}`);
-  const mult = stype === 'power' ? 10 : 20;
+  return { multiplier: stype === 'power' ? 10 : 20, amin, ref, topDb, topDbPerExample: !!options.topDbPerExample };
+}
+
+/** max(db, peak - topDb) with the peak over topDbAxes (see the module note); db unchanged without topDb. */
+export function clipTopDb(db: Tensor, p: DbParams): Tensor {
+  if (p.topDb === undefined || db.rank === 0) return db;
+  const peak = max(db, topDbAxes(db.rank, p.topDbPerExample), true);
+  return maximum(db, affine(peak, 1, -p.topDb));
+}
+
+/** Power or magnitude to decibels (torchaudio AmplitudeToDB semantics, differentiable). */
+export function amplitudeToDb(x: Tensor, options: AmplitudeToDbOptions = {}): Tensor {
+  const fname = 'amplitudeToDb';
+  checkFloat(x, 'x', fname);
+  const p = dbParams(options, fname);
+  const mult = p.multiplier;
   return tidy(() => {
     // multiplier * log10(v) = (multiplier / ln 10) * ln(v), minus the reference in one affine.
-    const db = affine(log(clamp(x, amin)), mult / Math.LN10, -mult * Math.log10(Math.max(amin, ref)));
-    if (topDb === undefined || x.rank === 0) return db;
-    const peak = max(db, topDbAxes(x.rank, !!options.topDbPerExample), true);
-    return maximum(db, affine(peak, 1, -topDb));
+    const db = affine(log(clamp(x, p.amin)), mult / Math.LN10, -mult * Math.log10(Math.max(p.amin, p.ref)));
+    return clipTopDb(db, p);
   });
 }
 

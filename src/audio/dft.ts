@@ -33,7 +33,9 @@ export type DftMethod = 'fft' | 'matmul';
 /**
  * The default DFT method of stft / logMel / istft: 'fft'. Measured with bench/suites/frontend.mjs
  * on lavapipe (2 shared cores), log-mel of 30 s at 16 kHz: FFT 51 ms, DFT-matmul 148 ms (6.5
- * GFLOP/s, near the WGSL matmul ceiling); 64 clips of 3 s: FFT 302 ms, DFT-matmul 865 ms.
+ * GFLOP/s, near the WGSL matmul ceiling); 64 clips of 3 s: FFT 302 ms, DFT-matmul 865 ms. (Those
+ * FFT figures are the unfused chain; logMel's fused stftMel kernel takes about a third of that
+ * time, see logmel.ts.)
  */
 export const DEFAULT_DFT_METHOD: DftMethod = 'fft';
 

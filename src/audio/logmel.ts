@@ -5,15 +5,18 @@
  * and per-clip normalisation. No host round trip: only constants (window, basis, filterbank)
  * are uploaded, once per engine.
  *
- * With 'fft' the window, the FFT and |X|^2 are one kernel (rfftPower). With 'matmul' and power 2
+ * With 'fft' (and `fused`, the default) everything up to the decibels is ONE op, the engine's
+ * stftMel (one WebGPU kernel from the wave to the mel values); topDb and normalisation follow
+ * as ordinary ops, since they need a peak / moments over the whole result. Unfused 'fft': the
+ * window, the FFT and |X|^2 are one kernel (rfftPower). With 'matmul' and power 2
  * the spectrum is never split: Y = frames @ [cos | -sin] (window folded in), P = Y^2,
  * mel^T = P @ [fb; fb], so re^2 + im^2 is summed by the mel matmul.
  */
-import { matmul, permute, reshape, square, type Tensor, tidy, ValueError } from '../engine/index.js';
-import { amplitudeToDb, normalizePerClip, type NormalizeOptions } from './db.js';
+import { matmul, permute, reshape, square, stftMel, type Tensor, tidy, ValueError } from '../engine/index.js';
+import { amplitudeToDb, clipTopDb, dbParams, normalizePerClip, type NormalizeOptions } from './db.js';
 import { dftBasis, type DftMethod } from './dft.js';
 import { melTensor, type MelFilterbankOptions, type MelScale } from './mel.js';
-import { framesPower, resolveStft, stftFrames, type StftOptions } from './stft.js';
+import { checkWave, framesPower, resolveStft, stftFrames, windowTensor, type StftPlan, type StftOptions } from './stft.js';
 import type { WindowSpec } from './windows.js';
 import { audioOptions, checkFrontEndSizes, LOG_MEL_SPEC } from './options.js';
 
@@ -47,6 +50,12 @@ export interface LogMelOptions {
   /** Per-clip (x - mean) / (std + eps) after the decibels (default false). */
   normalize?: boolean | NormalizeOptions;
   method?: DftMethod;
+  /**
+   * With method 'fft' (the default): the whole chain up to the decibels in one op (engine
+   * `stftMel`, one WebGPU kernel: default true); false runs the unfused steps (frames, FFT power,
+   * mel matmul, transpose, decibels). Both give the same values and gradients (float32 rounding).
+   */
+  fused?: boolean;
 }
 
 /** The defaults: 16 kHz, nFft 400, hop 160, 64 htk mels, periodic Hann, power 2, dB. */
@@ -119,8 +128,11 @@ export function logMelChecked(wave: Tensor, options: LogMelOptions, fname: strin
   if (power !== 1 && power !== 2) throw new ValueError(`${fname}: power must be 1 or 2, got ${String(power)}`);
   if (options.db !== undefined && typeof options.db !== 'boolean')
     throw new ValueError(`${fname}: db must be true or false, got ${String(options.db)}`);
+  if (options.fused !== undefined && typeof options.fused !== 'boolean')
+    throw new ValueError(`${fname}: fused must be true or false, got ${String(options.fused)}`);
   const plan = resolveStft(fname, stftOptionsOf(options));
   const melOpts = melOptionsOf(options, plan.bins);
+  if (plan.method === 'fft' && options.fused !== false) return fusedLogMel(wave, options, plan, power, fname);
   return tidy(() => {
     const { frames, lead } = stftFrames(wave, plan, fname);
     const e = frames.engine;
@@ -143,6 +155,42 @@ export function logMelChecked(wave: Tensor, options: LogMelOptions, fname: strin
             topDb: options.topDb,
             topDbPerExample: options.topDbPerExample,
           });
+    if (options.normalize) out = normalizePerClip(out, options.normalize === true ? {} : options.normalize);
+    return out;
+  });
+}
+
+/** logMel's fused path: one stftMel op, then topDb clipping and normalisation when asked. */
+function fusedLogMel(wave: Tensor, options: LogMelOptions, plan: StftPlan, power: 1 | 2, fname: string): Tensor {
+  const withDb = options.db !== false;
+  const db = withDb
+    ? dbParams(
+        {
+          stype: power === 2 ? 'power' : 'magnitude',
+          amin: options.amin,
+          ref: options.ref,
+          topDb: options.topDb,
+          topDbPerExample: options.topDbPerExample,
+        },
+        'amplitudeToDb',
+      )
+    : null;
+  checkWave(wave, plan, fname);
+  return tidy(() => {
+    const e = wave.engine;
+    const { w, owned } = windowTensor(e, plan);
+    let out = stftMel(wave, {
+      nFft: plan.nFft,
+      hop: plan.hop,
+      center: plan.center ? Math.floor(plan.nFft / 2) : 0,
+      padMode: plan.padMode,
+      window: w,
+      filterbank: melTensor(e, melOptionsOf(options, plan.bins), 'fb'),
+      power,
+      db: db ? { multiplier: db.multiplier, amin: db.amin, ref: db.ref } : null,
+    });
+    if (owned) w.dispose();
+    if (db) out = clipTopDb(out, db);
     if (options.normalize) out = normalizePerClip(out, options.normalize === true ? {} : options.normalize);
     return out;
   });

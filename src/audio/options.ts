@@ -56,7 +56,7 @@ const LOG_MEL_KEYS = [
 /** torchaudio's MelSpectrogram calls the filterbank normalisation `norm`; AmplitudeToDB's reference `ref_value` (librosa). */
 const LOG_MEL_ALIASES = { ...STFT_ALIASES, melNorm: ['norm'], ref: ['refValue', 'ref_value'] };
 /** logMel / melSpectrogram / LogMel options (torchaudio names accepted). */
-export const LOG_MEL_SPEC: OptionSpec = withSnakeCase(LOG_MEL_KEYS, LOG_MEL_ALIASES);
+export const LOG_MEL_SPEC: OptionSpec = withSnakeCase([...LOG_MEL_KEYS, 'fused'], LOG_MEL_ALIASES);
 /** maskToAudio options: logMel's and maskScale. */
 export const MASK_TO_AUDIO_SPEC: OptionSpec = withSnakeCase([...LOG_MEL_KEYS, 'maskScale'], LOG_MEL_ALIASES);
 

@@ -168,20 +168,27 @@ export function centerPad(x: Tensor, p: number, mode: 'reflect' | 'constant'): T
   return concat([z, x, z], 1);
 }
 
-/** Frames of the (centre-padded) wave: wave [..., L] → { frames [B, nFrames, nFft], lead }. */
-export function stftFrames(wave: Tensor, plan: StftPlan, fname: string): { frames: Tensor; lead: number[] } {
+/** Checks a wave [..., L] against an STFT plan (float, rank >= 1, same engine as a Tensor window, long enough). */
+export function checkWave(wave: Tensor, plan: StftPlan, fname: string): void {
   checkFloat(wave, 'wave', fname);
   if (wave.rank < 1) throw new ShapeError(`${fname}: wave must be [..., samples], got a scalar`);
   if (plan.tensorWindow) engineOf(fname, wave, plan.tensorWindow);
-  const lead = wave.shape.slice(0, -1);
   const length = wave.shape[wave.rank - 1];
-  const x = reshape(wave, [sizeOf(lead), length]);
   const p = plan.center ? Math.floor(plan.nFft / 2) : 0;
   if (plan.center && plan.padMode === 'reflect' && p >= length && p > 0) {
     throw new ShapeError(`${fname}: reflect padding by nFft/2 = ${p} needs more than ${p} samples, wave ${fmt(wave.shape)} has ${length}`);
   }
   if (length + 2 * p < plan.nFft)
     throw new ShapeError(`${fname}: wave ${fmt(wave.shape)} is shorter than nFft = ${plan.nFft}${plan.center ? ' after padding' : ''}`);
+}
+
+/** Frames of the (centre-padded) wave: wave [..., L] → { frames [B, nFrames, nFft], lead }. */
+export function stftFrames(wave: Tensor, plan: StftPlan, fname: string): { frames: Tensor; lead: number[] } {
+  checkWave(wave, plan, fname);
+  const lead = wave.shape.slice(0, -1);
+  const length = wave.shape[wave.rank - 1];
+  const x = reshape(wave, [sizeOf(lead), length]);
+  const p = plan.center ? Math.floor(plan.nFft / 2) : 0;
   // The centre padding is read in place by the framing pass (frameCentered), never copied.
   return { frames: p > 0 ? frameCentered(x, plan.nFft, plan.hop, p, plan.padMode) : frame(x, plan.nFft, plan.hop), lead };
 }

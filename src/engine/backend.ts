@@ -81,6 +81,21 @@ export interface Pool2dParams {
 
 export type UpsampleMode = 'nearest' | 'bilinear';
 
+/** Geometry and epilogue of `stftMel` (lengths in samples). */
+export interface StftMelParams {
+  /** FFT (frame) length. */
+  nFft: number;
+  /** Samples between frames. */
+  hop: number;
+  /** Samples of centre padding on both sides (0: none). */
+  center: number;
+  centerMode: 'reflect' | 'constant';
+  /** Project the magnitude |X| instead of the power |X|^2. */
+  magnitude: boolean;
+  /** Decibels: v -> scale * ln(max(v, amin)) + shift after the projection; null: none. */
+  db: { scale: number; shift: number; amin: number } | null;
+}
+
 export interface MemoryInfo {
   /** Bytes held by live storages. */
   bytesInUse: number;
@@ -220,6 +235,14 @@ export interface Backend {
    * with y[j] = w[j] sum_{k < bins} re[k] cos(2 pi j k / n) - im[k] sin(2 pi j k / n).
    */
   rfftAdjoint(re: Buf, im: Buf, n: number, window: Buf | null): Storage;
+  /**
+   * The (decibel) mel spectrogram in one pass: waves x [B, L], window [nFft] or null (ones),
+   * filterbank fb [bins, nMels] (bins <= nFft) → [B, nMels, nFrames] with
+   * out[b, m, f] = db(sum_k S[b, f, k] fb[k, m]), S = |X|^2 (|X| when magnitude) and X the
+   * rfft of frame f of the (centre-padded, see `frame`) wave times the window. nFrames as for
+   * `frame` over the padded length (the caller ensures it is >= 1).
+   */
+  stftMel(x: Buf, window: Buf | null, fb: Buf, params: StftMelParams): Storage;
 }
 
 /** The lifecycle members of a Backend; every other member is a kernel named in PRIMITIVES. */

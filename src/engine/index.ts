@@ -46,6 +46,7 @@ export * from './ops/index.js';
 // Signal ops (framing, overlap-add, FFT). Not in ops/index.ts, so the root's flat op exports stay
 // as they were: users reach them as audio.frame / audio.rfft (with its DFT-matmul method).
 export { frame, frameCentered, frameCount, overlapAdd, rfft, rfftAdjoint, rfftPower, type FftOptions } from './ops/signal.js';
+export { stftMel, type StftMelOptions, type StftMelDb } from './ops/stftMel.js';
 export {
   AuralensError,
   ShapeError,

@@ -109,6 +109,7 @@ export const PRIMITIVES = [
   'rfft',
   'rfftPower',
   'rfftAdjoint',
+  'stftMel',
 ] as const;
 export type Primitive = (typeof PRIMITIVES)[number];
 
@@ -171,6 +172,7 @@ export const DIFFERENTIABLE_OPS = [
   'rfft',
   'rfftPower',
   'rfftAdjoint',
+  'stftMel',
 ] as const;
 export type DifferentiableOp = (typeof DIFFERENTIABLE_OPS)[number];
 

@@ -15,6 +15,7 @@ import type {
   MemoryInfo,
   Pool2dParams,
   ReduceOp,
+  StftMelParams,
   Storage,
   UnaryOp,
   UpsampleMode,
@@ -32,6 +33,7 @@ import * as conv from './conv.js';
 import * as pool from './pool.js';
 import { frameKernel, overlapAddKernel } from './frames.js';
 import { rfftAdjointKernel, rfftKernel } from './fft.js';
+import { stftMelKernel } from './stftMel.js';
 import { CpuStorage, floatsToInt32, toInt32, type CpuArray } from './storage.js';
 
 export class CpuBackend implements Backend {
@@ -303,5 +305,12 @@ export class CpuBackend implements Backend {
   rfftAdjoint(re: Buf, im: Buf, n: number, window: Buf | null): Storage {
     const bins = re.shape[re.shape.length - 1];
     return this.wrap(rfftAdjointKernel(this.data(re.storage), this.data(im.storage), n, bins, window ? this.data(window.storage) : null));
+  }
+
+  stftMel(x: Buf, window: Buf | null, fb: Buf, params: StftMelParams): Storage {
+    const [batch, length] = x.shape;
+    const [bins, nMels] = fb.shape;
+    const w = window ? this.data(window.storage) : null;
+    return this.wrap(stftMelKernel(this.data(x.storage), batch, length, w, this.data(fb.storage), bins, nMels, params));
   }
 }

@@ -80,6 +80,19 @@ export interface OpAttrs {
   rfft: { n: number };
   rfftPower: { n: number };
   rfftAdjoint: { n: number };
+  /** Inputs [x, window?, filterbank]; x viewed as [batch, length]; db as StftMelParams.db. */
+  stftMel: {
+    nFft: number;
+    hop: number;
+    center: number;
+    mode: 'reflect' | 'constant';
+    power: 1 | 2;
+    db: { scale: number; shift: number; amin: number } | null;
+    windowed: boolean;
+    batch: number;
+    length: number;
+    nFrames: number;
+  };
 }
 
 /**

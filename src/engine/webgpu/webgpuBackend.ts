@@ -16,6 +16,7 @@ import type {
   UpsampleMode,
   BinaryOp,
   MemoryInfo,
+  StftMelParams,
 } from '../backend.js';
 import type { Shape } from '../shape.js';
 import { GpuContext } from './context.js';
@@ -32,6 +33,7 @@ import * as poolK from './kernels/pool.js';
 import * as framesK from './kernels/frames.js';
 import * as channelK from './kernels/channelStats.js';
 import * as fftK from './kernels/fft.js';
+import * as stftMelK from './kernels/stftMel.js';
 
 /** A Buf of this backend: its storage is always a GPU buffer this backend allocated. */
 const g = (b: Buf) => b as GBuf;
@@ -218,5 +220,9 @@ export class WebGpuBackend implements Backend {
 
   rfftAdjoint(re: Buf, im: Buf, n: number, window: Buf | null): Storage {
     return fftK.rfftAdjoint(this.ctx, g(re), g(im), n, window ? g(window) : null);
+  }
+
+  stftMel(x: Buf, window: Buf | null, fb: Buf, params: StftMelParams): Storage {
+    return stftMelK.stftMel(this.ctx, g(x), window ? g(window) : null, g(fb), params);
   }
 }

@@ -47,7 +47,7 @@ const MAX_TABLES = 16;
 const tables = new WeakMap<GpuContext, Map<number, GpuStorage>>();
 
 /** tw[m] = (cos(2 pi m / n), sin(2 pi m / n)) for m < n, float32 from float64. */
-function twiddles(ctx: GpuContext, n: number): GpuStorage {
+export function twiddles(ctx: GpuContext, n: number): GpuStorage {
   let cache = tables.get(ctx);
   if (!cache) tables.set(ctx, (cache = new Map()));
   const hit = cache.get(n);
@@ -120,7 +120,7 @@ const MAX_SHARED_PASSES = 7;
  * Pipeline constants of rowsForward / rowsAdjoint for real length n, or null when the row does
  * not fit the device's workgroup storage (two arrays of L complex float32 values).
  */
-function sharedConstants(ctx: GpuContext, n: number): Record<string, number> | null {
+export function sharedConstants(ctx: GpuContext, n: number): Record<string, number> | null {
   const half = n % 2 === 0;
   const cl = half ? n / 2 : n;
   const radices = fftRadices(cl);

@@ -1,0 +1,292 @@
+// The mel spectrogram of waves in one pass (see src/engine/webgpu/kernels/stftMel.ts): each
+// workgroup takes one frame straight from the wave (centre padding read in place, the window
+// applied on load), runs the real FFT in workgroup memory (shaders/lib/fft_rows.wgsl), keeps the
+// power (or magnitude) spectrum in workgroup memory, projects it on the mel filterbank and writes
+// the (optionally decibel) mel values in the [B, nMels, nFrames] layout. No framed copy, no
+// spectrum in global memory, no transpose.
+//
+//   out[b, m, f] = db(sum_k S[b, f, k] fb[k, m]),  S = |X|^2 (or |X| when magnitude),
+//   X[k] = sum_j w[j] xpad[b, f hop + j] e^(-2 pi i j k / n),
+//   db(v) = dbScale * ln(max(v, amin)) + dbShift when p.db != 0, else v.
+//
+// The filterbank is sparse (a triangle per mel): `bands[m]` = [lo, hi) holds the bins where column
+// m of fb is non-zero (written by the `bands` entry point from fb itself), so the projection costs
+// about two multiply-adds per bin instead of nMels.
+//
+// `lanes` is the same computation with one frame per invocation (each lane runs a whole FFT in
+// private memory, for rows of at most LANE_MAX complex values): on a CPU Vulkan driver (lavapipe
+// runs a workgroup as SIMD lanes) every lane then follows the same indices, so twiddles and
+// filterbank weights are uniform loads and no lane idles in a short butterfly loop or mel band.
+//
+// `melEpilogue` is the same projection for a power spectrum already in global memory (rows too
+// long for workgroup memory: the caller frames and transforms them with the multi-pass FFT).
+
+struct Params {
+  // Frames of all waves (B * nFrames), the real FFT length, its complex length, and the bins kept.
+  rows: u32,
+  n: u32,
+  cl: u32,
+  bins: u32,
+  // Samples per wave, samples between frames, frames per wave.
+  length: u32,
+  hop: u32,
+  nFrames: u32,
+  // The waves are read as if padded by `center` samples on both sides, mirrored without the edge
+  // sample (reflect = 1) or zeros.
+  center: u32,
+  reflect: u32,
+  nMels: u32,
+  // 1: the magnitude |X| instead of the power |X|^2.
+  magnitude: u32,
+  // 1: decibels (see the header).
+  db: u32,
+  amin: f32,
+  dbScale: f32,
+  dbShift: f32,
+  // 1: multiply by the window `win` (else `win` is bound to another buffer and not read).
+  windowed: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> tw: array<vec2<f32>>;
+// Waves [B, length].
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+// Window [n] (see Params.windowed).
+@group(0) @binding(3) var<storage, read> win: array<f32>;
+// Filterbank [bins, nMels].
+@group(0) @binding(4) var<storage, read> fb: array<f32>;
+@group(0) @binding(5) var<storage, read> bands: array<vec2<u32>>;
+// [B, nMels, nFrames].
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+// `bands` entry point: the bands of fb.
+@group(0) @binding(7) var<storage, read_write> bandsOut: array<vec2<u32>>;
+// `melEpilogue`: the power spectrum [rows, bins].
+@group(0) @binding(8) var<storage, read> spectrum: array<f32>;
+
+//!include fft_rows
+
+override WG: u32 = 64;
+// n even: the row is transformed as n/2 packed values (see shaders/fft.wgsl).
+override HALF: bool = true;
+
+// Sample t of the padded wave b (see Params.center); 0 outside a zero-padded wave.
+fn padded(b: u32, t: u32) -> f32 {
+  let L = i32(p.length);
+  var s = i32(t) - i32(p.center);
+  if (p.reflect != 0u) {
+    s = abs(s);
+    s = select(s, 2 * (L - 1) - s, s >= L);
+  }
+  let ok = s >= 0 && s < L;
+  return select(0.0, x[b * p.length + u32(select(0, s, ok))], ok);
+}
+
+fn windowAt(j: u32) -> f32 {
+  if (p.windowed != 0u) { return win[j]; }
+  return 1.0;
+}
+
+// Power or magnitude of a spectrum value.
+fn level(v: vec2<f32>) -> f32 {
+  let pw = dot(v, v);
+  return select(pw, sqrt(pw), p.magnitude != 0u);
+}
+
+fn decibels(v: f32) -> f32 {
+  if (p.db != 0u) { return p.dbScale * log(max(v, p.amin)) + p.dbShift; }
+  return v;
+}
+
+// Spectrum bin k of the frame in workgroup memory (see rowsForward in shaders/fft.wgsl).
+fn bin(k: u32) -> vec2<f32> {
+  if (HALF) {
+    // E[k] = (Z[k] + conj Z[-k]) / 2, O[k] = -i (Z[k] - conj Z[-k]) / 2, X[k] = E + e^(-2 pi i k / n) O.
+    let kk = k % LEN;
+    let a = wload(FINAL_A, kk);
+    let b = conj(wload(FINAL_A, (LEN - kk) % LEN));
+    let d = 0.5 * (a - b);
+    return 0.5 * (a + b) + cmul(vec2<f32>(d.y, -d.x), twiddle(k, -1.0));
+  }
+  return wload(FINAL_A, k);
+}
+
+// Level of bin k, stored two per value in the work array the FFT did not end in.
+fn levelAt(k: u32) -> f32 {
+  let v = wload(!FINAL_A, k >> 1u);
+  return select(v.x, v.y, (k & 1u) == 1u);
+}
+
+// One frame per workgroup: out[b, :, f] for row = b * nFrames + f.
+@compute @workgroup_size(WGS)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.rows) { return; }
+  let b = row / p.nFrames;
+  let f = row - b * p.nFrames;
+  let start = f * p.hop;
+  for (var t = lid; t < p.cl; t += WGS) {
+    if (HALF) {
+      let j = 2u * t;
+      wa[t] = vec2<f32>(padded(b, start + j) * windowAt(j), padded(b, start + j + 1u) * windowAt(j + 1u));
+    } else {
+      wa[t] = vec2<f32>(padded(b, start + t) * windowAt(t), 0.0);
+    }
+  }
+  allStages(-1.0, lid);
+  // Levels of bins 2i and 2i + 1 into the free array (bins <= 2 LEN for even n, <= LEN for odd n).
+  let pairs = (p.bins + 1u) / 2u;
+  for (var i = lid; i < pairs; i += WGS) {
+    let k = 2u * i;
+    let hi = select(0.0, level(bin(k + 1u)), k + 1u < p.bins);
+    wstore(!FINAL_A, i, vec2<f32>(level(bin(k)), hi));
+  }
+  workgroupBarrier();
+  for (var m = lid; m < p.nMels; m += WGS) {
+    let band = bands[m];
+    var s = 0.0;
+    for (var k = band.x; k < band.y; k++) { s += levelAt(k) * fb[k * p.nMels + m]; }
+    out[(b * p.nMels + m) * p.nFrames + f] = decibels(s);
+  }
+}
+
+// bandsOut[m] = [first, last + 1) of the non-zero entries of column m of fb ([0, 0) when none).
+@compute @workgroup_size(WG)
+fn melBands(@builtin(global_invocation_id) gid: vec3u) {
+  let m = gid.x;
+  if (m >= p.nMels) { return; }
+  var lo = p.bins;
+  var hi = 0u;
+  for (var k = 0u; k < p.bins; k++) {
+    if (fb[k * p.nMels + m] != 0.0) {
+      lo = min(lo, k);
+      hi = k + 1u;
+    }
+  }
+  bandsOut[m] = vec2<u32>(select(0u, lo, hi > 0u), hi);
+}
+
+// The projection of a spectrum in global memory: out[b, m, f] from spectrum [rows, bins].
+@compute @workgroup_size(WG)
+fn melEpilogue(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.rows * p.nMels) { return; }
+  let row = i / p.nMels;
+  let m = i - row * p.nMels;
+  let b = row / p.nFrames;
+  let f = row - b * p.nFrames;
+  let band = bands[m];
+  var s = 0.0;
+  for (var k = band.x; k < band.y; k++) {
+    let pw = spectrum[row * p.bins + k];
+    s += select(pw, sqrt(pw), p.magnitude != 0u) * fb[k * p.nMels + m];
+  }
+  out[(b * p.nMels + m) * p.nFrames + f] = decibels(s);
+}
+
+// ==== one frame per invocation ===============================================================
+
+const LANE_MAX = 256u;
+var<private> la: array<vec2<f32>, LANE_MAX>;
+var<private> lb: array<vec2<f32>, LANE_MAX>;
+
+fn lload(fromA: bool, i: u32) -> vec2<f32> {
+  if (fromA) { return la[i]; }
+  return lb[i];
+}
+fn lstore(toA: bool, i: u32, v: vec2<f32>) {
+  if (toA) { la[i] = v; } else { lb[i] = v; }
+}
+
+// `stage` (shaders/lib/fft_rows.wgsl) of one lane's row in private memory.
+fn laneStage(r: u32, ns: u32, fromA: bool, s: f32) {
+  let m = LEN / r;
+  let step = (m / ns) * TWSTEP;
+  let toA = !fromA;
+  // A uniform bound (p.cl == LEN): keeps the compiler from unrolling (see fft_rows.wgsl).
+  let mEnd = p.cl / r;
+  for (var j = 0u; j < mEnd; j++) {
+    let k = j % ns;
+    let ts = k * step;
+    let o = (j - k) * r + k;
+    if (r == 2u) {
+      let v0 = lload(fromA, j);
+      let v1 = cmul(lload(fromA, j + m), twiddle(ts, s));
+      lstore(toA, o, v0 + v1);
+      lstore(toA, o + ns, v0 - v1);
+    } else if (r == 3u) {
+      let y = dft3(lload(fromA, j), cmul(lload(fromA, j + m), twiddle(ts, s)), cmul(lload(fromA, j + 2u * m), twiddle(2u * ts, s)), s);
+      for (var q = 0u; q < 3u; q++) { lstore(toA, o + q * ns, y[q]); }
+    } else if (r == 4u) {
+      let y = dft4(lload(fromA, j), cmul(lload(fromA, j + m), twiddle(ts, s)), cmul(lload(fromA, j + 2u * m), twiddle(2u * ts, s)),
+        cmul(lload(fromA, j + 3u * m), twiddle(3u * ts, s)), s);
+      for (var q = 0u; q < 4u; q++) { lstore(toA, o + q * ns, y[q]); }
+    } else if (r == 5u) {
+      let y = dft5(lload(fromA, j), cmul(lload(fromA, j + m), twiddle(ts, s)), cmul(lload(fromA, j + 2u * m), twiddle(2u * ts, s)),
+        cmul(lload(fromA, j + 3u * m), twiddle(3u * ts, s)), cmul(lload(fromA, j + 4u * m), twiddle(4u * ts, s)), s);
+      for (var q = 0u; q < 5u; q++) { lstore(toA, o + q * ns, y[q]); }
+    } else {
+      let unit = m * TWSTEP;
+      let rEnd = min(r, p.cl);
+      for (var q = 0u; q < rEnd; q++) {
+        var acc = vec2<f32>(0.0);
+        for (var rr = 0u; rr < rEnd; rr++) {
+          let v = cmul(lload(fromA, j + rr * m), twiddle(rr * ts, s));
+          acc += cmul(v, twiddle(((rr * q) % r) * unit, s));
+        }
+        lstore(toA, o + q * ns, acc);
+      }
+    }
+  }
+}
+
+// `bin` of the lane's row.
+fn laneBin(k: u32) -> vec2<f32> {
+  if (HALF) {
+    let kk = k % LEN;
+    let a = lload(FINAL_A, kk);
+    let b = conj(lload(FINAL_A, (LEN - kk) % LEN));
+    let d = 0.5 * (a - b);
+    return 0.5 * (a + b) + cmul(vec2<f32>(d.y, -d.x), twiddle(k, -1.0));
+  }
+  return lload(FINAL_A, k);
+}
+
+// Rows first * WGS + lid; lanes past the last row repeat it and write nothing.
+@compute @workgroup_size(WGS)
+fn lanes(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let first = (wid.x + wid.y * nwg.x) * WGS;
+  let live = first + lid < p.rows;
+  let row = min(first + lid, p.rows - 1u);
+  let b = row / p.nFrames;
+  let f = row - b * p.nFrames;
+  let start = f * p.hop;
+  for (var t = 0u; t < p.cl; t++) {
+    if (HALF) {
+      let j = 2u * t;
+      la[t] = vec2<f32>(padded(b, start + j) * windowAt(j), padded(b, start + j + 1u) * windowAt(j + 1u));
+    } else {
+      la[t] = vec2<f32>(padded(b, start + t) * windowAt(t), 0.0);
+    }
+  }
+  if (R0 > 0u) { laneStage(R0, 1u, true, -1.0); }
+  if (R1 > 0u) { laneStage(R1, NS1, false, -1.0); }
+  if (R2 > 0u) { laneStage(R2, NS2, true, -1.0); }
+  if (R3 > 0u) { laneStage(R3, NS3, false, -1.0); }
+  if (R4 > 0u) { laneStage(R4, NS4, true, -1.0); }
+  if (R5 > 0u) { laneStage(R5, NS5, false, -1.0); }
+  if (R6 > 0u) { laneStage(R6, NS6, true, -1.0); }
+  let pairs = (p.bins + 1u) / 2u;
+  for (var i = 0u; i < pairs; i++) {
+    let k = 2u * i;
+    let hi = select(0.0, level(laneBin(k + 1u)), k + 1u < p.bins);
+    lstore(!FINAL_A, i, vec2<f32>(level(laneBin(k)), hi));
+  }
+  for (var m = 0u; m < p.nMels; m++) {
+    let band = bands[m];
+    var s = 0.0;
+    for (var k = band.x; k < band.y; k++) {
+      let v = lload(!FINAL_A, k >> 1u);
+      s += select(v.x, v.y, (k & 1u) == 1u) * fb[k * p.nMels + m];
+    }
+    if (live) { out[(b * p.nMels + m) * p.nFrames + f] = decibels(s); }
+  }
+}

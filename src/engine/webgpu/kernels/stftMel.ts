@@ -1,0 +1,115 @@
+/**
+ * The (decibel) mel spectrogram of waves in one dispatch (shaders/stft_mel.wgsl): framing with
+ * the centre padding read in place, the window, the real FFT (in private or workgroup memory), |X|^2 (or |X|),
+ * the projection on the mel filterbank and the decibels, written straight in the [B, nMels,
+ * nFrames] layout. Before it, one tiny dispatch finds each mel's band of non-zero bins in the
+ * filterbank, so the projection only visits those (about two multiply-adds per bin).
+ *
+ * On lavapipe this replaced 7 dispatches (frame gather, FFT, mel matmul, transpose copy, three
+ * elementwise dB passes) whose intermediates made up most of the time: see bench/suites/frontend.mjs.
+ *
+ * Three kernels compute the same thing: `lanes` (one frame per invocation, the FFT in private
+ * memory; frames of nFft <= 512) is the fastest on lavapipe; `main` (one frame per workgroup,
+ * the FFT in workgroup memory as the rfft kernels) takes longer frames that fit workgroup
+ * memory; frames too long for that take the framing and multi-pass FFT kernels into a power
+ * spectrum in global memory, then `melEpilogue` projects it.
+ */
+import type { StftMelParams } from '../../backend.js';
+import type { GpuStorage } from '../bufferPool.js';
+import type { GpuContext } from '../context.js';
+import { groups, output, type GBuf } from './common.js';
+import { rfftPower, sharedConstants, twiddles } from './fft.js';
+import { frame } from './frames.js';
+
+/** Complex FFT length up to which a frame runs in one invocation's private memory (LANE_MAX in the shader). */
+const LANE_MAX = 256;
+
+/**
+ * Frames per workgroup of the `lanes` kernel: one AVX2 vector of lavapipe (8 float lanes).
+ * Measured on lavapipe for 30 s at 16 kHz (nFft 400), interleaved in one process: `lanes`
+ * 1.1-1.7x faster than one workgroup of 8 threads per frame (`main`) over several runs; 16 or
+ * 32 frames per workgroup and a padding-free load for interior frames were within the noise.
+ */
+const LANE_WG = 8;
+
+/** Which kernel runs: one frame per invocation, one per workgroup, or the multi-pass fallback. */
+export type StftMelPath = 'lanes' | 'rows' | 'passes';
+let forced: StftMelPath | null = null;
+
+/**
+ * Tests only: run `path` wherever it applies ('lanes' needs nFft/2 <= 256, or nFft <= 256 odd;
+ * 'rows' needs the row in workgroup memory), null for the automatic choice.
+ */
+export function forceStftMelPath(path: StftMelPath | null): void {
+  forced = path;
+}
+
+/** x [B, L] → [B, nMels, nFrames] (see Backend.stftMel). */
+export function stftMel(ctx: GpuContext, x: GBuf, window: GBuf | null, fb: GBuf, o: StftMelParams): GpuStorage {
+  const [batch, length] = x.shape;
+  const [bins, nMels] = fb.shape;
+  const n = o.nFft;
+  const padded = length + 2 * o.center;
+  const nFrames = padded < n ? 0 : Math.floor((padded - n) / o.hop) + 1;
+  const rows = batch * nFrames;
+  const out = output(ctx, rows * nMels);
+  if (rows === 0 || nMels === 0) return out;
+  const half = n % 2 === 0;
+  const cl = half ? n / 2 : n;
+  const uniforms = {
+    rows,
+    n,
+    cl,
+    bins,
+    length,
+    hop: o.hop,
+    nFrames,
+    center: o.center,
+    reflect: o.centerMode === 'reflect' ? 1 : 0,
+    nMels,
+    magnitude: o.magnitude ? 1 : 0,
+    db: o.db ? 1 : 0,
+    amin: o.db?.amin ?? 0,
+    dbScale: o.db?.scale ?? 0,
+    dbShift: o.db?.shift ?? 0,
+    windowed: window ? 1 : 0,
+  };
+  const bands = output(ctx, 2 * nMels);
+  ctx.dispatch('stft_mel', { entry: 'melBands', uniforms, buffers: { fb: fb.storage, bandsOut: bands }, workgroups: groups(nMels) });
+  const shared = sharedConstants(ctx, n);
+  const applies = (p: StftMelPath) => p === 'passes' || (shared !== null && (p === 'rows' || cl <= LANE_MAX));
+  const auto: StftMelPath = shared && cl <= LANE_MAX ? 'lanes' : shared ? 'rows' : 'passes';
+  const path = forced && applies(forced) ? forced : auto;
+  const tw = path === 'passes' ? null : twiddles(ctx, n);
+  const win = window ? window.storage : x.storage;
+  if (path === 'lanes') {
+    ctx.dispatch('stft_mel', {
+      entry: 'lanes',
+      constants: { ...shared!, WGS: LANE_WG },
+      uniforms,
+      buffers: { tw: tw!, x: x.storage, win, fb: fb.storage, bands, out },
+      workgroups: Math.ceil(rows / LANE_WG),
+    });
+  } else if (path === 'rows') {
+    ctx.dispatch('stft_mel', {
+      entry: 'main',
+      constants: shared!,
+      uniforms,
+      buffers: { tw: tw!, x: x.storage, win, fb: fb.storage, bands, out },
+      workgroups: rows,
+    });
+  } else {
+    const frames = frame(ctx, x, n, o.hop, o.center, o.centerMode);
+    const power = rfftPower(ctx, { storage: frames, shape: [rows, n], dtype: 'float32' }, n, bins, window);
+    ctx.free(frames);
+    ctx.dispatch('stft_mel', {
+      entry: 'melEpilogue',
+      uniforms,
+      buffers: { spectrum: power, fb: fb.storage, bands, out },
+      workgroups: groups(rows * nMels),
+    });
+    ctx.free(power);
+  }
+  ctx.free(bands);
+  return out;
+}
