@@ -12,8 +12,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, createEngine, ValueError, type Engine, type Tensor } from '../src/engine/index.js';
 import * as nn from '../src/nn/index.js';
-import { featureAblation, gradCam, integratedGradients, occlusion, saliency } from '../src/xai/index.js';
-import { precompileChunk, traceable, type Progress } from '../src/xai/shared/index.js';
+import { featureAblation, gradCam, integratedGradients, kernelShap, lime, occlusion, saliency } from '../src/xai/index.js';
+import { chunksToTrace, precompileChunk, traceable, type Progress } from '../src/xai/shared/index.js';
 import type { WebGpuBackend } from '../src/engine/webgpu/webgpuBackend.js';
 import { backendOf, enginePair } from './helpers/gpu.js';
 
@@ -45,7 +45,8 @@ function countPipelines(e: Engine): { sync: string[]; async: number } {
   return counts;
 }
 
-async function values(t: Tensor): Promise<number[]> {
+async function values(t: Tensor | Float64Array): Promise<number[]> {
+  if (t instanceof Float64Array) return Array.from(t);
   const v = Array.from((await t.read()) as Float32Array);
   t.dispose();
   return v;
@@ -58,7 +59,8 @@ function expectClose(a: number[], b: number[], what: string): void {
   expect(worst, `${what}: worst error relative to the largest value`).toBeLessThanOrEqual(2e-4);
 }
 
-type Run = (m: nn.Module, x: Tensor, extra?: Record<string, unknown>) => Promise<Tensor>;
+type Run = (m: nn.Module, x: Tensor, extra?: Record<string, unknown>) => Promise<Tensor | Float64Array>;
+
 const methods: [string, Run][] = [
   ['saliency', (m, x) => saliency(m, x, { target: [1, 2] })],
   ['integratedGradients', (m, x, extra = {}) => integratedGradients(m, x, { target: [1, 2], steps: 6, ...extra })],
@@ -76,6 +78,8 @@ const methods: [string, Run][] = [
       return featureAblation(m, x, { target: [1, 2], featureMask: ids, ...extra }).finally(() => ids.dispose());
     },
   ],
+  ['lime', async (m, x) => (await lime(m, input(x.engine, 1), { numSamples: 24, factorization: 'patches', seed: 0 })).weights],
+  ['kernelShap', async (m, x) => (await kernelShap(m, input(x.engine, 1), { numSamples: 24, factorization: 'patches', seed: 0 })).values],
 ];
 
 describe.skipIf(!gpuAvailable)('kernels compiled ahead of the first chunk (WebGPU)', () => {
@@ -105,11 +109,14 @@ describe.skipIf(!gpuAvailable)('kernels compiled ahead of the first chunk (WebGP
       const [, occ] = methods[3];
       expectClose(await values(await ig(m, x, { internalBatchSize: 5 })), await values(await ig(m, x)), 'IG chunks of 5 rows');
       const reports: Progress[] = [];
+      const counts = countPipelines(e);
       const chunked = await values(await occ(m, x, { perturbationsPerEval: 2, onProgress: (p: Progress) => reports.push(p) }));
       expectClose(chunked, await values(await occ(m, x)), 'occlusion 2 windows a pass');
       // 3 × 3 window positions, 2 a pass: 5 chunks, the last one reaching the total (the trace reports nothing).
       expect(reports.map((p) => p.done)).toEqual([2, 4, 6, 8, 9]);
       expect(reports.every((p) => p.total === 9)).toBe(true);
+      // The last chunk (1 window) was traced too: no kernel variant compiled on the thread.
+      expect(counts.sync.length, counts.sync.join(', ')).toBe(0);
       const ac = new AbortController();
       const run = occ(m, x, { perturbationsPerEval: 2, signal: ac.signal, onProgress: (p: Progress) => p.done >= 4 && ac.abort() });
       await expect(run).rejects.toThrow(CancelledError);
@@ -166,5 +173,17 @@ describe('engine.precompile on the CPU reference', () => {
       ran = true;
     });
     expect(ran).toBe(false);
+  });
+});
+
+describe('chunksToTrace', () => {
+  it('names the first chunk and a shorter last one', () => {
+    expect(chunksToTrace(0, 4)).toEqual([]);
+    expect(chunksToTrace(3, 4)).toEqual([[0, 3]]);
+    expect(chunksToTrace(8, 4)).toEqual([[0, 4]]);
+    expect(chunksToTrace(9, 4)).toEqual([
+      [0, 4],
+      [8, 9],
+    ]);
   });
 });

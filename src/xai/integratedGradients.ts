@@ -23,6 +23,7 @@ import {
   beginCall,
   checkBoolean,
   COMMON_SPEC,
+  chunksToTrace,
   forEachChunk,
   materializeBaseline,
   oneOf,
@@ -157,8 +158,10 @@ export async function integratedGradients(
       const b0 = noGrad(() => materializeBaseline(baseline, x));
       noGrad(() => concat([x, b0], 0));
       const d0 = noGrad(() => sub(x, b0));
-      const { part } = chunkSum(b0, d0, 0, Math.min(steps * B, chunk));
-      noGrad(() => sum(reshape(mul(reshape(add(part, part), x.shape), d0), [B, N]), 1));
+      for (const [r0, r1] of chunksToTrace(steps * B, chunk)) {
+        const { part } = chunkSum(b0, d0, r0, r1);
+        noGrad(() => sum(reshape(mul(reshape(add(part, part), x.shape), d0), [B, N]), 1));
+      }
     });
     const base = own(noGrad(() => materializeBaseline(baseline, x)));
     const diff = own(noGrad(() => sub(x, base)));

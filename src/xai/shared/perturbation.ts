@@ -24,7 +24,7 @@ import {
   tidy,
   ValueError,
 } from '../../engine/index.js';
-import { forEachChunk, rowsPerChunk } from './batching.js';
+import { chunksToTrace, forEachChunk, rowsPerChunk } from './batching.js';
 import { precompileChunk } from './precompile.js';
 import { positiveInt } from './options.js';
 import { forwardLogits, resolveTargets, targetRows, type Model, type Progress, type Target } from './contract.js';
@@ -80,7 +80,7 @@ export async function predictInChunks(
         return sum(mul(y, targetRows(y, t)), 1);
       }),
     );
-  if (count > 0) await precompileChunk(opts.engine, model, () => predict(0, Math.min(count, chunk)));
+  await precompileChunk(opts.engine, model, () => chunksToTrace(count, chunk).forEach(([k0, k1]) => predict(k0, k1)));
   const parts: Tensor[] = [];
   try {
     await forEachChunk(
@@ -188,10 +188,11 @@ export async function maskAttribution(
   // Compile every kernel of the call first: the reference pass, one chunk, the sums and the average.
   await precompileChunk(x.engine, model, () => {
     const [sel, f0] = reference();
-    if (plan.count === 0) return;
-    const [a, w] = chunkSums(sel, f0, 0, Math.min(plan.count, chunk));
-    const acc = add(x.engine.zeros(x.shape), a);
-    if (w) div(acc, maximum(add(w, w), 1));
+    for (const [k0, k1] of chunksToTrace(plan.count, chunk)) {
+      const [a, w] = chunkSums(sel, f0, k0, k1);
+      const acc = add(x.engine.zeros(x.shape), a);
+      if (w) div(acc, maximum(add(w, w), 1));
+    }
   });
   try {
     const [sel, f0] = reference();
