@@ -93,29 +93,36 @@ export function workloads(A, e, size = {}) {
   const model = models.genreCNN(e, { seed: 0 }).eval();
   const x1 = e.randn([1, 1, 64, T], { seed: 11 });
   const x2 = e.randn([2, 1, 64, T], { seed: 12 });
-  const done = (r) => {
-    for (const t of Array.isArray(r) ? r : [r]) t?.dispose?.();
+  // Reads the first result (so the call's GPU work finishes inside its own row, not the next
+  // one's), then disposes them all.
+  const done = async (r) => {
+    const ts = Array.isArray(r) ? r : [r];
+    if (ts[0]?.read) await ts[0].read();
+    for (const t of ts) t?.dispose?.();
   };
   const list = [
-    ['saliency b2', async () => done(await xai.saliency(model, x2, { target: 3 }))],
-    ['IG b2 x 32 steps', async () => done(await xai.integratedGradients(model, x2, { target: 3, steps: 32, warn: false }))],
-    ['SmoothGrad b2 x 16', async () => done(await xai.smoothGrad(model, x2, { target: 3, nSamples: 16, seed: 0 }))],
+    ['saliency b2', async () => await done(await xai.saliency(model, x2, { target: 3 }))],
+    ['IG b2 x 32 steps', async () => await done(await xai.integratedGradients(model, x2, { target: 3, steps: 32, warn: false }))],
+    ['SmoothGrad b2 x 16', async () => await done(await xai.smoothGrad(model, x2, { target: 3, nSamples: 16, seed: 0 }))],
     [
       'Grad-CAM b8 conv3',
       async () => {
         const x8 = e.randn([8, 1, 64, T], { seed: 13 });
         const r = await xai.gradCam(model, x8, { target: 3, layer: 'conv3' });
-        done([r.map, r.layerMap, x8]);
+        await done([r.map, r.layerMap, x8]);
       },
     ],
-    ['occlusion b1, 55 windows', async () => done(await xai.occlusion(model, x1, { target: 3, window: [1, 8, 12], strides: [1, 16, 30] }))],
+    [
+      'occlusion b1, 55 windows',
+      async () => await done(await xai.occlusion(model, x1, { target: 3, window: [1, 8, 12], strides: [1, 16, 30] })),
+    ],
     [
       'featureAblation b1, 40 features',
       async () => {
         const ids = new Int32Array(64 * T);
         for (let m = 0; m < 64; m++) for (let t = 0; t < T; t++) ids[m * T + t] = Math.floor(m / 16) * 10 + Math.floor((t * 10) / T);
         const mask = e.tensor(ids, [1, 1, 64, T], 'int32');
-        done([await xai.featureAblation(model, x1, { target: 3, featureMask: mask }), mask]);
+        await done([await xai.featureAblation(model, x1, { target: 3, featureMask: mask }), mask]);
       },
     ],
     ['LIME 128 samples', async () => (await xai.lime(model, x1, { numSamples: 128, target: 3, seed: 0 })).dispose()],
@@ -128,7 +135,7 @@ export function workloads(A, e, size = {}) {
         const rs = [set(3), set(4), set(5)];
         const inputs = set(6);
         await concepts.tcav({ model, layers: ['conv3', 'fc1'], targets: 3, concepts: cs, randoms: rs, inputs });
-        done([...Object.values(cs), ...rs, inputs]);
+        await done([...Object.values(cs), ...rs, inputs]);
       },
     ],
     [
@@ -143,7 +150,7 @@ export function workloads(A, e, size = {}) {
       },
     ],
   ];
-  const dispose = () => done([model, x1, x2]);
+  const dispose = () => [model, x1, x2].forEach((t) => t.dispose());
   return { list, dispose };
 }
 
