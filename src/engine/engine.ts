@@ -316,6 +316,22 @@ export class Engine {
     return runProfiled(this.#impl, ctx, () => this.#impl.sync(), fn);
   }
 
+  /**
+   * Compiles, without holding the JavaScript thread, the GPU kernels that fn would run and that
+   * are not compiled yet; resolves when they are ready. On WebGPU fn runs once in a tracing mode
+   * (tensors are allocated, kernels are not run: its results hold garbage, and tensors it creates
+   * are disposed with it when fn runs inside tidy); it must be synchronous and must not read
+   * tensors. Where compiling happens on the calling thread (Node's Dawn on lavapipe: 0.1–20 s per
+   * kernel on first use), running fn after this compiles nothing there. On the CPU backend fn is
+   * not run and this resolves at once. Long methods call it before their first chunk.
+   */
+  async precompile(fn: () => void): Promise<void> {
+    this.checkLive();
+    const ctx =
+      this.#impl.name === 'webgpu' ? (this.#impl as unknown as { ctx?: { precompile(f: () => void): Promise<void> } }).ctx : undefined;
+    if (ctx) await ctx.precompile(fn);
+  }
+
   /** Waits until all recorded work has run on the device (for timing; reads wait by themselves). */
   async sync(): Promise<void> {
     this.checkLive();

@@ -40,6 +40,7 @@ import {
   type Model,
   type WithAliases,
 } from './shared/index.js';
+import { precompileChunk } from './shared/precompile.js';
 
 /** How the layer map is resized to the input: F.interpolate's mode, or false to keep the layer's size. */
 export type CamUpsample = 'bilinear' | 'nearest' | false;
@@ -147,16 +148,22 @@ export async function gradCam(model: Model, inputs: Tensor, options: GradCamOpti
   if (upsample !== false && x.rank !== 4 && x.rank !== 3) {
     throw new ShapeError(`${fname}: upsampling needs inputs [B, C, H, W] or [B, C, T], got ${fmt(x.shape)}; pass options.upsample = false`);
   }
-  const out = gradientTape((tape) => {
-    const { logits, activation: act, targets } = forwardLayer(m, x, layer, c.target, fname);
-    const selected = sum(mul(logits, targetRows(logits, targets)));
-    const [g] = tape.gradient(selected, [act]);
-    return noGrad(() => {
-      const layerMap = camOf(act, g, applyRelu);
-      const map = upsample === false ? reshape(layerMap, layerMap.shape) : resizeTo(layerMap, x, upsample, alignCorners, layer, fname);
-      return { layerMap, map };
+  const run = () =>
+    gradientTape((tape) => {
+      const { logits, activation: act, targets } = forwardLayer(m, x, layer, c.target, fname);
+      const selected = sum(mul(logits, targetRows(logits, targets)));
+      const [g] = tape.gradient(selected, [act]);
+      return noGrad(() => {
+        const layerMap = camOf(act, g, applyRelu);
+        const map = upsample === false ? reshape(layerMap, layerMap.shape) : resizeTo(layerMap, x, upsample, alignCorners, layer, fname);
+        return { layerMap, map };
+      });
     });
+  await precompileChunk(x.engine, m, () => {
+    const r = run();
+    return [r.layerMap, r.map];
   });
+  const out = run();
   c.onProgress?.({ done: 1, total: 1, stage: fname });
   return out;
 }

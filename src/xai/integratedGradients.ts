@@ -23,6 +23,7 @@ import {
   beginCall,
   checkBoolean,
   COMMON_SPEC,
+  chunksToTrace,
   forEachChunk,
   materializeBaseline,
   oneOf,
@@ -36,6 +37,7 @@ import {
   type Model,
   type WithAliases,
 } from './shared/index.js';
+import { precompileChunk } from './shared/precompile.js';
 
 export { IG_METHODS, integrationPoints, MAX_IG_STEPS, type IntegratedGradientsMethod };
 
@@ -124,6 +126,43 @@ export async function integratedGradients(
   const owned: Tensor[] = [];
   const own = (t: Tensor) => (owned.push(keep(t)), t);
   try {
+    // Σ_s w_s grad(s, b) over the path rows r0 .. r1-1, for every example b: [B, N].
+    const chunkSum = (base: Tensor, diff: Tensor, r0: number, r1: number): { part: Tensor; targets: number[] } => {
+      const n = r1 - r0;
+      // Row r is step floor(r / B) of example r % B (Captum's step-major order).
+      const rowExample = new Array<number>(n);
+      const rowAlpha = new Float32Array(n);
+      const select = new Float32Array(B * n);
+      for (let i = 0; i < n; i++) {
+        const s = Math.floor((r0 + i) / B);
+        const b = (r0 + i) % B;
+        rowExample[i] = b;
+        rowAlpha[i] = alphas[s];
+        select[b * n + i] = weights[s];
+      }
+      let targets: number[] = [];
+      const part = tidy(() => {
+        const rows = noGrad(() => {
+          const idx = e.tensor(rowExample, [n], 'int32');
+          const a = e.tensor(rowAlpha, [n, ...x.shape.slice(1).map(() => 1)]);
+          return add(gather(base, idx, 0), mul(a, gather(diff, idx, 0)));
+        });
+        const g = targetGradientOfRows(c.model, rows, target, B, rowExample, fname);
+        targets = g.targets;
+        return noGrad(() => matmul(e.tensor(select, [B, n]), reshape(g.grad, [n, N])));
+      });
+      return { part, targets };
+    };
+    // Compile every kernel of the call first (the baseline, one chunk, the delta's concat).
+    await precompileChunk(e, c.model, () => {
+      const b0 = noGrad(() => materializeBaseline(baseline, x));
+      noGrad(() => concat([x, b0], 0));
+      const d0 = noGrad(() => sub(x, b0));
+      for (const [r0, r1] of chunksToTrace(steps * B, chunk)) {
+        const { part } = chunkSum(b0, d0, r0, r1);
+        noGrad(() => sum(reshape(mul(reshape(add(part, part), x.shape), d0), [B, N]), 1));
+      }
+    });
     const base = own(noGrad(() => materializeBaseline(baseline, x)));
     const diff = own(noGrad(() => sub(x, base)));
     let total: Tensor | null = null;
@@ -132,29 +171,8 @@ export async function integratedGradients(
       steps * B,
       chunk,
       (r0, r1) => {
-        const n = r1 - r0;
-        // Row r is step floor(r / B) of example r % B (Captum's step-major order).
-        const rowExample = new Array<number>(n);
-        const rowAlpha = new Float32Array(n);
-        const select = new Float32Array(B * n);
-        for (let i = 0; i < n; i++) {
-          const s = Math.floor((r0 + i) / B);
-          const b = (r0 + i) % B;
-          rowExample[i] = b;
-          rowAlpha[i] = alphas[s];
-          select[b * n + i] = weights[s];
-        }
-        const part = tidy(() => {
-          const rows = noGrad(() => {
-            const idx = e.tensor(rowExample, [n], 'int32');
-            const a = e.tensor(rowAlpha, [n, ...x.shape.slice(1).map(() => 1)]);
-            return add(gather(base, idx, 0), mul(a, gather(diff, idx, 0)));
-          });
-          const g = targetGradientOfRows(c.model, rows, target, B, rowExample, fname);
-          targets = g.targets;
-          // Σ_s w_s grad(s, b) for every example b: [B, n] @ [n, N].
-          return noGrad(() => matmul(e.tensor(select, [B, n]), reshape(g.grad, [n, N])));
-        });
+        const { part, targets: t } = chunkSum(base, diff, r0, r1);
+        targets = t;
         const next: Tensor = total === null ? part : noGrad(() => add(total!, part));
         if (total !== null) {
           owned.splice(owned.indexOf(total), 1);

@@ -13,6 +13,7 @@ import {
   type CommonOptions,
   type Model,
 } from './shared/index.js';
+import { precompileChunk } from './shared/precompile.js';
 
 export interface SaliencyOptions extends CommonOptions {
   /** Return |gradient| (default true, as Captum). false gives the signed gradient. */
@@ -32,10 +33,12 @@ export async function saliency(model: Model, inputs: Tensor, options: SaliencyOp
   const fname = 'saliency';
   const c = await beginCall(model, inputs, options, SALIENCY_SPEC, fname);
   const useAbs = checkBoolean(c.o.abs, 'options.abs', fname, true);
-  const out = tidy(() => {
+  const run = () => {
     const { grad } = targetGradient(c.model, c.x, c.target, fname);
     return useAbs ? abs(grad) : grad;
-  });
+  };
+  await precompileChunk(c.x.engine, c.model, run);
+  const out = tidy(run);
   c.onProgress?.({ done: 1, total: 1, stage: fname });
   return out;
 }

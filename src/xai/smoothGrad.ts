@@ -49,6 +49,7 @@ import {
   type Model,
   type WithAliases,
 } from './shared/index.js';
+import { precompileChunk } from './shared/precompile.js';
 
 /** NoiseTunnel's aggregations. */
 export const NOISE_TUNNEL_TYPES = ['smoothgrad', 'smoothgrad_sq', 'vargrad'] as const;
@@ -149,7 +150,17 @@ export async function smoothGrad<O extends CommonOptions = SaliencyOptions>(
   let accSq: Tensor | null = null;
   try {
     // All the noise at once, [B, n, ...]: sample k of example b is row b·n + k (repeat_interleave).
-    expanded = keep(noGrad(() => tidy(() => add(e.randn([B, n, ...rest], { seed, std: stdev }), reshape(x, [B, 1, ...rest])))));
+    const noise = () => add(e.randn([B, n, ...rest], { seed, std: stdev }), reshape(x, [B, 1, ...rest]));
+    // Compile the noise and the sums' kernels first (the method compiles its own on its first chunk).
+    await precompileChunk(e, c.model, () =>
+      noGrad(() => {
+        const r = reshape(noise(), [B, n, ...rest]);
+        const s = sum(r, 1);
+        affine(add(s, s), 1 / n, 0);
+        if (type !== 'smoothgrad') sub(sum(square(r), 1), mul(s, s));
+      }),
+    );
+    expanded = keep(noGrad(() => tidy(noise)));
     await forEachChunk(
       n,
       chunk,

@@ -66,6 +66,8 @@ export class GpuContext {
   private disposed = false;
   /** Set while engine.profile() runs. */
   private profiler: GpuProfiler | null = null;
+  /** Set while precompile() traces a function: the pipelines its dispatches need. */
+  private tracing: Map<string, [string, string | undefined, Record<string, number> | undefined]> | null = null;
   /**
    * The fault flag (one u32) the indexing kernels set when an index computed on the device is out
    * of range (shaders/indexing.wgsl); every read copies it back with the data and reports a set
@@ -163,9 +165,42 @@ export class GpuContext {
     return prof.finish();
   }
 
-  /** Records one dispatch. */
+  /**
+   * Compiles, off the JavaScript thread, every pipeline that fn's dispatches use and that is not
+   * compiled yet. fn runs once in a tracing mode: buffers are allocated and uploads written as
+   * usual, but dispatches and copies are not recorded (its results hold garbage: dispose them;
+   * reads throw). Resolves when the pipelines are ready, so that running fn for real afterwards
+   * compiles nothing on the thread. fn must be synchronous (ops only, no reads).
+   */
+  async precompile(fn: () => void): Promise<void> {
+    this.check();
+    if (this.tracing) throw new ValueError('precompile: calls do not nest');
+    const needed: NonNullable<GpuContext['tracing']> = new Map();
+    this.tracing = needed;
+    try {
+      fn();
+    } finally {
+      this.tracing = null;
+    }
+    // One pipeline description at a time, yielding between them: describing one parses its shader
+    // (wgsl_reflect, on the thread: tens of ms per shader family on first use).
+    const pending: Promise<void>[] = [];
+    for (const [shader, entry, constants] of needed.values()) {
+      if (this.pipelines.has(shader, entry, constants)) continue;
+      pending.push(this.pipelines.prepare(shader, entry, constants));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      this.check();
+    }
+    await Promise.all(pending);
+  }
+
+  /** Records one dispatch (while tracing: only starts compiling its pipeline). */
   dispatch(shader: string, o: DispatchOptions): void {
     this.check();
+    if (this.tracing) {
+      this.tracing.set(`${shader}:${o.entry}:${JSON.stringify(o.constants ?? {})}`, [shader, o.entry, o.constants]);
+      return;
+    }
     const p = this.pipelines.get(shader, o.entry, o.constants);
     let wg: [number, number, number];
     if (typeof o.workgroups === 'number') {
@@ -223,6 +258,7 @@ export class GpuContext {
   /** Records a buffer-to-buffer copy (ends the open compute pass). */
   copy(src: GpuStorage, srcOffset: number, dst: GPUBuffer | GpuStorage, dstOffset: number, bytes: number): void {
     this.check();
+    if (this.tracing) return;
     this.beginPass();
     this.pass!.end();
     this.pass = null;
@@ -256,6 +292,8 @@ export class GpuContext {
   /** Reads `bytes` from a storage: submits pending work, copies to a staging buffer, maps it. */
   async read(s: GpuStorage, bytes: number): Promise<ArrayBuffer> {
     this.check();
+    if (this.tracing)
+      throw new ValueError('precompile: the traced function must not read tensors (it runs only to find the kernels it needs)');
     if (s.freed) throw new Error('read of a freed buffer');
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
     // The data, then the fault flag in the last 4 bytes.

@@ -26,6 +26,7 @@ interface ShaderInfo {
 export class PipelineCache {
   private shaders = new Map<string, ShaderInfo>();
   private pipelines = new Map<string, PipelineInfo>();
+  private pending = new Map<string, Promise<void>>();
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -44,10 +45,64 @@ export class PipelineCache {
     return s;
   }
 
+  /**
+   * The pipeline of (shader, entry, constants), created synchronously on first use. Where the
+   * driver compiles in the calling thread (Dawn in Node: lavapipe compiles each pipeline for
+   * 0.1–20 s on this machine), that first use holds the JavaScript thread; prepare() compiles
+   * ahead of use without holding it. A pipeline still being prepared is created here anyway.
+   */
   get(name: string, entry = 'main', constants: Record<string, number> = {}): PipelineInfo {
     const key = `${name}:${entry}:${JSON.stringify(constants)}`;
-    let p = this.pipelines.get(key);
+    const p = this.pipelines.get(key);
     if (p) return p;
+    const d = this.describe(key, name, entry, constants);
+    const info = { ...d.info, pipeline: this.device.createComputePipeline(d.descriptor) };
+    this.pipelines.set(key, info);
+    return info;
+  }
+
+  /**
+   * Starts compiling the pipeline of (shader, entry, constants) with createComputePipelineAsync
+   * (off the JavaScript thread where the implementation allows: Dawn compiles on a worker thread,
+   * browsers in the GPU process), unless it exists or is already being prepared. The promise
+   * resolves once the pipeline is in the cache (a compile error is left to get(), which reports it).
+   */
+  prepare(name: string, entry = 'main', constants: Record<string, number> = {}): Promise<void> {
+    const key = `${name}:${entry}:${JSON.stringify(constants)}`;
+    if (this.pipelines.has(key)) return Promise.resolve();
+    const pending = this.pending.get(key);
+    if (pending) return pending;
+    const d = this.describe(key, name, entry, constants);
+    const done = this.device
+      .createComputePipelineAsync(d.descriptor)
+      .then(
+        (pipeline) => {
+          if (!this.pipelines.has(key)) this.pipelines.set(key, { ...d.info, pipeline });
+        },
+        () => undefined,
+      )
+      .finally(() => this.pending.delete(key));
+    this.pending.set(key, done);
+    return done;
+  }
+
+  /** Whether the pipeline of (shader, entry, constants) is compiled. */
+  has(name: string, entry = 'main', constants: Record<string, number> = {}): boolean {
+    return this.pipelines.has(`${name}:${entry}:${JSON.stringify(constants)}`);
+  }
+
+  /** Pipelines being prepared now. */
+  get preparing(): number {
+    return this.pending.size;
+  }
+
+  /** The bind-group layout, reflection and descriptor of one pipeline (everything but compiling it). */
+  private describe(
+    key: string,
+    name: string,
+    entry: string,
+    constants: Record<string, number>,
+  ): { info: Omit<PipelineInfo, 'pipeline'>; descriptor: GPUComputePipelineDescriptor } {
     const s = this.shader(name);
     const ep = s.reflect.entry.compute.find((e) => e.name === entry);
     if (!ep) throw new Error(`shader '${name}' has no compute entry point '${entry}'`);
@@ -69,15 +124,13 @@ export class PipelineCache {
     }
     entries.sort((a, b) => a.binding - b.binding);
     const layout = this.device.createBindGroupLayout({ entries, label: key });
-    const pipeline = this.device.createComputePipeline({
+    const descriptor: GPUComputePipelineDescriptor = {
       label: key,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module: s.module, entryPoint: entry, constants },
-    });
+    };
     // Note: wgsl_reflect reports `override` defaults, not the constants passed here.
     const wg = (ep.workgroupSize ?? [1, 1, 1]).map((v) => Number(v)) as [number, number, number];
-    p = { pipeline, layout, uniform, storage, workgroupSize: wg };
-    this.pipelines.set(key, p);
-    return p;
+    return { info: { layout, uniform, storage, workgroupSize: wg }, descriptor };
   }
 }

@@ -17,6 +17,7 @@ import {
   positiveInt,
   type Model,
 } from '../shared/index.js';
+import { precompileChunk } from '../shared/precompile.js';
 import { checkInput } from './factorizations/common.js';
 import { resolveFactorization } from './factorizations/resolve.js';
 import type { Factorization } from './factorizations/types.js';
@@ -62,7 +63,14 @@ export async function withFactorization<K extends string, R>(
   checkModel(model, fname);
   const x = checkInput(input, fname);
   const o = parseOptions<Partial<Record<K, unknown>>, K>(options, spec, fname);
-  const { factorization: f, owned } = resolveFactorization((o as Record<string, unknown>).factorization, x, fname);
+  const given = (o as Record<string, unknown>).factorization;
+  // A shortcut's factorization is built on the device: compile its kernels off the thread first.
+  if (typeof given === 'string' || given === undefined)
+    await precompileChunk(x.engine, model, () => {
+      const r = resolveFactorization(given, x, fname);
+      if (r.owned) r.factorization.dispose();
+    });
+  const { factorization: f, owned } = resolveFactorization(given, x, fname);
   try {
     return await body(f, owned, o);
   } catch (err) {

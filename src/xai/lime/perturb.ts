@@ -6,7 +6,7 @@
  * progress, AbortSignal, a yield between chunks). The outputs of all N rows are read back once.
  */
 import { add, matmul, reshape, slice, softmax, type Tensor, tidy, ValueError } from '../../engine/index.js';
-import { predictInChunks, type Model, type Progress } from '../shared/index.js';
+import { precompileChunk, predictInChunks, type Model, type Progress } from '../shared/index.js';
 import type { Factorization } from './factorizations/types.js';
 import { SeededStream } from './random.js';
 
@@ -50,22 +50,20 @@ export async function predictRows(
   const { n, m } = rows;
   const inner = f.inputShape.slice(1);
   const z = e.tensor(Float32Array.from(rows.rows), [n, m]);
+  const build = (k0: number, k1: number) => reshape(add(matmul(slice(z, [k0, 0], [k1 - k0, m]), f.sources), f.base), [k1 - k0, ...inner]);
   let out: Tensor | null = null;
   try {
-    const logits = await predictInChunks(
-      model,
-      n,
-      (k0, k1) => reshape(add(matmul(slice(z, [k0, 0], [k1 - k0, m]), f.sources), f.base), [k1 - k0, ...inner]),
-      {
-        engine: e,
-        elementsPerRow: f.base.size,
-        maxBatch: opts.maxBatch,
-        onProgress: opts.onProgress,
-        signal: opts.signal,
-        stage: 'perturb',
-        fname,
-      },
-    );
+    const logits = await predictInChunks(model, n, build, {
+      engine: e,
+      elementsPerRow: f.base.size,
+      maxBatch: opts.maxBatch,
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+      stage: 'perturb',
+      fname,
+    });
+    // The softmax's kernels compile off the thread too (its broadcasts depend on the shape).
+    if (opts.output === 'probabilities') await precompileChunk(e, model, () => softmax(logits, 1));
     out = opts.output === 'probabilities' ? tidy(() => softmax(logits, 1)) : logits;
     if (out !== logits) logits.dispose();
     const c = out.shape[1];

@@ -89,3 +89,16 @@ export async function forEachChunk(
     }
   }
 }
+
+/**
+ * The row ranges whose kernels a trace should cover before forEachChunk(total, chunk, ...): the
+ * first chunk and, when it is shorter, the last one (a kernel variant can depend on the row
+ * count, e.g. a broadcast over one row). Empty for total = 0.
+ */
+export function chunksToTrace(total: number, chunk: number): [number, number][] {
+  if (total <= 0) return [];
+  const out: [number, number][] = [[0, Math.min(total, chunk)]];
+  const tail = total % chunk;
+  if (total > chunk && tail !== 0) out.push([total - tail, total]);
+  return out;
+}

@@ -11,3 +11,4 @@ export * from './perturbation.js';
 export * from './layers.js';
 export * from './call.js';
 export * from './perturbationOptions.js';
+export * from './precompile.js';

@@ -24,7 +24,8 @@ import {
   tidy,
   ValueError,
 } from '../../engine/index.js';
-import { forEachChunk, rowsPerChunk } from './batching.js';
+import { chunksToTrace, forEachChunk, rowsPerChunk } from './batching.js';
+import { precompileChunk } from './precompile.js';
 import { positiveInt } from './options.js';
 import { forwardLogits, resolveTargets, targetRows, type Model, type Progress, type Target } from './contract.js';
 
@@ -66,24 +67,27 @@ export async function predictInChunks(
   });
   if (Array.isArray(opts.target) && opts.target.length !== count)
     throw new ShapeError(`${fname}: ${opts.target.length} targets for ${count} perturbed rows`);
+  const predict = (k0: number, k1: number): Tensor =>
+    noGrad(() =>
+      tidy(() => {
+        const z = build(k0, k1);
+        if (z.rank < 1 || z.shape[0] !== k1 - k0)
+          throw new ShapeError(`${fname}: perturbation rows ${k0}..${k1 - 1} built as ${fmt(z.shape)}, expected [${k1 - k0}, ...]`);
+        const y = forwardLogits(model, z, fname);
+        if (opts.target === undefined) return y;
+        const t = typeof opts.target === 'number' ? new Array<number>(k1 - k0).fill(opts.target) : opts.target.slice(k0, k1);
+        resolveTargets(t, k1 - k0, y.shape[1], fname);
+        return sum(mul(y, targetRows(y, t)), 1);
+      }),
+    );
+  await precompileChunk(opts.engine, model, () => chunksToTrace(count, chunk).forEach(([k0, k1]) => predict(k0, k1)));
   const parts: Tensor[] = [];
   try {
     await forEachChunk(
       count,
       chunk,
       (k0, k1) => {
-        const part = noGrad(() =>
-          tidy(() => {
-            const z = build(k0, k1);
-            if (z.rank < 1 || z.shape[0] !== k1 - k0)
-              throw new ShapeError(`${fname}: perturbation rows ${k0}..${k1 - 1} built as ${fmt(z.shape)}, expected [${k1 - k0}, ...]`);
-            const y = forwardLogits(model, z, fname);
-            if (opts.target === undefined) return y;
-            const t = typeof opts.target === 'number' ? new Array<number>(k1 - k0).fill(opts.target) : opts.target.slice(k0, k1);
-            resolveTargets(t, k1 - k0, y.shape[1], fname);
-            return sum(mul(y, targetRows(y, t)), 1);
-          }),
-        );
+        const part = predict(k0, k1);
         parts.push(keep(part));
       },
       {
@@ -153,14 +157,45 @@ export async function maskAttribution(
     f0: Tensor | null;
     sel: Tensor | null;
   } = { acc: null, weights: null, f0: null, sel: null };
-  try {
-    const [sel, f0] = noGrad(() =>
+  // f(x)[t] of each example ([B]) and the one-hot rows selecting each example's target ([B, C]).
+  const reference = (): readonly [Tensor, Tensor] =>
+    noGrad(() =>
       tidy(() => {
         const logits = forwardLogits(model, x, fname);
         const r = targetRows(logits, resolveTargets(target, b, logits.shape[1], fname)); // [B, C]
         return [r, sum(mul(logits, r), 1)] as const; // f(x)[t]: [B]
       }),
     );
+  // Σ over perturbations k0 .. k1-1 of d_k·M_k ([B, ...]) and of M_k (when weighted).
+  const chunkSums = (sel: Tensor, f0: Tensor, k0: number, k1: number): readonly [Tensor, Tensor | null] =>
+    noGrad(() =>
+      tidy(() => {
+        const c = k1 - k0;
+        const xb = reshape(x, [1, ...x.shape]);
+        const bb =
+          typeof baseline === 'number'
+            ? baseline
+            : reshape(baseline, [1, ...(baseline.rank === x.rank ? baseline.shape : [1, ...baseline.shape])]);
+        const m = plan.masks(k0, k1); // [c, Bm, ...]
+        const keepPart = mul(xb, affine(m, -1, 1));
+        const perturbed = bb === 0 ? keepPart : add(keepPart, typeof bb === 'number' ? affine(m, bb, 0) : mul(m, bb)); // [c, B, ...]
+        const out = forwardLogits(model, reshape(perturbed, [c * b, ...rest]), fname);
+        const fk = sum(mul(reshape(out, [c, b, out.shape[1]]), sel), 2); // [c, B]
+        const d = sub(f0, fk); // [c, B]
+        return [sum(mul(reshape(d, [c, b, ...rest.map(() => 1)]), m), 0), opts.weighted ? sum(m, 0) : null] as const;
+      }),
+    );
+  // Compile every kernel of the call first: the reference pass, one chunk, the sums and the average.
+  await precompileChunk(x.engine, model, () => {
+    const [sel, f0] = reference();
+    for (const [k0, k1] of chunksToTrace(plan.count, chunk)) {
+      const [a, w] = chunkSums(sel, f0, k0, k1);
+      const acc = add(x.engine.zeros(x.shape), a);
+      if (w) div(acc, maximum(add(w, w), 1));
+    }
+  });
+  try {
+    const [sel, f0] = reference();
     owned.sel = keep(sel);
     owned.f0 = keep(f0);
     owned.acc = keep(x.engine.zeros(x.shape));
@@ -168,24 +203,11 @@ export async function maskAttribution(
       plan.count,
       chunk,
       (k0, k1) => {
-        const c = k1 - k0;
         const [nextAcc, nextWeights] = noGrad(() =>
           tidy(() => {
-            const xb = reshape(x, [1, ...x.shape]);
-            const bb =
-              typeof baseline === 'number'
-                ? baseline
-                : reshape(baseline, [1, ...(baseline.rank === x.rank ? baseline.shape : [1, ...baseline.shape])]);
-            const m = plan.masks(k0, k1); // [c, Bm, ...]
-            const keepPart = mul(xb, affine(m, -1, 1));
-            const perturbed = bb === 0 ? keepPart : add(keepPart, typeof bb === 'number' ? affine(m, bb, 0) : mul(m, bb)); // [c, B, ...]
-            const out = forwardLogits(model, reshape(perturbed, [c * b, ...rest]), fname);
-            const fk = sum(mul(reshape(out, [c, b, out.shape[1]]), sel), 2); // [c, B]
-            const d = sub(f0, fk); // [c, B]
-            const contribution = sum(mul(reshape(d, [c, b, ...rest.map(() => 1)]), m), 0); // [B, ...]
+            const [contribution, w] = chunkSums(owned.sel!, owned.f0!, k0, k1);
             const a = add(owned.acc!, contribution);
-            const w = opts.weighted ? (owned.weights ? add(owned.weights, sum(m, 0)) : sum(m, 0)) : null;
-            return [a, w] as const;
+            return [a, w && owned.weights ? add(owned.weights, w) : w] as const;
           }),
         );
         owned.acc!.dispose();
