@@ -25,7 +25,7 @@ import { frame } from './frames.js';
 const LANE_MAX = 256;
 
 /**
- * Frames per workgroup of the `lanes` kernel: one AVX2 vector of lavapipe (8 float lanes).
+ * Frames per workgroup of the lane kernels: one AVX2 vector of lavapipe (8 float lanes).
  * Measured on lavapipe for 30 s at 16 kHz (nFft 400), interleaved in one process: `lanes`
  * 1.1-1.7x faster than one workgroup of 8 threads per frame (`main`) over several runs; 16 or
  * 32 frames per workgroup and a padding-free load for interior frames were within the noise.
