@@ -312,7 +312,9 @@ fn lanes(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 // - the two rows live in workgroup memory when 8 of them fit (USE_G, see lload).
 // Measured against `lanes` round-robin in one process on lavapipe (nFft 400): 0.71-0.75x its CPU
 // time. Tried and not kept (no gain): a radix-25 pass (8 x 25 for nFft 400: slower, 1.1x) and
-// the levels packed into the free FFT row in workgroup memory (1.0x).
+// the levels packed into the free FFT row in workgroup memory (1.0x), reading the wave without the
+// padding logic when a whole workgroup's frames are interior (a uniform branch: 1.2x, slower).
+// bench/diag/stft-mel-lanes.mjs times the kernels round-robin.
 
 var<private> lv: array<f32, 2u * LANE_MAX>;
 
