@@ -188,11 +188,21 @@ const LANE_MAX = 256u;
 var<private> la: array<vec2<f32>, LANE_MAX>;
 var<private> lb: array<vec2<f32>, LANE_MAX>;
 
+// USE_G: the lane rows live in workgroup memory instead, lane `laneId` at i * WGS + laneId (GLEN =
+// LEN * WGS). lavapipe gathers private and workgroup values alike, but the workgroup layout keeps
+// a lane's neighbours in the same cache lines (measured ~10 % faster for nFft 400).
+override USE_G: bool = false;
+override GLEN: u32 = 1;
+var<workgroup> ga: array<vec2<f32>, GLEN>;
+var<workgroup> gb: array<vec2<f32>, GLEN>;
+var<private> laneId: u32;
 fn lload(fromA: bool, i: u32) -> vec2<f32> {
+  if (USE_G) { if (fromA) { return ga[i * WGS + laneId]; } return gb[i * WGS + laneId]; }
   if (fromA) { return la[i]; }
   return lb[i];
 }
 fn lstore(toA: bool, i: u32, v: vec2<f32>) {
+  if (USE_G) { if (toA) { ga[i * WGS + laneId] = v; } else { gb[i * WGS + laneId] = v; } return; }
   if (toA) { la[i] = v; } else { lb[i] = v; }
 }
 
@@ -287,6 +297,139 @@ fn lanes(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let v = lload(!FINAL_A, k >> 1u);
       s += select(v.x, v.y, (k & 1u) == 1u) * fb[k * p.nMels + m];
     }
+    if (live) { out[(b * p.nMels + m) * p.nFrames + f] = decibels(s); }
+  }
+}
+
+// ==== one frame per invocation, fewer private-memory round trips =============================
+//
+// `lanes2` is `lanes` with the private-memory traffic cut (on lavapipe every access to a lane's
+// private array is a gather or scatter over the SIMD lanes, which dominates the kernel):
+// - the first pass reads the windowed wave straight from `x` (no copy of the frame first);
+// - radix-8 passes first (the caller's radices: 8 x 5 x 5 for nFft 400, 8 x 8 x 4 for 512);
+// - bins k, L - k, L + k and 2L - k come from the same two FFT values Z[k], Z[L - k];
+// - the levels go to a scalar array, read once per band entry without unpacking;
+// - the two rows live in workgroup memory when 8 of them fit (USE_G, see lload).
+// Measured against `lanes` round-robin in one process on lavapipe (nFft 400): 0.71-0.75x its CPU
+// time. Tried and not kept (no gain): a radix-25 pass (8 x 25 for nFft 400: slower, 1.1x) and
+// the levels packed into the free FFT row in workgroup memory (1.0x), reading the wave without the
+// padding logic when a whole workgroup's frames are interior (a uniform branch: 1.2x, slower).
+// bench/diag/stft-mel-lanes.mjs times the kernels round-robin.
+
+var<private> lv: array<f32, 2u * LANE_MAX>;
+
+// Complex input t of the lane's frame (row b, first sample `start`): two real samples packed
+// when HALF, else one.
+fn laneInput(b: u32, start: u32, t: u32) -> vec2<f32> {
+  if (HALF) {
+    let j = 2u * t;
+    return vec2<f32>(padded(b, start + j) * windowAt(j), padded(b, start + j + 1u) * windowAt(j + 1u));
+  }
+  return vec2<f32>(padded(b, start + t) * windowAt(t), 0.0);
+}
+
+// Input i of a pass times its twiddle: from the wave for the first pass (twiddles all 1), else
+// from the private array.
+fn laneIn(first: bool, fromA: bool, b: u32, start: u32, i: u32, t: u32, s: f32) -> vec2<f32> {
+  if (first) { return laneInput(b, start, i); }
+  return cmul(lload(fromA, i), twiddle(t, s));
+}
+
+// One Stockham pass (see laneStage) with radix 8 and the first pass reading the wave.
+fn laneStage2(r: u32, ns: u32, fromA: bool, s: f32, b: u32, start: u32) {
+  let first = ns == 1u;
+  let m = LEN / r;
+  let step = (m / ns) * TWSTEP;
+  let toA = !fromA;
+  let mEnd = p.cl / r;
+  for (var j = 0u; j < mEnd; j++) {
+    let k = j % ns;
+    let ts = k * step;
+    let o = (j - k) * r + k;
+    if (r == 2u) {
+      let v0 = laneIn(first, fromA, b, start, j, 0u, s);
+      let v1 = laneIn(first, fromA, b, start, j + m, ts, s);
+      lstore(toA, o, v0 + v1);
+      lstore(toA, o + ns, v0 - v1);
+    } else if (r == 3u) {
+      let y = dft3(laneIn(first, fromA, b, start, j, 0u, s), laneIn(first, fromA, b, start, j + m, ts, s),
+        laneIn(first, fromA, b, start, j + 2u * m, 2u * ts, s), s);
+      for (var q = 0u; q < 3u; q++) { lstore(toA, o + q * ns, y[q]); }
+    } else if (r == 4u) {
+      let y = dft4(laneIn(first, fromA, b, start, j, 0u, s), laneIn(first, fromA, b, start, j + m, ts, s),
+        laneIn(first, fromA, b, start, j + 2u * m, 2u * ts, s), laneIn(first, fromA, b, start, j + 3u * m, 3u * ts, s), s);
+      for (var q = 0u; q < 4u; q++) { lstore(toA, o + q * ns, y[q]); }
+    } else if (r == 5u) {
+      let y = dft5(laneIn(first, fromA, b, start, j, 0u, s), laneIn(first, fromA, b, start, j + m, ts, s),
+        laneIn(first, fromA, b, start, j + 2u * m, 2u * ts, s), laneIn(first, fromA, b, start, j + 3u * m, 3u * ts, s),
+        laneIn(first, fromA, b, start, j + 4u * m, 4u * ts, s), s);
+      for (var q = 0u; q < 5u; q++) { lstore(toA, o + q * ns, y[q]); }
+    } else if (r == 8u) {
+      let y = dft8(laneIn(first, fromA, b, start, j, 0u, s), laneIn(first, fromA, b, start, j + m, ts, s),
+        laneIn(first, fromA, b, start, j + 2u * m, 2u * ts, s), laneIn(first, fromA, b, start, j + 3u * m, 3u * ts, s),
+        laneIn(first, fromA, b, start, j + 4u * m, 4u * ts, s), laneIn(first, fromA, b, start, j + 5u * m, 5u * ts, s),
+        laneIn(first, fromA, b, start, j + 6u * m, 6u * ts, s), laneIn(first, fromA, b, start, j + 7u * m, 7u * ts, s), s);
+      for (var q = 0u; q < 8u; q++) { lstore(toA, o + q * ns, y[q]); }
+    } else {
+      let unit = m * TWSTEP;
+      let rEnd = min(r, p.cl);
+      for (var q = 0u; q < rEnd; q++) {
+        var acc = vec2<f32>(0.0);
+        for (var rr = 0u; rr < rEnd; rr++) {
+          acc += cmul(laneIn(first, fromA, b, start, j + rr * m, rr * ts, s), twiddle(((rr * q) % r) * unit, s));
+        }
+        lstore(toA, o + q * ns, acc);
+      }
+    }
+  }
+}
+
+fn laneLevel(k: u32, v: vec2<f32>) {
+  if (k < p.bins) { lv[k] = level(v); }
+}
+
+@compute @workgroup_size(WGS)
+fn lanes2(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let first = (wid.x + wid.y * nwg.x) * WGS;
+  laneId = lane;
+  let live = first + lane < p.rows;
+  let row = min(first + lane, p.rows - 1u);
+  let b = row / p.nFrames;
+  let f = row - b * p.nFrames;
+  let start = f * p.hop;
+  // A one-point transform has no pass: its value is its input.
+  if (R0 == 0u) { lstore(true, 0u, laneInput(b, start, 0u)); }
+  if (R0 > 0u) { laneStage2(R0, 1u, true, -1.0, b, start); }
+  if (R1 > 0u) { laneStage2(R1, NS1, false, -1.0, b, start); }
+  if (R2 > 0u) { laneStage2(R2, NS2, true, -1.0, b, start); }
+  if (R3 > 0u) { laneStage2(R3, NS3, false, -1.0, b, start); }
+  if (R4 > 0u) { laneStage2(R4, NS4, true, -1.0, b, start); }
+  if (R5 > 0u) { laneStage2(R5, NS5, false, -1.0, b, start); }
+  if (R6 > 0u) { laneStage2(R6, NS6, true, -1.0, b, start); }
+  if (HALF) {
+    // With a = Z[k], c = conj Z[L - k], e = (a + c) / 2, d = (a - c) / 2 and w = e^(-2 pi i k / n):
+    // X[k] = e - i d w, X[L + k] = e + i d w, X[L - k] = conj e + i conj(d) w', X[2L - k] =
+    // conj e - i conj(d) w', w' = e^(-2 pi i (L - k) / n) (see `bin`).
+    let half = p.cl / 2u;
+    for (var k = 0u; k <= half; k++) {
+      let a = lload(FINAL_A, k);
+      let c = conj(lload(FINAL_A, (p.cl - k) % p.cl));
+      let e = 0.5 * (a + c);
+      let d = 0.5 * (a - c);
+      let dw = cmul(vec2<f32>(d.y, -d.x), twiddle(k, -1.0));
+      laneLevel(k, e + dw);
+      laneLevel(p.cl + k, e - dw);
+      let dw2 = cmul(vec2<f32>(d.y, d.x), twiddle(p.cl - k, -1.0));
+      laneLevel(p.cl - k, conj(e) + dw2);
+      laneLevel(2u * p.cl - k, conj(e) - dw2);
+    }
+  } else {
+    for (var k = 0u; k < p.bins; k++) { lv[k] = level(lload(FINAL_A, k)); }
+  }
+  for (var m = 0u; m < p.nMels; m++) {
+    let band = bands[m];
+    var s = 0.0;
+    for (var k = band.x; k < band.y; k++) { s += lv[k] * fb[k * p.nMels + m]; }
     if (live) { out[(b * p.nMels + m) * p.nFrames + f] = decibels(s); }
   }
 }

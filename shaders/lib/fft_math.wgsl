@@ -49,3 +49,17 @@ fn dft5(v0: vec2<f32>, v1: vec2<f32>, v2: vec2<f32>, v3: vec2<f32>, v4: vec2<f32
   let b2 = mulI(S5B * d1 - S5A * d2) * s;
   return array<vec2<f32>, 5>(v0 + t1 + t2, a1 + b1, a2 + b2, a2 - b2, a1 - b1);
 }
+
+const C8 = 0.7071067811865476; // cos(pi / 4)
+
+// Radix 8 as two radix-4 DFTs (even and odd inputs) and one more butterfly level.
+fn dft8(v0: vec2<f32>, v1: vec2<f32>, v2: vec2<f32>, v3: vec2<f32>, v4: vec2<f32>, v5: vec2<f32>, v6: vec2<f32>, v7: vec2<f32>,
+  s: f32) -> array<vec2<f32>, 8> {
+  let e = dft4(v0, v2, v4, v6, s);
+  let o = dft4(v1, v3, v5, v7, s);
+  // o[q] * e^(s 2 pi i q / 8)
+  let o1 = cmul(o[1], vec2<f32>(C8, s * C8));
+  let o2 = mulI(o[2]) * s;
+  let o3 = cmul(o[3], vec2<f32>(-C8, s * C8));
+  return array<vec2<f32>, 8>(e[0] + o[0], e[1] + o1, e[2] + o2, e[3] + o3, e[0] - o[0], e[1] - o1, e[2] - o2, e[3] - o3);
+}

@@ -305,7 +305,7 @@ describe.skipIf(!gpu)('stftMel WebGPU kernel against the CPU reference', () => {
 
   afterEach(() => forceStftMelPath(null));
 
-  it('every geometry, filterbank, level and decibel setting on the automatic path (lanes, rows for 1000, passes for 4096)', async () => {
+  it('every geometry, filterbank, level and decibel setting on the automatic path (lanes2, rows for 1000, passes for 4096)', async () => {
     for (const [i, c] of CASES.entries()) {
       const { x, w, fb } = inputs(c, i);
       const g = await run(gpu!, c, x, w, fb);
@@ -314,9 +314,10 @@ describe.skipIf(!gpu)('stftMel WebGPU kernel against the CPU reference', () => {
     }
   });
 
-  // Each kernel forced where it applies: the frame-per-workgroup kernel and the multi-pass path
-  // on the small sizes the lane kernel takes by default.
-  for (const path of ['rows', 'passes'] as StftMelPath[]) {
+  // Each kernel forced where it applies: the first lane kernel, the default lane kernel with its
+  // rows in private memory (its fallback where workgroup storage is short), the frame-per-workgroup
+  // kernel and the multi-pass path on the small sizes the lane kernel takes by default.
+  for (const path of ['lanes', 'lanes2-private', 'rows', 'passes'] as StftMelPath[]) {
     it(`the '${path}' kernel on the same cases`, async () => {
       forceStftMelPath(path);
       for (const [i, c] of CASES.entries()) {
@@ -329,7 +330,7 @@ describe.skipIf(!gpu)('stftMel WebGPU kernel against the CPU reference', () => {
     });
   }
 
-  it('more workgroups than one dispatch row (> 65,535 fold into 2-D) on the lanes and rows kernels', async () => {
+  it('more workgroups than one dispatch row (> 65,535 fold into 2-D) on the lane and rows kernels', async () => {
     // 529,997 frames: 66,250 workgroups of 8 frames (lanes), 529,997 of one frame (rows).
     const c: Case = {
       n: 4,
@@ -347,7 +348,7 @@ describe.skipIf(!gpu)('stftMel WebGPU kernel against the CPU reference', () => {
     };
     const { x, w, fb } = inputs(c, 99);
     const r = await run(cpu, c, x, w, fb);
-    for (const path of ['lanes', 'rows'] as StftMelPath[]) {
+    for (const path of ['lanes2', 'lanes', 'rows'] as StftMelPath[]) {
       forceStftMelPath(path);
       expect(err(c, await run(gpu!, c, x, w, fb), r), path).toBeLessThan(TOL.linear);
     }

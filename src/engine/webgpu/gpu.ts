@@ -51,6 +51,9 @@ export async function acquireDevice(): Promise<AcquiredDevice | null> {
       maxBufferSize: lim.maxBufferSize,
       maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
       maxStorageBuffersPerShaderStage: lim.maxStorageBuffersPerShaderStage,
+      // The adapter's whole workgroup storage (lavapipe: 32 KiB, the default 16 KiB): the stftMel
+      // lane kernel keeps 8 FFT rows there when they fit.
+      maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
     },
   });
   const info = adapter.info;

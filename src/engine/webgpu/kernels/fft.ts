@@ -113,6 +113,13 @@ function passes(
   return src;
 }
 
+/**
+ * Workgroup storage of the one-workgroup-per-row kernels at most (bytes): WebGPU's default limit,
+ * the one they were measured and tested with; the device may offer more (gpu.ts asks for the
+ * adapter's whole limit, which the stftMel lane kernel uses), longer rows take the passes.
+ */
+const ROW_STORAGE = 16384;
+
 /** Passes of the one-workgroup-per-row kernels. */
 const MAX_SHARED_PASSES = 7;
 
@@ -124,7 +131,8 @@ export function sharedConstants(ctx: GpuContext, n: number): Record<string, numb
   const half = n % 2 === 0;
   const cl = half ? n / 2 : n;
   const radices = fftRadices(cl);
-  if (radices.length > MAX_SHARED_PASSES || 2 * cl * 8 > ctx.device.limits.maxComputeWorkgroupStorageSize) return null;
+  if (radices.length > MAX_SHARED_PASSES || 2 * cl * 8 > Math.min(ROW_STORAGE, ctx.device.limits.maxComputeWorkgroupStorageSize))
+    return null;
   const c: Record<string, number> = {
     LEN: cl,
     NREAL: n,

@@ -8,8 +8,8 @@
  * On lavapipe this replaced 7 dispatches (frame gather, FFT, mel matmul, transpose copy, three
  * elementwise dB passes) whose intermediates made up most of the time: see bench/suites/frontend.mjs.
  *
- * Three kernels compute the same thing: `lanes` (one frame per invocation, the FFT in private
- * memory; frames of nFft <= 512) is the fastest on lavapipe; `main` (one frame per workgroup,
+ * Three kernels compute the same thing: `lanes2` (one frame per invocation; frames of nFft <= 512,
+ * see the `lanes2` notes in the shader) is the fastest on lavapipe; `main` (one frame per workgroup,
  * the FFT in workgroup memory as the rfft kernels) takes longer frames that fit workgroup
  * memory; frames too long for that take the framing and multi-pass FFT kernels into a power
  * spectrum in global memory, then `melEpilogue` projects it.
@@ -18,26 +18,31 @@ import type { StftMelParams } from '../../backend.js';
 import type { GpuStorage } from '../bufferPool.js';
 import type { GpuContext } from '../context.js';
 import { groups, output, type GBuf } from './common.js';
-import { rfftPower, sharedConstants, twiddles } from './fft.js';
+import { fftRadices, rfftPower, sharedConstants, twiddles } from './fft.js';
 import { frame } from './frames.js';
 
 /** Complex FFT length up to which a frame runs in one invocation's private memory (LANE_MAX in the shader). */
 const LANE_MAX = 256;
 
 /**
- * Frames per workgroup of the `lanes` kernel: one AVX2 vector of lavapipe (8 float lanes).
+ * Frames per workgroup of the lane kernels: one AVX2 vector of lavapipe (8 float lanes).
  * Measured on lavapipe for 30 s at 16 kHz (nFft 400), interleaved in one process: `lanes`
  * 1.1-1.7x faster than one workgroup of 8 threads per frame (`main`) over several runs; 16 or
  * 32 frames per workgroup and a padding-free load for interior frames were within the noise.
  */
 const LANE_WG = 8;
 
-/** Which kernel runs: one frame per invocation, one per workgroup, or the multi-pass fallback. */
-export type StftMelPath = 'lanes' | 'rows' | 'passes';
+/**
+ * Which kernel runs: one frame per invocation (`lanes2`, the default; `lanes`, its first version,
+ * kept to measure against), one per workgroup, or the multi-pass fallback. `lanes2-private` is
+ * `lanes2` with its rows in private memory, what it falls back to on devices whose workgroup
+ * storage cannot hold 8 rows.
+ */
+export type StftMelPath = 'lanes' | 'lanes2' | 'lanes2-private' | 'rows' | 'passes';
 let forced: StftMelPath | null = null;
 
 /**
- * Tests only: run `path` wherever it applies ('lanes' needs nFft/2 <= 256, or nFft <= 256 odd;
+ * Tests and benches only: run `path` wherever it applies (the lane kernels need nFft/2 <= 256, or nFft <= 256 odd;
  * 'rows' needs the row in workgroup memory), null for the automatic choice.
  */
 export function forceStftMelPath(path: StftMelPath | null): void {
@@ -78,11 +83,21 @@ export function stftMel(ctx: GpuContext, x: GBuf, window: GBuf | null, fb: GBuf,
   ctx.dispatch('stft_mel', { entry: 'melBands', uniforms, buffers: { fb: fb.storage, bandsOut: bands }, workgroups: groups(nMels) });
   const shared = sharedConstants(ctx, n);
   const applies = (p: StftMelPath) => p === 'passes' || (shared !== null && (p === 'rows' || cl <= LANE_MAX));
-  const auto: StftMelPath = shared && cl <= LANE_MAX ? 'lanes' : shared ? 'rows' : 'passes';
+  const auto: StftMelPath = shared && cl <= LANE_MAX ? 'lanes2' : shared ? 'rows' : 'passes';
   const path = forced && applies(forced) ? forced : auto;
   const tw = path === 'passes' ? null : twiddles(ctx, n);
   const win = window ? window.storage : x.storage;
-  if (path === 'lanes') {
+  if (path === 'lanes2' || path === 'lanes2-private') {
+    // Two rows of cl complex float32 values per lane.
+    const inWorkgroup = path === 'lanes2' && 2 * cl * LANE_WG * 8 <= ctx.device.limits.maxComputeWorkgroupStorageSize;
+    ctx.dispatch('stft_mel', {
+      entry: 'lanes2',
+      constants: { ...shared!, ...laneRadixConstants(cl), WGS: LANE_WG, ...(inWorkgroup ? { USE_G: 1, GLEN: cl * LANE_WG } : {}) },
+      uniforms,
+      buffers: { tw: tw!, x: x.storage, win, fb: fb.storage, bands, out },
+      workgroups: Math.ceil(rows / LANE_WG),
+    });
+  } else if (path === 'lanes') {
     ctx.dispatch('stft_mel', {
       entry: 'lanes',
       constants: { ...shared!, WGS: LANE_WG },
@@ -112,4 +127,23 @@ export function stftMel(ctx: GpuContext, x: GBuf, window: GBuf | null, fb: GBuf,
   }
   ctx.free(bands);
   return out;
+}
+
+/** R0.. / NS1.. / FINAL_A of the `lanes2` passes: radix 8 first, then as fftRadices. */
+function laneRadixConstants(cl: number): Record<string, number> {
+  const radices: number[] = [];
+  let m = cl;
+  while (m % 8 === 0) {
+    radices.push(8);
+    m /= 8;
+  }
+  radices.push(...fftRadices(m));
+  const c: Record<string, number> = { FINAL_A: radices.length % 2 === 0 ? 1 : 0 };
+  let ns = 1;
+  for (let i = 0; i < 7; i++) {
+    c[`R${i}`] = radices[i] ?? 0;
+    if (i > 0) c[`NS${i}`] = ns;
+    ns *= radices[i] ?? 1;
+  }
+  return c;
 }
