@@ -254,12 +254,16 @@ export async function run() {
         y.dispose();
         return { ms, host };
       };
+      // Warm both, then time round-robin (A T A T ...) so that a shared machine's drift
+      // falls on both sides of the ratio alike.
       await aurOnce();
-      const a = [];
-      for (let i = 0; i < RUNS; i++) a.push(await aurOnce());
       await tfOnce();
+      const a = [];
       const t = [];
-      for (let i = 0; i < RUNS; i++) t.push(await tfOnce());
+      for (let i = 0; i < RUNS; i++) {
+        a.push(await aurOnce());
+        t.push(await tfOnce());
+      }
       const aMs = median(a.map((r) => r.ms)) * scale;
       const tMs = median(t.map((r) => r.ms)) * scale;
       const top = await topKernels(e, async () => (await w.aur(x, steps)).dispose(), `auralens ${w.label}`);
@@ -318,11 +322,13 @@ export async function run() {
         return { ms, host: h };
       };
       await aurOnce();
-      const a = [];
-      for (let i = 0; i < Math.max(3, RUNS); i++) a.push(await aurOnce());
       await tfOnce();
+      const a = [];
       const t = [];
-      for (let i = 0; i < RUNS; i++) t.push(await tfOnce());
+      for (let i = 0; i < Math.max(3, RUNS); i++) {
+        a.push(await aurOnce());
+        if (i < RUNS) t.push(await tfOnce());
+      }
       const aMs = median(a.map((r) => r.ms));
       const tMs = median(t.map((r) => r.ms));
       const top = await topKernels(e, () => audio.logMel(wave).dispose(), 'auralens log-mel of 30 s');
