@@ -3,7 +3,8 @@
 // Chromium under the DevTools Protocol's sampling Profiler, and prints the functions with the most
 // self time during the call (and the time in each source file), so a hold can be attributed.
 // Usage: node bench/diag/profile-first-call-browser.mjs [name-prefix] (default 'saliency')
-// Env: DIAG_FRAMES=n (clip frames, default 48), CHROMIUM_PATH.
+// Env: DIAG_FRAMES=n (clip frames, default 48), DIAG_WARM=1 (profile the second call instead),
+// CHROMIUM_PATH.
 import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -59,6 +60,7 @@ try {
   const p = await browser.newPage();
   await p.goto(`http://127.0.0.1:${server.address().port}/`);
   const name = await p.evaluate(() => window.__setup);
+  if (process.env.DIAG_WARM) await p.evaluate(() => window.__run());
   const cdp = await p.createCDPSession();
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
@@ -96,13 +98,33 @@ try {
     byFn.set(key, (byFn.get(key) ?? 0) + t);
     byFile.set(file, (byFile.get(file) ?? 0) + t);
   }
+  // The longest stretch of consecutive non-idle samples: an upper bound on the longest hold of the
+  // thread (preemption by other processes while JavaScript runs counts too), with its modules.
+  const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
+  let best = { ms: 0, mods: new Map() };
+  let cur = { ms: 0, mods: new Map() };
+  profile.samples.forEach((id, i) => {
+    const n = nodeById.get(id);
+    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    if (n.callFrame.functionName === '(idle)') {
+      cur = { ms: 0, mods: new Map() };
+      return;
+    }
+    const cf = n.callFrame;
+    const mod = cf.url.endsWith('/auralens.js') ? moduleAt(cf.lineNumber) : cf.url || cf.functionName || '(native)';
+    cur.ms += dt;
+    cur.mods.set(mod, (cur.mods.get(mod) ?? 0) + dt);
+    if (cur.ms > best.ms) best = { ms: cur.ms, mods: new Map(cur.mods) };
+  });
   const top = (m, k) =>
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, k)
       .map(([n, t]) => `  ${t.toFixed(1).padStart(8)} ms  ${n}`);
-  console.log(`${name}: first call ${ms.toFixed(0)} ms; self time by function:`);
+  console.log(`${name}: ${process.env.DIAG_WARM ? 'second' : 'first'} call ${ms.toFixed(0)} ms; self time by function:`);
   console.log(top(byFn, 25).join('\n'));
+  console.log(`longest busy stretch ${best.ms.toFixed(1)} ms:`);
+  console.log(top(best.mods, 6).join('\n'));
   console.log('by module:');
   console.log(top(byFile, 12).join('\n'));
 } finally {
