@@ -45,8 +45,16 @@ const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
   protocolTimeout: 1_800_000,
+  // Puppeteer's own SIGTERM handler closes the browser, and the pending evaluate then fails with
+  // "Target closed", which reads like a page crash (LIME and KernelSHAP at 301 frames take ~3 min a
+  // call on SwiftShader, past a 400 s `timeout` for the pair); say what happened instead.
+  handleSIGTERM: false,
   dumpio: !!process.env.DIAG_DUMPIO,
   args: ['--no-sandbox', '--enable-unsafe-webgpu', '--headless=new', '--disable-gpu-sandbox', '--no-first-run', `--user-data-dir=${dir}`],
+});
+process.once('SIGTERM', () => {
+  console.error('diag: stopped by SIGTERM (an outer `timeout`?) while the page was still computing, not a page crash');
+  process.exit(143); // puppeteer's exit handler kills Chromium
 });
 try {
   const p = await browser.newPage();
