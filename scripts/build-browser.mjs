@@ -27,7 +27,7 @@ const result = await build({
   minify: true,
   sourcemap: true,
   metafile: true,
-  // wgsl_reflect: bundlers pick its "module" field (ESM); browser platform prefers "browser" then "module".
+  // Prefer a package's "browser" build, then its ES module ("module"), then "main".
   mainFields: ['browser', 'module', 'main'],
   external: ['node:*', 'webgpu'],
   logLevel: 'warning',

@@ -2,6 +2,9 @@
 // browser bundle (npm run build:browser → dist/browser/auralens.js) on WebGPU in a page, served
 // from 127.0.0.1, driven by puppeteer-core (Debian's chromium, or CHROMIUM_PATH).
 // Usage: node bench/diag/responsiveness-browser.mjs [name-prefix ...] [--json out.json]
+// Env: DIAG_BUNDLE=path (another bundle, e.g. one built from an older commit, to compare),
+// DIAG_FRAMES=n (clip frames, default 301: fewer for quicker runs on SwiftShader, where LIME or
+// KernelSHAP's 128 samples take ~3 min a call at 301 frames), DIAG_DUMPIO=1 (Chromium's output).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,14 +24,14 @@ import { diagnose } from '/core.mjs';
 window.__diag = (async () => {
   try {
     const e = await A.createEngine({ backend: 'webgpu' });
-    const res = await diagnose(A, e, { only: ${JSON.stringify(only)}, log: (r) => console.log('ROW ' + JSON.stringify(r)) });
+    const res = await diagnose(A, e, { only: ${JSON.stringify(only)}, frames: ${Number(process.env.DIAG_FRAMES ?? 301)}, log: (r) => console.log('ROW ' + JSON.stringify(r)) });
     return { adapter: e.info().adapter ?? e.info().adapterInfo, ...res };
   } catch (err) { return { error: String(err && err.stack || err) }; }
 })();
 </script>`;
 const files = {
   '/': ['text/html', () => page],
-  '/auralens.js': ['text/javascript', () => readFileSync(join(root, 'dist', 'browser', 'auralens.js'))],
+  '/auralens.js': ['text/javascript', () => readFileSync(process.env.DIAG_BUNDLE ?? join(root, 'dist', 'browser', 'auralens.js'))],
   '/core.mjs': ['text/javascript', () => readFileSync(join(root, 'bench', 'diag', 'responsiveness-core.mjs'))],
 };
 const server = createServer((req, res) => {
@@ -42,8 +45,16 @@ const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
   protocolTimeout: 1_800_000,
+  // Puppeteer's own SIGTERM handler closes the browser, and the pending evaluate then fails with
+  // "Target closed", which reads like a page crash (LIME and KernelSHAP at 301 frames take ~3 min a
+  // call on SwiftShader, past a 400 s `timeout` for the pair); say what happened instead.
+  handleSIGTERM: false,
   dumpio: !!process.env.DIAG_DUMPIO,
   args: ['--no-sandbox', '--enable-unsafe-webgpu', '--headless=new', '--disable-gpu-sandbox', '--no-first-run', `--user-data-dir=${dir}`],
+});
+process.once('SIGTERM', () => {
+  console.error('diag: stopped by SIGTERM (an outer `timeout`?) while the page was still computing, not a page crash');
+  process.exit(143); // puppeteer's exit handler kills Chromium
 });
 try {
   const p = await browser.newPage();

@@ -8,6 +8,7 @@
 import { add, concat, gather, matmul, mul, reshape, sigmoid, sub, sum, type Tensor, tidy, keep, ValueError } from '../engine/index.js';
 import { type RowBlock, checkGramFinite, permutation, stratifiedSplit } from './activationsCheck.js';
 import { decisionValues, fitDual, type DualLoss } from './dualSolver.js';
+import { yieldToEventLoop } from '../xai/shared/index.js';
 
 export const CAV_METHODS = ['logistic', 'sgd', 'linear_svm'] as const;
 /** 'logistic': L2 logistic regression at its exact optimum (scikit-learn's LogisticRegression(C), lbfgs); 'linear_svm': L2 squared hinge (LinearSVC's loss, unpenalised intercept) at its optimum; 'sgd': L2 logistic loss by seeded mini-batch SGD (fast, approximate). */
@@ -147,7 +148,11 @@ export async function fitCavs(
   const infos: CavFitInfo[] = [];
   const At = new Float32Array(jobs.length * M);
   const inv: number[] = [];
-  jobs.forEach((job, r) => {
+  // One job's fit at a time with an event-loop turn between them: a TCAV call fits concepts ×
+  // (randoms + 1) × layers CAVs on the host, which together held a browser's thread for ~150–200 ms.
+  for (let r = 0; r < jobs.length; r++) {
+    if (r > 0) await yieldToEventLoop();
+    const job = jobs[r];
     const split = stratifiedSplit(job.positive.count, job.negative.count, opts.testFraction, job.seed);
     const train = jobRows(job, split.train);
     const test = jobRows(job, split.test);
@@ -167,7 +172,7 @@ export async function fitCavs(
       iterations: fit.iterations,
       converged: fit.converged,
     });
-  });
+  }
   const engine = sets[0].engine;
   const { coefs, vectors } = tidy(() => {
     // Aᵀ·X = Σ_s Aᵀ[:, block s]·sets[s]: one matmul per set, no stacked copy of X.

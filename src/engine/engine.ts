@@ -361,7 +361,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   if (cap !== undefined && !(Number.isInteger(cap) && cap >= 4))
     throw new ValueError(`maxBindingBytes: expected an integer number of bytes >= 4, got ${String(cap)}`);
   if (want === 'cpu') return new Engine(new CpuBackend(Math.min(cap ?? CPU_MAX_BINDING_BYTES, CPU_MAX_BINDING_BYTES)));
-  // Loaded on demand: a CPU-only engine never loads the kernels or wgsl_reflect.
+  // Loaded on demand: a CPU-only engine never loads the kernels or their reflection.
   const { GpuContext } = await import('./webgpu/context.js');
   const { WebGpuBackend } = await import('./webgpu/webgpuBackend.js');
   if (options.device !== undefined && options.device !== null) {

@@ -182,8 +182,8 @@ export class GpuContext {
     } finally {
       this.tracing = null;
     }
-    // One pipeline description at a time, yielding between them: describing one parses its shader
-    // (wgsl_reflect, on the thread: tens of ms per shader family on first use).
+    // One pipeline description at a time, yielding between them: describing one creates its
+    // shader module and layouts (shaders are reflected at build time, so no WGSL is parsed here).
     const pending: Promise<void>[] = [];
     for (const [shader, entry, constants] of needed.values()) {
       if (this.pipelines.has(shader, entry, constants)) continue;

@@ -1,12 +1,13 @@
 /**
- * Compute pipeline cache. Each shader family (shaders/NAME.wgsl, bundled as a string) is reflected
- * once with wgsl_reflect; each (shader, entry point, override constants) gets one pipeline whose
- * bind-group layout is derived from the resources that entry point uses. Shapes travel as
- * uniforms, so the cache does not grow with the shapes seen.
+ * Compute pipeline cache. Each shader family (shaders/NAME.wgsl, bundled as a string) was
+ * reflected at build time (shaderReflection.ts: no WGSL parsing at run time); each (shader, entry
+ * point, override constants) gets one pipeline whose bind-group layout is derived from the
+ * resources that entry point uses. Shapes travel as uniforms, so the cache does not grow with
+ * the shapes seen.
  */
-import { WgslReflect, ResourceType } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { shaderReflection, type ShaderReflection } from './shaderReflection.js';
 import { shaderSources } from './shaderSources.generated.js';
-import { uniformLayoutFromReflect, type UniformLayout } from './uniforms.js';
+import type { UniformLayout } from './uniforms.js';
 
 export interface PipelineInfo {
   pipeline: GPUComputePipeline;
@@ -20,7 +21,7 @@ export interface PipelineInfo {
 
 interface ShaderInfo {
   module: GPUShaderModule;
-  reflect: WgslReflect;
+  reflect: ShaderReflection;
 }
 
 export class PipelineCache {
@@ -38,8 +39,9 @@ export class PipelineCache {
     let s = this.shaders.get(name);
     if (!s) {
       const code = shaderSources[name];
-      if (code === undefined) throw new Error(`unknown shader '${name}' (expected shaders/${name}.wgsl)`);
-      s = { module: this.device.createShaderModule({ code, label: name }), reflect: new WgslReflect(code) };
+      const reflect = shaderReflection[name];
+      if (code === undefined || reflect === undefined) throw new Error(`unknown shader '${name}' (expected shaders/${name}.wgsl)`);
+      s = { module: this.device.createShaderModule({ code, label: name }), reflect };
       this.shaders.set(name, s);
     }
     return s;
@@ -104,22 +106,22 @@ export class PipelineCache {
     constants: Record<string, number>,
   ): { info: Omit<PipelineInfo, 'pipeline'>; descriptor: GPUComputePipelineDescriptor } {
     const s = this.shader(name);
-    const ep = s.reflect.entry.compute.find((e) => e.name === entry);
+    const ep = Object.hasOwn(s.reflect.entries, entry) ? s.reflect.entries[entry] : undefined;
     if (!ep) throw new Error(`shader '${name}' has no compute entry point '${entry}'`);
     const entries: GPUBindGroupLayoutEntry[] = [];
     const storage = new Map<string, number>();
     let uniform: PipelineInfo['uniform'];
     for (const r of ep.resources) {
-      if (r.group !== 0) throw new Error(`shader '${name}': only @group(0) is supported (${r.name})`);
-      if (r.resourceType === ResourceType.Uniform) {
-        uniform = { binding: r.binding, layout: uniformLayoutFromReflect(r.type) };
+      if (r.kind === 'uniform') {
+        uniform = { binding: r.binding, layout: r.layout };
         entries.push({ binding: r.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
-      } else if (r.resourceType === ResourceType.Storage) {
-        storage.set(r.name, r.binding);
-        const type = r.access === 'read' ? 'read-only-storage' : 'storage';
-        entries.push({ binding: r.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
       } else {
-        throw new Error(`shader '${name}': unsupported resource ${r.name}`);
+        storage.set(r.name, r.binding);
+        entries.push({
+          binding: r.binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: r.readOnly ? 'read-only-storage' : 'storage' },
+        });
       }
     }
     entries.sort((a, b) => a.binding - b.binding);
@@ -129,8 +131,8 @@ export class PipelineCache {
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module: s.module, entryPoint: entry, constants },
     };
-    // Note: wgsl_reflect reports `override` defaults, not the constants passed here.
-    const wg = (ep.workgroupSize ?? [1, 1, 1]).map((v) => Number(v)) as [number, number, number];
+    // Note: the reflection holds `override` defaults, not the constants passed here.
+    const wg = [...ep.workgroupSize] as [number, number, number];
     return { info: { layout, uniform, storage, workgroupSize: wg }, descriptor };
   }
 }

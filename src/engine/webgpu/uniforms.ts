@@ -1,7 +1,7 @@
 /**
- * Packs a uniform struct from named values, using the member offsets and types that
- * wgsl_reflect reads from the shader: kernels pass shapes as uniforms (no recompile per shape),
- * and no wrapper has to repeat WGSL's alignment rules by hand.
+ * Packs a uniform struct from named values, using the member offsets and types read from the
+ * shader (by wgsl_reflect at build time, scripts/shader-reflection.mjs): kernels pass shapes as
+ * uniforms (no recompile per shape), and no wrapper has to repeat WGSL's alignment rules by hand.
  */
 export interface UniformMember {
   name: string;
@@ -15,36 +15,6 @@ export interface UniformMember {
 export interface UniformLayout {
   size: number;
   members: UniformMember[];
-}
-
-/** Reads a wgsl_reflect struct type into a flat layout. */
-export function uniformLayoutFromReflect(type: any): UniformLayout {
-  const members: UniformMember[] = [];
-  for (const m of type.members as any[]) {
-    const t = m.type;
-    let scalar: string;
-    let count: number;
-    if (t.name === 'array') {
-      const elem = t.format;
-      if (elem.name.startsWith('vec')) {
-        scalar = elem.format.name;
-        count = Number(elem.name.slice(3)) * t.count;
-        if (t.stride !== Number(elem.name.slice(3)) * 4)
-          throw new Error(`uniform ${m.name}: only arrays of vec4 or scalars with 16-byte stride are supported`);
-      } else {
-        throw new Error(`uniform member ${m.name}: arrays of scalars are padded to 16 bytes in uniforms; use array<vec4<T>, N>`);
-      }
-    } else if (t.name.startsWith('vec')) {
-      scalar = t.format.name;
-      count = Number(t.name.slice(3));
-    } else {
-      scalar = t.name;
-      count = 1;
-    }
-    if (scalar !== 'u32' && scalar !== 'i32' && scalar !== 'f32') throw new Error(`uniform member ${m.name}: unsupported type ${scalar}`);
-    members.push({ name: m.name, offset: m.offset, scalar, count });
-  }
-  return { size: type.size, members };
 }
 
 export type UniformValues = Record<string, number | readonly number[]>;

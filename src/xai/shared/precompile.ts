@@ -4,8 +4,7 @@
  * (0.1–20 s each on a loaded 2-core machine: the worst thread holds measured, far above a chunk's
  * host time); engine.precompile traces one chunk's ops (kernels not run) and compiles what they
  * need with createComputePipelineAsync, yielding between shaders. In browsers pipelines compile in
- * the GPU process anyway, and the trace spreads the shader parsing (wgsl_reflect) over event-loop
- * turns.
+ * the GPU process anyway, and the trace spreads shader-module creation over event-loop turns.
  */
 import { type Engine, tidy } from '../../engine/index.js';
 import { Module } from '../../nn/index.js';
