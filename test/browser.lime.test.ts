@@ -3,14 +3,8 @@
 // reference; same seeds, so the same perturbation rows). Users run LIME in a browser; this guards
 // the whole path there (factorization, chunked batched prediction, the host-side surrogate fit).
 // With CI set, a missing Chromium fails this test; elsewhere it skips with a message.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundle, chromium, ensureBundle, haveChromium, inCI, launchChromium } from './helpers/browser.js';
+import { type BundlePage, chromium, haveChromium, inCI, openBundlePage } from './helpers/browser.js';
 
 if (!haveChromium && !inCI) console.warn(`browser.lime.test.ts: skipped, no Chromium at ${chromium}`);
 
@@ -49,13 +43,9 @@ function relGap(a: number[], b: number[]): number {
   return Math.max(...a.map((v, i) => Math.abs(v - b[i]))) / scale;
 }
 
-let browser: Browser | undefined;
-let server: Server | undefined;
-let userDataDir: string | undefined;
+let opened: BundlePage | undefined;
 afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  if (server) await new Promise<void>((r) => server!.close(() => r()));
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await opened?.close();
 });
 
 describe('LIME and KernelSHAP in Chromium', () => {
@@ -63,21 +53,8 @@ describe('LIME and KernelSHAP in Chromium', () => {
     'run on WebGPU in a page and agree with the CPU engine',
     async () => {
       if (!haveChromium) throw new Error(`No Chromium at ${chromium}: CI must install it so the browser path is tested`);
-      ensureBundle();
-      server = createServer((req, res) => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (path === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(page);
-        else if (path === '/auralens.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundle));
-        else res.writeHead(404).end();
-      });
-      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-      userDataDir = mkdtempSync(join(tmpdir(), 'auralens-lime-'));
-      browser = await launchChromium(userDataDir);
-      const p = await browser.newPage();
-      const log: string[] = [];
-      p.on('pageerror', (err) => log.push(`pageerror: ${String(err)}`));
-      p.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-      await p.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      opened = await openBundlePage(page, 'lime');
+      const { page: p, log } = opened;
       const r = (await p.evaluate('window.__result')) as { error?: string; gpu: Run; cpu: Run };
       expect(r.error, log.join('\n')).toBeUndefined();
       const { gpu, cpu } = r;

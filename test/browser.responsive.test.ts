@@ -3,14 +3,8 @@
 // kernels off the thread, so a setTimeout chain and requestAnimationFrame keep ticking during the
 // call. This checks the mechanism (ticks > 0 during the run, several chunks), not a speed.
 // With CI set, a missing Chromium fails this test; elsewhere it skips with a message.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundle, chromium, ensureBundle, haveChromium, inCI, launchChromium } from './helpers/browser.js';
+import { type BundlePage, chromium, haveChromium, inCI, openBundlePage } from './helpers/browser.js';
 
 if (!haveChromium && !inCI) console.warn(`browser.responsive.test.ts: skipped, no Chromium at ${chromium}`);
 
@@ -34,13 +28,9 @@ window.__result = (async () => {
 })();
 </script>`;
 
-let browser: Browser | undefined;
-let server: Server | undefined;
-let userDataDir: string | undefined;
+let opened: BundlePage | undefined;
 afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  if (server) await new Promise<void>((r) => server!.close(() => r()));
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await opened?.close();
 });
 
 describe('a long occlusion in Chromium', () => {
@@ -48,18 +38,8 @@ describe('a long occlusion in Chromium', () => {
     "keeps the page's timers and animation frames ticking",
     async () => {
       if (!haveChromium) throw new Error(`No Chromium at ${chromium}: CI must install it so the browser path is tested`);
-      ensureBundle();
-      server = createServer((req, res) => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (path === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(page);
-        else if (path === '/auralens.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(bundle));
-        else res.writeHead(404).end();
-      });
-      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-      userDataDir = mkdtempSync(join(tmpdir(), 'auralens-responsive-'));
-      browser = await launchChromium(userDataDir);
-      const p = await browser.newPage();
-      await p.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      opened = await openBundlePage(page, 'responsive');
+      const { page: p, log } = opened;
       const r = (await p.evaluate('window.__result')) as {
         error?: string;
         backend: string;
@@ -67,7 +47,7 @@ describe('a long occlusion in Chromium', () => {
         frames: number;
         chunks: number;
       };
-      expect(r.error).toBeUndefined();
+      expect(r.error, log.join('\n')).toBeUndefined();
       expect(r.backend).toBe('webgpu');
       // 8 × 6 windows, 4 a pass: 12 chunks with a yield between each.
       expect(r.chunks).toBe(12);
