@@ -313,7 +313,11 @@ fn lanes(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 // Measured against `lanes` round-robin in one process on lavapipe (nFft 400): 0.71-0.75x its CPU
 // time. Tried and not kept (no gain): a radix-25 pass (8 x 25 for nFft 400: slower, 1.1x) and
 // the levels packed into the free FFT row in workgroup memory (1.0x), reading the wave without the
-// padding logic when a whole workgroup's frames are interior (a uniform branch: 1.2x, slower).
+// padding logic when a whole workgroup's frames are interior (a uniform branch: 1.2x, slower),
+// the levels in workgroup memory, lane-interleaved like USE_G (0.99x), and four mels per pass over
+// the union of their bands so each level is read once per group (1.1-1.2x, slower). For 64 x 3 s
+// the mel projection is ~15 % of the kernel (dropping it: 0.82-0.86x), nearly all of it the `lv`
+// reads (constant weights instead of `fb`: 0.94-1.06x, noise); `melBands` is ~0 % of the call.
 // bench/diag/stft-mel-lanes.mjs times the kernels round-robin.
 
 var<private> lv: array<f32, 2u * LANE_MAX>;
