@@ -13,10 +13,10 @@
 // m of fb is non-zero (written by the `bands` entry point from fb itself), so the projection costs
 // about two multiply-adds per bin instead of nMels.
 //
-// `lanes` is the same computation with one frame per invocation (each lane runs a whole FFT in
-// private memory, for rows of at most LANE_MAX complex values): on a CPU Vulkan driver (lavapipe
-// runs a workgroup as SIMD lanes) every lane then follows the same indices, so twiddles and
-// filterbank weights are uniform loads and no lane idles in a short butterfly loop or mel band.
+// `lanes2` is the same computation with one frame per invocation (each lane runs a whole FFT, for
+// rows of at most LANE_MAX complex values): on a CPU Vulkan driver (lavapipe runs a workgroup as
+// SIMD lanes) every lane then follows the same indices, so twiddles and filterbank weights are
+// uniform loads and no lane idles in a short butterfly loop or mel band.
 //
 // `melEpilogue` is the same projection for a power spectrum already in global memory (rows too
 // long for workgroup memory: the caller frames and transforms them with the multi-pass FFT).
@@ -206,105 +206,11 @@ fn lstore(toA: bool, i: u32, v: vec2<f32>) {
   if (toA) { la[i] = v; } else { lb[i] = v; }
 }
 
-// `stage` (shaders/lib/fft_rows.wgsl) of one lane's row in private memory.
-fn laneStage(r: u32, ns: u32, fromA: bool, s: f32) {
-  let m = LEN / r;
-  let step = (m / ns) * TWSTEP;
-  let toA = !fromA;
-  // A uniform bound (p.cl == LEN): keeps the compiler from unrolling (see fft_rows.wgsl).
-  let mEnd = p.cl / r;
-  for (var j = 0u; j < mEnd; j++) {
-    let k = j % ns;
-    let ts = k * step;
-    let o = (j - k) * r + k;
-    if (r == 2u) {
-      let v0 = lload(fromA, j);
-      let v1 = cmul(lload(fromA, j + m), twiddle(ts, s));
-      lstore(toA, o, v0 + v1);
-      lstore(toA, o + ns, v0 - v1);
-    } else if (r == 3u) {
-      let y = dft3(lload(fromA, j), cmul(lload(fromA, j + m), twiddle(ts, s)), cmul(lload(fromA, j + 2u * m), twiddle(2u * ts, s)), s);
-      for (var q = 0u; q < 3u; q++) { lstore(toA, o + q * ns, y[q]); }
-    } else if (r == 4u) {
-      let y = dft4(lload(fromA, j), cmul(lload(fromA, j + m), twiddle(ts, s)), cmul(lload(fromA, j + 2u * m), twiddle(2u * ts, s)),
-        cmul(lload(fromA, j + 3u * m), twiddle(3u * ts, s)), s);
-      for (var q = 0u; q < 4u; q++) { lstore(toA, o + q * ns, y[q]); }
-    } else if (r == 5u) {
-      let y = dft5(lload(fromA, j), cmul(lload(fromA, j + m), twiddle(ts, s)), cmul(lload(fromA, j + 2u * m), twiddle(2u * ts, s)),
-        cmul(lload(fromA, j + 3u * m), twiddle(3u * ts, s)), cmul(lload(fromA, j + 4u * m), twiddle(4u * ts, s)), s);
-      for (var q = 0u; q < 5u; q++) { lstore(toA, o + q * ns, y[q]); }
-    } else {
-      let unit = m * TWSTEP;
-      let rEnd = min(r, p.cl);
-      for (var q = 0u; q < rEnd; q++) {
-        var acc = vec2<f32>(0.0);
-        for (var rr = 0u; rr < rEnd; rr++) {
-          let v = cmul(lload(fromA, j + rr * m), twiddle(rr * ts, s));
-          acc += cmul(v, twiddle(((rr * q) % r) * unit, s));
-        }
-        lstore(toA, o + q * ns, acc);
-      }
-    }
-  }
-}
-
-// `bin` of the lane's row.
-fn laneBin(k: u32) -> vec2<f32> {
-  if (HALF) {
-    let kk = k % LEN;
-    let a = lload(FINAL_A, kk);
-    let b = conj(lload(FINAL_A, (LEN - kk) % LEN));
-    let d = 0.5 * (a - b);
-    return 0.5 * (a + b) + cmul(vec2<f32>(d.y, -d.x), twiddle(k, -1.0));
-  }
-  return lload(FINAL_A, k);
-}
-
-// Rows first * WGS + lid; lanes past the last row repeat it and write nothing.
-@compute @workgroup_size(WGS)
-fn lanes(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let first = (wid.x + wid.y * nwg.x) * WGS;
-  let live = first + lid < p.rows;
-  let row = min(first + lid, p.rows - 1u);
-  let b = row / p.nFrames;
-  let f = row - b * p.nFrames;
-  let start = f * p.hop;
-  for (var t = 0u; t < p.cl; t++) {
-    if (HALF) {
-      let j = 2u * t;
-      la[t] = vec2<f32>(padded(b, start + j) * windowAt(j), padded(b, start + j + 1u) * windowAt(j + 1u));
-    } else {
-      la[t] = vec2<f32>(padded(b, start + t) * windowAt(t), 0.0);
-    }
-  }
-  if (R0 > 0u) { laneStage(R0, 1u, true, -1.0); }
-  if (R1 > 0u) { laneStage(R1, NS1, false, -1.0); }
-  if (R2 > 0u) { laneStage(R2, NS2, true, -1.0); }
-  if (R3 > 0u) { laneStage(R3, NS3, false, -1.0); }
-  if (R4 > 0u) { laneStage(R4, NS4, true, -1.0); }
-  if (R5 > 0u) { laneStage(R5, NS5, false, -1.0); }
-  if (R6 > 0u) { laneStage(R6, NS6, true, -1.0); }
-  let pairs = (p.bins + 1u) / 2u;
-  for (var i = 0u; i < pairs; i++) {
-    let k = 2u * i;
-    let hi = select(0.0, level(laneBin(k + 1u)), k + 1u < p.bins);
-    lstore(!FINAL_A, i, vec2<f32>(level(laneBin(k)), hi));
-  }
-  for (var m = 0u; m < p.nMels; m++) {
-    let band = bands[m];
-    var s = 0.0;
-    for (var k = band.x; k < band.y; k++) {
-      let v = lload(!FINAL_A, k >> 1u);
-      s += select(v.x, v.y, (k & 1u) == 1u) * fb[k * p.nMels + m];
-    }
-    if (live) { out[(b * p.nMels + m) * p.nFrames + f] = decibels(s); }
-  }
-}
-
 // ==== one frame per invocation, fewer private-memory round trips =============================
 //
-// `lanes2` is `lanes` with the private-memory traffic cut (on lavapipe every access to a lane's
-// private array is a gather or scatter over the SIMD lanes, which dominates the kernel):
+// `lanes2` replaced a first lane kernel (`lanes`: frame copied into private memory, radix <= 5,
+// bins unpacked one by one) with the private-memory traffic cut (on lavapipe every access to a
+// lane's private array is a gather or scatter over the SIMD lanes, which dominates the kernel):
 // - the first pass reads the windowed wave straight from `x` (no copy of the frame first);
 // - radix-8 passes first (the caller's radices: 8 x 5 x 5 for nFft 400, 8 x 8 x 4 for 512);
 // - bins k, L - k, L + k and 2L - k come from the same two FFT values Z[k], Z[L - k];
@@ -339,7 +245,8 @@ fn laneIn(first: bool, fromA: bool, b: u32, start: u32, i: u32, t: u32, s: f32) 
   return cmul(lload(fromA, i), twiddle(t, s));
 }
 
-// One Stockham pass (see laneStage) with radix 8 and the first pass reading the wave.
+// One Stockham pass of the lane's row (`stage` of shaders/lib/fft_rows.wgsl) with radix 8 and the
+// first pass reading the wave.
 fn laneStage2(r: u32, ns: u32, fromA: bool, s: f32, b: u32, start: u32) {
   let first = ns == 1u;
   let m = LEN / r;

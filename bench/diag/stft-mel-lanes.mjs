@@ -1,5 +1,5 @@
 // The stftMel kernels round-robin in one process (npm run build first):
-//   node bench/diag/stft-mel-lanes.mjs [rounds] [path ...]   (default: 15 lanes lanes2)
+//   node bench/diag/stft-mel-lanes.mjs [rounds] [path ...]   (default: 15 lanes2-private lanes2)
 // env SHAPES=s30,b64 (30 s at 16 kHz, 64 clips x 3 s), NFFT (default audio.logMel's 400).
 // Each round runs every path 3 times and keeps the fastest; the first path is the baseline of
 // the per-round ratios. Process CPU time (lavapipe's worker threads included) is the steadier
@@ -10,7 +10,7 @@ import { forceStftMelPath } from '../../dist/engine/webgpu/kernels/stftMel.js';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const rounds = +(process.argv[2] ?? 15);
-const paths = process.argv.length > 3 ? process.argv.slice(3) : ['lanes', 'lanes2'];
+const paths = process.argv.length > 3 ? process.argv.slice(3) : ['lanes2-private', 'lanes2'];
 const SR = 16000;
 const SHAPES = { s30: [1, 30 * SR], b64: [64, 3 * SR] };
 const opts = process.env.NFFT ? { nFft: +process.env.NFFT } : {};

@@ -26,7 +26,7 @@ const LANE_MAX = 256;
 
 /**
  * Frames per workgroup of the lane kernels: one AVX2 vector of lavapipe (8 float lanes).
- * Measured on lavapipe for 30 s at 16 kHz (nFft 400), interleaved in one process: `lanes`
+ * Measured on lavapipe for 30 s at 16 kHz (nFft 400), interleaved in one process: a lane kernel
  * 1.1-1.7x faster than one workgroup of 8 threads per frame (`main`) over several runs; 16 or
  * 32 frames per workgroup and a padding-free load for interior frames were within the noise.
  * For 64 clips x 3 s (round-robin, CPU time): 4 lanes 1.4x, 16 lanes 1.1-1.2x (their rows no longer
@@ -35,12 +35,11 @@ const LANE_MAX = 256;
 const LANE_WG = 8;
 
 /**
- * Which kernel runs: one frame per invocation (`lanes2`, the default; `lanes`, its first version,
- * kept to measure against), one per workgroup, or the multi-pass fallback. `lanes2-private` is
+ * Which kernel runs: one frame per invocation (`lanes2`, the default), one per workgroup, or the multi-pass fallback. `lanes2-private` is
  * `lanes2` with its rows in private memory, what it falls back to on devices whose workgroup
  * storage cannot hold 8 rows.
  */
-export type StftMelPath = 'lanes' | 'lanes2' | 'lanes2-private' | 'rows' | 'passes';
+export type StftMelPath = 'lanes2' | 'lanes2-private' | 'rows' | 'passes';
 let forced: StftMelPath | null = null;
 
 /**
@@ -95,14 +94,6 @@ export function stftMel(ctx: GpuContext, x: GBuf, window: GBuf | null, fb: GBuf,
     ctx.dispatch('stft_mel', {
       entry: 'lanes2',
       constants: { ...shared!, ...laneRadixConstants(cl), WGS: LANE_WG, ...(inWorkgroup ? { USE_G: 1, GLEN: cl * LANE_WG } : {}) },
-      uniforms,
-      buffers: { tw: tw!, x: x.storage, win, fb: fb.storage, bands, out },
-      workgroups: Math.ceil(rows / LANE_WG),
-    });
-  } else if (path === 'lanes') {
-    ctx.dispatch('stft_mel', {
-      entry: 'lanes',
-      constants: { ...shared!, WGS: LANE_WG },
       uniforms,
       buffers: { tw: tw!, x: x.storage, win, fb: fb.storage, bands, out },
       workgroups: Math.ceil(rows / LANE_WG),
