@@ -169,11 +169,7 @@ export function backwardOverride(op: DifferentiableOp): AnyGradRule | undefined 
 
 /** The rule of a node: the innermost override of its op, else the table's. */
 function ruleFor(node: TapeNode): AnyGradRule {
-  for (let i = overrides.length - 1; i >= 0; i--) {
-    const r = overrides[i].get(node.op);
-    if (r) return r;
-  }
-  const rule = gradTable?.[node.op] as AnyGradRule | undefined;
+  const rule = backwardOverride(node.op) ?? (gradTable?.[node.op] as AnyGradRule | undefined);
   if (!rule) throw new Error(`internal: no backward rule for '${node.op}' (is the gradient table installed?)`);
   return rule;
 }

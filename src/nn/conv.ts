@@ -90,15 +90,8 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    if (x.rank !== 4) throw new ShapeError(`Conv2d: expected input [N, C, H, W], got ${fmt(x.shape)}`);
-    if (x.shape[1] !== this.inChannels)
-      throw new ShapeError(`Conv2d: expected ${this.inChannels} input channels, got input ${fmt(x.shape)}`);
     const common = { stride: this.stride, dilation: this.dilation, groups: this.groups };
-    if (this.padding !== 'same') return conv2d(x, this.weight, this.bias, { ...common, padding: this.padding });
-    const ph = samePad(this.kernelSize[0], this.dilation[0]);
-    const pw = samePad(this.kernelSize[1], this.dilation[1]);
-    if (ph[0] === ph[1] && pw[0] === pw[1]) return conv2d(x, this.weight, this.bias, { ...common, padding: [ph[0], pw[0]] });
-    return containerTidy(() => conv2d(pad(x, [[0, 0], [0, 0], ph, pw]), this.weight, this.bias, common));
+    return this.#padded(x, (input, padding) => conv2d(input, this.weight, this.bias, { ...common, padding }));
   }
 
   /**
@@ -107,21 +100,28 @@ export class Conv2d extends Module {
    * relu?(bn(forward(x))) up to float32 rounding; x [N, C, H, W] → [N, outChannels, Ho, Wo].
    */
   forwardFused(x: Tensor, bn: BatchNorm2d | null, relu: boolean): Tensor {
-    if (x.rank !== 4) throw new ShapeError(`Conv2d: expected input [N, C, H, W], got ${fmt(x.shape)}`);
-    if (x.shape[1] !== this.inChannels)
-      throw new ShapeError(`Conv2d: expected ${this.inChannels} input channels, got input ${fmt(x.shape)}`);
-    const common = { stride: this.stride, dilation: this.dilation, groups: this.groups };
-    const run = (input: Tensor, padding: [number, number]) => {
-      const o = { ...common, padding, relu };
+    const common = { stride: this.stride, dilation: this.dilation, groups: this.groups, relu };
+    return this.#padded(x, (input, padding) => {
+      const o = { ...common, padding };
       if (!bn) return fusedConv2d(input, this.weight, this.bias, o);
       const stats = { runningMean: bn.getBuffer('running_mean'), runningVar: bn.getBuffer('running_var') };
       return conv2dBatchNorm(input, this.weight, this.bias, { ...stats, weight: bn.weight, bias: bn.bias, eps: bn.eps }, o);
-    };
-    if (this.padding !== 'same') return run(x, this.padding);
+    });
+  }
+
+  /**
+   * Checks x [N, C, H, W] and runs `conv(input, padding)` with this layer's padding: explicit, or
+   * 'same' as symmetric padding where it can be, else an explicit pad of x and padding 0.
+   */
+  #padded(x: Tensor, conv: (input: Tensor, padding: [number, number]) => Tensor): Tensor {
+    if (x.rank !== 4) throw new ShapeError(`Conv2d: expected input [N, C, H, W], got ${fmt(x.shape)}`);
+    if (x.shape[1] !== this.inChannels)
+      throw new ShapeError(`Conv2d: expected ${this.inChannels} input channels, got input ${fmt(x.shape)}`);
+    if (this.padding !== 'same') return conv(x, this.padding);
     const ph = samePad(this.kernelSize[0], this.dilation[0]);
     const pw = samePad(this.kernelSize[1], this.dilation[1]);
-    if (ph[0] === ph[1] && pw[0] === pw[1]) return run(x, [ph[0], pw[0]]);
-    return containerTidy(() => run(pad(x, [[0, 0], [0, 0], ph, pw]), [0, 0]));
+    if (ph[0] === ph[1] && pw[0] === pw[1]) return conv(x, [ph[0], pw[0]]);
+    return containerTidy(() => conv(pad(x, [[0, 0], [0, 0], ph, pw]), [0, 0]));
   }
 
   override extraRepr(): string {

@@ -15,7 +15,8 @@ import { ShapeError, ValueError } from '../errors.js';
 import { fmt, shapesEqual, sizeOf } from '../shape.js';
 import { checkFloat, engineOf, record, wrap } from './core.js';
 
-function checkPositiveInt(v: unknown, arg: string, fname: string): number {
+/** v as a positive integer, else a ValueError naming fname and arg (shared by the signal ops and stftMel). */
+export function checkPositiveInt(v: unknown, arg: string, fname: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
     throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);
   return v;

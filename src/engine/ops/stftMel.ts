@@ -16,7 +16,7 @@ import type { Tensor } from '../tensor.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { fmt, sizeOf } from '../shape.js';
 import { checkFloat, checkNumber, engineOf, record, wrap } from './core.js';
-import { frameCount } from './signal.js';
+import { checkPositiveInt, frameCount } from './signal.js';
 
 /** Decibels of stftMel: multiplier * log10(max(v, amin)) - multiplier * log10(max(amin, ref)). */
 export interface StftMelDb {
@@ -47,12 +47,6 @@ export interface StftMelOptions {
   db?: StftMelDb | null;
 }
 
-function positiveInt(v: unknown, arg: string, fname: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
-    throw new ValueError(`${fname}: ${arg} must be a positive integer, got ${String(v)}`);
-  return v;
-}
-
 /**
  * Mel spectrogram of waves x [..., L] → [..., nMels, nFrames] in one pass:
  * out[..., m, f] = db(sum_k S[..., f, k] filterbank[k, m]), S = |X|^2 (power 2) or |X| (power 1),
@@ -65,8 +59,8 @@ export function stftMel(x: Tensor, options: StftMelOptions): Tensor {
   const fname = 'stftMel';
   checkFloat(x, 'x', fname);
   if (!options || typeof options !== 'object') throw new ValueError(`${fname}: options must be an object with nFft, hop and filterbank`);
-  const n = positiveInt(options.nFft, 'nFft', fname);
-  const hop = positiveInt(options.hop, 'hop', fname);
+  const n = checkPositiveInt(options.nFft, 'nFft', fname);
+  const hop = checkPositiveInt(options.hop, 'hop', fname);
   const center = options.center ?? 0;
   if (!Number.isInteger(center) || center < 0) throw new ValueError(`${fname}: center must be an integer >= 0, got ${String(center)}`);
   const mode = options.padMode ?? 'reflect';

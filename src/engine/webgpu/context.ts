@@ -12,7 +12,7 @@
  */
 import { AuralensError, DeviceLostError, OutOfMemoryError, ValueError } from '../errors.js';
 import { BufferPool, type GpuStorage } from './bufferPool.js';
-import { PipelineCache } from './pipelines.js';
+import { PipelineCache, pipelineKey } from './pipelines.js';
 import { packUniforms, type UniformValues } from './uniforms.js';
 import { BindGroupCache } from './bindGroups.js';
 import { GpuProfiler, type GpuProfileMethod, type KernelTiming } from './profiler.js';
@@ -130,7 +130,8 @@ export class GpuContext {
   /** Uploads host data into a new buffer (queue.writeBuffer: ordered before the next submit). */
   upload(data: ArrayBufferView, bytes: number): GpuStorage {
     const s = this.alloc(bytes);
-    if (bytes > 0) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, bytes);
+    // While tracing (precompile) no kernel runs and reads are refused: the contents never matter.
+    if (bytes > 0 && !this.tracing) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, bytes);
     return s;
   }
 
@@ -198,7 +199,7 @@ export class GpuContext {
   dispatch(shader: string, o: DispatchOptions): void {
     this.check();
     if (this.tracing) {
-      this.tracing.set(`${shader}:${o.entry}:${JSON.stringify(o.constants ?? {})}`, [shader, o.entry, o.constants]);
+      this.tracing.set(pipelineKey(shader, o.entry, o.constants), [shader, o.entry, o.constants]);
       return;
     }
     const p = this.pipelines.get(shader, o.entry, o.constants);

@@ -24,6 +24,11 @@ interface ShaderInfo {
   reflect: ShaderReflection;
 }
 
+/** The cache key of the pipeline of (shader, entry point, override constants). */
+export function pipelineKey(name: string, entry = 'main', constants: Record<string, number> = {}): string {
+  return `${name}:${entry}:${JSON.stringify(constants)}`;
+}
+
 export class PipelineCache {
   private shaders = new Map<string, ShaderInfo>();
   private pipelines = new Map<string, PipelineInfo>();
@@ -54,7 +59,7 @@ export class PipelineCache {
    * ahead of use without holding it. A pipeline still being prepared is created here anyway.
    */
   get(name: string, entry = 'main', constants: Record<string, number> = {}): PipelineInfo {
-    const key = `${name}:${entry}:${JSON.stringify(constants)}`;
+    const key = pipelineKey(name, entry, constants);
     const p = this.pipelines.get(key);
     if (p) return p;
     const d = this.describe(key, name, entry, constants);
@@ -70,7 +75,7 @@ export class PipelineCache {
    * resolves once the pipeline is in the cache (a compile error is left to get(), which reports it).
    */
   prepare(name: string, entry = 'main', constants: Record<string, number> = {}): Promise<void> {
-    const key = `${name}:${entry}:${JSON.stringify(constants)}`;
+    const key = pipelineKey(name, entry, constants);
     if (this.pipelines.has(key)) return Promise.resolve();
     const pending = this.pending.get(key);
     if (pending) return pending;
@@ -90,12 +95,7 @@ export class PipelineCache {
 
   /** Whether the pipeline of (shader, entry, constants) is compiled. */
   has(name: string, entry = 'main', constants: Record<string, number> = {}): boolean {
-    return this.pipelines.has(`${name}:${entry}:${JSON.stringify(constants)}`);
-  }
-
-  /** Pipelines being prepared now. */
-  get preparing(): number {
-    return this.pending.size;
+    return this.pipelines.has(pipelineKey(name, entry, constants));
   }
 
   /** The bind-group layout, reflection and descriptor of one pipeline (everything but compiling it). */
