@@ -132,7 +132,7 @@ export function logMelChecked(wave: Tensor, options: LogMelOptions, fname: strin
     throw new ValueError(`${fname}: fused must be true or false, got ${String(options.fused)}`);
   const plan = resolveStft(fname, stftOptionsOf(options));
   const melOpts = melOptionsOf(options, plan.bins);
-  if (plan.method === 'fft' && options.fused !== false) return fusedLogMel(wave, options, plan, power, fname);
+  if (plan.method === 'fft' && options.fused !== false) return fusedLogMel(wave, options, plan, melOpts, power, fname);
   return tidy(() => {
     const { frames, lead } = stftFrames(wave, plan, fname);
     const e = frames.engine;
@@ -161,7 +161,14 @@ export function logMelChecked(wave: Tensor, options: LogMelOptions, fname: strin
 }
 
 /** logMel's fused path: one stftMel op, then topDb clipping and normalisation when asked. */
-function fusedLogMel(wave: Tensor, options: LogMelOptions, plan: StftPlan, power: 1 | 2, fname: string): Tensor {
+function fusedLogMel(
+  wave: Tensor,
+  options: LogMelOptions,
+  plan: StftPlan,
+  melOpts: MelFilterbankOptions,
+  power: 1 | 2,
+  fname: string,
+): Tensor {
   const withDb = options.db !== false;
   const db = withDb
     ? dbParams(
@@ -185,7 +192,7 @@ function fusedLogMel(wave: Tensor, options: LogMelOptions, plan: StftPlan, power
       center: plan.center ? Math.floor(plan.nFft / 2) : 0,
       padMode: plan.padMode,
       window: w,
-      filterbank: melTensor(e, melOptionsOf(options, plan.bins), 'fb'),
+      filterbank: melTensor(e, melOpts, 'fb'),
       power,
       db: db ? { multiplier: db.multiplier, amin: db.amin, ref: db.ref } : null,
     });
