@@ -74,6 +74,8 @@ function rowsOf(file) {
       scaled: !!(r.scaled || r.scaledFrom),
       top: r.topKernels ?? null,
       ratioToBaseline: r.ratioToBaseline ?? null,
+      // The suite's context (e.g. the log-mel suites' PyTorch figure scaled to the workload).
+      context: file.context ?? null,
     });
   }
   return out;
@@ -156,6 +158,34 @@ function keyRatios(rows) {
   }
   if (fwd?.vsMatmul)
     out.push({ what: 'genre CNN forward GFLOP/s ÷ same-run 1024³ matmul', value: fwd.vsMatmul, target: '>= 0.8 (issue 13 point 3)' });
+  // The same ratio from the round-robin suite (fused forward, unfused forward and the matmul
+  // timed in turn), where machine drift falls on both sides.
+  const fusedRr = gpu((r) => r.suite === 'layers-genre-fusion' && /fused\b/.test(r.name) && !/unfused/.test(r.name));
+  const mmRr = gpu((r) => r.suite === 'layers-genre-fusion' && r.name.startsWith('matmul'));
+  if (fusedRr?.gflops && mmRr?.gflops)
+    out.push({
+      what: 'genre CNN fused forward GFLOP/s ÷ 1024³ matmul, round-robin medians',
+      value: fix(fusedRr.gflops / mmRr.gflops, 3),
+      target: '>= 0.8 (issue 13 point 3)',
+    });
+  // Log-mel (issue 13 point 6): 30 s within 15 ms; 64 clips x 3 s within 3x PyTorch's 30 s figure
+  // (peer-figures.md) scaled by audio length (the suite's context holds the scaled figure).
+  for (const r of rows.filter((x) => x.backend === 'webgpu' && !x.error && /^log-mel .*(webgpu FFT|fused stftMel)/.test(x.name))) {
+    const rr = r.suite.startsWith('frontend-logmel-fused');
+    const how = rr ? 'round-robin median' : 'benny mean';
+    if (r.workload.startsWith('log-mel 30 s'))
+      out.push({ what: `log-mel of 30 s at 16 kHz, ms (${how})`, value: fix(r.ms, 1), target: '<= 15' });
+    const c = r.context ?? {};
+    const torch =
+      c.pytorchScaledMs ??
+      (c.peers30s && c.shape && c.sampleRate ? (c.peers30s.pytorchMs * c.shape[0] * c.shape[1]) / (30 * c.sampleRate) : null);
+    if (r.workload.startsWith('log-mel 64 x 3 s') && torch)
+      out.push({
+        what: `log-mel of 64 clips x 3 s ÷ PyTorch's 30 s figure scaled to 192 s (${fix(torch, 1)} ms) (${how})`,
+        value: fix(r.ms / torch),
+        target: '<= 3',
+      });
+  }
   for (const r of rows.filter((x) => x.suite === 'peers' && x.vsTfjs))
     out.push({ what: `${r.name}: ${r.peer} ms ÷ auralens ms`, value: r.vsTfjs, target: '>= 2.5' });
   return out;
