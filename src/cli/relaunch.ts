@@ -1,0 +1,94 @@
+/**
+ * Runs the CLI's work in a child Node process whose stderr the parent filters, so a run prints
+ * no Dawn limit-normalisation warnings (see stderrFilter.ts for why they cannot be stopped at
+ * the source). The child is the same program (same node, same node flags, same arguments) with
+ * stdin and stdout inherited; only its stderr goes through the parent. Its exit code, or the
+ * signal that ended it, becomes the parent's; SIGINT, SIGTERM and SIGHUP sent to the parent are
+ * passed on, so the child is never left behind.
+ *
+ * This module imports only Node built-ins and the filter: the parent loads nothing else, so it
+ * adds one bare Node start-up to a run (measured in the quietcli report: ~60-80 ms here).
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { dawnWarningFilterStream } from './stderrFilter.js';
+
+/** Set to 1 (or any value but '' and '0') to run in one process with stderr unfiltered. */
+export const RAW_STDERR_ENV = 'AURALENS_RAW_STDERR';
+/** Set by the parent in the child's environment: the child runs the work itself. */
+export const CHILD_ENV = 'AURALENS_CLI_CHILD';
+/**
+ * Set by the parent when its own stderr is a terminal: its width in columns. The child's stderr
+ * is a pipe, so this is how it knows to draw progress bars (progress.ts).
+ */
+export const STDERR_TTY_ENV = 'AURALENS_STDERR_TTY';
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0';
+
+/** True when this process should hand its work to a filtered child (not the child, not opted out). */
+export function shouldRelaunch(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !on(env[CHILD_ENV]) && !on(env[RAW_STDERR_ENV]);
+}
+
+/** The columns of the terminal stderr is drawn on, in this process or (via the env) the parent's; undefined when not a terminal. */
+export function stderrTtyColumns(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (process.stderr.isTTY) return process.stderr.columns || 80;
+  const cols = Number(env[STDERR_TTY_ENV]);
+  return Number.isInteger(cols) && cols > 0 ? cols : undefined;
+}
+
+/**
+ * Runs `script args` in a child Node process with a filtered stderr and resolves when it has
+ * ended, after setting process.exitCode to its code (or re-raising its signal on this process).
+ * Resolves to false, having started nothing, when the child could not be spawned: the caller
+ * then runs the work in-process.
+ */
+export function runInFilteredChild(script: string, args: readonly string[]): Promise<boolean> {
+  const env: NodeJS.ProcessEnv = { ...process.env, [CHILD_ENV]: '1' };
+  delete env[STDERR_TTY_ENV];
+  if (process.stderr.isTTY) env[STDERR_TTY_ENV] = String(process.stderr.columns || 80);
+  const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['inherit', 'inherit', 'pipe'], env });
+  const forward = (sig: NodeJS.Signals) => {
+    child.kill(sig);
+  };
+  for (const s of FORWARDED_SIGNALS) process.on(s, forward);
+  const stopForwarding = () => {
+    for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+  };
+  const filter = child.stderr.pipe(dawnWarningFilterStream());
+  filter.pipe(process.stderr, { end: false });
+  // A closed stderr (`2>&-`, a reader that went away) must neither kill the parent (orphaning the
+  // child) nor stall the child on a full pipe: the rest of its stderr is then dropped.
+  process.stderr.on('error', () => {
+    filter.unpipe(process.stderr);
+    filter.resume();
+  });
+  const filtered = new Promise<void>((resolve) => filter.once('end', resolve).once('close', resolve));
+  let spawnFailed = false;
+  return new Promise((resolve) => {
+    child.once('error', (e) => {
+      if (child.pid !== undefined) return; // a failed kill() of a running child: 'close' still comes
+      spawnFailed = true;
+      stopForwarding();
+      process.stderr.write(`auralens: could not start the filtered child process (${e.message}); running in-process\n`);
+      resolve(false);
+    });
+    // 'close' comes after the child's stderr has ended; the filter's last bytes are written once it ends.
+    child.once('close', async (code, signal) => {
+      if (spawnFailed) return;
+      stopForwarding();
+      await filtered;
+      if (signal) {
+        // Die the same way (a shell then reports 128 + n, e.g. 130 for SIGINT); if the signal is
+        // ignored here (a background job's SIGINT), exit with 128 + n instead.
+        process.exitCode = 128 + (constants.signals[signal] ?? 0);
+        process.kill(process.pid, signal);
+      } else {
+        process.exitCode = code ?? 1;
+      }
+      resolve(true);
+    });
+  });
+}
