@@ -4,18 +4,20 @@
  * the source). The child is the same program (same node, same node flags, same arguments) with
  * stdin and stdout inherited; only its stderr goes through the parent. Its exit code, or the
  * signal that ended it, becomes the parent's; SIGINT, SIGTERM and SIGHUP sent to the parent are
- * passed on, so the child is never left behind.
+ * passed on, and a child whose parent dies any other way (SIGKILL, a crash) ends itself
+ * (exitWithParent), so it is never left behind.
  *
  * This module imports only Node built-ins and the filter: the parent loads nothing else, so it
  * adds one bare Node start-up to a run (measured in the quietcli report: ~60-80 ms here).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { dawnWarningFilterStream } from './stderrFilter.js';
 
 /** Set to 1 (or any value but '' and '0') to run in one process with stderr unfiltered. */
 export const RAW_STDERR_ENV = 'AURALENS_RAW_STDERR';
-/** Set by the parent in the child's environment: the child runs the work itself. */
+/** Set by the parent in the child's environment, to its pid: the child runs the work itself. */
 export const CHILD_ENV = 'AURALENS_CLI_CHILD';
 /**
  * Set by the parent when its own stderr is a terminal: its width in columns. The child's stderr
@@ -46,14 +48,19 @@ export function stderrTtyColumns(env: NodeJS.ProcessEnv = process.env): number |
  * then runs the work in-process.
  */
 export function runInFilteredChild(script: string, args: readonly string[]): Promise<boolean> {
-  const env: NodeJS.ProcessEnv = { ...process.env, [CHILD_ENV]: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, [CHILD_ENV]: String(process.pid) };
   delete env[STDERR_TTY_ENV];
   if (process.stderr.isTTY) env[STDERR_TTY_ENV] = String(process.stderr.columns || 80);
-  const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['inherit', 'inherit', 'pipe'], env });
+  // Listen before spawning: spawn() returns only once the child has exec'd, and a signal that
+  // arrived in between would otherwise kill this process by default and orphan the child.
+  // Signals are handled on the event loop, so `running` is set by the time `forward` runs.
+  let running: ChildProcess | undefined;
   const forward = (sig: NodeJS.Signals) => {
-    child.kill(sig);
+    running?.kill(sig);
   };
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
+  const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['inherit', 'inherit', 'pipe'], env });
+  running = child;
   const stopForwarding = () => {
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
   };
@@ -91,4 +98,28 @@ export function runInFilteredChild(script: string, args: readonly string[]): Pro
       resolve(true);
     });
   });
+}
+
+/**
+ * The child's watch on its parent, in a worker thread so that it runs even while the main thread
+ * is busy in a long synchronous stretch: once the parent is gone (this process was re-parented),
+ * SIGTERM this process. Checked at once and every 250 ms.
+ */
+const WATCH_PARENT = `const { workerData: parent } = require('node:worker_threads');
+const check = () => { if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM'); };
+check();
+setInterval(check, 250);`;
+
+/**
+ * In the child: end this process within ~250 ms of the filtering parent's death, however it died
+ * (SIGKILL, a crash), so no child is ever left running on its own. Costs ~2 ms of the main
+ * thread and a small worker; the worker is unref'd and never keeps the process alive. No-op
+ * unless CHILD_ENV holds a parent pid.
+ */
+export function exitWithParent(env: NodeJS.ProcessEnv = process.env): void {
+  const parent = Number(env[CHILD_ENV]);
+  if (!Number.isInteger(parent) || parent <= 1) return;
+  const watcher = new Worker(WATCH_PARENT, { eval: true, workerData: parent });
+  watcher.on('error', () => undefined); // a watcher that cannot start must not end the work
+  watcher.unref();
 }
