@@ -102,11 +102,12 @@ describe('the Dawn warning filter', () => {
     expect(Buffer.concat(chunks).toString()).toBe('x\ntail without newline');
   });
 
-  it('re-executes only as a command, not as the child, not when opted out', () => {
-    expect(shouldRelaunch({})).toBe(true);
+  it('re-executes only as a command, not as the child, not when opted out, not under the inspector', () => {
+    expect(shouldRelaunch({}, [])).toBe(true);
     expect(shouldRelaunch({ [CHILD_ENV]: '1' })).toBe(false);
     expect(shouldRelaunch({ [RAW_STDERR_ENV]: '1' })).toBe(false);
-    expect(shouldRelaunch({ [RAW_STDERR_ENV]: '0' })).toBe(true);
+    expect(shouldRelaunch({ [RAW_STDERR_ENV]: '0' }, ['--enable-source-maps'])).toBe(true);
+    expect(shouldRelaunch({}, ['--inspect-brk'])).toBe(false);
   });
 });
 

@@ -31,9 +31,13 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0';
 
-/** True when this process should hand its work to a filtered child (not the child, not opted out). */
-export function shouldRelaunch(env: NodeJS.ProcessEnv = process.env): boolean {
-  return !on(env[CHILD_ENV]) && !on(env[RAW_STDERR_ENV]);
+/**
+ * True when this process should hand its work to a filtered child: not the child, not opted out,
+ * and not under the inspector (`node --inspect`: the work is then debugged where it runs, and a
+ * child would fail to bind the same inspector port).
+ */
+export function shouldRelaunch(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): boolean {
+  return !on(env[CHILD_ENV]) && !on(env[RAW_STDERR_ENV]) && !execArgv.some((a) => a.startsWith('--inspect'));
 }
 
 /** The columns of the terminal stderr is drawn on, in this process or (via the env) the parent's; undefined when not a terminal. */
