@@ -169,7 +169,7 @@ async function endsWithin(pid: number, ms: number): Promise<boolean> {
 
 /** Every long-running process a test started, killed after each test whatever happened. */
 const spawned = new Set<number>();
-const scratch = mkdtempSync(join(tmpdir(), 'auralens-quiet-'));
+let scratch = '';
 
 describe('the auralens bin (dist/cli/main.js)', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -178,6 +178,7 @@ describe('the auralens bin (dist/cli/main.js)', () => {
     spawned.clear();
   });
   beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'auralens-quiet-'));
     const src = join(root, 'src', 'cli');
     const stale = readdirSync(src).some((f) => {
       const out = join(root, 'dist', 'cli', f.replace(/\.ts$/, '.js'));
