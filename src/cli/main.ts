@@ -1,115 +1,35 @@
 #!/usr/bin/env node
 /**
  * The `auralens` command line: explain (attributions into a report folder), train (the genre CNN
- * on synthetic or foldered clips), merge (shards into one report). Exit codes: 0 ok, 1 user error
- * (one line, no stack trace), 2 internal error. See `auralens <command> --help`.
+ * on synthetic or foldered clips), evaluate and tcav (report sections), merge (shards into one
+ * report), info (backend, adapter, limits). Exit codes: 0 ok, 1 user error (one line, no stack
+ * trace), 2 internal error. See `auralens <command> --help`.
+ *
+ * Run as a command, it does its work in a child process and filters that child's stderr, so the
+ * two Dawn warnings lavapipe triggers never reach the terminal (relaunch.ts; AURALENS_RAW_STDERR=1
+ * runs everything in one process, unfiltered). Imported, `main` runs in-process.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
-import { mergeReports } from '../report/index.js';
-import { type CliIo, EXIT_OK, EXIT_USER, reportError } from './errors.js';
-import { explainCommand } from './explain.js';
-import { evaluateCommand, tcavCommand } from './studies.js';
-import { trainCommand } from './train.js';
+import type { CliIo } from './errors.js';
+import { exitWithParent, runInFilteredChild, shouldRelaunch } from './relaunch.js';
 
-const defaultIo: CliIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
-
-/** Builds the program; actions store their exit code in `result.code`. */
-function program(io: CliIo, result: { code: number }): Command {
-  const p = new Command('auralens')
-    .description('Explain audio classifiers: attributions, reports, shards (WebGPU or CPU)')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
-    .showSuggestionAfterError(true);
-  const backend = ['--backend <name>', 'cpu, webgpu or auto', 'auto'] as const;
-  p.command('explain')
-    .description('explain a .wav, a folder of .wav files or a manifest.jsonl into a report folder')
-    .argument('<input>', 'a .wav file, a folder (recursive) or a manifest.jsonl ({"path", "label"?} per line)')
-    .requiredOption('--model <weights>', 'weights (.safetensors, PyTorch names)')
-    .option('--arch <arch>', 'genre-cnn, digit-cnn or a spec .json (default: spec.json beside the weights)', 'genre-cnn')
-    .option('--methods <list>', 'comma-separated: ig, gradcam, occlusion, saliency, lime', 'ig,gradcam,occlusion,lime')
-    .option('--lime-samples <n>', 'LIME perturbations per clip', '200')
-    .option('--target <class>', "'predicted', a class name or index", 'predicted')
-    .option('--out <dir>', 'report folder', 'report')
-    .option('--shard <k/n>', 'process only shard k of n (1-based) of the sorted inputs')
-    .option('--max-seconds <s>', 'crop longer clips to this many seconds', '30')
-    .option('--steps <n>', 'integrated-gradients steps', '32')
-    .option('--title <text>', 'report title')
-    .option(...backend)
-    .action(async (input: string, o) => {
-      result.code = await explainCommand(input, o, io);
-    });
-  p.command('train')
-    .description('train the genre CNN and write model.safetensors + spec.json')
-    .option('--data <synth|folder>', "'synth' (synthetic genres) or a folder with one sub-folder of .wav files per class", 'synth')
-    .option('--out <dir>', 'output folder', 'model')
-    .option('--epochs <n>', 'epochs', '12')
-    .option('--per-class <n>', 'synthetic clips per class', '40')
-    .option('--duration <s>', 'clip length in seconds', '1.5')
-    .option('--width <n>', 'channels of the first conv block (then ×2, ×4; fc1 ×8)', '8')
-    .option('--seed <n>', 'seed', '7')
-    .option(...backend)
-    .action(async (o) => {
-      result.code = await trainCommand(o, io);
-    });
-  p.command('evaluate')
-    .description('score attribution methods with Quantus-style metrics on clips; adds a table and ranking heatmap to the report')
-    .argument('<input>', 'a folder of .wav files or a manifest.jsonl (clips are cropped to the shortest)')
-    .requiredOption('--model <weights>', 'weights (.safetensors)')
-    .option('--arch <arch>', 'genre-cnn, digit-cnn or a spec .json', 'genre-cnn')
-    .option('--methods <list>', 'comma-separated: ig, gradcam, saliency, occlusion', 'ig,gradcam,saliency')
-    .option(
-      '--metrics <list>',
-      'comma-separated metric names (faithfulnessCorrelation, avgSensitivity, sparseness, randomLogit, …)',
-      'faithfulnessCorrelation,avgSensitivity,sparseness,randomLogit',
-    )
-    .option('--out <dir>', 'report folder (the section is added to an existing report)', 'report')
-    .option(...backend)
-    .action(async (input: string, o) => {
-      result.code = await evaluateCommand(input, o, io);
-    });
-  p.command('tcav')
-    .description('test concepts with TCAV; adds the chart and table to the report')
-    .requiredOption('--model <weights>', 'weights (.safetensors)')
-    .option('--arch <arch>', 'genre-cnn, digit-cnn or a spec .json', 'genre-cnn')
-    .requiredOption('--concepts <dir>', 'a folder with one folder of .wav files per concept')
-    .requiredOption('--randoms <dir>', 'a folder with ≥ 2 folders of random .wav files (10+ recommended)')
-    .requiredOption('--inputs <dir>', 'clips of the target class')
-    .requiredOption('--target <class>', 'the class (name or index)')
-    .option('--layers <list>', 'comma-separated layer names', 'conv3,fc1')
-    .option('--out <dir>', 'report folder (the section is added to an existing report)', 'report')
-    .option(...backend)
-    .action(async (o) => {
-      result.code = await tcavCommand(o, io);
-    });
-  p.command('merge')
-    .description('merge report folders (shards of one job) into one report, identical to a single run')
-    .argument('<dirs...>', 'report folders')
-    .requiredOption('--out <dir>', 'merged report folder')
-    .action(async (dirs: string[], o: { out: string }) => {
-      const index = await mergeReports(dirs, o.out);
-      io.out(`merged ${dirs.length} report(s); report: ${index}`);
-      result.code = EXIT_OK;
-    });
-  return p;
-}
-
-/** Runs the CLI on argv (without 'node' and the script) and returns the exit code. */
-export async function main(args: readonly string[], io: CliIo = defaultIo): Promise<number> {
-  const result = { code: EXIT_OK };
-  try {
-    await program(io, result).parseAsync([...args], { from: 'user' });
-    return result.code;
-  } catch (e) {
-    if (e instanceof CommanderError)
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT_OK : EXIT_USER;
-    return reportError(e, io);
-  }
+/**
+ * Runs the CLI in this process on argv (without 'node' and the script) and returns the exit code;
+ * `io` receives stdout and stderr lines (default: the process's streams).
+ */
+export async function main(args: readonly string[], io?: CliIo): Promise<number> {
+  // Loaded here, not at the top: the filtering parent must not pay for the commands' imports.
+  const { runCli } = await import('./program.js');
+  return runCli(args, io);
 }
 
 // Run when executed as the bin (not when imported by tests).
 const self = fileURLToPath(import.meta.url);
 if (process.argv[1] && realpathSync(process.argv[1]) === self) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  const args = process.argv.slice(2);
+  exitWithParent(); // as the filtered child: end with the parent, however it ends
+  void (shouldRelaunch() ? runInFilteredChild(self, args) : Promise.resolve(false)).then(async (done) => {
+    if (!done) process.exit(await main(args));
+  });
 }
