@@ -81,6 +81,23 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       data.y.dispose();
     });
 
+    it('yields between epochs of one batch each, so a timer can abort the run', async () => {
+      const data = digitGlyphTensors(e!, { seed: 3, count: 8, size: 8 });
+      const model = linear(3);
+      const ac = new AbortController();
+      let epochsSeen = 0;
+      // A macrotask: it runs only if fit gives the event loop a turn between epochs.
+      const timer = setTimeout(() => ac.abort(), 0);
+      const run = fit(model, data, { epochs: 10_000, batchSize: 8, seed: 0, signal: ac.signal, onEpoch: () => void epochsSeen++ });
+      await expect(run).rejects.toThrow(CancelledError);
+      clearTimeout(timer);
+      expect(epochsSeen).toBeGreaterThan(0);
+      expect(epochsSeen).toBeLessThan(10_000);
+      model.dispose();
+      data.x.dispose();
+      data.y.dispose();
+    });
+
     // The Dawn crash needs WebGPU; the CPU engine runs a smaller epoch of the same code path.
     const count = kind === 'webgpu' ? 4000 : 2000;
     it(`runs a ${count}-example epoch at batch 4 in one call to completion, memory flat`, async () => {

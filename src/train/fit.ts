@@ -293,6 +293,12 @@ export async function fit(model: FitModel, data: FitData, options: FitOptions): 
           ...progress,
         });
       if (onEpoch) await onEpoch({ ...progress });
+      if (epoch + 1 < epochs) {
+        // A turn of the event loop between epochs too: with one batch per epoch on the CPU engine
+        // nothing else awaits a macrotask, so timers, I/O and an abort from a timer never ran.
+        await yieldToEventLoop();
+        throwIfAborted(signal, 'fit');
+      }
     }
     return history;
   } finally {
