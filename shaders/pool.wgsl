@@ -2,7 +2,8 @@
 // src/engine/cpu/pool.ts for the semantics, which are PyTorch's).
 //
 // x is viewed as `planes` (N * C) planes of H x W, the pooled output as planes of OH x OW. The
-// forwards run one invocation per output element (maxPool: per OPT outputs of a row); the
+// forwards run one invocation per output element (maxPool: per OPT outputs of a row;
+// maxPoolTiled: per output, a workgroup per ROWS rows); the
 // backwards one per INPUT element, each gathering the few output windows that contain it (no
 // float atomics in WGSL, and the result is deterministic).
 
@@ -123,6 +124,63 @@ fn maxPool(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
     let o = row * p.OW + ow;
     out[o] = best;
     outIdx[o] = bestIdx;
+  }
+}
+
+// The forward for windows that tile the input inside it (stride = kernel, dilation 1, padding 0,
+// every window in bounds: floor mode, the usual 2x2 pooling of a CNN): taps unrolled from the
+// override constants KH x KW, no bounds, no divisions per lane. Each workgroup of TW lanes
+// (TW = one SIMD vector of lavapipe) takes ROWS output rows (p.n counts all rows, planes * OH), so
+// the row's position is uniform and computed once per workgroup; its lanes walk the row's outputs
+// ow = lid, lid + TW, ..., so neighbouring lanes read neighbouring windows. Same rule as maxPool:
+// a tap replaces the running maximum when greater or NaN, first tap as the start (an all -inf
+// window keeps the first tap's index, as maxPool starting from -inf does).
+override KH: u32 = 2;
+override KW: u32 = 2;
+override TW: u32 = 8;
+override ROWS: u32 = 8;
+
+struct TapMax {
+  v: f32,
+  // Flat index h * W + w in the plane.
+  i: u32,
+}
+
+// The maximum of the window whose top-left tap is x[xrow + c] (at plane position pos + c).
+fn tiledWindowMax(xrow: u32, pos: u32, c: u32) -> TapMax {
+  var best = x[xrow + c];
+  var bestIdx = pos + c;
+  var bestNan = isNan(best);
+  for (var a = 0u; a < KH; a++) {
+    for (var b = 0u; b < KW; b++) {
+      if (a + b == 0u) { continue; }
+      let k = a * p.W + c + b;
+      let v = x[xrow + k];
+      let vn = isNan(v);
+      let take = vn || (!bestNan && v > best);
+      best = select(best, v, take);
+      bestIdx = select(bestIdx, pos + k, take);
+      bestNan = bestNan || vn;
+    }
+  }
+  return TapMax(best, bestIdx);
+}
+
+@compute @workgroup_size(TW)
+fn maxPoolTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let r0 = (wid.x + wid.y * nwg.x) * ROWS;
+  for (var r = 0u; r < ROWS; r++) {
+    let row = r0 + r;
+    if (row >= p.n) { break; }
+    let oh = row % p.OH;
+    let pos = oh * KH * p.W;
+    let xrow = (row / p.OH) * p.H * p.W + pos;
+    let orow = row * p.OW;
+    for (var ow = lid; ow < p.OW; ow += TW) {
+      let m = tiledWindowMax(xrow, pos, ow * KW);
+      out[orow + ow] = m.v;
+      outIdx[orow + ow] = i32(m.i);
+    }
   }
 }
 
