@@ -245,6 +245,50 @@ fn maxPoolBackwardTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
   }
 }
 
+// maxPoolBackwardTiled laid out as maxPoolTiled, for the same geometry (windows that tile the
+// input inside it): each workgroup of TW lanes takes ROWS output rows (p.n counts planes * OH),
+// so no lane divides; a lane reads a window's argmax and gradient once and writes its KH x KW
+// inputs (the gradient at the argmax, 0 elsewhere). Inputs in no window (the last W - OW * KW
+// columns of each window row, and the last H - OH * KH rows of a plane, written by the workgroup
+// of the plane's last output row) get 0. Sums of one term: exact, as the CPU.
+@compute @workgroup_size(TW)
+fn maxPoolBackwardTiledRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let r0 = (wid.x + wid.y * nwg.x) * ROWS;
+  for (var r = 0u; r < ROWS; r++) {
+    let row = r0 + r;
+    if (row >= p.n) { break; }
+    let oh = row % p.OH;
+    let plane = row / p.OH;
+    let pos = oh * KH * p.W;
+    let xrow = plane * p.H * p.W + pos;
+    let orow = row * p.OW;
+    for (var ow = lid; ow < p.OW; ow += TW) {
+      // The argmax relative to the window row's start.
+      let want = idx[orow + ow] - i32(pos);
+      let g = gy[orow + ow];
+      let c = ow * KW;
+      for (var a = 0u; a < KH; a++) {
+        for (var b = 0u; b < KW; b++) {
+          let k = a * p.W + c + b;
+          out[xrow + k] = select(0.0, g, want == i32(k));
+        }
+      }
+    }
+    for (var iw = p.OW * KW + lid; iw < p.W; iw += TW) {
+      for (var a = 0u; a < KH; a++) {
+        out[xrow + a * p.W + iw] = 0.0;
+      }
+    }
+    if (oh == p.OH - 1u) {
+      let tail = xrow + KH * p.W;
+      let count = (p.H - p.OH * KH) * p.W;
+      for (var k = lid; k < count; k += TW) {
+        out[tail + k] = 0.0;
+      }
+    }
+  }
+}
+
 // Divisor of the average window starting at (hs, ws); 0 when it holds no in-bounds tap.
 fn avgDivisor(hs: i32, ws: i32) -> f32 {
   let H = i32(p.H);

@@ -7,6 +7,7 @@
 // Usage: [OLD_DIST=/tmp/old/dist] node bench/diag/maxpool-model.mjs [rounds]
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { topKernels } from '../harness.mjs';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 
 const rounds = +(process.argv[2] ?? 7);
@@ -16,6 +17,7 @@ if (process.env.OLD_DIST) builds.unshift(['old', pathToFileURL(resolve(process.e
 const FLOPS = 23.36e9;
 const MM_FLOPS = 2 * 1024 ** 3;
 const cases = [];
+const profiles = [];
 for (const [label, url] of builds) {
   const lib = await import(url);
   const e = await lib.createEngine({ backend: 'webgpu' });
@@ -33,6 +35,7 @@ for (const [label, url] of builds) {
       for (const o of outs) o.dispose();
     },
   });
+  profiles.push([label, e, cases[cases.length - 1].fn]);
   cases.push({
     name: `${label} matmul 1024^3`,
     flops: MM_FLOPS,
@@ -63,6 +66,8 @@ for (let k = 0; k < builds.length; k++) {
   const ratios = times[0].map((_, r) => rate(2 * k, r) / rate(2 * k + 1, r));
   console.log(`${builds[k][0]}: forward at ${median(ratios).toFixed(3)} of the same-run matmul (median of ${rounds} rounds)`);
 }
+// Where the forward's time goes (timed submits on lavapipe: each dispatch alone).
+for (const [label, e, fn] of profiles) await topKernels(e, fn, `the ${label} forward`);
 if (builds.length === 2) {
   const speed = times[0].map((t, r) => t / times[2][r]);
   console.log(`new forward ${median(speed).toFixed(3)}x as fast as old (median of per-round old/new time)`);

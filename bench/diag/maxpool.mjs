@@ -68,7 +68,12 @@ for (const [label, shape] of shapes) {
       const [TW, ROWS] = t.split('x').map(Number);
       return [`tiled ${t} + argmax`, 4 * n + 8 * m, () => poolK.maxPool2d(ctx, x, P, { kernel: 'tiled', TW, ROWS })];
     }),
-    ['backward (tiled)', 8 * m + 4 * n, () => poolK.maxPool2dBackward(ctx, gy, argmax, shape, P)],
+    ['backward tiled', 8 * m + 4 * n, () => poolK.maxPool2dBackward(ctx, gy, argmax, shape, P, { kernel: 'tiled' })],
+    ['backward rows', 8 * m + 4 * n, () => poolK.maxPool2dBackward(ctx, gy, argmax, shape, P, { kernel: 'rows' })],
+    ...extra.map((t) => {
+      const [TW, ROWS] = t.split('x').map(Number);
+      return [`backward rows ${t}`, 8 * m + 4 * n, () => poolK.maxPool2dBackward(ctx, gy, argmax, shape, P, { kernel: 'rows', TW, ROWS })];
+    }),
   ];
   const only = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
   if (only) cases.splice(0, cases.length, ...cases.filter(([name], i) => i === 0 || only.test(name)));

@@ -477,7 +477,7 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
     }
   });
 
-  it('maxPool2d forward over windows that tile the input (maxPoolTiled) equals the general kernel and the CPU: ties, NaN, -inf, odd sizes, workgroup edges', async () => {
+  it('maxPool2d over windows that tile the input: maxPoolTiled and maxPoolBackwardTiledRows equal the general kernels and the CPU (ties, NaN, -inf, odd sizes, workgroup edges)', async () => {
     const ctx = gpu!.ctx;
     let seed = 700;
     const cases: { xShape: Shape; p: Pool2dParams; choice?: poolK.MaxPoolChoice }[] = [];
@@ -531,6 +531,24 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
       expect(Array.from(ti), `tiled argmax ${name}`).toEqual(Array.from(ci));
       expectClose(gv, cv, 0, `general values ${name}`);
       expect(Array.from(gi), `general argmax ${name}`).toEqual(Array.from(ci));
+      // The backward kernels on the CPU's argmax: one term per input, so exactly the CPU's.
+      const gy = randArray(nOut, seed++);
+      const outShape = [c.xShape[0], c.xShape[1], oh, ow];
+      const gins = [
+        { data: gy, shape: outShape },
+        { data: ci, shape: outShape, dtype: 'int32' as const },
+      ];
+      const gouts = [{ size: sizeOf(c.xShape) }];
+      const [cb] = await runOn(cpu, gins, ([g, a]) => cpu.maxPool2dBackward(g, a, c.xShape, c.p), gouts);
+      for (const kernel of ['rows', 'tiled', 'general'] as const) {
+        const [gb] = await runOn(
+          gpu!,
+          gins,
+          ([g, a]) => poolK.maxPool2dBackward(ctx, g as GBuf, a as GBuf, c.xShape, c.p, { kernel, ...(kernel === 'rows' ? c.choice : {}) }),
+          gouts,
+        );
+        expectClose(gb, cb, 0, `${kernel} backward ${name}`);
+      }
     }
   });
 

@@ -62,8 +62,18 @@ export interface MaxPoolChoice {
   ROWS?: number;
 }
 
-/** maxPoolTiled's default lanes per workgroup (one 8-wide SIMD vector of lavapipe) and rows per workgroup. */
-export const MAXPOOL_TILED = { TW: 8, ROWS: 8 };
+/**
+ * maxPoolTiled's and maxPoolBackwardTiledRows's lanes per workgroup (one 8-wide SIMD vector of
+ * lavapipe) and most output rows per workgroup. On the genre CNN's pools (bench/diag/maxpool.mjs,
+ * round-robin) 8 lanes x 16 to 32 rows ran fastest; 8 x 8 took about 1.15x as long, 32 or 64
+ * lanes (idle lanes past a row's end) 1.2 to 1.5x.
+ */
+export const MAXPOOL_TILED = { TW: 8, ROWS: 32 };
+
+/** Rows per workgroup: MAXPOOL_TILED.ROWS, fewer where that would leave under 64 workgroups. */
+function rowsPerGroup(rows: number, choice: { ROWS?: number }): number {
+  return choice.ROWS ?? Math.max(1, Math.min(MAXPOOL_TILED.ROWS, Math.floor(rows / 64)));
+}
 
 /**
  * Windows that tile the input and lie inside it (tilesInput, and the last window ends inside
@@ -91,8 +101,8 @@ export function maxPool2d(ctx: GpuContext, x: GBuf, p: Pool2dParams, choice: Max
     if (!windowsTileInside(x.shape, p)) throw new Error('maxPoolTiled: the windows do not tile the input');
     // One workgroup per ROWS output rows; its TW lanes walk each row.
     const TW = choice.TW ?? MAXPOOL_TILED.TW;
-    const ROWS = choice.ROWS ?? MAXPOOL_TILED.ROWS;
     const rows = planes(x.shape) * OH;
+    const ROWS = rowsPerGroup(rows, choice);
     ctx.dispatch('pool', {
       entry: 'maxPoolTiled',
       constants: { KH: p.kernel[0], KW: p.kernel[1], TW, ROWS },
@@ -130,11 +140,46 @@ export function tilesInput(p: Pool2dParams): boolean {
   );
 }
 
+/**
+ * Which max-pooling backward runs: 'rows' (maxPoolBackwardTiledRows: windows that tile the input
+ * inside it), 'tiled' (maxPoolBackwardTiled: windows that tile the input, ceilMode windows over
+ * the edge included) or 'general' (maxPoolBackward: any geometry); 'auto' picks the first that
+ * applies. Internal: bench/diag/maxpool.mjs times them against each other.
+ */
+export interface MaxPoolBackwardChoice {
+  kernel?: 'auto' | 'rows' | 'tiled' | 'general';
+  TW?: number;
+  ROWS?: number;
+}
+
 /** gy [N, C, Ho, Wo] routed to the argmax positions (summed where windows overlap) → xShape. */
-export function maxPool2dBackward(ctx: GpuContext, gy: GBuf, argmax: GBuf, xShape: Shape, p: Pool2dParams): GpuStorage {
+export function maxPool2dBackward(
+  ctx: GpuContext,
+  gy: GBuf,
+  argmax: GBuf,
+  xShape: Shape,
+  p: Pool2dParams,
+  choice: MaxPoolBackwardChoice = {},
+): GpuStorage {
   const n = planes(xShape) * xShape[2] * xShape[3];
   const out = output(ctx, n);
-  if (n > 0 && tilesInput(p)) {
+  if (n === 0) return out;
+  const kernel = choice.kernel ?? 'auto';
+  const inside = windowsTileInside(xShape, p);
+  if (kernel === 'rows' || (kernel === 'auto' && inside)) {
+    if (!inside) throw new Error('maxPoolBackwardTiledRows: the windows do not tile the input');
+    // One workgroup per ROWS output rows, as maxPoolTiled.
+    const rows = planes(xShape) * gy.shape[2];
+    const ROWS = rowsPerGroup(rows, choice);
+    ctx.dispatch('pool', {
+      entry: 'maxPoolBackwardTiledRows',
+      constants: { KH: p.kernel[0], KW: p.kernel[1], TW: choice.TW ?? MAXPOOL_TILED.TW, ROWS },
+      uniforms: poolUniforms(rows, xShape, gy.shape[2], gy.shape[3], p),
+      buffers: { gy: gy.storage, idx: argmax.storage, out },
+      workgroups: groups(rows, ROWS),
+    });
+  } else if (kernel === 'tiled' || (kernel === 'auto' && tilesInput(p))) {
+    if (!tilesInput(p)) throw new Error('maxPoolBackwardTiled: the windows do not tile the input');
     // One invocation per row segment of MAXPOOL_OPT windows (see maxPoolBackwardTiled).
     const segs = planes(xShape) * xShape[2] * Math.ceil(xShape[3] / (MAXPOOL_OPT * p.kernel[1]));
     ctx.dispatch('pool', {
@@ -144,7 +189,7 @@ export function maxPool2dBackward(ctx: GpuContext, gy: GBuf, argmax: GBuf, xShap
       buffers: { gy: gy.storage, idx: argmax.storage, out },
       workgroups: groups(segs),
     });
-  } else if (n > 0) {
+  } else {
     ctx.dispatch('pool', {
       entry: 'maxPoolBackward',
       uniforms: poolUniforms(n, xShape, gy.shape[2], gy.shape[3], p),
