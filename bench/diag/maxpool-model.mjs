@@ -4,7 +4,7 @@
 // dist/ folder (say a copy of an earlier commit: `git archive <commit> | tar -x -C /tmp/old`, a
 // node_modules symlink, `npm run build` there), for that build too, all cases round-robin in
 // one process (each build on its own engine). Prints medians and the per-round ratios' medians.
-// Usage: [OLD_DIST=/tmp/old/dist] node bench/diag/maxpool-model.mjs [rounds]
+// Usage: [OLD_DIST=/tmp/old/dist] [PROFILE_ROUNDS=5] node bench/diag/maxpool-model.mjs [rounds]
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { topKernels } from '../harness.mjs';
@@ -72,8 +72,30 @@ for (let k = 0; k < builds.length; k++) {
   const ratios = times[0].map((_, r) => rate(2 * k, r) / mmRate(r));
   console.log(`${builds[k][0]}: forward at ${median(ratios).toFixed(3)} of the same-run matmul (median of ${rounds} rounds)`);
 }
-// Where the forward's time goes (timed submits on lavapipe: each dispatch alone).
+// Where the forward's time goes (GPU timestamps, or timed submits: each dispatch alone), once per
+// build, then PROFILE_ROUNDS more rounds (round-robin) for the median of the max-pool kernels'
+// total ms and share.
 for (const [label, e, fn] of profiles) await topKernels(e, fn, `the ${label} forward`);
+const profRounds = +(process.env.PROFILE_ROUNDS ?? 0);
+if (profRounds > 0) {
+  const pools = profiles.map(() => []);
+  for (let r = 0; r < profRounds; r++) {
+    for (let k = 0; k < profiles.length; k++) {
+      const [, e, fn] = profiles[k];
+      const p = await e.profile(fn);
+      const pool = p.kernels.filter((f) => f.family.startsWith('pool/maxPool'));
+      const ms = pool.reduce((acc, f) => acc + f.totalMs, 0);
+      pools[k].push([ms, ms / p.totalMs]);
+    }
+  }
+  profiles.forEach(([label], k) => {
+    const ms = median(pools[k].map((v) => v[0]));
+    const share = median(pools[k].map((v) => v[1]));
+    console.log(
+      `${label}: max-pool kernels ${ms.toFixed(1)} ms per forward, ${(100 * share).toFixed(1)} % of it (median of ${profRounds} profiles)`,
+    );
+  });
+}
 if (builds.length === 2) {
   const speed = times[0].map((t, r) => t / times[2][r]);
   console.log(`new forward ${median(speed).toFixed(3)}x as fast as old (median of per-round old/new time)`);
