@@ -4,7 +4,8 @@
 // dist/ folder (say a copy of an earlier commit: `git archive <commit> | tar -x -C /tmp/old`, a
 // node_modules symlink, `npm run build` there), for that build too, all cases round-robin in
 // one process (each build on its own engine). Prints medians and the per-round ratios' medians.
-// Usage: [OLD_DIST=/tmp/old/dist] [PROFILE_ROUNDS=5] node bench/diag/maxpool-model.mjs [rounds]
+// SALIENCY=1 adds each build's input gradient of the 16 clips to the rounds.
+// Usage: [OLD_DIST=/tmp/old/dist] [PROFILE_ROUNDS=5] [SALIENCY=1] node bench/diag/maxpool-model.mjs [rounds]
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { topKernels } from '../harness.mjs';
@@ -48,8 +49,29 @@ for (const [label, url] of builds) {
       for (const y of ys) y.dispose();
     },
   });
+  if (process.env.SALIENCY) {
+    // The input gradient of a batch of 16 (eval): the max-pool backward runs on the same shapes.
+    cases.push({
+      name: `${label} input grad b16`,
+      flops: 0,
+      fn: async () => {
+        const g = lib.gradientTape((tape) => tape.gradient(lib.sum(model.call(x)), [x]))[0];
+        await e.sync();
+        g.dispose();
+      },
+    });
+  }
 }
 
+// Like cases of the builds next to each other (old forward, new forward, old matmul, ...): the
+// machine's load drifts within a round, and a pair compared should see the same load.
+const perBuild = cases.length / builds.length;
+cases.splice(
+  0,
+  cases.length,
+  ...Array.from({ length: cases.length }, (_, i) => cases[(i % builds.length) * perBuild + Math.floor(i / builds.length)]),
+);
+const at = (name) => cases.findIndex((c) => c.name === name);
 const times = cases.map(() => []);
 for (let r = -1; r < rounds; r++) {
   for (let i = 0; i < cases.length; i++) {
@@ -61,16 +83,17 @@ for (let r = -1; r < rounds; r++) {
 const median = (v) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
 for (let i = 0; i < cases.length; i++) {
   const ms = median(times[i]);
-  console.log(`${cases[i].name.padEnd(22)} ${ms.toFixed(1).padStart(8)} ms  ${(cases[i].flops / 1e6 / ms).toFixed(2)} GFLOP/s`);
+  const rateText = cases[i].flops ? `  ${(cases[i].flops / 1e6 / ms).toFixed(2)} GFLOP/s` : '';
+  console.log(`${cases[i].name.padEnd(22)} ${ms.toFixed(1).padStart(8)} ms${rateText}`);
 }
 // Per round: forward GFLOP/s / matmul GFLOP/s, the matmul's being the mean over the builds in
 // that round (the matmul kernel is the same in both; one product per build is the noisier
-// denominator), and new forward time / old.
+// denominator).
 const rate = (i, r) => cases[i].flops / times[i][r];
-const mmRate = (r) => builds.reduce((acc, _, k) => acc + rate(2 * k + 1, r), 0) / builds.length;
-for (let k = 0; k < builds.length; k++) {
-  const ratios = times[0].map((_, r) => rate(2 * k, r) / mmRate(r));
-  console.log(`${builds[k][0]}: forward at ${median(ratios).toFixed(3)} of the same-run matmul (median of ${rounds} rounds)`);
+const mmRate = (r) => builds.reduce((acc, [label]) => acc + rate(at(`${label} matmul 1024^3`), r), 0) / builds.length;
+for (const [label] of builds) {
+  const ratios = times[0].map((_, r) => rate(at(`${label} forward b64`), r) / mmRate(r));
+  console.log(`${label}: forward at ${median(ratios).toFixed(3)} of the same-run matmul (median of ${rounds} rounds)`);
 }
 // Where the forward's time goes (GPU timestamps, or timed submits: each dispatch alone), once per
 // build, then PROFILE_ROUNDS more rounds (round-robin) for the median of the max-pool kernels'
@@ -97,6 +120,12 @@ if (profRounds > 0) {
   });
 }
 if (builds.length === 2) {
-  const speed = times[0].map((t, r) => t / times[2][r]);
-  console.log(`new forward ${median(speed).toFixed(3)}x as fast as old (median of per-round old/new time)`);
+  // New time / old time of each case, per round.
+  for (const what of ['forward b64', 'matmul 1024^3', 'input grad b16']) {
+    const o = at(`old ${what}`);
+    const n = at(`new ${what}`);
+    if (o < 0) continue;
+    const speed = times[o].map((t, r) => t / times[n][r]);
+    console.log(`new ${what} ${median(speed).toFixed(3)}x as fast as old (median of per-round old/new time)`);
+  }
 }
