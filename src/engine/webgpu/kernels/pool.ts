@@ -66,13 +66,20 @@ export interface MaxPoolChoice {
  * maxPoolTiled's and maxPoolBackwardTiledRows's lanes per workgroup (one 8-wide SIMD vector of
  * lavapipe) and most output rows per workgroup. On the genre CNN's pools (bench/diag/maxpool.mjs,
  * round-robin) 8 lanes x 16 to 32 rows ran fastest; 8 x 8 took about 1.15x as long, 32 or 64
- * lanes (idle lanes past a row's end) 1.2 to 1.5x.
+ * lanes (idle lanes past a row's end) 1.2 to 2x.
  */
 export const MAXPOOL_TILED = { TW: 8, ROWS: 32 };
 
-/** Rows per workgroup: MAXPOOL_TILED.ROWS, fewer where that would leave under 64 workgroups. */
+/**
+ * Rows per workgroup: MAXPOOL_TILED.ROWS, or the largest power of two that leaves at least 64
+ * workgroups (a power of two: ROWS is a pipeline constant, so at most six pipelines per kernel
+ * size whatever the batch).
+ */
 function rowsPerGroup(rows: number, choice: { ROWS?: number }): number {
-  return choice.ROWS ?? Math.max(1, Math.min(MAXPOOL_TILED.ROWS, Math.floor(rows / 64)));
+  if (choice.ROWS !== undefined) return choice.ROWS;
+  let r = MAXPOOL_TILED.ROWS;
+  while (r > 1 && rows < 64 * r) r /= 2;
+  return r;
 }
 
 /**
