@@ -2,7 +2,8 @@
 // src/engine/cpu/pool.ts for the semantics, which are PyTorch's).
 //
 // x is viewed as `planes` (N * C) planes of H x W, the pooled output as planes of OH x OW. The
-// forwards run one invocation per output element (maxPool: per OPT outputs of a row); the
+// forwards run one invocation per output element (maxPool: per OPT outputs of a row;
+// maxPoolTiled: per output, a workgroup per ROWS rows); the
 // backwards one per INPUT element, each gathering the few output windows that contain it (no
 // float atomics in WGSL, and the result is deterministic).
 
@@ -126,6 +127,64 @@ fn maxPool(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   }
 }
 
+// The forward for windows that tile the input inside it (stride = kernel, dilation 1, padding 0,
+// every window in bounds: floor mode, the usual 2x2 pooling of a CNN): taps unrolled from the
+// override constants KH x KW, no bounds, no divisions per lane. Each workgroup of TW lanes
+// (TW = one SIMD vector of lavapipe) takes ROWS output rows (p.n counts all rows, planes * OH), so
+// the row's position is uniform and computed once per workgroup; its lanes walk the row's outputs
+// ow = lid, lid + TW, ..., so neighbouring lanes read neighbouring windows. Same rule as maxPool:
+// a tap replaces the running maximum when greater or NaN, first tap as the start (an all -inf
+// window keeps the first tap's index, as maxPool starting from -inf does). On the genre CNN's
+// pools it takes about half maxPool's time (bench/diag/maxpool.mjs, round-robin on lavapipe).
+override KH: u32 = 2;
+override KW: u32 = 2;
+override TW: u32 = 8;
+override ROWS: u32 = 8;
+
+struct TapMax {
+  v: f32,
+  // Flat index h * W + w in the plane.
+  i: u32,
+}
+
+// The maximum of the window whose top-left tap is x[xrow + c] (at plane position pos + c).
+fn tiledWindowMax(xrow: u32, pos: u32, c: u32) -> TapMax {
+  var best = x[xrow + c];
+  var bestIdx = pos + c;
+  var bestNan = isNan(best);
+  for (var a = 0u; a < KH; a++) {
+    for (var b = 0u; b < KW; b++) {
+      if (a + b == 0u) { continue; }
+      let k = a * p.W + c + b;
+      let v = x[xrow + k];
+      let vn = isNan(v);
+      let take = vn || (!bestNan && v > best);
+      best = select(best, v, take);
+      bestIdx = select(bestIdx, pos + k, take);
+      bestNan = bestNan || vn;
+    }
+  }
+  return TapMax(best, bestIdx);
+}
+
+@compute @workgroup_size(TW)
+fn maxPoolTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let r0 = (wid.x + wid.y * nwg.x) * ROWS;
+  for (var r = 0u; r < ROWS; r++) {
+    let row = r0 + r;
+    if (row >= p.n) { break; }
+    let oh = row % p.OH;
+    let pos = oh * KH * p.W;
+    let xrow = (row / p.OH) * p.H * p.W + pos;
+    let orow = row * p.OW;
+    for (var ow = lid; ow < p.OW; ow += TW) {
+      let m = tiledWindowMax(xrow, pos, ow * KW);
+      out[orow + ow] = m.v;
+      outIdx[orow + ow] = i32(m.i);
+    }
+  }
+}
+
 // out [planes, H, W]: sum of gy over the windows that contain the element and chose it.
 @compute @workgroup_size(WG)
 fn maxPoolBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -183,6 +242,50 @@ fn maxPoolBackwardTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
       let iw = iw0 + b;
       if (iw >= p.W) { break; }
       out[xbase + iw] = select(0.0, g, want == i32(iw));
+    }
+  }
+}
+
+// maxPoolBackwardTiled laid out as maxPoolTiled, for the same geometry (windows that tile the
+// input inside it): each workgroup of TW lanes takes ROWS output rows (p.n counts planes * OH),
+// so no lane divides; a lane reads a window's argmax and gradient once and writes its KH x KW
+// inputs (the gradient at the argmax, 0 elsewhere). Inputs in no window (the last W - OW * KW
+// columns of each window row, and the last H - OH * KH rows of a plane, written by the workgroup
+// of the plane's last output row) get 0. Sums of one term: exact, as the CPU.
+@compute @workgroup_size(TW)
+fn maxPoolBackwardTiledRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let r0 = (wid.x + wid.y * nwg.x) * ROWS;
+  for (var r = 0u; r < ROWS; r++) {
+    let row = r0 + r;
+    if (row >= p.n) { break; }
+    let oh = row % p.OH;
+    let plane = row / p.OH;
+    let pos = oh * KH * p.W;
+    let xrow = plane * p.H * p.W + pos;
+    let orow = row * p.OW;
+    for (var ow = lid; ow < p.OW; ow += TW) {
+      // The argmax relative to the window row's start.
+      let want = idx[orow + ow] - i32(pos);
+      let g = gy[orow + ow];
+      let c = ow * KW;
+      for (var a = 0u; a < KH; a++) {
+        for (var b = 0u; b < KW; b++) {
+          let k = a * p.W + c + b;
+          out[xrow + k] = select(0.0, g, want == i32(k));
+        }
+      }
+    }
+    for (var iw = p.OW * KW + lid; iw < p.W; iw += TW) {
+      for (var a = 0u; a < KH; a++) {
+        out[xrow + a * p.W + iw] = 0.0;
+      }
+    }
+    if (oh == p.OH - 1u) {
+      let tail = xrow + KH * p.W;
+      let count = (p.H - p.OH * KH) * p.W;
+      for (var k = lid; k < count; k += TW) {
+        out[tail + k] = 0.0;
+      }
     }
   }
 }

@@ -10,6 +10,12 @@ import { CpuBackend } from '../../src/engine/cpu/cpuBackend.js';
 import * as pool from '../../src/engine/cpu/pool.js';
 import { pool2dOutHW } from '../../src/engine/nnShapes.js';
 import { sizeOf, type Shape } from '../../src/engine/shape.js';
+import { gradientTape } from '../../src/engine/autograd.js';
+import { createEngine } from '../../src/engine/engine.js';
+import { maxPool2d as maxPool2dOp } from '../../src/engine/ops/layers.js';
+import { mul, sum } from '../../src/engine/ops/index.js';
+import type { GBuf } from '../../src/engine/webgpu/kernels/common.js';
+import * as poolK from '../../src/engine/webgpu/kernels/pool.js';
 import { gpuBackend } from '../helpers/gpu.js';
 import { randArray, rng } from '../helpers/random.js';
 
@@ -468,6 +474,116 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
         [{ size: sizeOf(c.xShape) }],
       );
       expectClose(gb, cb, 0, `maxPool2dBackward (tiled) ${caseName(c)}`);
+    }
+  });
+
+  it('maxPool2d over windows that tile the input: maxPoolTiled and maxPoolBackwardTiledRows equal the general kernels and the CPU (ties, NaN, -inf, odd sizes, workgroup edges)', async () => {
+    const ctx = gpu!.ctx;
+    let seed = 700;
+    const cases: { xShape: Shape; p: Pool2dParams; choice?: poolK.MaxPoolChoice }[] = [];
+    for (const [h, w] of [
+      [2, 2],
+      [7, 13],
+      [13, 7],
+      [4, 301],
+      [33, 70],
+    ] as const) {
+      for (const k of [
+        [2, 2],
+        [3, 2],
+        [2, 3],
+        [1, 4],
+        [3, 3],
+      ] as const) {
+        for (const ceilMode of [false, true]) {
+          const p = P(k, k, { ceilMode });
+          // ceilMode windows that hang over the edge are the general kernel's (checked below).
+          if (pool2dOutHW(h, w, p)[0] >= 1 && pool2dOutHW(h, w, p)[1] >= 1 && poolK.windowsTileInside([2, 3, h, w], p))
+            cases.push({ xShape: [2, 3, h, w], p });
+        }
+      }
+    }
+    // Workgroups whose rows (planes * OH) are not a multiple of ROWS, rows of more outputs than
+    // lanes, other configurations, and more than 65,535 workgroups (the dispatch folds into 2-D).
+    cases.push({ xShape: [3, 5, 9, 77], p: P([2, 2], [2, 2]), choice: { TW: 16, ROWS: 3 } });
+    cases.push({ xShape: [2, 2, 11, 40], p: P([2, 2], [2, 2]), choice: { TW: 32, ROWS: 1 } });
+    cases.push({ xShape: [1, 1, 140_002, 2], p: P([2, 2], [2, 2]), choice: { ROWS: 1 } });
+    expect(cases.length).toBeGreaterThan(20);
+    expect(poolK.windowsTileInside([1, 1, 7, 7], P([2, 2], [2, 2], { ceilMode: true }))).toBe(false);
+    for (const c of cases) {
+      const [oh, ow] = pool2dOutHW(c.xShape[2], c.xShape[3], c.p);
+      const nOut = c.xShape[0] * c.xShape[1] * oh * ow;
+      const r = rng(seed++);
+      // Integers in [-3, 3] (ties in most windows), a few NaN and -inf, and plane 0's first rows
+      // all -inf (all -inf windows keep their first tap).
+      const x = Array.from({ length: sizeOf(c.xShape) }, () => {
+        const u = r();
+        return u < 0.03 ? NaN : u < 0.06 ? -Infinity : Math.round(r() * 6 - 3);
+      });
+      x.fill(-Infinity, 0, Math.min(x.length, 3 * c.xShape[3]));
+      const ins = [{ data: x, shape: c.xShape }];
+      const outs = [{ size: nOut }, { size: nOut, dtype: 'int32' as const }];
+      const [cv, ci] = await runOn(cpu, ins, ([xb]) => cpu.maxPool2d(xb, c.p), outs);
+      const [tv, ti] = await runOn(gpu!, ins, ([xb]) => poolK.maxPool2d(ctx, xb as GBuf, c.p, { kernel: 'tiled', ...c.choice }), outs);
+      const [gv, gi] = await runOn(gpu!, ins, ([xb]) => poolK.maxPool2d(ctx, xb as GBuf, c.p, { kernel: 'general' }), outs);
+      const name = `${caseName(c)}${c.choice ? ` ${JSON.stringify(c.choice)}` : ''}`;
+      expectClose(tv, cv, 0, `tiled values ${name}`);
+      expect(Array.from(ti), `tiled argmax ${name}`).toEqual(Array.from(ci));
+      expectClose(gv, cv, 0, `general values ${name}`);
+      expect(Array.from(gi), `general argmax ${name}`).toEqual(Array.from(ci));
+      // The backward kernels on the CPU's argmax: one term per input, so exactly the CPU's.
+      const gy = randArray(nOut, seed++);
+      const outShape = [c.xShape[0], c.xShape[1], oh, ow];
+      const gins = [
+        { data: gy, shape: outShape },
+        { data: ci, shape: outShape, dtype: 'int32' as const },
+      ];
+      const gouts = [{ size: sizeOf(c.xShape) }];
+      const [cb] = await runOn(cpu, gins, ([g, a]) => cpu.maxPool2dBackward(g, a, c.xShape, c.p), gouts);
+      for (const kernel of ['rows', 'tiled', 'general'] as const) {
+        const [gb] = await runOn(
+          gpu!,
+          gins,
+          ([g, a]) => poolK.maxPool2dBackward(ctx, g as GBuf, a as GBuf, c.xShape, c.p, { kernel, ...(kernel === 'rows' ? c.choice : {}) }),
+          gouts,
+        );
+        expectClose(gb, cb, 0, `${kernel} backward ${name}`);
+      }
+    }
+  });
+
+  it('maxPool2d op on the tiled path: WebGPU values and gradient equal the CPU engine (odd sizes, batch > 1); GPU memory stays flat', async () => {
+    const cpuE = await createEngine({ backend: 'cpu' });
+    const gpuE = await createEngine({ backend: 'webgpu' });
+    try {
+      const xShape = [3, 4, 9, 23];
+      // A permutation: no ties, so the gradient is the same whichever backend picks.
+      const r = rng(41);
+      const x = Array.from({ length: sizeOf(xShape) }, (_, i) => i * 0.01).sort(() => r() - 0.5);
+      const R = randArray(3 * 4 * 4 * 11, 42);
+      const run = async (e: typeof cpuE) => {
+        const xt = e.tensor(x, xShape);
+        const Rt = e.tensor(R, [3, 4, 4, 11]);
+        const { y, g } = gradientTape((tape) => {
+          const y = maxPool2dOp(xt, 2);
+          return { y, g: tape.gradient(sum(mul(y, Rt)), [xt])[0] };
+        });
+        const res = { y: await y.read(), g: await g.read() };
+        for (const t of [xt, Rt, y, g]) t.dispose();
+        return res;
+      };
+      const want = await run(cpuE);
+      const got = await run(gpuE);
+      expectClose(got.y, want.y, 0, 'values');
+      expectClose(got.g, want.g, 1e-6, 'gradient');
+      // After one call has filled the buffer pool with what a call needs.
+      await run(gpuE);
+      const before = gpuE.memory();
+      for (let k = 0; k < 3; k++) await run(gpuE);
+      expect(gpuE.memory()).toEqual(before);
+    } finally {
+      cpuE.dispose();
+      gpuE.dispose();
     }
   });
 
