@@ -1,14 +1,17 @@
 /**
- * The fused mel-spectrogram primitive (Backend.stftMel): the WebGPU kernel (shaders/stft_mel.wgsl,
- * one workgroup per frame with the FFT in workgroup memory; the framing + multi-pass FFT +
- * `melEpilogue` path for rows too long for workgroup memory) against the float64 CPU reference,
- * which is itself checked against the unfused CPU primitives it stands for (frame, rfftPower, a
- * dense filterbank product). Geometries: nFft 400 / 512 (radix 4, 2, 5), 375 and 401 (odd, prime),
- * 98 (radix 7), 12 and 2 and 1 (tiny), 4096 (multi-pass); odd wave lengths; reflect / zero /
- * no centre padding; hop above and below nFft; batch > 1 and more frames than one dispatch row;
+ * The fused mel-spectrogram primitive (Backend.stftMel): the WebGPU kernels (the straight-line
+ * kernel generated per nFft from shaders/stft_mel_gen.wgsl, the default; `lanes2`, one frame per
+ * invocation; one workgroup per frame with the FFT in workgroup memory; the framing + multi-pass
+ * FFT + `melEpilogue` path for rows too long for workgroup memory) against the float64 CPU
+ * reference, which is itself checked against the unfused CPU primitives it stands for (frame,
+ * rfftPower, a dense filterbank product). Geometries: nFft 400 / 512 (radix 8, 5, 4), 375 and 401
+ * (odd, past the generated kernel's 256), 98 (radix 7), 22 and 13 (radix 11 and 13), 34 (a prime
+ * the generator declines: lanes2), 12 and 2 and 1 (tiny), 1000 (rows), 4096 (multi-pass); odd wave
+ * lengths; reflect / zero / no centre padding; hop above and below nFft; batch > 1, frame counts
+ * that are not multiples of a workgroup's 8 frames, and more frames than one dispatch row;
  * onesided and full spectra; real htk / slaney mel filterbanks, random sparse banks (empty columns,
  * zeros inside a band) and a dense bank; power and magnitude; with and without decibels and window.
- */
+ * The generator itself: its radix plans, the kernel choice, and the code for a tiny nFft. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend, StftMelParams } from '../../src/engine/backend.js';
 import { CpuBackend } from '../../src/engine/cpu/cpuBackend.js';
@@ -164,6 +167,20 @@ const CASES: Case[] = [
     magnitude: false,
     db: false,
     window: false,
+  },
+  {
+    n: 34,
+    hop: 10,
+    center: 17,
+    mode: 'reflect',
+    batch: 2,
+    length: 123,
+    bins: 18,
+    nMels: 6,
+    fb: 'htk',
+    magnitude: false,
+    db: true,
+    window: true,
   },
   {
     n: 2,
@@ -334,7 +351,7 @@ describe.skipIf(!gpu)('stftMel WebGPU kernel against the CPU reference', () => {
 
   afterEach(() => forceStftMelPath(null));
 
-  it('every geometry, filterbank, level and decibel setting on the automatic path (codegen; rows for 375, 401 and 1000; passes for 4096)', async () => {
+  it('every geometry, filterbank, level and decibel setting on the automatic path (codegen; lanes2 for 34; rows for 375, 401 and 1000; passes for 4096)', async () => {
     for (const [i, c] of CASES.entries()) {
       const { x, w, fb } = inputs(c, i);
       const g = await run(gpu!, c, x, w, fb);
@@ -343,16 +360,18 @@ describe.skipIf(!gpu)('stftMel WebGPU kernel against the CPU reference', () => {
     }
   });
 
-  // Each kernel forced where it applies: the generated straight-line kernel (the default where its
-  // plan applies; elsewhere the automatic fallback runs), the lane kernel with its rows in
-  // workgroup memory and in private memory (its fallback where workgroup storage is short), the
-  // frame-per-workgroup kernel and the multi-pass path on the small sizes the generated kernel
-  // takes by default.
+  // Each kernel forced where it applies (elsewhere the automatic choice runs): the generated
+  // straight-line kernel, the lane kernel with its rows in workgroup memory and in private memory
+  // (its fallback where workgroup storage is short), the frame-per-workgroup kernel and the
+  // multi-pass path on the small sizes the generated kernel takes by default. The lane kernels
+  // (one pipeline per nFft, each compiled for seconds on lavapipe) run a subset of the
+  // geometries: radix 8 x 5 x 5, 7 x 7, 13 (odd prime), 17 and 1 (no pass).
+  const LANE_CASES = new Set([400, 98, 13, 34, 2]);
   for (const path of ['codegen', 'lanes2', 'lanes2-private', 'rows', 'passes'] as StftMelPath[]) {
     it(`the '${path}' kernel on the same cases`, async () => {
       forceStftMelPath(path);
       for (const [i, c] of CASES.entries()) {
-        if (c.n > 1000) continue;
+        if (c.n > 1000 || (path.startsWith('lanes2') && !LANE_CASES.has(c.n))) continue;
         const { x, w, fb } = inputs(c, i);
         const g = await run(gpu!, c, x, w, fb);
         const r = await run(cpu, c, x, w, fb);
@@ -385,13 +404,13 @@ describe.skipIf(!gpu)('stftMel WebGPU kernel against the CPU reference', () => {
     }
   });
 
-  it('the generated kernel with other radix plans (direct DFTs of radix 25 and 10) and an odd frame count per workgroup', async () => {
-    const c = CASES[0]; // nFft 400: 78 frames, not a multiple of the 8 frames of a workgroup
+  it('the generated kernel with other radix plans (direct DFTs of radix 10 and 6, radix 3 before 4)', async () => {
+    const c: Case = { ...CASES[0], n: 120, hop: 50, center: 60, bins: 61, nMels: 16 }; // cl = 60
     const { x, w, fb } = inputs(c, 0);
     const r = await run(cpu, c, x, w, fb);
     for (const plan of [
-      [25, 8],
-      [10, 4, 5],
+      [10, 6],
+      [3, 4, 5],
     ]) {
       forceStftMelPath('codegen', plan);
       expect(err(c, await run(gpu!, c, x, w, fb), r), plan.join('x')).toBeLessThan(TOL.db);
