@@ -11,6 +11,18 @@
 // that keeps this template valid WGSL, so that it is bundled and reflected at build time like
 // every shader: the generated kernels share its bind-group layout) and the value of BINS.
 //
+// Measured on lavapipe, 64 clips x 3 s at nFft 400, round-robin in one process (CPU time; the
+// machine shared, load 6-16; bench/diag/stft-mel-codegen.mjs): 0.48-0.67x the time of `lanes2`
+// (1.5-2x faster), 30 s: 0.47-0.58x; plans 8x5x5, 5x5x8, 4x2x5x5 and 5x8x5 within the noise of
+// each other. Pipeline compile 1.2-2.6 s (lanes2: 1.6-4.4 s on the same runs). With the frame load
+// unrolled too (400 wave reads at constant offsets) the compile took 63 s: lavapipe turns each
+// per-lane read of the wave into a loop over the lanes, and LLVM's coroutine-frame and register
+// passes grow faster than linearly in those blocks (nFft 128: 0.7 s with the loop, 6 s without).
+// Tried and not kept: reading the wave 4 samples at a time (vec4) when a whole workgroup's frames
+// are interior and aligned (0.97x, noise), and the levels four to a vec4 so the mel loop reads one
+// per 4 bins (1.12x, slower). Without any wave reads (a synthetic frame) the kernel takes ~0.8x:
+// the gathers of the frame load and of the levels in the mel loop are most of what remains.
+//
 // Bindings and Params as in shaders/stft_mel.wgsl (the op fills both from one object; the
 // twiddle table, binding 1, is not needed here).
 
