@@ -103,11 +103,10 @@ export function stftMel(ctx: GpuContext, x: GBuf, window: GBuf | null, fb: GBuf,
   const bands = output(ctx, 2 * nMels);
   ctx.dispatch('stft_mel', { entry: 'melBands', uniforms, buffers: { fb: fb.storage, bandsOut: bands }, workgroups: groups(nMels) });
   const shared = sharedConstants(ctx, n);
-  const plan = forcedPlan ?? codegenPlan(cl);
+  // A forced plan only where it factors this length.
+  const plan = (forcedPlan && forcedPlan.reduce((a, r) => a * r, 1) === cl ? forcedPlan : null) ?? codegenPlan(cl);
   const applies = (p: StftMelPath) =>
-    p === 'passes' ||
-    (p === 'codegen' && plan !== null && plan.reduce((a, r) => a * r, 1) === cl) ||
-    (shared !== null && (p === 'rows' || (p !== 'codegen' && cl <= LANE_MAX)));
+    p === 'passes' || (p === 'codegen' && plan !== null) || (shared !== null && (p === 'rows' || (p !== 'codegen' && cl <= LANE_MAX)));
   const path = forced && applies(forced) ? forced : autoStftMelPath(cl, shared !== null);
   const win = window ? window.storage : x.storage;
   if (path === 'codegen') {
