@@ -14,7 +14,8 @@
 // Measured on lavapipe, 64 clips x 3 s at nFft 400, round-robin in one process (CPU time; the
 // machine shared, load 6-16; bench/diag/stft-mel-codegen.mjs): 0.48-0.67x the time of `lanes2`
 // (1.5-2x faster), 30 s: 0.47-0.58x; plans 8x5x5, 5x5x8, 4x2x5x5 and 5x8x5 within the noise of
-// each other. Pipeline compile 1.2-2.6 s (lanes2: 1.6-4.4 s on the same runs). With the frame load
+// each other. `node bench/run.mjs frontend` (load ~1-3): this kernel 45 ms by GPU timestamps for
+// 64 x 3 s (lanes2's profile: ~73 ms), 5.8 ms for 30 s. Pipeline compile 1.2-2.6 s (lanes2: 1.6-4.4 s on the same runs). With the frame load
 // unrolled too (400 wave reads at constant offsets) the compile took 63 s: lavapipe turns each
 // per-lane read of the wave into a loop over the lanes, and LLVM's coroutine-frame and register
 // passes grow faster than linearly in those blocks (nFft 128: 0.7 s with the loop, 6 s without).
