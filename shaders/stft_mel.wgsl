@@ -225,6 +225,13 @@ fn lstore(toA: bool, i: u32, v: vec2<f32>) {
 // the mel projection is ~15 % of the kernel (dropping it: 0.82-0.86x), nearly all of it the `lv`
 // reads (constant weights instead of `fb`: 0.94-1.06x, noise); `melBands` is ~0 % of the call.
 // bench/diag/stft-mel-lanes.mjs times the kernels round-robin.
+//
+// Superseded as the default by the straight-line kernel generated per nFft (shaders/stft_mel_gen.wgsl,
+// src/engine/webgpu/kernels/stftMelCodegen.ts) wherever its radix plan applies (complex length
+// <= 256, prime factors <= 13): the same computation with every FFT index a constant, so no
+// gathers in the FFT. 64 x 3 s, nFft 400, round-robin in one process (CPU time, load 6-16):
+// 0.48-0.67x lanes2's time; 30 s: 0.47-0.58x (bench/diag/stft-mel-codegen.mjs). lanes2 remains
+// the kernel of the short frames the generator declines.
 
 var<private> lv: array<f32, 2u * LANE_MAX>;
 

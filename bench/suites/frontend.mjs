@@ -5,7 +5,9 @@
 // Peers on this machine (shared/design/peer-figures.md, 30 s): PyTorch 4.4 ms, tfjs-webgpu 1,807 ms,
 // tfjs-cpu 22,834 ms.
 //
-// The WebGPU FFT rows run the fused path (one stftMel kernel, audio.logMel's default). The
+// The WebGPU FFT rows run the fused path (one stftMel kernel, audio.logMel's default: for nFft 400
+// the straight-line kernel generated for that nFft, src/engine/webgpu/kernels/stftMelCodegen.ts;
+// bench/diag/stft-mel-codegen.mjs times it against the previous `lanes2` kernel). The
 // `frontend-logmel-fused-*` suites time it against the unfused chain (fused: false: frame, FFT
 // power, mel matmul, transpose, dB) round-robin in one process, and report the ratio per round
 // and the ratio to PyTorch's figure scaled to the workload's audio length (issue 13: 30 s within

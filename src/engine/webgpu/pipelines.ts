@@ -33,6 +33,8 @@ export class PipelineCache {
   private shaders = new Map<string, ShaderInfo>();
   private pipelines = new Map<string, PipelineInfo>();
   private pending = new Map<string, Promise<void>>();
+  /** Shaders generated at run time (see define): their code and the bundled shader whose reflection they share. */
+  private generated = new Map<string, { code: string; reflectAs: string }>();
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -40,11 +42,21 @@ export class PipelineCache {
     return this.pipelines.size;
   }
 
+  /**
+   * Makes `name` a shader whose WGSL is generated at run time (code() runs once per name) and whose
+   * entry points and bindings are those of the bundled shader `reflectAs` (a template it was
+   * generated from). Dispatches and precompile then use `name` like a bundled shader.
+   */
+  define(name: string, reflectAs: string, code: () => string): void {
+    if (!this.generated.has(name)) this.generated.set(name, { code: code(), reflectAs });
+  }
+
   private shader(name: string): ShaderInfo {
     let s = this.shaders.get(name);
     if (!s) {
-      const code = shaderSources[name];
-      const reflect = shaderReflection[name];
+      const g = this.generated.get(name);
+      const code = g ? g.code : shaderSources[name];
+      const reflect = shaderReflection[g ? g.reflectAs : name];
       if (code === undefined || reflect === undefined) throw new Error(`unknown shader '${name}' (expected shaders/${name}.wgsl)`);
       s = { module: this.device.createShaderModule({ code, label: name }), reflect };
       this.shaders.set(name, s);

@@ -8,8 +8,11 @@
  * On lavapipe this replaced 7 dispatches (frame gather, FFT, mel matmul, transpose copy, three
  * elementwise dB passes) whose intermediates made up most of the time: see bench/suites/frontend.mjs.
  *
- * Three kernels compute the same thing: `lanes2` (one frame per invocation; frames of nFft <= 512,
- * see the `lanes2` notes in the shader) is the fastest on lavapipe; `main` (one frame per workgroup,
+ * Four kernels compute the same thing: the generated straight-line kernel (stftMelCodegen.ts,
+ * shaders/stft_mel_gen.wgsl: one frame per invocation, the FFT unrolled for one nFft; complex
+ * lengths <= 256 with prime factors <= 13) is the fastest on lavapipe, 1.7-2x `lanes2` for
+ * 64 x 3 s; `lanes2` (one frame per invocation, runtime-indexed passes; frames of nFft <= 512,
+ * see the `lanes2` notes in the shader) takes the other short frames; `main` (one frame per workgroup,
  * the FFT in workgroup memory as the rfft kernels) takes longer frames that fit workgroup
  * memory; frames too long for that take the framing and multi-pass FFT kernels into a power
  * spectrum in global memory, then `melEpilogue` projects it.
@@ -20,6 +23,7 @@ import type { GpuContext } from '../context.js';
 import { groups, output, type GBuf } from './common.js';
 import { fftRadices, rfftPower, sharedConstants, twiddles } from './fft.js';
 import { frame } from './frames.js';
+import { codegenName, codegenPlan, codegenShader } from './stftMelCodegen.js';
 
 /** Complex FFT length up to which a frame runs in one invocation's private memory (LANE_MAX in the shader). */
 const LANE_MAX = 256;
@@ -35,19 +39,35 @@ const LANE_MAX = 256;
 const LANE_WG = 8;
 
 /**
- * Which kernel runs: one frame per invocation (`lanes2`, the default), one per workgroup, or the multi-pass fallback. `lanes2-private` is
+ * Which kernel runs: one frame per invocation (`codegen`, the default, or `lanes2`), one per
+ * workgroup, or the multi-pass fallback. `lanes2-private` is
  * `lanes2` with its rows in private memory, what it falls back to on devices whose workgroup
  * storage cannot hold 8 rows.
  */
-export type StftMelPath = 'lanes2' | 'lanes2-private' | 'rows' | 'passes';
+export type StftMelPath = 'codegen' | 'lanes2' | 'lanes2-private' | 'rows' | 'passes';
 let forced: StftMelPath | null = null;
+let forcedPlan: number[] | null = null;
 
 /**
  * Tests and benches only: run `path` wherever it applies (the lane kernels need nFft/2 <= 256, or nFft <= 256 odd;
- * 'rows' needs the row in workgroup memory), null for the automatic choice.
+ * 'codegen' a radix plan (see codegenPlan), or `plan`, the radices of the complex FFT, outermost
+ * first, where their product is its length; 'rows' needs the row in workgroup memory), null for
+ * the automatic choice.
  */
-export function forceStftMelPath(path: StftMelPath | null): void {
+export function forceStftMelPath(path: StftMelPath | null, plan: number[] | null = null): void {
   forced = path;
+  forcedPlan = plan;
+}
+
+/**
+ * The kernel taken when none is forced, for a complex FFT length `cl` (nFft/2 for even nFft, else
+ * nFft) and whether such a row fits workgroup memory: the generated straight-line kernel where
+ * codegenPlan has a plan for cl (cl <= 256 whose prime factors are <= 13), else `lanes2` (cl <=
+ * 256), `rows`, or the multi-pass path.
+ */
+export function autoStftMelPath(cl: number, fitsWorkgroup: boolean): StftMelPath {
+  if (codegenPlan(cl)) return 'codegen';
+  return fitsWorkgroup && cl <= LANE_MAX ? 'lanes2' : fitsWorkgroup ? 'rows' : 'passes';
 }
 
 /** x [B, L] → [B, nMels, nFrames] (see Backend.stftMel). */
@@ -83,11 +103,26 @@ export function stftMel(ctx: GpuContext, x: GBuf, window: GBuf | null, fb: GBuf,
   const bands = output(ctx, 2 * nMels);
   ctx.dispatch('stft_mel', { entry: 'melBands', uniforms, buffers: { fb: fb.storage, bandsOut: bands }, workgroups: groups(nMels) });
   const shared = sharedConstants(ctx, n);
-  const applies = (p: StftMelPath) => p === 'passes' || (shared !== null && (p === 'rows' || cl <= LANE_MAX));
-  const auto: StftMelPath = shared && cl <= LANE_MAX ? 'lanes2' : shared ? 'rows' : 'passes';
-  const path = forced && applies(forced) ? forced : auto;
-  const tw = path === 'passes' ? null : twiddles(ctx, n);
+  // A forced plan only where it factors this length.
+  const plan = (forcedPlan && forcedPlan.reduce((a, r) => a * r, 1) === cl ? forcedPlan : null) ?? codegenPlan(cl);
+  const applies = (p: StftMelPath) =>
+    p === 'passes' || (p === 'codegen' && plan !== null) || (shared !== null && (p === 'rows' || (p !== 'codegen' && cl <= LANE_MAX)));
+  const path = forced && applies(forced) ? forced : autoStftMelPath(cl, shared !== null);
   const win = window ? window.storage : x.storage;
+  if (path === 'codegen') {
+    const spec = { n, bins, plan: plan! };
+    const name = codegenName(spec);
+    ctx.pipelines.define(name, 'stft_mel_gen', () => codegenShader(spec));
+    ctx.dispatch(name, {
+      entry: 'lanesGen',
+      uniforms,
+      buffers: { x: x.storage, win, fb: fb.storage, bands, out },
+      workgroups: Math.ceil(rows / LANE_WG),
+    });
+    ctx.free(bands);
+    return out;
+  }
+  const tw = path === 'passes' ? null : twiddles(ctx, n);
   if (path === 'lanes2' || path === 'lanes2-private') {
     // Two rows of cl complex float32 values per lane.
     const inWorkgroup = path === 'lanes2' && 2 * cl * LANE_WG * 8 <= ctx.device.limits.maxComputeWorkgroupStorageSize;
