@@ -130,8 +130,9 @@ export class GpuContext {
   /** Uploads host data into a new buffer (queue.writeBuffer: ordered before the next submit). */
   upload(data: ArrayBufferView, bytes: number): GpuStorage {
     const s = this.alloc(bytes);
-    // While tracing (precompile) no kernel runs and reads are refused: the contents never matter.
-    if (bytes > 0 && !this.tracing) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, bytes);
+    // Written while tracing (precompile) too: a constant uploaded during a trace may be cached and
+    // outlive it (the audio front end's window and filterbank), so its contents must be real.
+    if (bytes > 0) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, bytes);
     return s;
   }
 
