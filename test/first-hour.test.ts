@@ -11,7 +11,10 @@
  * - lime / kernelShap take Captum's `n_samples`, a target as an array of one or an int32 tensor
  *   [1] (same explanation as the number), and warn about a model in training mode (`warn`);
  * - the metrics warn about a model in training mode and reject an aborted signal at once;
- * - forwardWithActivations given a module names it in a short message (never serialises it).
+ * - forwardWithActivations given a module names it in a short message (never serialises it);
+ * - Grad-CAM on a waveform model nn.Sequential(LogMel, Normalize, cnn) names the CNN's layers
+ *   ('cnn.conv3') and resizes its map onto the log-mel's grid [B, 1, nMels, frames] (it threw a
+ *   ShapeError for [B, L] inputs): the same map as Grad-CAM of the CNN on that log-mel.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -23,11 +26,12 @@ import {
   matmul,
   maxPool2d,
   upsample2d,
+  noGrad,
   ValueError,
   type Engine,
 } from '../src/engine/index.js';
-import { audio, models } from '../src/index.js';
-import { hpss, kernelShap, lime, melBands, nmf, onsetSegments, patches, stems, temporalSegments } from '../src/xai/index.js';
+import { audio, models, nn } from '../src/index.js';
+import { gradCam, hpss, kernelShap, lime, melBands, nmf, onsetSegments, patches, stems, temporalSegments } from '../src/xai/index.js';
 import { complexity, faithfulnessCorrelation, sparseness } from '../src/metrics/index.js';
 
 const engines: Engine[] = [];
@@ -197,5 +201,36 @@ describe('forwardWithActivations given a module', () => {
     );
     expect(() => model.forwardWithActivations(x, [model as never])).toThrow(/got a Sequential module; its name in this model is ''/);
     expect(() => model.forwardWithActivations(x, ['conv4'])).toThrow(/unknown module name\(s\) "conv4" \(did you mean 'conv1'\?\)/);
+  });
+});
+
+describe('Grad-CAM on a waveform model', () => {
+  it("names the CNN's layers and maps onto the log-mel's frames", async () => {
+    const e = await cpu();
+    const cnn = tinyCnn(e);
+    const front = new nn.Sequential(e, [
+      ['logmel', new audio.LogMel(e, { nMels: 8, nFft: 128, hop: 64 })],
+      ['norm', new audio.Normalize(e)],
+    ]);
+    const model = new nn.Sequential(e, [
+      ['logmel', new audio.LogMel(e, { nMels: 8, nFft: 128, hop: 64 })],
+      ['norm', new audio.Normalize(e)],
+      ['cnn', cnn],
+    ]).eval();
+    const wave = e.randn([2, 1600], { seed: 9, std: 0.1 });
+    const spec = noGrad(() => front.call(wave)); // [2, 1, 8, 26]
+    const onWave = await gradCam(model, wave, { target: [1, 2], layer: 'cnn.conv3' });
+    const onSpec = await gradCam(cnn, spec, { target: [1, 2], layer: 'conv3' });
+    expect(onWave.map.shape).toEqual([2, 1, 8, 26]);
+    expect(onWave.layerMap.shape).toEqual(onSpec.layerMap.shape);
+    const [a, b] = [await onWave.map.read(), await onSpec.map.read()];
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 5));
+    expect((await gradCam(model, wave, { target: 1, layer: 'cnn.conv3', upsample: false })).map.shape).toEqual(onWave.layerMap.shape);
+    // A waveform into a model without a LogMel module still needs upsample: false.
+    const waveCnn = new nn.Sequential(e, [
+      ['flat', new nn.Flatten(e)],
+      ['fc', new nn.Linear(e, 16, 3, { seed: 0 })],
+    ]).eval();
+    await expect(gradCam(waveCnn, e.randn([1, 16], { seed: 1 }), { target: 0, layer: 'fc' })).rejects.toThrow(/audio\.LogMel module/);
   });
 });

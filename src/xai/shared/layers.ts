@@ -99,8 +99,9 @@ export function forwardLayer(
   layer: string,
   target: Target,
   fname: string,
-): { logits: Tensor; activation: Tensor; targets: number[] } {
-  const { output, activations } = model.forwardWithActivations(x, [layer]);
+  also: readonly string[] = [],
+): { logits: Tensor; activation: Tensor; targets: number[]; activations: Record<string, Tensor> } {
+  const { output, activations } = model.forwardWithActivations(x, [layer, ...also]);
   if (output.rank !== 2 || output.shape[0] !== x.shape[0]) {
     throw new ShapeError(
       `${fname}: the model must return logits [B, nClasses] for inputs of batch ${x.shape[0]}, got ${fmt(output.shape)}`,
@@ -113,5 +114,5 @@ export function forwardLayer(
       `${fname}: layer '${layer}' must output [B, C, ...] for inputs of batch ${x.shape[0]}, got ${fmt(activation.shape)}`,
     );
   }
-  return { logits: output, activation, targets };
+  return { logits: output, activation, targets, activations };
 }
