@@ -171,7 +171,11 @@ export class Engine {
       }
       range = [lo, hi];
     }
-    return this._wrap(this.#impl.upload(arr, dt), sh, dt, range);
+    const t = this._wrap(this.#impl.upload(arr, dt), sh, dt, range);
+    // The leading values are known here: util.inspect shows them without a device read.
+    const head = Array.from({ length: Math.min(arr.length, 8) }, (_, i) => arr[i]);
+    t.data.head = dt === 'int32' ? Int32Array.from(head) : Float32Array.from(head);
+    return t;
   }
 
   /**
