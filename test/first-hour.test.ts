@@ -10,6 +10,7 @@
  *   upsample2d); engine.randn(shape) without a seed is a ValueError, not a TypeError;
  * - lime / kernelShap take Captum's `n_samples`, a target as an array of one or an int32 tensor
  *   [1] (same explanation as the number), and warn about a model in training mode (`warn`);
+ * - tcav takes its targets as an int32 tensor [K] too (the same result as the list);
  * - the metrics warn about a model in training mode and reject an aborted signal at once;
  * - forwardWithActivations given a module names it in a short message (never serialises it);
  * - Grad-CAM on a waveform model nn.Sequential(LogMel, Normalize, cnn) names the CNN's layers
@@ -33,6 +34,7 @@ import {
 import { audio, models, nn } from '../src/index.js';
 import { gradCam, hpss, kernelShap, lime, melBands, nmf, onsetSegments, patches, stems, temporalSegments } from '../src/xai/index.js';
 import { complexity, faithfulnessCorrelation, sparseness } from '../src/metrics/index.js';
+import { tcav } from '../src/concepts/index.js';
 
 const engines: Engine[] = [];
 afterAll(() => engines.forEach((e) => e.dispose()));
@@ -232,5 +234,19 @@ describe('Grad-CAM on a waveform model', () => {
       ['fc', new nn.Linear(e, 16, 3, { seed: 0 })],
     ]).eval();
     await expect(gradCam(waveCnn, e.randn([1, 16], { seed: 1 }), { target: 0, layer: 'fc' })).rejects.toThrow(/audio\.LogMel module/);
+  });
+});
+
+describe('tcav targets', () => {
+  it('takes an int32 tensor [K] as the list of classes', async () => {
+    const e = await cpu();
+    const model = tinyCnn(e).eval();
+    const set = (seed: number) => e.randn([3, 1, 8, 12], { seed });
+    const common = { model, layers: ['conv3'], concepts: { a: set(1) }, randoms: [set(2), set(3)], inputs: set(4) };
+    const viaList = await tcav({ ...common, targets: [1, 2] });
+    const viaTensor = await tcav({ ...common, targets: e.tensor(new Int32Array([1, 2]), [2]) });
+    expect(viaTensor.targets).toEqual([1, 2]);
+    expect(JSON.stringify(viaTensor)).toBe(JSON.stringify(viaList));
+    await expect(tcav({ ...common, targets: e.tensor([1], [1]) })).rejects.toThrow(/tcav: targets as a tensor must be int32/);
   });
 });
