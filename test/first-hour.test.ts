@@ -10,6 +10,9 @@
  *   upsample2d); engine.randn(shape) without a seed is a ValueError, not a TypeError;
  * - lime / kernelShap take Captum's `n_samples`, a target as an array of one or an int32 tensor
  *   [1] (same explanation as the number), and warn about a model in training mode (`warn`);
+ * - the remaining helpers with options objects refuse unknown keys too (resample, encodeWav, the
+ *   windows, the data generators), and zeros/ones/full given an options object for the dtype are
+ *   a DTypeError (they made a tensor whose dtype was that object);
  * - tcav takes its targets as an int32 tensor [K] too (the same result as the list);
  * - the metrics warn about a model in training mode and reject an aborted signal at once;
  * - forwardWithActivations given a module names it in a short message (never serialises it);
@@ -31,7 +34,7 @@ import {
   ValueError,
   type Engine,
 } from '../src/engine/index.js';
-import { audio, models, nn } from '../src/index.js';
+import { audio, data, models, nn } from '../src/index.js';
 import { gradCam, hpss, kernelShap, lime, melBands, nmf, onsetSegments, patches, stems, temporalSegments } from '../src/xai/index.js';
 import { complexity, faithfulnessCorrelation, sparseness } from '../src/metrics/index.js';
 import { tcav } from '../src/concepts/index.js';
@@ -248,5 +251,29 @@ describe('tcav targets', () => {
     expect(viaTensor.targets).toEqual([1, 2]);
     expect(JSON.stringify(viaTensor)).toBe(JSON.stringify(viaList));
     await expect(tcav({ ...common, targets: e.tensor([1], [1]) })).rejects.toThrow(/tcav: targets as a tensor must be int32/);
+  });
+});
+
+describe('strict options in the remaining helpers', () => {
+  it('resample, encodeWav, the windows and the data generators refuse unknown keys; zeros needs a dtype string', async () => {
+    const e = await cpu();
+    const x = new Float32Array(64);
+    expect(() => audio.resample(x, 16000, 8000, { quality: 'low', lowpass_filter_width: 6 } as never)).toThrow(/resample: unknown option/);
+    expect(audio.resample(x, 16000, 8000, { quality: 'low' }).length).toBe(32);
+    expect(() => audio.encodeWav(x, 16000, { bits: 16 } as never)).toThrow(/encodeWav: unknown option 'bits'/);
+    expect(audio.encodeWav(x, 16000, { bit_depth: 24 } as never).length).toBe(audio.encodeWav(x, 16000, { bitDepth: 24 }).length);
+    expect(() => audio.hannWindow(8, { sym: false } as never)).toThrow(/hannWindow: unknown option 'sym'/);
+    expect(() => data.digitGlyphTensors(e, { seed: 1, count: 2, sizes: 28 } as never)).toThrow(/did you mean 'size'\?/);
+    expect(() => data.synth.synthGenreClip('rock', { seed: 1, duration: 0.1, sr: 8000 } as never)).toThrow(
+      /synthGenreClip: unknown option 'sr'/,
+    );
+    expect(data.synth.synthGenreClip('rock', { seed: 1, duration: 0.1, sample_rate: 8000 } as never).length).toBe(800);
+    expect(() => data.synth.synthConceptClips('ambient', { count: 1, seed: 1, durations: 0.1 } as never)).toThrow(
+      /did you mean 'duration'\?/,
+    );
+    expect(() => e.zeros([2], { dtype: 'int32' } as never)).toThrow(
+      /dtype: expected 'float32' or 'int32' \(a string, not an options object\), got an object/,
+    );
+    expect(e.zeros([2], 'int32').dtype).toBe('int32');
   });
 });

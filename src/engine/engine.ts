@@ -197,6 +197,9 @@ export class Engine {
     this.checkLive();
     const sh = checkShape(shape, 'shape');
     if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`value: expected a number, got ${String(value)}`);
+    // zeros([2], { dtype: 'int32' }) (PyTorch's keyword) would otherwise make a tensor whose dtype is an object.
+    if (dtype !== 'float32' && dtype !== 'int32')
+      throw new DTypeError(`dtype: expected 'float32' or 'int32' (a string, not an options object), got ${describeValue(dtype)}`);
     if (dtype === 'int32' && !Number.isInteger(value)) throw new ValueError(`value: int32 tensors need an integer, got ${value}`);
     this.checkElements(sizeOf(sh), 'full');
     return this._wrap(this.#impl.fill(sizeOf(sh), value, dtype), sh, dtype, dtype === 'int32' ? [value, value] : undefined);
