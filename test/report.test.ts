@@ -68,7 +68,7 @@ describe('metrics section', () => {
         methods: ['ig'],
         metrics: ['sparseness'],
         igSteps: 1,
-        outDir: dir,
+        outDir: await mkdtemp(join(tmpdir(), 'auralens-metrics-')), // not the demo report's folder
       });
       expect(section.text!.join(' ')).toMatch(
         /Integrated Gradients \(1 steps\) missed completeness .* in \d+ of its calls inside the metrics/,
