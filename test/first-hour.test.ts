@@ -226,6 +226,9 @@ describe('Grad-CAM on a waveform model', () => {
     const spec = noGrad(() => front.call(wave)); // [2, 1, 8, 26]
     const onWave = await gradCam(model, wave, { target: [1, 2], layer: 'cnn.conv3' });
     const onSpec = await gradCam(cnn, spec, { target: [1, 2], layer: 'conv3' });
+    await expect(gradCam(model, wave, { target: 1, layer: 'conv3' })).rejects.toThrow(
+      /'conv3' is not a module of the model — did you mean 'cnn\.conv3'\?/,
+    );
     expect(onWave.map.shape).toEqual([2, 1, 8, 26]);
     expect(onWave.layerMap.shape).toEqual(onSpec.layerMap.shape);
     const [a, b] = [await onWave.map.read(), await onSpec.map.read()];

@@ -44,7 +44,10 @@ export function resolveLayer(model: Model, name: unknown, fname: string, arg = '
       `${fname}: ${arg} must be the name of one of the model's modules (${listNames(names)}), got ${describeValue(name)}`,
     );
   if (!names.includes(name)) {
-    const near = nearestName(name, names);
+    // 'conv3' in a waveform model Sequential(logmel, norm, cnn) is 'cnn.conv3': a unique dotted
+    // name ending in the given one is the likeliest meaning, before any spelling distance.
+    const nested = names.filter((n) => n.endsWith(`.${name}`));
+    const near = nested.length === 1 ? nested[0] : nearestName(name, names);
     throw new ValueError(
       `${fname}: ${arg} '${name}' is not a module of the model${near ? ` — did you mean '${near}'?` : ''}; valid names: ${listNames(names, near)}`,
     );
