@@ -13,6 +13,8 @@
  * - the remaining helpers with options objects refuse unknown keys too (resample, encodeWav, the
  *   windows, the data generators), and zeros/ones/full given an options object for the dtype are
  *   a DTypeError (they made a tensor whose dtype was that object);
+ * - plot's SVG charts and tcavChartSvg refuse unknown keys through the shared helper (plot had its
+ *   own copy that always suggested something: 'cmap' → 'max');
  * - tcav takes its targets as an int32 tensor [K] too (the same result as the list);
  * - the metrics warn about a model in training mode and reject an aborted signal at once;
  * - forwardWithActivations given a module names it in a short message (never serialises it);
@@ -34,10 +36,10 @@ import {
   ValueError,
   type Engine,
 } from '../src/engine/index.js';
-import { audio, data, models, nn } from '../src/index.js';
+import { audio, data, models, nn, plot } from '../src/index.js';
 import { gradCam, hpss, kernelShap, lime, melBands, nmf, onsetSegments, patches, stems, temporalSegments } from '../src/xai/index.js';
 import { complexity, faithfulnessCorrelation, sparseness } from '../src/metrics/index.js';
-import { tcav } from '../src/concepts/index.js';
+import { tcav, tcavChartSvg } from '../src/concepts/index.js';
 
 const engines: Engine[] = [];
 afterAll(() => engines.forEach((e) => e.dispose()));
@@ -253,6 +255,8 @@ describe('tcav targets', () => {
     const viaTensor = await tcav({ ...common, targets: e.tensor(new Int32Array([1, 2]), [2]) });
     expect(viaTensor.targets).toEqual([1, 2]);
     expect(JSON.stringify(viaTensor)).toBe(JSON.stringify(viaList));
+    expect(() => tcavChartSvg(viaList, { titel: 'x' } as never)).toThrow(/tcavChartSvg: unknown option 'titel' — did you mean 'title'\?/);
+    expect(tcavChartSvg(viaList, { target: 2, class_names: ['a', 'b', 'c'] } as never)).toContain('TCAV scores for c');
     await expect(tcav({ ...common, targets: e.tensor([1], [1]) })).rejects.toThrow(/tcav: targets as a tensor must be int32/);
   });
 });
@@ -278,5 +282,10 @@ describe('strict options in the remaining helpers', () => {
       /dtype: expected 'float32' or 'int32' \(a string, not an options object\), got an object/,
     );
     expect(e.zeros([2], 'int32').dtype).toBe('int32');
+    expect(() => plot.heatmapSvg([[1]], ['a'], ['b'], { annotated: true } as never)).toThrow(
+      /heatmapSvg: unknown option 'annotated' — did you mean 'annotate'\?/,
+    );
+    expect(() => plot.barChartSvg({ bars: [{ label: 'a', value: 1 }], ylabel: 'x' } as never)).toThrow(/did you mean 'yLabel'\?/);
+    expect(() => plot.heatmapPng(new Float32Array(4), 2, 2, { cmap: 'viridis' } as never)).toThrow(/heatmapPng: unknown option 'cmap'/);
   });
 });
