@@ -17,6 +17,7 @@
  *   own copy that always suggested something: 'cmap' → 'max');
  * - tcav takes its targets as an int32 tensor [K] too (the same result as the list);
  * - the metrics warn about a model in training mode and reject an aborted signal at once;
+ * - Module.call given a typed array or a string is a ValueError (it was a TypeError);
  * - forwardWithActivations given a module names it in a short message (never serialises it);
  * - Grad-CAM on a waveform model nn.Sequential(LogMel, Normalize, cnn) names the CNN's layers
  *   ('cnn.conv3') and resizes its map onto the log-mel's grid [B, 1, nMels, frames] (it threw a
@@ -207,6 +208,10 @@ describe('forwardWithActivations given a module', () => {
       "forwardWithActivations: names[0] must be a module name (a string), got a Conv2d module; its name in this model is 'conv3'",
     );
     expect(() => model.forwardWithActivations(x, [model as never])).toThrow(/got a Sequential module; its name in this model is ''/);
+    expect(() => model.call(new Float32Array(96) as never)).toThrow(
+      /Sequential\.call: x must be a Tensor \(engine\.tensor\(data, shape\)\), got Float32Array/,
+    );
+    expect(() => model.call('x' as never)).toThrow(ValueError);
     expect(() => model.forwardWithActivations(x, ['conv4'])).toThrow(/unknown module name\(s\) "conv4" \(did you mean 'conv1'\?\)/);
   });
 });
