@@ -62,6 +62,15 @@ for (const [kind, maybe] of engines) {
       expect(shown).toMatch(/^Tensor\(\[2, 5\], float32\) #\d+ on /);
       expect(shown.length).toBeLessThan(120);
       expect(shown).not.toMatch(/engine|storage|DataRef/);
+      // Leading values: known for tensors made from host data, after a read, and always on the CPU.
+      expect(shown).toMatch(/ \[1, 2, 3, 4, 5, 6, 7, 8, \.\.\. \(10 values\)\]$/);
+      expect(inspect(e.tensor(new Int32Array([4, 5])))).toMatch(/int32\) #\d+ on \w+ \[4, 5\]$/);
+      const computed = exp(t);
+      if (kind === 'cpu') expect(inspect(computed)).toMatch(/ \[2\.71828, 7\.38906, /);
+      else expect(inspect(computed)).toMatch(/\(values: await t\.print\(\)\)$/); // a device read is async
+      await computed.read();
+      expect(inspect(computed)).toMatch(/ \[2\.71828, 7\.38906, .*\(10 values\)\]$/);
+      computed.dispose();
       t.dispose();
     });
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../src/engine/index.js';
-import { decodeWav } from '../src/audio/index.js';
+import { createEngine, reshape, tidy, type Engine } from '../src/engine/index.js';
+import { decodeWav, logMel } from '../src/audio/index.js';
 import { synth } from '../src/data/index.js';
 import { enginePair } from './helpers/gpu.js';
 import {
@@ -16,6 +16,7 @@ import {
   explainClip,
   loadModel,
   mergeReports,
+  metricsSection,
   readReport,
   renderHtml,
   runDemo,
@@ -44,6 +45,41 @@ beforeAll(async () => {
   }));
 }, 120_000);
 afterAll(() => engine.dispose());
+
+describe('metrics section', () => {
+  it("reports IG's convergence warnings in the section, not on the console", async () => {
+    const model = await loadModel(engine, `${DEMO_MODEL_DIR}model.safetensors`, 'genre-cnn');
+    const clips = ['metal', 'classical'].map((g) => synth.synthGenreClip(g as synth.Genre, { seed: 3, duration: 1.5 }));
+    const flat = new Float32Array(clips.length * clips[0]!.length);
+    clips.forEach((c, i) => flat.set(c, i * c.length));
+    const inputs = tidy(() => {
+      const m = logMel(engine.tensor(flat, [2, clips[0]!.length]), model.meta.frontEnd);
+      return reshape(m, [2, 1, m.shape[1]!, m.shape[2]!]);
+    });
+    const warned: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...a: unknown[]) => warned.push(a);
+    try {
+      // One IG step cannot integrate the path: the convergence check fires.
+      const section = await metricsSection({
+        model,
+        inputs,
+        targets: [6, 1],
+        methods: ['ig'],
+        metrics: ['sparseness'],
+        igSteps: 1,
+        outDir: await mkdtemp(join(tmpdir(), 'auralens-metrics-')), // not the demo report's folder
+      });
+      expect(section.text!.join(' ')).toMatch(
+        /Integrated Gradients \(1 steps\) missed completeness .* in \d+ of its calls inside the metrics/,
+      );
+    } finally {
+      console.warn = warn;
+    }
+    expect(warned).toEqual([]);
+    inputs.dispose();
+  });
+});
 
 describe('demo report', () => {
   it('references files that exist and decode', async () => {

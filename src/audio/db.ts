@@ -10,6 +10,7 @@
  * `topDbPerExample: true` takes one peak per example of a [B, mels, frames] batch instead
  * (librosa's per-clip behaviour).
  */
+import { parseOptions, withSnakeCase } from '../util/options.js';
 import {
   add,
   affine,
@@ -84,7 +85,13 @@ export function clipTopDb(db: Tensor, p: DbParams): Tensor {
 export function amplitudeToDb(x: Tensor, options: AmplitudeToDbOptions = {}): Tensor {
   const fname = 'amplitudeToDb';
   checkFloat(x, 'x', fname);
-  const p = dbParams(options, fname);
+  // torchaudio's AmplitudeToDB names (top_db) and librosa's ref_value are accepted.
+  const o = parseOptions<AmplitudeToDbOptions>(
+    options,
+    withSnakeCase(['stype', 'amin', 'ref', 'topDb', 'topDbPerExample'], { ref: ['refValue', 'ref_value'] }),
+    fname,
+  );
+  const p = dbParams(o, fname);
   const mult = p.multiplier;
   return tidy(() => {
     // multiplier * log10(v) = (multiplier / ln 10) * ln(v), minus the reference in one affine.
@@ -108,6 +115,7 @@ export interface NormalizeOptions {
 export function normalizePerClip(x: Tensor, options: NormalizeOptions = {}): Tensor {
   const fname = 'normalizePerClip';
   checkFloat(x, 'x', fname);
+  options = parseOptions<NormalizeOptions>(options, { eps: [], unbiased: [] }, fname);
   const eps = checkNumber(options.eps ?? 1e-8, 'eps', fname);
   if (eps < 0) throw new ValueError(`${fname}: eps must be >= 0, got ${eps}`);
   const all = Array.from({ length: x.rank }, (_, i) => i);

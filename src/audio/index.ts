@@ -28,7 +28,7 @@ export {
   type MelScale,
 } from './mel.js';
 export { amplitudeToDb, normalizePerClip, type AmplitudeToDbOptions, type NormalizeOptions } from './db.js';
-export { logMel, melSpectrogram, LOG_MEL_DEFAULTS, type LogMelOptions } from './logmel.js';
+export { logMel, melSpectrogram, parseLogMelOptions, LOG_MEL_DEFAULTS, type LogMelOptions } from './logmel.js';
 export { LogMel, Normalize, type LogMelModuleOptions, type NormalizeModuleOptions } from './modules.js';
 export { baselines } from './baselines.js';
 export { MAX_N_FFT, MAX_HOP, MAX_N_MELS, MAX_AUDIO_SAMPLES, MAX_SAMPLE_RATE } from './options.js';

@@ -9,6 +9,18 @@
  */
 import { checkFloat, type Engine, fmt, matmul, ShapeError, type Tensor, tidy, ValueError } from '../engine/index.js';
 import { cachedConstant } from './cache.js';
+import { parseOptions, withSnakeCase } from '../util/options.js';
+
+/** The public filterbank functions' option keys (torchaudio's melscale_fbanks names accepted). */
+const MEL_SPEC = withSnakeCase(['nFreqs', 'fMin', 'fMax', 'nMels', 'sampleRate', 'scale', 'norm', 'grid'], {
+  scale: ['melScale', 'mel_scale'],
+});
+
+/** Strict keys for a public entry point (internal callers pass options already canonical). */
+function melOptions<T>(options: unknown, fname: string): T {
+  if (!options || typeof options !== 'object') throw new ValueError(`${fname}: options must be an object`);
+  return parseOptions(options, MEL_SPEC, fname) as T;
+}
 
 export type MelScale = 'htk' | 'slaney';
 
@@ -97,7 +109,7 @@ function bandEdges(r: Resolved): Float64Array {
  * falls to edge m + 2 (weights max(0, min(down, up)) as torchaudio and librosa).
  */
 export function melFilterbank(options: MelFilterbankOptions): Float64Array {
-  const r = resolve(options, 'melFilterbank');
+  const r = resolve(melOptions(options, 'melFilterbank'), 'melFilterbank');
   const { nFreqs, nMels } = r;
   const freqs = new Float64Array(nFreqs);
   for (let k = 0; k < nFreqs; k++) {
@@ -126,7 +138,7 @@ export function melFilterbank(options: MelFilterbankOptions): Float64Array {
 
 /** Centre frequency (Hz) of each mel band. */
 export function melCenters(options: MelFilterbankOptions): Float64Array {
-  return bandEdges(resolve(options, 'melCenters')).slice(1, -1);
+  return bandEdges(resolve(melOptions(options, 'melCenters'), 'melCenters')).slice(1, -1);
 }
 
 /**
@@ -198,6 +210,7 @@ export function melTensor(engine: Engine, options: MelFilterbankOptions, kind: '
 export function melScale(spec: Tensor, options: Omit<MelFilterbankOptions, 'nFreqs'> & { nFreqs?: number }): Tensor {
   const fname = 'melScale';
   checkFloat(spec, 'spec', fname);
+  options = melOptions(options, fname);
   if (spec.rank < 2) throw new ShapeError(`${fname}: spec must be [..., nFreqs, frames], got ${fmt(spec.shape)}`);
   const nFreqs = spec.shape[spec.rank - 2];
   if (options.nFreqs !== undefined && options.nFreqs !== nFreqs)

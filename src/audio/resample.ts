@@ -20,6 +20,7 @@
  * frequency: everything that would alias is attenuated by at least A dB. Each phase's taps are
  * normalised to sum to 1 (exact DC gain). The signal is zero outside [0, n).
  */
+import { parseOptions } from '../util/options.js';
 import { checkSampleRate, MAX_AUDIO_SAMPLES, MAX_SAMPLE_RATE } from './options.js';
 import { ValueError } from '../engine/index.js';
 
@@ -135,6 +136,7 @@ function design(fromRate: number, toRate: number, quality: ResampleQuality): Des
 
 /** The filter resample() would use (cutoff, half-width in input samples, taps per output). */
 export function resampleFilter(fromRate: number, toRate: number, options: ResampleOptions = {}): ResampleFilter {
+  options = parseOptions<ResampleOptions>(options, { quality: [] }, 'resampleFilter');
   checkRate(fromRate, 'fromRate');
   checkRate(toRate, 'toRate');
   const { up, down, cutoffHz, halfWidth, taps, attenuationDb } = design(fromRate, toRate, checkQuality(options.quality));
@@ -200,6 +202,7 @@ function bankFor(d: Design, key: string): Float64Array {
  * (rates are integers in [1, 768,000] Hz), or an output longer than 2^28 samples.
  */
 export function resample(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Float32Array {
+  options = parseOptions<ResampleOptions>(options, { quality: [] }, 'resample');
   if (!(samples instanceof Float32Array)) {
     throw new ValueError(`resample: samples: expected a Float32Array, got ${Object.prototype.toString.call(samples).slice(8, -1)}`);
   }

@@ -16,6 +16,7 @@
  * Encoding (PCM 16/24/32-bit or float32, for writing explanation audio) is a few lines of
  * DataView code, so it needs no library.
  */
+import { parseOptions } from '../util/options.js';
 import { decoder as wavStreamDecoder } from '@audio/decode-wav';
 import { ValueError } from '../engine/index.js';
 import { AudioDecodeError } from './errors.js';
@@ -359,6 +360,7 @@ export interface EncodeWavOptions {
  * quantisation step. 'float32' stores the values unclipped. Samples must be finite.
  */
 export function encodeWav(samples: Float32Array | Float32Array[], sampleRate: number, options: EncodeWavOptions = {}): Uint8Array {
+  options = parseOptions<EncodeWavOptions>(options, { bitDepth: ['bit_depth', 'bitsPerSample', 'bits_per_sample'] }, 'encodeWav');
   const chans = samples instanceof Float32Array ? [samples] : samples;
   if (!Array.isArray(chans))
     throw new ValueError(

@@ -3,6 +3,7 @@
  * spectral analysis: the window of length N + 1 without its last sample) or symmetric. Values are
  * computed in float64 on the host.
  */
+import { parseOptions } from '../util/options.js';
 import { Tensor, ValueError } from '../engine/index.js';
 
 export type WindowName = 'hann' | 'hamming' | 'rectangular';
@@ -35,12 +36,18 @@ function cosineWindow(length: number, alpha: number, beta: number, periodic: boo
 /** Hann window: 0.5 - 0.5 cos(2 pi i / N') (torch.hann_window). */
 export function hannWindow(length: number, options: WindowOptions = {}): Float64Array {
   checkLength(length, 'hannWindow');
+  options = parseOptions<WindowOptions>(options, { periodic: [] }, 'hannWindow');
   return cosineWindow(length, 0.5, 0.5, options.periodic ?? true);
 }
 
 /** Hamming window: alpha - beta cos(2 pi i / N'), alpha 0.54, beta 0.46 (torch.hamming_window). */
 export function hammingWindow(length: number, options: WindowOptions & { alpha?: number; beta?: number } = {}): Float64Array {
   checkLength(length, 'hammingWindow');
+  options = parseOptions<WindowOptions & { alpha?: number; beta?: number }>(
+    options,
+    { periodic: [], alpha: [], beta: [] },
+    'hammingWindow',
+  );
   return cosineWindow(length, options.alpha ?? 0.54, options.beta ?? 0.46, options.periodic ?? true);
 }
 

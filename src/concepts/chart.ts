@@ -4,6 +4,7 @@
  * baseline mean as the dashed reference line. Built on plot.barChartSvg; PNG via plot's svgToPng.
  */
 import { ValueError } from '../engine/index.js';
+import { parseOptions, withSnakeCase } from '../util/options.js';
 import { barChartSvg } from '../plot/index.js';
 import type { TcavResult } from './tcav.js';
 
@@ -24,6 +25,7 @@ export interface TcavChartOptions {
  */
 export function tcavChartSvg(result: TcavResult, options: TcavChartOptions = {}): string {
   const fname = 'tcavChartSvg';
+  options = parseOptions<TcavChartOptions>(options, withSnakeCase(['target', 'classNames', 'title', 'width', 'height']), fname);
   if (result === null || typeof result !== 'object' || !Array.isArray(result.entries) || !Array.isArray(result.targets)) {
     throw new ValueError(`${fname}: result must be what tcav() or relativeTcav() returned`);
   }

@@ -6,7 +6,7 @@
  * runs are t-tested (Student and Welch) against the random-vs-random scores, Bonferroni-corrected
  * over every (concept, layer, target) test.
  */
-import { fmt, type Tensor, ValueError } from '../engine/index.js';
+import { DTypeError, fmt, ShapeError, Tensor, ValueError } from '../engine/index.js';
 import type { Module } from '../nn/index.js';
 import {
   checkInputs,
@@ -34,8 +34,8 @@ export interface TcavOptions {
   model: Module;
   /** Module names of the layers to test (e.g. ['conv3', 'fc1']). */
   layers: readonly string[];
-  /** Target classes (a class index or a list). */
-  targets: number | readonly number[];
+  /** Target classes (a class index, a list, or an int32 tensor [K]). */
+  targets: number | readonly number[] | Tensor;
   /** Concept name → examples of the concept [Nc, ...input] (≥ 2 each). */
   concepts: Record<string, Tensor>;
   /** Random example sets [Nr, ...input], ≥ 2 sets (10+ recommended), ≥ 2 examples each. */
@@ -136,7 +136,14 @@ function checkSet(x: unknown, name: string, fname: string): Tensor {
   return t;
 }
 
-function checkTargetList(v: unknown, fname: string): number[] {
+/** The target classes: a class index, a list of them, or an int32 tensor [K] (read once, as the attribution methods take it). */
+async function checkTargetList(v: unknown, fname: string): Promise<number[]> {
+  if (v instanceof Tensor) {
+    v.assertLive(`${fname}: targets`);
+    if (v.dtype !== 'int32') throw new DTypeError(`${fname}: targets as a tensor must be int32 class indices [K], got ${v.dtype}`);
+    if (v.rank !== 1) throw new ShapeError(`${fname}: targets as a tensor must be [K] class indices, got ${fmt(v.shape)}`);
+    v = Array.from(await v.read());
+  }
   const list = typeof v === 'number' ? [v] : Array.isArray(v) ? v : null;
   if (!list || list.length === 0)
     throw new ValueError(`${fname}: targets must be a class index or a non-empty array of them, got ${describeValue(v)}`);
@@ -247,7 +254,7 @@ async function runTcav(
 ): Promise<TcavResult> {
   const m = checkModule(o.model, fname);
   const layers = checkLayers(m, o.layers, fname);
-  const targets = checkTargetList(o.targets, fname);
+  const targets = await checkTargetList(o.targets, fname);
   if (!Array.isArray(o.randoms) || o.randoms.length < 2) {
     throw new ValueError(
       `${fname}: randoms must be an array of at least 2 random example sets (10+ recommended), got ${Array.isArray(o.randoms) ? `${o.randoms.length}` : describeValue(o.randoms)}`,

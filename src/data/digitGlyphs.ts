@@ -13,6 +13,7 @@
  *    (0 background, 1 ink, MNIST's polarity).
  * Everything follows from (seed, index): the same options give bit-identical images.
  */
+import { parseOptions, withSnakeCase } from '../util/options.js';
 import { checkSeed, createRng, type Engine, type Rng, type Tensor, ValueError } from '../engine/index.js';
 
 type Pt = [number, number];
@@ -252,6 +253,11 @@ function drawGlyph(digit: number, rng: Rng, o: Options, out: Float32Array): void
 
 function resolve(options: DigitGlyphOptions, where: string): { seed: number; n: number } & Options {
   if (options === null || typeof options !== 'object') throw new ValueError(`${where}: options { seed, count | perDigit } are required`);
+  options = parseOptions<DigitGlyphOptions>(
+    options,
+    withSnakeCase(['seed', 'count', 'perDigit', 'size', 'noise', 'jitter']),
+    where,
+  ) as DigitGlyphOptions;
   const seed = checkSeed(options.seed, `${where}: seed`);
   const { count, perDigit } = options;
   if ((count === undefined) === (perDigit === undefined)) throw new ValueError(`${where}: give exactly one of count and perDigit`);

@@ -112,6 +112,8 @@ export interface Backend {
   fill(size: number, value: number, dtype: DType): Storage;
   /** Reads a storage back to the host (float32 as Float32Array, int32 as Int32Array). */
   read(storage: Storage, size: number, dtype: DType): Promise<Float32Array | Int32Array>;
+  /** The first `count` values when the backend holds them on the host (CPU), else absent: for util.inspect. */
+  peek?(storage: Storage, count: number, dtype: DType): Float32Array | Int32Array;
   /** Releases a storage (to the pool: it may be reused once the work that uses it is submitted). */
   free(storage: Storage): void;
   memory(): MemoryInfo;
@@ -246,7 +248,7 @@ export interface Backend {
 }
 
 /** The lifecycle members of a Backend; every other member is a kernel named in PRIMITIVES. */
-type Lifecycle = 'name' | 'upload' | 'read' | 'free' | 'memory' | 'flush' | 'sync' | 'dispose';
+type Lifecycle = 'name' | 'upload' | 'read' | 'peek' | 'free' | 'memory' | 'flush' | 'sync' | 'dispose';
 
 /** The kernels of the contract: exactly the primitives of ./primitives.ts. */
 export type Kernels = Pick<Backend, Primitive>;

@@ -11,6 +11,7 @@ import { CpuBackend } from './cpu/cpuBackend.js';
 import { DTypeError, NoAdapterError, OutOfMemoryError, ShapeError, ValueError } from './errors.js';
 import { tidy, trackTensor, untrackTensor } from './scope.js';
 import { checkShape, fmt, sizeOf, type Shape } from './shape.js';
+import { checkEngineOptions } from './suggest.js';
 import { DataRef, Tensor } from './tensor.js';
 import { acquireDevice, DRIVER_HELP } from './webgpu/gpu.js';
 
@@ -170,7 +171,11 @@ export class Engine {
       }
       range = [lo, hi];
     }
-    return this._wrap(this.#impl.upload(arr, dt), sh, dt, range);
+    const t = this._wrap(this.#impl.upload(arr, dt), sh, dt, range);
+    // The leading values are known here: util.inspect shows them without a device read.
+    const head = Array.from({ length: Math.min(arr.length, 8) }, (_, i) => arr[i]);
+    t.data.head = dt === 'int32' ? Int32Array.from(head) : Float32Array.from(head);
+    return t;
   }
 
   /**
@@ -192,6 +197,9 @@ export class Engine {
     this.checkLive();
     const sh = checkShape(shape, 'shape');
     if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`value: expected a number, got ${String(value)}`);
+    // zeros([2], { dtype: 'int32' }) (PyTorch's keyword) would otherwise make a tensor whose dtype is an object.
+    if (dtype !== 'float32' && dtype !== 'int32')
+      throw new DTypeError(`dtype: expected 'float32' or 'int32' (a string, not an options object), got ${describeValue(dtype)}`);
     if (dtype === 'int32' && !Number.isInteger(value)) throw new ValueError(`value: int32 tensors need an integer, got ${value}`);
     this.checkElements(sizeOf(sh), 'full');
     return this._wrap(this.#impl.fill(sizeOf(sh), value, dtype), sh, dtype, dtype === 'int32' ? [value, value] : undefined);
@@ -226,19 +234,35 @@ export class Engine {
     return this.tensor(data, [n], dtype);
   }
 
-  /** Uniform random numbers in [low, high), reproducible from `seed` on either backend. */
+  /**
+   * Uniform random numbers in [low, high), reproducible from `seed` on either backend. The seed is
+   * required (there is no global generator whose state a call would silently depend on).
+   */
   rand(shape: readonly number[], opts: { seed: number; low?: number; high?: number }): Tensor {
-    return this.random(shape, 'uniform', opts.seed, opts.low ?? 0, opts.high ?? 1, 'rand');
+    const o = checkEngineOptions(opts, ['seed', 'low', 'high'], 'rand');
+    return this.random(shape, 'uniform', o.seed, o.low ?? 0, o.high ?? 1, 'rand');
   }
 
-  /** Normal random numbers (default mean 0, std 1), reproducible from `seed` on either backend. */
+  /** Normal random numbers (default mean 0, std 1), reproducible from `seed` (required) on either backend. */
   randn(shape: readonly number[], opts: { seed: number; mean?: number; std?: number }): Tensor {
-    return this.random(shape, 'normal', opts.seed, opts.mean ?? 0, opts.std ?? 1, 'randn');
+    const o = checkEngineOptions(opts, ['seed', 'mean', 'std'], 'randn');
+    return this.random(shape, 'normal', o.seed, o.mean ?? 0, o.std ?? 1, 'randn');
   }
 
-  private random(shape: readonly number[], dist: 'uniform' | 'normal', seed: number, a: number, b: number, fname: string): Tensor {
+  private random(
+    shape: readonly number[],
+    dist: 'uniform' | 'normal',
+    seed: number | undefined,
+    a: number,
+    b: number,
+    fname: string,
+  ): Tensor {
     this.checkLive();
     const sh = checkShape(shape, 'shape');
+    if (seed === undefined)
+      throw new ValueError(
+        `${fname}: options.seed is required (an integer: the same seed gives the same numbers on both backends), e.g. ${fname}([2, 3], { seed: 0 })`,
+      );
     if (!Number.isSafeInteger(seed)) throw new ValueError(`${fname}: seed must be an integer, got ${String(seed)}`);
     if (!Number.isFinite(a) || !Number.isFinite(b))
       throw new ValueError(`${fname}: distribution parameters must be finite, got ${a}, ${b}`);
@@ -355,6 +379,7 @@ export class Engine {
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   if (options === null || typeof options !== 'object')
     throw new ValueError(`createEngine: options must be an object, got ${describeValue(options)}`);
+  checkEngineOptions(options, ['backend', 'device', 'warn', 'maxBindingBytes'], 'createEngine');
   const want = options.backend ?? 'auto';
   if (!['webgpu', 'cpu', 'auto'].includes(want)) throw new ValueError(`backend: expected 'webgpu', 'cpu' or 'auto', got ${String(want)}`);
   const cap = options.maxBindingBytes;

@@ -9,9 +9,18 @@ import { DisposedError, DTypeError } from './errors.js';
 import { fmt, sizeOf, type Shape } from './shape.js';
 import type { Engine } from './engine.js';
 
+/** How many leading values util.inspect shows. */
+const INSPECT_VALUES = 8;
+
 /** Storage plus a count of the tensors that share it. */
 export class DataRef {
   refs = 1;
+  /**
+   * The first values in row-major order, when known on the host without a device read (the data
+   * a tensor was made from, or an earlier read): tensors are immutable, so they stay true, and the
+   * views sharing this storage (reshape) have the same leading values. For util.inspect.
+   */
+  head?: Float32Array | Int32Array;
   constructor(
     readonly storage: Storage,
     readonly bytes: number,
@@ -74,7 +83,9 @@ export class Tensor implements Buf {
   /** Copies the values to the host: a Float32Array (float32) or Int32Array (int32), row-major. */
   async read(): Promise<Float32Array | Int32Array> {
     this.assertLive('tensor');
-    return backendOf(this.engine).read(this.data.storage, this.size, this.dtype);
+    const values = await backendOf(this.engine).read(this.data.storage, this.size, this.dtype);
+    this.data.head ??= values.slice(0, INSPECT_VALUES);
+    return values;
   }
 
   /** Reads a float32 tensor (throws for int32). Convenience for typed code. */
@@ -125,10 +136,17 @@ export class Tensor implements Buf {
   }
 
   /**
-   * What Node's console.log / util.inspect show: shape, dtype and backend, never the engine's
-   * internals. Values live on the device and need an async read: use `await t.print()`.
+   * What Node's console.log / util.inspect show: shape, dtype, backend and the leading values when
+   * they are on the host without a device read (tensors made from host data, any tensor after a
+   * read(), and every tensor of the CPU backend); otherwise a pointer to `await t.print()`.
+   * Never the engine's internals.
    */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `${this.toString()} #${this.id} on ${this.engine.backend}${this.isDisposed ? ' (disposed)' : ' (values: await t.print())'}`;
+    const where = `${this.toString()} #${this.id} on ${this.engine.backend}`;
+    if (this.isDisposed) return `${where} (disposed)`;
+    const head = this.data.head ?? backendOf(this.engine).peek?.(this.data.storage, Math.min(this.size, INSPECT_VALUES), this.dtype);
+    if (!head) return `${where} (values: await t.print())`;
+    const shown = Array.from(head.subarray(0, Math.min(this.size, INSPECT_VALUES)), (v) => String(+v.toPrecision(6)));
+    return `${where} [${shown.join(', ')}${this.size > shown.length ? `, ... (${this.size} values)` : ''}]`;
   }
 }

@@ -10,10 +10,13 @@ import {
   checkModel,
   checkProgress,
   checkSignal,
+  checkWarn,
   describeValue,
   parseOptions,
   readTargets,
   rowsPerChunk,
+  throwIfAborted,
+  warnIfTraining,
   type Model,
   type OptionSpec,
   type Progress,
@@ -57,6 +60,11 @@ export interface MetricBaseOptions {
   maxBatch?: number;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /**
+   * Where the training-mode warning goes (a model with dropout or BatchNorm in training mode
+   * scores differently on every call): a function of one message, or false; default console.warn.
+   */
+  warn?: ((message: string) => void) | false;
 }
 
 export const BASE_SPEC = {
@@ -71,6 +79,7 @@ export const BASE_SPEC = {
   softmax: [],
   onProgress: [],
   signal: [],
+  warn: [],
 } as const satisfies OptionSpec;
 
 /** A perturbation baseline: Quantus's names, or a constant value. */
@@ -155,6 +164,10 @@ export async function metricContext(
   } else if (needsModel) {
     throw new ValueError(`${fname}: targets are required (a class index, one per example, or an int32 tensor [B])`);
   }
+  const signal = checkSignal(o.signal, fname);
+  throwIfAborted(signal, fname);
+  const warn = checkWarn(o.warn, fname);
+  if (m) warnIfTraining(m, fname, warn);
   const xHost = (await x.read()) as Float32Array;
   for (let i = 0; i < xHost.length; i++)
     if (!Number.isFinite(xHost[i])) throw new ValueError(`${fname}: inputs hold a non-finite value at flat index ${i}`);
@@ -173,7 +186,7 @@ export async function metricContext(
     explainOptions: explainOptions as Record<string, unknown>,
     maxBatch: o.maxBatch as number | undefined,
     onProgress: checkProgress(o.onProgress, fname),
-    signal: checkSignal(o.signal, fname),
+    signal,
     normalise: checkBoolean(o.normalise, 'options.normalise', fname, defaults.normalise),
     abs: checkBoolean(o.abs, 'options.abs', fname, defaults.abs),
     softmax: checkBoolean(o.softmax, 'options.softmax', fname, defaults.softmax ?? false),

@@ -1,5 +1,5 @@
 /** Activation-hook machinery of nn modules: forwardWithActivations (capture or replace named modules' outputs) and the hook state that call() and containers consult. */
-import { type Tensor, tidy, ValueError } from '../engine/index.js';
+import { nearest, type Tensor, tidy, ValueError } from '../engine/index.js';
 import type { Module } from './module.js';
 import { describe, isTensor } from './moduleUtils.js';
 
@@ -92,11 +92,24 @@ export function forwardWithActivations(
   const replace = options.replace ?? {};
   if (replace === null || typeof replace !== 'object')
     throw new ValueError(`forwardWithActivations: options.replace must be a record of name → function`);
-  const unknown = [...names.filter((n) => !valid.has(n)), ...Object.keys(replace).filter((n) => !valid.has(n))];
+  // Errors name what was passed without serialising it (a module holds the engine and its tensors).
+  names.forEach((n, i) => {
+    if (typeof n === 'string') return;
+    const own = typeof n === 'object' && n !== null ? nameOf.get(n as unknown as Module) : undefined;
+    const what = own !== undefined ? `a ${describe(n)} module; its name in this model is '${own}'` : `${describe(n)}`;
+    throw new ValueError(`forwardWithActivations: names[${i}] must be a module name (a string), got ${what}`);
+  });
+  const unknown = [...new Set([...names.filter((n) => !valid.has(n)), ...Object.keys(replace).filter((n) => !valid.has(n))])];
   if (unknown.length) {
-    const list = all.map(([n]) => (n === '' ? "'' (the whole model)" : n)).join(', ');
+    const named = all.map(([n]) => n).filter((n) => n !== '');
+    const shown = unknown.slice(0, 3).map((n) => {
+      const near = nearest(n, named);
+      return `${JSON.stringify(n.length > 60 ? `${n.slice(0, 60)}…` : n)}${near ? ` (did you mean '${near}'?)` : ''}`;
+    });
+    const more = unknown.length > 3 ? ` and ${unknown.length - 3} more` : '';
+    const list = named.length > 24 ? `${named.slice(0, 24).join(', ')}, … (${named.length} in all)` : named.join(', ');
     throw new ValueError(
-      `forwardWithActivations: unknown module name(s) ${[...new Set(unknown)].map((n) => JSON.stringify(n)).join(', ')}; valid names: ${list}`,
+      `forwardWithActivations: unknown module name(s) ${shown.join(', ')}${more}; valid names: '' (the whole model), ${list}`,
     );
   }
   for (const [n, f] of Object.entries(replace)) {

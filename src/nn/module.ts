@@ -106,6 +106,9 @@ export abstract class Module {
    * Containers must call their children through call().
    */
   call(x: Tensor): Tensor {
+    // A Float32Array or a nested array here would fail deep inside with a TypeError.
+    if (!isTensor(x))
+      throw new ValueError(`${this.constructor.name}.call: x must be a Tensor (engine.tensor(data, shape)), got ${describe(x)}`);
     // The outermost call of a model in eval mode, outside forwardWithActivations, splits its batch
     // when a tensor would exceed the device's per-binding limit (see callInChunks).
     if (chunkableDepth > 0 || this.training || hooksActive() || x.rank < 1 || x.shape[0] < 2) {

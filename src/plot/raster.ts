@@ -4,6 +4,7 @@
  * outlined in a colour that says their weight. Maps are row-major [rows, cols] = [mel bands,
  * frames]; by default row 0 (the lowest band) is drawn at the bottom, as spectrograms are read.
  */
+import { parseOptions } from '../util/options.js';
 import { encode } from 'fast-png';
 import { ShapeError, ValueError } from '../engine/index.js';
 import { checkColormap, colormapLut, type ColormapName } from './colormaps.js';
@@ -92,27 +93,9 @@ function checkScale(scale: unknown, where: string): [number, number] {
   return [pair[0] as number, pair[1] as number];
 }
 
-function checkKeys(options: object, allowed: readonly string[], where: string): void {
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) {
-      const near = allowed.reduce((b, a) => (editDistance(a, k) < editDistance(b, k) ? a : b));
-      throw new ValueError(`${where}: unknown option '${k}' — did you mean '${near}'?`);
-    }
-  }
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length]!;
+/** Strict keys through the shared options helper (same messages as every other floor). */
+export function checkKeys(options: object, allowed: readonly string[], where: string): void {
+  parseOptions(options, Object.fromEntries(allowed.map((k) => [k, []])), where);
 }
 
 /** The [lo, hi] a colormap spans for these values: explicit bounds win; 'redblue' centres on 0. */

@@ -6,6 +6,7 @@
  */
 import { ShapeError, ValueError } from '../engine/index.js';
 import { checkColormap, colorAt, rgbHex, type ColormapName } from './colormaps.js';
+import { checkKeys } from './raster.js';
 
 /** One bar: its height, an optional ± error (e.g. a standard deviation) and significance. */
 export interface Bar {
@@ -74,6 +75,7 @@ export function barChartSvg(options: BarChartOptions): string {
   const where = 'barChartSvg';
   if (options === null || typeof options !== 'object')
     throw new ValueError(`${where}: options { groups or bars, title?, yLabel? } are required`);
+  checkKeys(options, ['groups', 'bars', 'title', 'yLabel', 'yMin', 'yMax', 'reference', 'width', 'height'], where);
   const groups: BarGroup[] = options.groups ?? (options.bars ? [{ label: '', bars: options.bars }] : []);
   if (options.groups && options.bars) throw new ValueError(`${where}: give either groups or bars, not both`);
   if (!Array.isArray(groups) || groups.length === 0 || groups.every((g) => !Array.isArray(g.bars) || g.bars.length === 0)) {
@@ -212,6 +214,7 @@ export function heatmapSvg(
   options: HeatmapSvgOptions = {},
 ): string {
   const where = 'heatmapSvg';
+  checkKeys(options, ['title', 'colormap', 'annotate', 'digits', 'min', 'max', 'cellWidth', 'cellHeight'], where);
   if (!Array.isArray(matrix) || matrix.length === 0) throw new ValueError(`${where}: matrix must be a non-empty array of rows`);
   if (!Array.isArray(rowLabels) || rowLabels.length !== matrix.length)
     throw new ShapeError(`${where}: rowLabels has ${rowLabels?.length} labels, expected one per matrix row (${matrix.length})`);

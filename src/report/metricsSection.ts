@@ -43,9 +43,19 @@ export interface MetricsSectionOptions {
 export async function metricsSection(o: MetricsSectionOptions): Promise<ReportSection> {
   const layer = o.model.meta.camLayer;
   const steps = o.igSteps ?? 16;
+  // IG's convergence warnings inside the metrics (re-explanations of perturbed copies) go into the
+  // section, not to the console: the demo's user reads them next to the scores they qualify.
+  let igWarnings = 0;
   // Targets arrive as class indices (evaluate resolves them); the pre-contract methods type them as numbers.
   const all: Record<MetricMethod, ExplainFunction> = {
-    ig: async (m, x, opt) => integratedGradients(m, x, { target: opt.target as number | number[], steps }),
+    ig: async (m, x, opt) =>
+      integratedGradients(m, x, {
+        target: opt.target as number | number[],
+        steps,
+        warn: () => {
+          igWarnings++;
+        },
+      }),
     gradcam: async (m, x, opt) => {
       const r = await gradCam(m, x, { target: opt.target as number | number[], layer });
       r.layerMap.dispose();
@@ -78,6 +88,11 @@ export async function metricsSection(o: MetricsSectionOptions): Promise<ReportSe
     text: [
       `${o.targets.length} clips, each explained for the class the model predicts. Mean score per method and metric, with the method's rank among the methods (1 = best; ` +
         `higher is better for ${res.metrics.filter((_, j) => res.higherIsBetter[j]).join(', ') || 'none'}, lower for the rest). Tables: metrics.csv, metrics.json, metrics.md.`,
+      ...(igWarnings > 0
+        ? [
+            `Integrated Gradients (${steps} steps) missed completeness (|convergence delta| > 10 % of F(x) − F(baseline)) in ${igWarnings} of its calls inside the metrics: its scores rest on approximate attributions; more steps (igSteps) tighten them.`,
+          ]
+        : []),
     ],
     figures: [{ file: `${rel}/ranking.png`, caption: title }],
     tables: [

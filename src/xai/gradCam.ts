@@ -25,6 +25,7 @@ import {
   upsample2d,
   withBackwardOverride,
 } from '../engine/index.js';
+import { LogMel } from '../audio/index.js';
 import { guidedReluRule } from './guided.js';
 import {
   beginCall,
@@ -79,7 +80,12 @@ export type GradCamOptions = WithAliases<GradCamBaseOptions, typeof GRADCAM_SPEC
 export interface GradCamResult {
   /** Σ_c mean-gradient_c · A_c at the layer's resolution: [B, 1, ...layer spatial dims]. */
   layerMap: Tensor;
-  /** The layer map resized to the input's spatial dims ([B, 1, H, W] for [B, C, H, W] inputs); a view of layerMap when upsample is false. */
+  /**
+   * The layer map resized to the input's spatial dims ([B, 1, H, W] for [B, C, H, W] inputs); for a
+   * waveform model [B, L] whose front end is an audio.LogMel module, resized to that log-mel's
+   * grid [B, 1, nMels, frames] (a wave has no frequency axis to map onto); a view of layerMap when
+   * upsample is false.
+   */
   map: Tensor;
 }
 
@@ -118,6 +124,11 @@ function camOf(act: Tensor, g: Tensor, applyRelu: boolean): Tensor {
   return applyRelu ? relu(cam) : cam;
 }
 
+/** A front end's log-mel as the [B, 1, nMels, frames] grid a 2-D layer map is resized onto. */
+function melGrid(spec: Tensor): Tensor {
+  return spec.rank === 3 ? reshape(spec, [spec.shape[0], 1, spec.shape[1], spec.shape[2]]) : spec;
+}
+
 /** Resizes a layer map [B, 1, ...s] to the spatial dims of x (rank 4: [h, w] → [H, W]; rank 3: [t] → [T]). */
 function resizeTo(cam: Tensor, x: Tensor, mode: 'bilinear' | 'nearest', alignCorners: boolean, layer: string, fname: string): Tensor {
   if (cam.rank !== x.rank || (cam.rank !== 4 && cam.rank !== 3)) {
@@ -145,18 +156,29 @@ export async function gradCam(model: Model, inputs: Tensor, options: GradCamOpti
   const applyRelu = checkBoolean(o.relu, 'options.relu', fname, true);
   const upsample = oneOf<CamUpsample>(o.upsample, ['bilinear', 'nearest', false], 'options.upsample', fname, 'bilinear');
   const alignCorners = checkBoolean(o.alignCorners, 'options.alignCorners', fname, false);
-  if (upsample !== false && x.rank !== 4 && x.rank !== 3) {
-    throw new ShapeError(`${fname}: upsampling needs inputs [B, C, H, W] or [B, C, T], got ${fmt(x.shape)}; pass options.upsample = false`);
+  // A waveform model (nn.Sequential(LogMel, ..., cnn)): the map goes onto the log-mel's grid.
+  const frontEnd = x.rank === 2 && upsample !== false ? m.namedModules().find(([, mod]) => mod instanceof LogMel)?.[0] : undefined;
+  if (upsample !== false && x.rank !== 4 && x.rank !== 3 && frontEnd === undefined) {
+    throw new ShapeError(
+      `${fname}: upsampling needs inputs [B, C, H, W] or [B, C, T], or waveforms [B, L] into a model with an audio.LogMel module, got ${fmt(x.shape)}; pass options.upsample = false`,
+    );
   }
   const run = () =>
     gradientTape((tape) => {
-      const { logits, activation: act, targets } = forwardLayer(m, x, layer, c.target, fname);
+      const {
+        logits,
+        activation: act,
+        targets,
+        activations,
+      } = forwardLayer(m, x, layer, c.target, fname, frontEnd === undefined ? [] : [frontEnd]);
       const selected = sum(mul(logits, targetRows(logits, targets)));
       const [g] = tape.gradient(selected, [act]);
       return noGrad(() => {
         const layerMap = camOf(act, g, applyRelu);
-        const map = upsample === false ? reshape(layerMap, layerMap.shape) : resizeTo(layerMap, x, upsample, alignCorners, layer, fname);
-        return { layerMap, map };
+        if (upsample === false) return { layerMap, map: reshape(layerMap, layerMap.shape) };
+        // The log-mel [B, 1, nMels, frames] (or [B, nMels, frames] without its channel axis) is the grid.
+        const grid = frontEnd === undefined ? x : melGrid(activations[frontEnd]);
+        return { layerMap, map: resizeTo(layerMap, grid, upsample, alignCorners, layer, fname) };
       });
     });
   await precompileChunk(x.engine, m, () => {

@@ -24,6 +24,7 @@
  *
  * Every clip is finite and peak-normalised (peak ≤ 1); low_energy keeps a low peak by design.
  */
+import { parseOptions, withSnakeCase } from '../../util/options.js';
 import { ValueError } from '../../engine/index.js';
 import { addHat, addKick, addNoiseBurst, addSnare } from './drums.js';
 import { addNoise, highpass, lowpass, mixInto, normalizePeak, peakOf, reverb, saturate, smoothRandom, TWO_PI } from './effects.js';
@@ -300,6 +301,7 @@ export function synthConceptClips(concept: Concept, options: ConceptClipOptions)
     throw new ValueError(`synthConceptClips: concept must be one of ${CONCEPTS.join(', ')}, got ${JSON.stringify(concept)}`);
   }
   if (options === null || typeof options !== 'object') throw new ValueError('synthConceptClips: options { count, seed } are required');
+  options = parseOptions<ConceptClipOptions>(options, withSnakeCase(CLIP_KEYS), 'synthConceptClips') as ConceptClipOptions;
   const count = checkCount(options.count, 'synthConceptClips');
   const seed = checkSeed(options.seed, 'synthConceptClips: seed');
   const [sr, dur, n] = checkClipOptions(options, 'synthConceptClips');
@@ -312,6 +314,9 @@ export function synthConceptClips(concept: Concept, options: ConceptClipOptions)
 /** Kinds of random counterexample. */
 export const RANDOM_KINDS = ['noise', 'tones', 'mixture'] as const;
 export type RandomKind = (typeof RANDOM_KINDS)[number];
+
+/** The option keys of ConceptClipOptions (unknown ones are refused, naming the nearest). */
+const CLIP_KEYS = ['count', 'seed', 'sampleRate', 'duration'];
 
 export interface RandomClipOptions extends ConceptClipOptions {
   /** Which kinds to draw from (default all three, chosen per clip at random). */
@@ -328,6 +333,7 @@ export interface RandomClipOptions extends ConceptClipOptions {
  */
 export function randomConceptClips(options: RandomClipOptions): Float32Array[] {
   if (options === null || typeof options !== 'object') throw new ValueError('randomConceptClips: options { count, seed } are required');
+  options = parseOptions<RandomClipOptions>(options, withSnakeCase([...CLIP_KEYS, 'kinds']), 'randomConceptClips') as RandomClipOptions;
   const count = checkCount(options.count, 'randomConceptClips');
   const seed = checkSeed(options.seed, 'randomConceptClips: seed');
   const [sr, dur, n] = checkClipOptions(options, 'randomConceptClips');

@@ -21,6 +21,7 @@
  * the classes are learnable (tempo, rhythm pattern, timbre, harmony) but no single feature gives
  * them away. Every clip is peak-normalised to a random peak in [0.6, 0.98].
  */
+import { parseOptions, withSnakeCase } from '../../util/options.js';
 import { ValueError } from '../../engine/index.js';
 import type { Ctx } from './arrangement.js';
 import { normalizePeak, peakOf } from './effects.js';
@@ -69,6 +70,11 @@ function checkGenre(genre: unknown, where: string): Genre {
 export function synthGenreClip(genre: Genre, options: SynthClipOptions): Float32Array {
   const g = checkGenre(genre, 'synthGenreClip');
   if (options === null || typeof options !== 'object') throw new ValueError('synthGenreClip: options { seed } are required');
+  options = parseOptions<SynthClipOptions>(
+    options,
+    withSnakeCase(['seed', 'sampleRate', 'duration']),
+    'synthGenreClip',
+  ) as SynthClipOptions;
   const seed = checkSeed(options.seed, 'synthGenreClip: seed');
   const [sr, , n] = checkClipOptions(options, 'synthGenreClip');
   const rng = createRng(seed, 'genre', g);
@@ -112,6 +118,11 @@ export interface GenreDataset {
 /** perGenre clips of each genre, with labels. Clip k of genre g uses seed deriveSeed(seed, 'dataset', g, k). */
 export function synthGenreDataset(options: GenreDatasetOptions): GenreDataset {
   if (options === null || typeof options !== 'object') throw new ValueError('synthGenreDataset: options { perGenre, seed } are required');
+  options = parseOptions<GenreDatasetOptions>(
+    options,
+    withSnakeCase(['perGenre', 'seed', 'sampleRate', 'duration', 'genres']),
+    'synthGenreDataset',
+  ) as GenreDatasetOptions;
   const seed = checkSeed(options.seed, 'synthGenreDataset: seed');
   const per = options.perGenre;
   if (typeof per !== 'number' || !Number.isInteger(per) || per < 1)

@@ -89,6 +89,11 @@ export class CpuBackend implements Backend {
     return this.wrap(new Float64Array(size).fill(value));
   }
 
+  peek(storage: Storage, count: number, dtype: DType): Float32Array | Int32Array {
+    const src = this.data(storage).subarray(0, count);
+    return dtype === 'int32' ? (src instanceof Int32Array ? src.slice() : floatsToInt32(src)) : new Float32Array(src);
+  }
+
   read(storage: Storage, size: number, dtype: DType): Promise<Float32Array | Int32Array> {
     // Throw synchronously on misuse, like the other calls.
     const d = this.data(storage);

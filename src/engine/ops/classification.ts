@@ -13,6 +13,7 @@ import { checkFloat, checkTensor, engineOf } from './core.js';
 import { div, exp, log, mul, neg, sub } from './elementwise.js';
 import { max, mean, sum } from './reduce.js';
 import { oneHot } from './shape_ops.js';
+import { checkEngineOptions } from '../suggest.js';
 
 function shifted(x: Tensor, axis: number): Tensor {
   return sub(
@@ -56,6 +57,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   checkFloat(logits, 'logits', 'crossEntropy');
   checkTensor(targets, 'targets', 'crossEntropy');
   engineOf('crossEntropy', logits, targets);
+  checkEngineOptions(options, ['reduction'], 'crossEntropy');
   const reduction = options.reduction ?? 'mean';
   if (!['mean', 'sum', 'none'].includes(reduction))
     throw new ValueError(`crossEntropy: reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);

@@ -18,6 +18,10 @@ import { channelAffine } from './channel.js';
 import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
 import { reshape, slice } from './shape_ops.js';
+import { checkEngineOptions } from '../suggest.js';
+
+/** conv2d / conv1d option keys (unknown ones are refused, naming the nearest). */
+const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups'];
 
 type Pair = number | readonly [number, number];
 
@@ -81,6 +85,7 @@ export function conv2dGeometry(
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
   const fname = 'conv2d';
+  checkEngineOptions(options, CONV_KEYS, fname);
   const { p, outShape } = conv2dGeometry(fname, x, weight, bias, options);
   const e = x.engine;
   const y = wrap(e, backendOf(e).conv2d(x, weight, bias, p), outShape);
@@ -99,6 +104,7 @@ export interface Conv1dOptions {
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
   checkFloat(x, 'x', 'conv1d');
   checkFloat(weight, 'weight', 'conv1d');
+  checkEngineOptions(options, CONV_KEYS, 'conv1d');
   if (x.rank !== 3) throw new ShapeError(`conv1d: x must be [N, C, L], got ${fmt(x.shape)}`);
   if (weight.rank !== 3) throw new ShapeError(`conv1d: weight must be [O, C/groups, k], got ${fmt(weight.shape)}`);
   return tidy(() => {
@@ -129,6 +135,7 @@ export interface Pool2dOptions {
 
 function poolParams(fname: string, x: Tensor, kernel: Pair, o: Pool2dOptions): Pool2dParams {
   checkFloat(x, 'x', fname);
+  checkEngineOptions(o, ['stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad'], fname);
   if (x.rank !== 4) throw new ShapeError(`${fname}: x must be [N, C, H, W], got ${fmt(x.shape)}`);
   const k = pair(kernel, 1, 'kernel', fname);
   const p: Pool2dParams = {
@@ -197,6 +204,7 @@ export interface UpsampleOptions {
 export function upsample2d(x: Tensor, options: UpsampleOptions): Tensor {
   const fname = 'upsample2d';
   checkFloat(x, 'x', fname);
+  options = checkEngineOptions(options, ['size', 'scaleFactor', 'mode', 'alignCorners'], fname) as UpsampleOptions;
   if (x.rank !== 4) throw new ShapeError(`${fname}: x must be [N, C, H, W], got ${fmt(x.shape)}`);
   const mode = options.mode ?? 'nearest';
   if (mode !== 'nearest' && mode !== 'bilinear')

@@ -9,6 +9,9 @@ import { broadcastShapes, fmt, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkFloat, engineOf, record, wrap } from './core.js';
 import { broadcastTo, reshape } from './shape_ops.js';
+import { checkEngineOptions } from '../suggest.js';
+
+const MATMUL_KEYS = ['transA', 'transB'];
 
 export interface MatmulOptions {
   /** Use a's last two axes transposed. */
@@ -26,6 +29,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   checkFloat(a, 'a', 'matmul');
   checkFloat(b, 'b', 'matmul');
   engineOf('matmul', a, b);
+  checkEngineOptions(options, MATMUL_KEYS, 'matmul');
   const transA = !!options.transA;
   const transB = !!options.transB;
   if (a.rank === 0 || b.rank === 0)

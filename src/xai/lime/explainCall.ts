@@ -11,10 +11,13 @@ import {
   checkProgress,
   checkSeed,
   checkSignal,
+  checkWarn,
   describeValue,
   oneOf,
   parseOptions,
   positiveInt,
+  readTargets,
+  warnIfTraining,
   type Model,
 } from '../shared/index.js';
 import { precompileChunk } from '../shared/precompile.js';
@@ -27,12 +30,14 @@ import { argmaxRow, predictRows, type BinaryRows, type PredictRowsOptions } from
 export const SAMPLING_SPEC = {
   factorization: [],
   target: ['label'],
-  numSamples: ['num_samples', 'nSamples', 'nPerturbSamples', 'n_perturb_samples'],
+  // num_samples is LIME's name, n_samples Captum's (Lime and KernelShap).
+  numSamples: ['num_samples', 'nSamples', 'n_samples', 'nPerturbSamples', 'n_perturb_samples'],
   seed: ['randomState', 'random_state'],
   output: [],
   maxBatch: ['batchSize', 'perturbationsPerEval', 'perturbations_per_eval'],
   onProgress: [],
   signal: [],
+  warn: [],
 } as const;
 
 /** The sampled data both explanations carry, and the disposal of the factorization. */
@@ -63,6 +68,8 @@ export async function withFactorization<K extends string, R>(
   checkModel(model, fname);
   const x = checkInput(input, fname);
   const o = parseOptions<Partial<Record<K, unknown>>, K>(options, spec, fname);
+  // Dropout or batch statistics in training mode change every perturbed row's prediction.
+  warnIfTraining(model, fname, checkWarn((o as Record<string, unknown>).warn, fname));
   const given = (o as Record<string, unknown>).factorization;
   // A shortcut's factorization is built on the device: compile its kernels off the thread first.
   if (typeof given === 'string' || given === undefined)
@@ -102,9 +109,14 @@ export function parseRunOptions(
   return { seed, predict: { output, maxBatch, onProgress, signal, fname } };
 }
 
-/** Checks a target class against the number of outputs (or picks the prediction of row 0). */
+/**
+ * Checks a target class against the number of outputs (or picks the prediction of row 0). The
+ * target is one class for the one example: a number, or (as the attribution methods take it) an
+ * array of one or an int32 tensor [1], already read to host values by readTargets.
+ */
 export function resolveTarget(target: unknown, values: Float64Array, c: number, fname: string): number {
   if (target === undefined) return argmaxRow(values, c, 0);
+  if (Array.isArray(target) && target.length === 1) target = target[0];
   if (typeof target !== 'number' || !Number.isInteger(target) || target < 0 || target >= c) {
     throw new ValueError(`${fname}: options.target = ${describeValue(target)} is out of range: the model has ${c} classes (0..${c - 1})`);
   }
@@ -119,6 +131,9 @@ export async function predictWithTarget(
   predict: PredictRowsOptions,
   target: unknown,
 ): Promise<{ values: Float64Array; nClasses: number; target: number }> {
+  // An array or int32 tensor target must hold one class (the input is one example): checked, and
+  // a tensor read, before any row runs.
+  const host = target === undefined || typeof target === 'number' ? target : await readTargets(target, 1, predict.fname);
   const { values, nClasses } = await predictRows(model, f, rows, predict);
-  return { values, nClasses, target: resolveTarget(target, values, nClasses, predict.fname) };
+  return { values, nClasses, target: resolveTarget(host, values, nClasses, predict.fname) };
 }

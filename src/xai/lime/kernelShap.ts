@@ -24,8 +24,10 @@ import { solveSymmetric } from './surrogate/linalg.js';
 export interface KernelShapOptions extends LongRunOptions {
   /** As lime's: a factorization of the input or a shortcut name (default 'segments'). */
   factorization?: Factorization | FactorizationShortcut;
-  /** Class to explain (default: the model's prediction on the input). */
-  target?: number;
+  /** Class to explain (default: the model's prediction on the input; one class: a number, an array of one or an int32 tensor [1]). */
+  target?: number | readonly number[] | Tensor;
+  /** Where the training-mode warning goes: a function of one message, or false; default console.warn. */
+  warn?: ((message: string) => void) | false;
   /** Coalitions evaluated, the two forced ones included (default 1000; at least 2). */
   numSamples?: number;
   /** Seed of the sampled coalitions (default 0). */

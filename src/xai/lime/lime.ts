@@ -23,8 +23,10 @@ export interface LimeOptions extends LongRunOptions {
    * 'segments' (10, the default) | 'bands' (8) | 'patches' (4 × 4), which the explanation owns.
    */
   factorization?: Factorization | FactorizationShortcut;
-  /** Class to explain (default: the model's prediction on the unperturbed input). */
-  target?: number;
+  /** Class to explain (default: the model's prediction on the unperturbed input; one class: a number, an array of one or an int32 tensor [1]). */
+  target?: number | readonly number[] | Tensor;
+  /** Where the training-mode warning goes: a function of one message, or false; default console.warn. */
+  warn?: ((message: string) => void) | false;
   /** Perturbation rows, the unperturbed one included (default 1000). */
   numSamples?: number;
   /** Most components in the explanation (default min(M, 10)). */

@@ -44,7 +44,10 @@ export function resolveLayer(model: Model, name: unknown, fname: string, arg = '
       `${fname}: ${arg} must be the name of one of the model's modules (${listNames(names)}), got ${describeValue(name)}`,
     );
   if (!names.includes(name)) {
-    const near = nearestName(name, names);
+    // 'conv3' in a waveform model Sequential(logmel, norm, cnn) is 'cnn.conv3': a unique dotted
+    // name ending in the given one is the likeliest meaning, before any spelling distance.
+    const nested = names.filter((n) => n.endsWith(`.${name}`));
+    const near = nested.length === 1 ? nested[0] : nearestName(name, names);
     throw new ValueError(
       `${fname}: ${arg} '${name}' is not a module of the model${near ? ` — did you mean '${near}'?` : ''}; valid names: ${listNames(names, near)}`,
     );
@@ -99,8 +102,9 @@ export function forwardLayer(
   layer: string,
   target: Target,
   fname: string,
-): { logits: Tensor; activation: Tensor; targets: number[] } {
-  const { output, activations } = model.forwardWithActivations(x, [layer]);
+  also: readonly string[] = [],
+): { logits: Tensor; activation: Tensor; targets: number[]; activations: Record<string, Tensor> } {
+  const { output, activations } = model.forwardWithActivations(x, [layer, ...also]);
   if (output.rank !== 2 || output.shape[0] !== x.shape[0]) {
     throw new ShapeError(
       `${fname}: the model must return logits [B, nClasses] for inputs of batch ${x.shape[0]}, got ${fmt(output.shape)}`,
@@ -113,5 +117,5 @@ export function forwardLayer(
       `${fname}: layer '${layer}' must output [B, C, ...] for inputs of batch ${x.shape[0]}, got ${fmt(activation.shape)}`,
     );
   }
-  return { logits: output, activation, targets };
+  return { logits: output, activation, targets, activations };
 }

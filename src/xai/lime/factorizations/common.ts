@@ -4,6 +4,9 @@
  * partition.
  */
 import { checkFloat, fmt, keep, mul, reshape, ShapeError, sub, type Tensor, tidy, ValueError } from '../../../engine/index.js';
+import { parseLogMelOptions } from '../../../audio/index.js';
+import { parseOptions } from '../../shared/index.js';
+import { withSnakeCase } from '../../../util/options.js';
 import { MAX_COMPONENTS, type ComponentSpan, type Factorization, type FactorizationDomain } from './types.js';
 
 /** Checks the input: a float32 tensor [1, ...] (one example, batch axis 1). */
@@ -96,3 +99,20 @@ export function finish(f: Omit<Factorization, 'dispose'>): Factorization {
 
 /** Formats seconds for component names. */
 export const sec = (s: number) => `${s.toFixed(2)} s`;
+
+/**
+ * Strict options of a factorization: `keys` (each also in snake_case, plus `aliases`, e.g. scikit-
+ * learn's `n_components`), any other key a ValueError naming the nearest; `frontEnd` is parsed as
+ * logMel's options (torchaudio spellings renamed, so `{ hop_length: 256 }` really sets the hop).
+ * Returns a new object (the caller's is not mutated); undefined values are dropped.
+ */
+export function factorizationOptions<T extends object>(
+  options: unknown,
+  keys: readonly string[],
+  fname: string,
+  aliases: Readonly<Record<string, readonly string[]>> = {},
+): T {
+  const o = parseOptions<Record<string, unknown>>(options, withSnakeCase(keys, aliases), fname);
+  if (o.frontEnd !== undefined) o.frontEnd = parseLogMelOptions(o.frontEnd, `${fname}: options.frontEnd`);
+  return o as T;
+}

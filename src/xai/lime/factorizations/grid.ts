@@ -12,7 +12,7 @@
  */
 import { keep, reshape, type Tensor, tidy, ValueError } from '../../../engine/index.js';
 import { hzToMel, LOG_MEL_DEFAULTS, maskToAudio, melToHz, stft, type LogMelOptions } from '../../../audio/index.js';
-import { checkCount, checkInput, equalSplits, finish, maskingFactorization, resolveDomain, sec } from './common.js';
+import { checkCount, checkInput, equalSplits, factorizationOptions, finish, maskingFactorization, resolveDomain, sec } from './common.js';
 import type { ComponentSpan, Factorization } from './types.js';
 
 /** Options shared by the grid factorizations. */
@@ -24,6 +24,9 @@ export interface GridOptions {
   /** Front end of a waveform input (sampleRate, nFft, hop; defaults 16 kHz, 400, 160). */
   frontEnd?: LogMelOptions;
 }
+
+/** The option keys of GridOptions. */
+export const GRID_KEYS = ['domain', 'baseline', 'frontEnd'] as const;
 
 export interface SegmentOptions extends GridOptions {
   /** Number of equal temporal segments (default 10, as audioLIME and MusicLIME). */
@@ -46,6 +49,7 @@ export function checkBaseline(v: unknown, fname: string): number {
 export function temporalSegments(input: Tensor, options: SegmentOptions = {}): Factorization {
   const fname = 'temporalSegments';
   const x = checkInput(input, fname);
+  options = factorizationOptions<SegmentOptions>(options, [...GRID_KEYS, 'n', 'starts'], fname);
   const domain = resolveDomain(x, options.domain, fname);
   const baseline = checkBaseline(options.baseline, fname);
   const T = x.shape[x.rank - 1];
@@ -194,6 +198,7 @@ function tfGrid(
 export function melBands(input: Tensor, options: BandOptions = {}): Factorization {
   const fname = 'melBands';
   const x = checkInput(input, fname);
+  options = factorizationOptions<BandOptions>(options, [...GRID_KEYS, 'n'], fname);
   return tfGrid(
     x,
     fname,
@@ -209,5 +214,6 @@ export function melBands(input: Tensor, options: BandOptions = {}): Factorizatio
 export function patches(input: Tensor, options: PatchOptions = {}): Factorization {
   const fname = 'patches';
   const x = checkInput(input, fname);
+  options = factorizationOptions<PatchOptions>(options, [...GRID_KEYS, 'time', 'freq'], fname);
   return tfGrid(x, fname, 'patches', options.freq ?? 4, options.time ?? 4, options, () => {});
 }

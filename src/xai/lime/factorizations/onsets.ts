@@ -8,8 +8,8 @@
  */
 import { maximum, mean, reshape, slice, sub, type Tensor, tidy, ValueError } from '../../../engine/index.js';
 import { LOG_MEL_DEFAULTS, logMel } from '../../../audio/index.js';
-import { checkInput, resolveDomain } from './common.js';
-import { checkBaseline, temporalSegments, type GridOptions } from './grid.js';
+import { checkInput, factorizationOptions, resolveDomain } from './common.js';
+import { checkBaseline, GRID_KEYS, temporalSegments, type GridOptions } from './grid.js';
 import type { Factorization } from './types.js';
 
 export interface OnsetOptions extends GridOptions {
@@ -53,6 +53,7 @@ export function pickPeaks(flux: ArrayLike<number>, delta: number, wait: number, 
 export async function onsetSegments(input: Tensor, options: OnsetOptions = {}): Promise<Factorization> {
   const fname = 'onsetSegments';
   const x = checkInput(input, fname);
+  options = factorizationOptions<OnsetOptions>(options, [...GRID_KEYS, 'maxSegments', 'delta', 'wait'], fname);
   const domain = resolveDomain(x, options.domain, fname);
   checkBaseline(options.baseline, fname);
   const maxSegments = options.maxSegments ?? 16;
@@ -83,15 +84,5 @@ export async function onsetSegments(input: Tensor, options: OnsetOptions = {}): 
   const starts = [0, ...onsets.map((f) => (domain === 'waveform' ? Math.min(T - 1, f * fe.hop) : f))].filter(
     (v, i, a) => i === 0 || v > a[i - 1],
   );
-  return temporalSegments(x, {
-    ...options,
-    domain,
-    starts,
-    n: undefined,
-    maxSegments: undefined,
-    delta: undefined,
-    wait: undefined,
-  } as GridOptions & {
-    starts: number[];
-  });
+  return temporalSegments(x, { domain, baseline: options.baseline, frontEnd: options.frontEnd, starts });
 }

@@ -34,7 +34,7 @@ import {
   checkFloat,
 } from '../../../engine/index.js';
 import { LOG_MEL_DEFAULTS, maskToAudio, stft, type LogMelOptions } from '../../../audio/index.js';
-import { checkCount, checkInput, finish, resolveDomain } from './common.js';
+import { checkCount, checkInput, factorizationOptions, finish, resolveDomain } from './common.js';
 import { medianFilter } from './medianFilter.js';
 import type { ComponentSpan, Factorization, FactorizationDomain } from './types.js';
 
@@ -151,6 +151,10 @@ export interface HpssOptions extends SeparationOptions {
 export function hpss(input: Tensor, options: HpssOptions = {}): Factorization {
   const fname = 'hpss';
   const x = checkInput(input, fname);
+  // kernel_size is librosa's name (decompose.hpss).
+  options = factorizationOptions<HpssOptions>(options, ['domain', 'frontEnd', 'kernel', 'power'], fname, {
+    kernel: ['kernelSize', 'kernel_size'],
+  });
   const domain = resolveDomain(x, options.domain, fname);
   const kernel = options.kernel ?? 17;
   if (!Number.isInteger(kernel) || kernel < 1 || kernel % 2 === 0)
@@ -191,6 +195,12 @@ export interface NmfOptions extends SeparationOptions {
 export function nmf(input: Tensor, options: NmfOptions = {}): Factorization {
   const fname = 'nmf';
   const x = checkInput(input, fname);
+  // scikit-learn's NMF names: n_components, max_iter, random_state.
+  options = factorizationOptions<NmfOptions>(options, ['domain', 'frontEnd', 'components', 'iterations', 'seed'], fname, {
+    components: ['nComponents', 'n_components'],
+    iterations: ['maxIter', 'max_iter'],
+    seed: ['randomState', 'random_state'],
+  });
   const domain = resolveDomain(x, options.domain, fname);
   const iterations = options.iterations ?? 100;
   if (!Number.isInteger(iterations) || iterations < 1)
@@ -241,6 +251,7 @@ export interface StemOptions {
 export function stems(input: Tensor, stemTensor: Tensor, options: StemOptions = {}): Factorization {
   const fname = 'stems';
   const x = checkInput(input, fname);
+  options = factorizationOptions<StemOptions>(options, ['names', 'residual', 'sampleRate'], fname);
   const s = checkFloat(stemTensor, 'stems', fname);
   const inner = x.shape.slice(1);
   if (s.rank !== inner.length + 1 || s.shape.slice(1).some((d, i) => d !== inner[i])) {
