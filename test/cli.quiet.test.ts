@@ -5,11 +5,11 @@
 // propagated through the filtering parent, progress bars in the child when the parent's stderr is
 // a terminal). dist/ is built first when it is missing or older than src/cli/.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { CHILD_ENV, RAW_STDERR_ENV, STDERR_TTY_ENV, shouldRelaunch } from '../src/cli/relaunch.js';
@@ -202,6 +202,37 @@ describe('the auralens bin (dist/cli/main.js)', () => {
       expect(lines(filtered.stderr)).toEqual(lines(raw.stderr).filter((l) => !DAWN_LIMIT_WARNING.test(l)));
       // Dawn prints them only on adapters reporting more than 16 dynamic buffers, as lavapipe does.
       if (/llvmpipe/.test(adapter)) expect(lines(raw.stderr).filter((l) => DAWN_LIMIT_WARNING.test(l))).toEqual([W_UNIFORM, W_STORAGE]);
+    },
+    120_000,
+  );
+
+  // npm run demo goes through scripts/run-filtered.mjs: any Node script, the CLI's filter.
+  it.skipIf(!gpuAvailable)(
+    'scripts/run-filtered.mjs runs a script with its argv, keeps its own stderr and exit code, drops the Dawn warnings',
+    () => {
+      const script = join(scratch, 'makes-an-engine.mjs');
+      writeFileSync(
+        script,
+        `import { createEngine } from ${JSON.stringify(pathToFileURL(join(root, 'dist', 'index.js')).href)};\n` +
+          `const e = await createEngine({ backend: 'webgpu' });\n` +
+          `console.log('backend', e.backend, process.argv.slice(2).join(' '));\n` +
+          `console.error('own line on stderr');\n` +
+          `e.dispose();\nprocess.exitCode = 3;\n`,
+      );
+      const run = (extra: Record<string, string> = {}) =>
+        spawnSync(process.execPath, [join(root, 'scripts', 'run-filtered.mjs'), script, 'a', 'b'], {
+          cwd: root,
+          env: env(extra),
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+      const filtered = run();
+      expect(filtered.status, filtered.stderr).toBe(3);
+      expect(filtered.stdout).toBe('backend webgpu a b\n');
+      expect(lines(filtered.stderr)).toEqual(['own line on stderr']);
+      const raw = run({ [RAW_STDERR_ENV]: '1' });
+      expect(raw.status).toBe(3);
+      expect(lines(raw.stderr).filter((l) => !DAWN_LIMIT_WARNING.test(l))).toEqual(['own line on stderr']);
     },
     120_000,
   );
