@@ -291,6 +291,9 @@ describe('strict options in the remaining helpers', () => {
       /heatmapSvg: unknown option 'annotated' — did you mean 'annotate'\?/,
     );
     expect(() => plot.barChartSvg({ bars: [{ label: 'a', value: 1 }], ylabel: 'x' } as never)).toThrow(/did you mean 'yLabel'\?/);
-    expect(() => plot.heatmapPng(new Float32Array(4), 2, 2, { cmap: 'viridis' } as never)).toThrow(/heatmapPng: unknown option 'cmap'/);
+    // matplotlib's cmap is an alias of colormap (test/plot.test.ts); a misspelling is not.
+    expect(() => plot.heatmapPng(new Float32Array(4), 2, 2, { colourmap: 'viridis' } as never)).toThrow(
+      /heatmapPng: unknown option 'colourmap' — did you mean 'colormap'\?/,
+    );
   });
 });

@@ -39,6 +39,18 @@ describe('colormaps', () => {
 describe('heatmapPng', () => {
   // 2 rows × 3 cols: row 0 = [0, 1, 2], row 1 = [3, 4, 5].
   const v = new Float32Array([0, 1, 2, 3, 4, 5]);
+  it("takes matplotlib's cmap / vmin / vmax as colormap / min / max, and refuses both spellings at once", () => {
+    const ours = heatmapPng(v, 2, 3, { colormap: 'magma', min: 1, max: 4, scale: 2 });
+    expect(heatmapPng(v, 2, 3, { cmap: 'magma', vmin: 1, vmax: 4, scale: 2 })).toEqual(ours);
+    expect(overlayPng(v, v, 2, 3, { cmap: 'viridis', vmin: 0, vmax: 2 })).toEqual(
+      overlayPng(v, v, 2, 3, { colormap: 'viridis', min: 0, max: 2 }),
+    );
+    expect(heatmapSvg([[1, 2]], ['r'], ['a', 'b'], { cmap: 'grey', vmax: 3 })).toBe(
+      heatmapSvg([[1, 2]], ['r'], ['a', 'b'], { colormap: 'grey', max: 3 }),
+    );
+    expect(() => heatmapPng(v, 2, 3, { colormap: 'grey', cmap: 'grey' })).toThrow(/same option 'colormap'/);
+  });
+
   it('maps min/max to the colormap ends, scales cells, puts row 0 at the bottom', () => {
     const png = heatmapPng(v, 2, 3, { colormap: 'grey', scale: 4 });
     const img = decode(png);

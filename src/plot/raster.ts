@@ -23,10 +23,16 @@ export interface RasterLayout {
 export interface HeatmapOptions extends RasterLayout {
   /** Colormap (default 'viridis'; 'redblue' for signed maps, white at 0). */
   colormap?: ColormapName;
+  /** matplotlib's name for `colormap`. */
+  cmap?: ColormapName;
   /** Value drawn as the colormap's first colour (default: the data's minimum; −max|v| for 'redblue'). */
   min?: number;
+  /** matplotlib's name for `min`. */
+  vmin?: number;
   /** Value drawn as the colormap's last colour (default: the data's maximum; +max|v| for 'redblue'). */
   max?: number;
+  /** matplotlib's name for `max`. */
+  vmax?: number;
 }
 
 export interface OverlayOptions extends RasterLayout {
@@ -34,13 +40,19 @@ export interface OverlayOptions extends RasterLayout {
   backgroundColormap?: ColormapName;
   /** Colormap of the overlay (default 'redblue', centred on 0). */
   colormap?: ColormapName;
+  /** matplotlib's name for `colormap`. */
+  cmap?: ColormapName;
   /** Largest opacity of the overlay, in [0, 1] (default 0.6). */
   alpha?: number;
   /** Scale each overlay pixel's opacity by its magnitude, so zero attribution leaves the background clear (default true). */
   alphaByMagnitude?: boolean;
   /** Overlay value range (defaults as in heatmapPng). */
   min?: number;
+  /** matplotlib's name for `min`. */
+  vmin?: number;
   max?: number;
+  /** matplotlib's name for `max`. */
+  vmax?: number;
   /** Background value range (default: its minimum and maximum). */
   backgroundMin?: number;
   backgroundMax?: number;
@@ -94,9 +106,12 @@ function checkScale(scale: unknown, where: string): [number, number] {
 }
 
 /** Strict keys through the shared options helper (same messages as every other floor). */
-export function checkKeys(options: object, allowed: readonly string[], where: string): void {
-  parseOptions(options, Object.fromEntries(allowed.map((k) => [k, []])), where);
+export function checkKeys<T extends object>(options: T, allowed: readonly string[], where: string): T {
+  return parseOptions(options, Object.fromEntries(allowed.map((k) => [k, MATPLOTLIB_ALIASES[k] ?? []])), where) as T;
 }
+
+/** matplotlib's spellings (imshow's `cmap`, `vmin`, `vmax`), accepted where they mean the same. */
+const MATPLOTLIB_ALIASES: Readonly<Record<string, readonly string[]>> = { colormap: ['cmap'], min: ['vmin'], max: ['vmax'] };
 
 /** The [lo, hi] a colormap spans for these values: explicit bounds win; 'redblue' centres on 0. */
 function valueRange(v: Values, cmap: ColormapName, min: unknown, max: unknown, where: string, prefix = ''): [number, number] {
@@ -168,7 +183,7 @@ function encodeRgb(g: Geometry, rgb: Uint8Array): Uint8Array {
  */
 export function heatmapPng(values: Values, rows: number, cols: number, options: HeatmapOptions = {}): Uint8Array {
   const where = 'heatmapPng';
-  checkKeys(options, ['colormap', 'min', 'max', 'scale', 'flipY'], where);
+  options = checkKeys(options, ['colormap', 'min', 'max', 'scale', 'flipY'], where);
   [rows, cols] = checkDims(rows, cols, where);
   const v = checkValues(values, rows, cols, 'values', where);
   const cmap = checkColormap(options.colormap ?? 'viridis', where);
@@ -201,7 +216,7 @@ export function overlayPng(
   options: OverlayOptions = {},
 ): Uint8Array {
   const where = 'overlayPng';
-  checkKeys(
+  options = checkKeys(
     options,
     [
       'backgroundColormap',

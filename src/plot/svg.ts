@@ -75,7 +75,7 @@ export function barChartSvg(options: BarChartOptions): string {
   const where = 'barChartSvg';
   if (options === null || typeof options !== 'object')
     throw new ValueError(`${where}: options { groups or bars, title?, yLabel? } are required`);
-  checkKeys(options, ['groups', 'bars', 'title', 'yLabel', 'yMin', 'yMax', 'reference', 'width', 'height'], where);
+  options = checkKeys(options, ['groups', 'bars', 'title', 'yLabel', 'yMin', 'yMax', 'reference', 'width', 'height'], where);
   const groups: BarGroup[] = options.groups ?? (options.bars ? [{ label: '', bars: options.bars }] : []);
   if (options.groups && options.bars) throw new ValueError(`${where}: give either groups or bars, not both`);
   if (!Array.isArray(groups) || groups.length === 0 || groups.every((g) => !Array.isArray(g.bars) || g.bars.length === 0)) {
@@ -191,13 +191,19 @@ export interface HeatmapSvgOptions {
   title?: string;
   /** Colormap (default 'viridis'). */
   colormap?: ColormapName;
+  /** matplotlib's name for `colormap`. */
+  cmap?: ColormapName;
   /** Write each cell's value in it (default true). */
   annotate?: boolean;
   /** Decimals of the annotations (default 2). */
   digits?: number;
   /** Colour range (default: the finite values' minimum and maximum). */
   min?: number;
+  /** matplotlib's name for `min`. */
+  vmin?: number;
   max?: number;
+  /** matplotlib's name for `max`. */
+  vmax?: number;
   /** Cell size in pixels (default 72 × 36). */
   cellWidth?: number;
   cellHeight?: number;
@@ -214,7 +220,7 @@ export function heatmapSvg(
   options: HeatmapSvgOptions = {},
 ): string {
   const where = 'heatmapSvg';
-  checkKeys(options, ['title', 'colormap', 'annotate', 'digits', 'min', 'max', 'cellWidth', 'cellHeight'], where);
+  options = checkKeys(options, ['title', 'colormap', 'annotate', 'digits', 'min', 'max', 'cellWidth', 'cellHeight'], where);
   if (!Array.isArray(matrix) || matrix.length === 0) throw new ValueError(`${where}: matrix must be a non-empty array of rows`);
   if (!Array.isArray(rowLabels) || rowLabels.length !== matrix.length)
     throw new ShapeError(`${where}: rowLabels has ${rowLabels?.length} labels, expected one per matrix row (${matrix.length})`);
