@@ -1,5 +1,5 @@
 // Complex arithmetic, twiddles and the radix-2/3/4/5 butterflies of the Stockham FFT, shared
-// through `//!include fft_math` by shaders/fft.wgsl and shaders/stft_mel.wgsl.
+// through `//!include fft_math` by shaders/fft.wgsl, shaders/stft_mel.wgsl and shaders/stft_mel_gen.wgsl.
 // The including shader defines the twiddle table `tw: array<vec2<f32>>` with
 // tw[m] = (cos(2 pi m / n), sin(2 pi m / n)) (see shaders/fft.wgsl).
 

@@ -495,7 +495,7 @@ describe('stftMel kernel choice and the straight-line kernel generator', () => {
     expect(body.match(/for \(/g)?.length).toBe(1);
     for (const k of [0, 1, 2, 3, 4]) expect(body.split(`lv[${k}] = `).length - 1, `bin ${k}`).toBe(1);
     expect(body).not.toContain('lv[5]');
-    expect(body).toContain('dft4(fr[0], fr[1], fr[2], fr[3])');
+    expect(body).toContain('dft4(fr[0], fr[1], fr[2], fr[3], -1.0)');
     expect(codegenShader(spec)).toBe(code);
     expect(() => codegenShader({ n: 8, bins: 5, plan: [2] })).toThrow(/plan 2 is not a factorisation of 4/);
     expect(() => codegenShader({ n: 8, bins: 9, plan: [4] })).toThrow(/9 bins/);

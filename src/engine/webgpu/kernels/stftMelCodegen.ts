@@ -109,7 +109,8 @@ class Emitter {
   dft(v: string[]): string[] {
     const r = v.length;
     if (BUTTERFLIES.has(r)) {
-      const y = this.let(`dft${r}(${v.join(', ')})`, 'y');
+      // fft_math's butterflies take the sign of the exponent (-1: forward); the template's dft2 does not.
+      const y = this.let(`dft${r}(${v.join(', ')}${r === 2 ? '' : ', -1.0'})`, 'y');
       return v.map((_, q) => `${y}[${q}]`);
     }
     // A direct DFT with the constant matrix e^(-2 pi i j q / r).
