@@ -168,7 +168,7 @@ fn lstore(toA: bool, i: u32, v: vec2<f32>) {
 // the union of their bands so each level is read once per group (1.1-1.2x, slower). For 64 x 3 s
 // the mel projection is ~15 % of the kernel (dropping it: 0.82-0.86x), nearly all of it the `lv`
 // reads (constant weights instead of `fb`: 0.94-1.06x, noise); `melBands` is ~0 % of the call.
-// bench/diag/stft-mel-lanes.mjs times the kernels round-robin.
+// `node bench/diag/stft-mel-codegen.mjs 15 lanes2-private lanes2` times kernels round-robin.
 //
 // Superseded as the default by the straight-line kernel generated per nFft (shaders/stft_mel_gen.wgsl,
 // src/engine/webgpu/kernels/stftMelCodegen.ts) wherever its radix plan applies (complex length

@@ -1,8 +1,9 @@
 // The straight-line stftMel kernel (src/engine/webgpu/kernels/stftMelCodegen.ts) against `lanes2`,
 // round-robin in one process (npm run build first):
 //   node bench/diag/stft-mel-codegen.mjs [rounds] [path ...]
-// A path is 'lanes2' (the baseline: put it first), 'codegen' (the default radix plan) or
-// 'codegen:8x5x5' (an explicit plan, outermost radix first). Defaults: 9 rounds, lanes2 codegen.
+// A path is any stftMel kernel path ('lanes2', 'lanes2-private', 'rows', ...; the first is the
+// baseline of the ratios), 'codegen' (the default radix plan) or 'codegen:8x5x5' (an explicit
+// plan, outermost radix first). Defaults: 9 rounds, lanes2 codegen.
 // env SHAPES=b64,s30 (64 clips x 3 s, 30 s at 16 kHz), NFFT (default audio.logMel's 400).
 // Per path it prints the wall time of engine.precompile on one call (createComputePipelineAsync of
 // the pipelines it needs; run with MESA_SHADER_CACHE_DISABLE=true, or Mesa's disk cache answers
@@ -47,9 +48,7 @@ for (const key of (process.env.SHAPES ?? 'b64').split(',')) {
   let ref = null;
   for (const p of paths) {
     force(p);
-    // On an engine of its own: precompile's trace caches the filterbank and window uploaded
-    // without their contents (uploads are skipped while tracing), which would then stay in this
-    // engine's audio cache.
+    // On an engine of its own, so that this path's pipelines are not already in the cache.
     const tmp = await createEngine({ backend: 'webgpu' });
     const tx = tmp.zeros(shape);
     const t0 = performance.now();
