@@ -398,6 +398,31 @@ const poolCases: PoolCase[] = [];
     }
   }
 }
+/**
+ * Pools whose windows tile the input (stride = kernel), batch 2 x 3 channels: the smallest size
+ * `first`, then odd and wide sizes, kernels 2x2 to 3x3, with and without ceil mode; only those with
+ * at least one output that `keep` accepts.
+ */
+function tilingCases(first: readonly [number, number], keep: (c: PoolCase) => boolean): PoolCase[] {
+  const out: PoolCase[] = [];
+  for (const [h, w] of [first, [7, 13], [13, 7], [4, 301], [33, 70]] as const) {
+    for (const k of [
+      [2, 2],
+      [3, 2],
+      [2, 3],
+      [1, 4],
+      [3, 3],
+    ] as const) {
+      for (const ceilMode of [false, true]) {
+        const c: PoolCase = { xShape: [2, 3, h, w], p: P(k, k, { ceilMode }) };
+        const [oh, ow] = pool2dOutHW(h, w, c.p);
+        if (oh >= 1 && ow >= 1 && keep(c)) out.push(c);
+      }
+    }
+  }
+  return out;
+}
+
 const caseName = (c: PoolCase) =>
   `x [${c.xShape}] k${c.p.kernel} s${c.p.stride} p${c.p.padding} d${c.p.dilation}${c.p.ceilMode ? ' ceil' : ''}`;
 
@@ -430,28 +455,7 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
 
   it('maxPool2d backward over windows that tile the input (the scatter-free path): odd sizes, ceil mode, rows of many segments', async () => {
     let seed = 500;
-    const tiled: PoolCase[] = [];
-    for (const [h, w] of [
-      [1, 1],
-      [7, 13],
-      [13, 7],
-      [4, 301],
-      [33, 70],
-    ] as const) {
-      for (const k of [
-        [2, 2],
-        [3, 2],
-        [2, 3],
-        [1, 4],
-        [3, 3],
-      ] as const) {
-        for (const ceilMode of [false, true]) {
-          const p = P(k, k, { ceilMode });
-          const [oh, ow] = pool2dOutHW(h, w, p);
-          if (oh >= 1 && ow >= 1) tiled.push({ xShape: [2, 3, h, w], p });
-        }
-      }
-    }
+    const tiled: PoolCase[] = tilingCases([1, 1], () => true);
     expect(tiled.length).toBeGreaterThan(30);
     for (const c of tiled) {
       const [oh, ow] = pool2dOutHW(c.xShape[2], c.xShape[3], c.p);
@@ -480,29 +484,10 @@ describe.skipIf(!gpu)('webgpu pool kernels vs cpu', () => {
   it('maxPool2d over windows that tile the input: maxPoolTiled and maxPoolBackwardTiledRows equal the general kernels and the CPU (ties, NaN, -inf, odd sizes, workgroup edges)', async () => {
     const ctx = gpu!.ctx;
     let seed = 700;
-    const cases: { xShape: Shape; p: Pool2dParams; choice?: poolK.MaxPoolChoice }[] = [];
-    for (const [h, w] of [
-      [2, 2],
-      [7, 13],
-      [13, 7],
-      [4, 301],
-      [33, 70],
-    ] as const) {
-      for (const k of [
-        [2, 2],
-        [3, 2],
-        [2, 3],
-        [1, 4],
-        [3, 3],
-      ] as const) {
-        for (const ceilMode of [false, true]) {
-          const p = P(k, k, { ceilMode });
-          // ceilMode windows that hang over the edge are the general kernel's (checked below).
-          if (pool2dOutHW(h, w, p)[0] >= 1 && pool2dOutHW(h, w, p)[1] >= 1 && poolK.windowsTileInside([2, 3, h, w], p))
-            cases.push({ xShape: [2, 3, h, w], p });
-        }
-      }
-    }
+    // ceilMode windows that hang over the edge are the general kernel's (checked below).
+    const cases: { xShape: Shape; p: Pool2dParams; choice?: poolK.MaxPoolChoice }[] = tilingCases([2, 2], (c) =>
+      poolK.windowsTileInside(c.xShape, c.p),
+    );
     // Workgroups whose rows (planes * OH) are not a multiple of ROWS, rows of more outputs than
     // lanes, other configurations, and more than 65,535 workgroups (the dispatch folds into 2-D).
     cases.push({ xShape: [3, 5, 9, 77], p: P([2, 2], [2, 2]), choice: { TW: 16, ROWS: 3 } });
