@@ -6,17 +6,15 @@
 // auralens's own lines. AURALENS_RAW_STDERR=1 runs the script in this process, unfiltered.
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { exitWithParent, runInFilteredChild, shouldRelaunch } from '../dist/cli/relaunch.js';
+import { runFilteredOr } from '../dist/cli/relaunch.js';
 
 const [script, ...args] = process.argv.slice(2);
 if (!script) {
   process.stderr.write('usage: node scripts/run-filtered.mjs <script.mjs> [args...]\n');
   process.exit(1);
 }
-exitWithParent(); // as the filtered child: end with the parent, however it ends
-const relaunched = shouldRelaunch() && (await runInFilteredChild(fileURLToPath(import.meta.url), [script, ...args]));
-if (!relaunched) {
+await runFilteredOr(fileURLToPath(import.meta.url), [script, ...args], async () => {
   // The child (or an opted-out or failed relaunch): run the script here, with its own argv.
   process.argv = [process.argv[0], resolve(script), ...args];
   await import(pathToFileURL(resolve(script)).href);
-}
+});

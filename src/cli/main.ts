@@ -12,7 +12,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from './errors.js';
-import { exitWithParent, runInFilteredChild, shouldRelaunch } from './relaunch.js';
+import { runFilteredOr } from './relaunch.js';
 
 /**
  * Runs the CLI in this process on argv (without 'node' and the script) and returns the exit code;
@@ -28,8 +28,5 @@ export async function main(args: readonly string[], io?: CliIo): Promise<number>
 const self = fileURLToPath(import.meta.url);
 if (process.argv[1] && realpathSync(process.argv[1]) === self) {
   const args = process.argv.slice(2);
-  exitWithParent(); // as the filtered child: end with the parent, however it ends
-  void (shouldRelaunch() ? runInFilteredChild(self, args) : Promise.resolve(false)).then(async (done) => {
-    if (!done) process.exit(await main(args));
-  });
+  void runFilteredOr(self, args, async () => process.exit(await main(args)));
 }

@@ -129,3 +129,14 @@ export function exitWithParent(env: NodeJS.ProcessEnv = process.env): void {
   watcher.on('error', () => undefined); // a watcher that cannot start must not end the work
   watcher.unref();
 }
+
+/**
+ * The whole protocol for an entry point (`self`, a script path) run with `args`: as the filtered
+ * child, end with the parent; as a command, re-run `self args` in a filtered child; otherwise (the
+ * child itself, opted out, under the inspector, or no child could start) run `work` here.
+ */
+export async function runFilteredOr(self: string, args: readonly string[], work: () => Promise<void>): Promise<void> {
+  exitWithParent();
+  if (shouldRelaunch() && (await runInFilteredChild(self, args))) return;
+  await work();
+}
