@@ -11,7 +11,7 @@ import { CpuBackend } from './cpu/cpuBackend.js';
 import { DTypeError, NoAdapterError, OutOfMemoryError, ShapeError, ValueError } from './errors.js';
 import { tidy, trackTensor, untrackTensor } from './scope.js';
 import { checkShape, fmt, sizeOf, type Shape } from './shape.js';
-import { checkEngineOptions } from './suggest.js';
+import { checkEngineOptions } from './options.js';
 import { DataRef, Tensor } from './tensor.js';
 import { acquireDevice, DRIVER_HELP } from './webgpu/gpu.js';
 

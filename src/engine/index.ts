@@ -42,6 +42,7 @@ export {
 export type { GradRule, OpAttrs } from './grads/types.js';
 // "Did you mean" for misspelt names (options, layers, op names).
 export { nearest, editDistance } from './suggest.js';
+export { describeValue, nearestName, parseOptions, type OptionSpec } from './options.js';
 export * from './ops/index.js';
 // Signal ops (framing, overlap-add, FFT). Not in ops/index.ts, so the root's flat op exports stay
 // as they were: users reach them as audio.frame / audio.rfft (with its DFT-matmul method).

@@ -4,8 +4,6 @@
  * and at least one edit allowed).
  */
 
-import { ValueError } from './errors.js';
-
 /**
  * Edit distance between a and b (case-insensitive): insertions, deletions, substitutions and
  * swaps of two neighbouring letters (the commonest typo, 'rleu' for 'relu') each cost 1.
@@ -37,26 +35,4 @@ export function nearest(name: string, candidates: readonly string[]): string | u
     }
   }
   return best !== undefined && bestD <= Math.max(1, Math.floor(Math.max(name.length, best.length) / 3)) ? best : undefined;
-}
-
-/**
- * Strict keys for the engine's own option objects (the floors above use util/options.ts, which
- * the engine cannot import): undefined gives {}, anything but a plain object or a key not in
- * `known` is a ValueError naming the nearest known key. Returns the options, never mutated.
- */
-export function checkEngineOptions<T extends object>(options: T | undefined, known: readonly string[], fname: string): Partial<T> {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options))
-    throw new ValueError(
-      `${fname}: options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
-    );
-  for (const k of Object.keys(options)) {
-    if (known.includes(k)) continue;
-    const near = nearest(k, known);
-    const shown = k.length > 60 ? `${k.slice(0, 60)}…` : k;
-    throw new ValueError(
-      `${fname}: unknown option '${shown}' — ${near ? `did you mean '${near}'?` : `known options: ${known.join(', ')}`}`,
-    );
-  }
-  return options;
 }

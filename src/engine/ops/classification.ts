@@ -13,7 +13,7 @@ import { checkFloat, checkTensor, engineOf } from './core.js';
 import { div, exp, log, mul, neg, sub } from './elementwise.js';
 import { max, mean, sum } from './reduce.js';
 import { oneHot } from './shape_ops.js';
-import { checkEngineOptions } from '../suggest.js';
+import { checkEngineOptions } from '../options.js';
 
 function shifted(x: Tensor, axis: number): Tensor {
   return sub(

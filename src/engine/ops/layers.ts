@@ -18,7 +18,7 @@ import { channelAffine } from './channel.js';
 import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
 import { reshape, slice } from './shape_ops.js';
-import { checkEngineOptions } from '../suggest.js';
+import { checkEngineOptions } from '../options.js';
 
 /** conv2d / conv1d option keys (unknown ones are refused, naming the nearest). */
 const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups'];

@@ -9,7 +9,7 @@ import { broadcastShapes, fmt, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkFloat, engineOf, record, wrap } from './core.js';
 import { broadcastTo, reshape } from './shape_ops.js';
-import { checkEngineOptions } from '../suggest.js';
+import { checkEngineOptions } from '../options.js';
 
 const MATMUL_KEYS = ['transA', 'transB'];
 
