@@ -20,11 +20,14 @@ import { groups, output, type GBuf } from './common.js';
 /** Radices with butterfly kernels; other factors use the generic pass. */
 const FAST = [4, 2, 3, 5];
 
-/** The radix sequence of a length: 4s first, then 2, 3, 5, then any remaining primes. */
-export function fftRadices(len: number): number[] {
+/**
+ * The radix sequence of a length: the radices of `order` in turn, each as often as it divides
+ * (default: 4s first, then 2, 3, 5), then any remaining primes in increasing order.
+ */
+export function fftRadices(len: number, order: readonly number[] = FAST): number[] {
   const out: number[] = [];
   let m = len;
-  for (const r of FAST) {
+  for (const r of order) {
     while (m % r === 0) {
       out.push(r);
       m /= r;

@@ -12,6 +12,7 @@
  * after, as in `lanes2`.
  */
 import { shaderSources } from '../shaderSources.generated.js';
+import { fftRadices } from './fft.js';
 
 /** Radices with a butterfly function in the template; any other prime factor is a direct DFT. */
 const BUTTERFLIES = new Set([2, 3, 4, 5, 8]);
@@ -27,22 +28,8 @@ export const CODEGEN_MAX_CL = 256;
  */
 export function codegenPlan(cl: number): number[] | null {
   if (!Number.isInteger(cl) || cl < 1 || cl > CODEGEN_MAX_CL) return null;
-  const radices: number[] = [];
-  let m = cl;
-  for (const r of [8, 4, 2, 5, 3]) {
-    while (m % r === 0) {
-      radices.push(r);
-      m /= r;
-    }
-  }
-  for (let r = 7; m > 1; r += 2) {
-    while (m % r === 0) {
-      radices.push(r);
-      m /= r;
-    }
-    if (r > MAX_PRIME && m > 1) return null;
-  }
-  return radices;
+  const radices = fftRadices(cl, [8, 4, 2, 5, 3]);
+  return radices.every((r) => r <= MAX_PRIME) ? radices : null;
 }
 
 /** What one generated kernel is specialised to. */
